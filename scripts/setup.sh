@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian 12 machine lacks to build and test embedding-bag-wasm.
+# Idempotent: every step checks first and does nothing when the tool is already there.
+#   scripts/setup.sh            build + test toolchain (emscripten, catch2, cmake, g++)
+#   scripts/setup.sh --golden   also python3-torch, for tests/golden/generate.py
+set -euo pipefail
+
+want_golden=0
+for arg in "$@"; do
+  case "$arg" in
+    --golden) want_golden=1 ;;
+    *) echo "setup.sh: unknown argument '$arg'" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+need_pkg() {  # need_pkg <debian-package> <file-or-command that proves it is installed>
+  local pkg=$1 probe=$2
+  if [[ $probe == /* ]]; then [[ -e $probe ]] && return 0
+  else command -v "$probe" >/dev/null 2>&1 && return 0; fi
+  missing+=("$pkg")
+}
+
+need_pkg emscripten /usr/bin/em++
+need_pkg catch2 /usr/include/catch2/catch.hpp
+need_pkg cmake cmake
+need_pkg g++ g++
+need_pkg make make
+need_pkg nodejs node
+need_pkg nlohmann-json3-dev /usr/include/nlohmann/json.hpp
+if (( want_golden )); then
+  need_pkg python3-torch /usr/lib/python3/dist-packages/torch/__init__.py
+  need_pkg python3-numpy /usr/lib/python3/dist-packages/numpy/__init__.py
+fi
+
+if (( ${#missing[@]} == 0 )); then
+  exit 0
+fi
+
+echo "setup.sh: installing ${missing[*]}" >&2
+if [[ $(id -u) -ne 0 ]]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
+    echo "setup.sh: need root to apt-get install: ${missing[*]}" >&2
+    echo "          run: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+else SUDO=""; fi
+
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup.sh: done" >&2
