@@ -1,0 +1,246 @@
+// embedding-bag-wasm: the public C++ interface.
+//
+// EmbeddingBag = a lookup table W (N x D, float32, row-major) plus bags of row
+// indices; every bag is reduced (sum / mean / max) over its rows without ever
+// materialising the (B, L, D) per-token tensor. Semantics follow PyTorch's
+// torch.nn.EmbeddingBag; where PyTorch is inconsistent the decisions below stand.
+//
+// Bags. Either 2-D input (B, L): bag b = indices[b*L : (b+1)*L]; or 1-D indices
+// plus offsets (M entries):
+//
+//   B = include_last_offset ? M - 1 : M
+//   end(b) = (b + 1 < M) ? offsets[b + 1] : num_indices     // the last bag runs to the end
+//   bag b  = indices[offsets[b] : end(b)]
+//
+// With include_last_offset, bag B-1 ends at offsets[B] and indices after it
+// are ignored by every mode, by max_norm and by backward (PyTorch's mean
+// counts them; we do not). include_last_offset applies to the offsets form
+// only: 2-D input always gives B bags.
+//
+// Forward, for every bag b and column d (pad = wrapped padding_idx, or none):
+//
+//   live(b) = [ i in bag b : indices[i] != pad ]
+//   count(b) = |live(b)|
+//   sum:   out[b][d] = 0;    for i in live(b): out[b][d] = out[b][d] + psw[i] * W[indices[i]][d]
+//                                               (without psw:  out[b][d] + W[indices[i]][d])
+//   mean:  out[b][d] = count(b) ? sum(b, d) / count(b) : 0          (psw not allowed)
+//   max:   out[b][d] = 0, argmax[b][d] = -1 when count(b) == 0; else
+//          out = W[first live][d], argmax = first live row, then for later i in live(b):
+//            if (W[indices[i]][d] > out[b][d]) { out[b][d] = W[indices[i]][d]; argmax[b][d] = indices[i]; }
+//          (strict > : the first occurrence wins ties; a NaN never replaces a value)
+//
+// Additions run in the order written, one bag entry after the other, so the
+// SIMD kernels give the same bits as the scalar reference for sum and max;
+// mean may differ from the reference by 1 ulp (it multiplies by 1/count).
+//
+// padding_idx: may be negative (wraps: pad = padding_idx + N); must lie in
+// [-N, N-1]. Entries equal to it are skipped, not counted, get no gradient.
+//
+// max_norm (p = norm_type > 0, or +inf): before the lookup, every distinct row
+// referenced by a bag entry (the padding row included, as in PyTorch) with
+//   norm_p(W[r]) > max_norm   is scaled in place:   W[r] *= max_norm / (norm_p + 1e-7)
+// (norm accumulated in double, scale applied in float). This happens only after
+// every input has been validated: a call that fails validation changes nothing.
+//
+// Backward, given G (B x D):
+//   sum/mean:  for every non-padding entry i of bag b, in ascending i:
+//                s = 1;  if (psw) s = psw[i];  if (mean) s = s / count(b);
+//                if (scale_grad_by_freq) s = s / freq(indices[i]);
+//                gW[indices[i]][d] = gW[indices[i]][d] + G[b][d] * s
+//              freq(r) = number of non-padding bag entries equal to r in this call.
+//   max:       for every bag with count > 0:  gW[argmax[b][d]][d] += G[b][d]   (b, then d ascending)
+//   psw grad:  gpsw[i] = dot4(G[bag(i)], W[indices[i]]) for bag entries, 0 for padding
+//              entries and for indices outside every bag. dot4 sums lanes
+//              d = 0,4,8,.. / 1,5,.. / 2,6,.. / 3,7,.. each in ascending d, then
+//              (lane0 + lane1) + (lane2 + lane3)   (the order the SIMD kernel uses).
+//   dense gradient: gW is N x D, zero where no entry points.
+//   sparse gradient: coalesced COO: strictly increasing row ids (every row that
+//              has a non-padding entry) and their D-wide gradient rows, the
+//              same bits as the matching dense rows.
+//   Deterministic: the same inputs give the same bits on every run.
+//   mode max with scale_grad_by_freq, or with sparse: errors (as in PyTorch).
+//
+// Errors: every entry point validates all of its inputs before it reads the
+// table or writes anything, and returns a Status naming the offending position
+// and value. Nothing throws; no input leads to an out-of-bounds access.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace ebag {
+
+enum class Mode : int32_t { kSum = 0, kMean = 1, kMax = 2 };
+
+enum class ErrorCode : int32_t {
+  kOk = 0,
+  kBadNumEmbeddings,            // value = N; need 1 <= N <= 2^31 - 1
+  kBadEmbeddingDim,             // value = D; need 1 <= D <= 2^31 - 1
+  kBadMode,                     // value = the mode number
+  kBadPaddingIdx,               // value = padding_idx; need -N <= padding_idx < N
+  kBadMaxNorm,                  // max_norm is NaN or negative
+  kBadNormType,                 // norm_type is NaN or <= 0
+  kPerSampleWeightsNeedSumMode, // value = the mode number
+  kMaxModeWithScaleGradByFreq,
+  kMaxModeWithSparse,
+  kShapeMismatch,               // 2-D: rows * row_length != num_indices (value = num_indices)
+  kNegativeSize,                // value = the size
+  kTooLarge,                    // value = the size; sizes are limited to 2^31 - 1
+  kEmptyOffsetsWithIncludeLastOffset,
+  kFirstOffsetNotZero,          // position 0, value = offsets[0]
+  kOffsetsDecreasing,           // position k, value = offsets[k] < offsets[k-1]
+  kOffsetPastEnd,               // position k, value = offsets[k] > num_indices
+  kIndexOutOfRange,             // position i, value = indices[i] outside [0, N)
+  kLengthMismatch,              // value = the length given (per_sample_weights, grad_output)
+  kBadArgmax,                   // position j, value = argmax[j] outside [-1, N)
+  kMissingBuffer,               // a required pointer is null
+};
+
+// Which argument a Status refers to.
+enum class Argument : int32_t {
+  kNone = 0,
+  kNumEmbeddings,
+  kEmbeddingDim,
+  kMode,
+  kPaddingIdx,
+  kMaxNorm,
+  kNormType,
+  kScaleGradByFreq,
+  kSparse,
+  kIncludeLastOffset,
+  kTable,
+  kIndices,
+  kOffsets,
+  kRows,
+  kRowLength,
+  kPerSampleWeights,
+  kOutput,
+  kArgmax,
+  kGradOutput,
+  kGradWeight,
+  kGradPerSampleWeights,
+};
+
+// Short English text of a code ("is out of range", ...) and an argument's
+// name as the header spells it ("indices", ...). Never null.
+const char* error_message(ErrorCode code);
+const char* argument_name(Argument argument);
+
+struct Status {
+  ErrorCode code = ErrorCode::kOk;
+  Argument argument = Argument::kNone;
+  int64_t position = -1;  // element position in that argument, -1 if none
+  int64_t value = 0;      // the offending value
+  bool ok() const { return code == ErrorCode::kOk; }
+};
+
+struct Options {
+  Mode mode = Mode::kMean;
+  std::optional<int64_t> padding_idx;  // none = no padding
+  std::optional<double> max_norm;      // none = no renorm
+  double norm_type = 2.0;              // p of the p-norm for max_norm; +inf allowed
+  bool scale_grad_by_freq = false;
+  bool sparse = false;                 // only checked for the max-mode conflict
+  bool include_last_offset = false;
+};
+
+// The table, owned by the caller. Forward writes to it only for max_norm.
+struct Table {
+  float* data = nullptr;
+  int64_t num_embeddings = 0;  // N
+  int64_t embedding_dim = 0;   // D
+};
+
+// One call's bags, in either form. IndexT / OffsetT: int32_t or int64_t.
+template <typename IndexT, typename OffsetT = IndexT>
+struct Bags {
+  const IndexT* indices = nullptr;
+  int64_t num_indices = 0;
+  bool is_2d = false;                // true: (rows x row_length) input, no offsets
+  const OffsetT* offsets = nullptr;  // 1-D form
+  int64_t num_offsets = 0;
+  int64_t rows = 0;                  // 2-D form: B
+  int64_t row_length = 0;            // 2-D form: L
+  const float* per_sample_weights = nullptr;  // nullptr = none
+  int64_t num_per_sample_weights = 0;
+
+  static Bags from_2d(const IndexT* data, int64_t rows, int64_t row_length) {
+    Bags b;
+    b.is_2d = true;
+    b.indices = data;
+    b.num_indices = rows * row_length;
+    b.rows = rows;
+    b.row_length = row_length;
+    return b;
+  }
+  static Bags from_offsets(const IndexT* indices, int64_t num_indices, const OffsetT* offsets,
+                           int64_t num_offsets) {
+    Bags b;
+    b.indices = indices;
+    b.num_indices = num_indices;
+    b.offsets = offsets;
+    b.num_offsets = num_offsets;
+    return b;
+  }
+  Bags& with_per_sample_weights(const float* weights, int64_t count) {
+    per_sample_weights = weights;
+    num_per_sample_weights = count;
+    return *this;
+  }
+};
+
+// Number of output bags B of a call (valid once validate() said ok).
+template <typename IndexT, typename OffsetT>
+int64_t num_bags(const Bags<IndexT, OffsetT>& bags, const Options& options);
+
+// Checks every input of a forward call; touches nothing.
+template <typename IndexT, typename OffsetT>
+Status validate(const Table& table, const Bags<IndexT, OffsetT>& bags, const Options& options);
+
+// Scratch reused across calls so that steady-state calls do not allocate.
+// Not shared between concurrent calls.
+struct Workspace {
+  std::vector<uint64_t> renorm_seen;     // N bits, all zero between calls
+  std::vector<uint32_t> entry_rows;      // backward grouping (radix sort)
+  std::vector<uint32_t> entry_pos;
+  std::vector<uint32_t> sort_rows;
+  std::vector<uint32_t> sort_pos;
+  std::vector<uint32_t> entry_bag;       // bag of every index position
+  std::vector<float> entry_scale;        // psw[i] or 1/count(bag) of every position
+  std::vector<uint32_t> histogram;
+};
+
+// Forward. output: B * D floats. argmax: B * D int32, required for mode max
+// (the row of the maximum per bag and column, -1 for empty bags), ignored otherwise.
+template <typename IndexT, typename OffsetT>
+Status forward(const Table& table, const Bags<IndexT, OffsetT>& bags, const Options& options,
+               float* output, int32_t* argmax, Workspace& workspace);
+
+// Coalesced sparse weight gradient.
+struct SparseGradient {
+  std::vector<int32_t> rows;   // strictly increasing row ids
+  std::vector<float> values;   // rows.size() * D, row-major
+};
+
+// Backward inputs: the forward's bags and options, the forward's argmax (max
+// mode), and G (B x D). grad_per_sample_weights: num_indices floats or null.
+template <typename IndexT, typename OffsetT>
+Status backward_dense(const Table& table, const Bags<IndexT, OffsetT>& bags,
+                      const Options& options, const float* grad_output,
+                      int64_t grad_output_length, const int32_t* argmax, float* grad_weight,
+                      float* grad_per_sample_weights, Workspace& workspace);
+
+template <typename IndexT, typename OffsetT>
+Status backward_sparse(const Table& table, const Bags<IndexT, OffsetT>& bags,
+                       const Options& options, const float* grad_output,
+                       int64_t grad_output_length, SparseGradient& grad_weight,
+                       float* grad_per_sample_weights, Workspace& workspace);
+
+// Fills the table with N(0, 1) samples (PyTorch's default init) from a 64-bit
+// seed, then zeroes the padding row. The same seed gives the same bits in every
+// build (native and wasm): only IEEE-exact operations are used.
+// Status as validate() for N, D and padding_idx.
+Status init_normal(const Table& table, uint64_t seed, std::optional<int64_t> padding_idx);
+
+}  // namespace ebag

@@ -1,0 +1,29 @@
+// Internal: the entry points of embedding_bag.h with an explicit kernel set,
+// so that tests and benchmarks can run every variant through the real drivers.
+#pragma once
+
+#include "embedding_bag.h"
+#include "kernels/ukernels.h"
+
+namespace ebag {
+
+template <typename IndexT, typename OffsetT>
+Status forward_with(const kernels::KernelSet<IndexT>& kernels, const Table& table,
+                    const Bags<IndexT, OffsetT>& bags, const Options& options, float* output,
+                    int32_t* argmax, Workspace& workspace);
+
+template <typename IndexT, typename OffsetT>
+Status backward_dense_with(const kernels::KernelSet<IndexT>& kernels, const Table& table,
+                           const Bags<IndexT, OffsetT>& bags, const Options& options,
+                           const float* grad_output, int64_t grad_output_length,
+                           const int32_t* argmax, float* grad_weight,
+                           float* grad_per_sample_weights, Workspace& workspace);
+
+template <typename IndexT, typename OffsetT>
+Status backward_sparse_with(const kernels::KernelSet<IndexT>& kernels, const Table& table,
+                            const Bags<IndexT, OffsetT>& bags, const Options& options,
+                            const float* grad_output, int64_t grad_output_length,
+                            SparseGradient& grad_weight, float* grad_per_sample_weights,
+                            Workspace& workspace);
+
+}  // namespace ebag

@@ -1,0 +1,74 @@
+// The scalar reference micro-kernels: the executable spec of
+// src/embedding_bag.h. Plain loops in the documented order of operations.
+#include "kernels/ukernels.h"
+
+namespace ebag::kernels {
+namespace {
+
+template <typename IndexT>
+void pool_sum__ref(const BagRef<IndexT>& bag, float* out) {
+  const int64_t dim = bag.dim;
+  for (int64_t d = 0; d < dim; ++d) out[d] = 0.0f;
+  for (int64_t k = 0; k < bag.length; ++k) {
+    const int64_t row = bag.indices[k];
+    if (row == bag.pad) continue;
+    const float* w = bag.table + row * dim;
+    if (bag.weights != nullptr) {
+      const float scale = bag.weights[k];
+      for (int64_t d = 0; d < dim; ++d) out[d] = out[d] + scale * w[d];
+    } else {
+      for (int64_t d = 0; d < dim; ++d) out[d] = out[d] + w[d];
+    }
+  }
+}
+
+template <typename IndexT>
+void pool_mean__ref(const BagRef<IndexT>& bag, int64_t count, float* out) {
+  BagRef<IndexT> unweighted = bag;
+  unweighted.weights = nullptr;
+  pool_sum__ref(unweighted, out);
+  const float divisor = static_cast<float>(count);
+  for (int64_t d = 0; d < bag.dim; ++d) out[d] = out[d] / divisor;
+}
+
+template <typename IndexT>
+void pool_max__ref(const BagRef<IndexT>& bag, float* out, int32_t* argmax) {
+  const int64_t dim = bag.dim;
+  bool first = true;
+  for (int64_t k = 0; k < bag.length; ++k) {
+    const int64_t row = bag.indices[k];
+    if (row == bag.pad) continue;
+    const float* w = bag.table + row * dim;
+    for (int64_t d = 0; d < dim; ++d) {
+      if (first || w[d] > out[d]) {
+        out[d] = w[d];
+        argmax[d] = static_cast<int32_t>(row);
+      }
+    }
+    first = false;
+  }
+}
+
+void scaled_add__ref(float* y, const float* x, float s, int64_t dim) {
+  for (int64_t d = 0; d < dim; ++d) y[d] = y[d] + x[d] * s;
+}
+
+float dot4__ref(const float* x, const float* y, int64_t dim) {
+  float lane[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+  for (int64_t d = 0; d < dim; ++d) lane[d % 4] = lane[d % 4] + x[d] * y[d];
+  return (lane[0] + lane[1]) + (lane[2] + lane[3]);
+}
+
+}  // namespace
+
+template <typename IndexT>
+const KernelSet<IndexT>& kernel_set__ref() {
+  static const KernelSet<IndexT> set = {"ref", pool_sum__ref<IndexT>, pool_mean__ref<IndexT>,
+                                        pool_max__ref<IndexT>, scaled_add__ref, dot4__ref};
+  return set;
+}
+
+template const KernelSet<int32_t>& kernel_set__ref<int32_t>();
+template const KernelSet<int64_t>& kernel_set__ref<int64_t>();
+
+}  // namespace ebag::kernels

@@ -1,0 +1,57 @@
+// Internal: the micro-kernel interface. A micro-kernel reduces one bag (or
+// does one row operation of backward); the drivers in src/*.cc loop over bags
+// and rows. Every variant listed in kernel_sets.inc implements all of them;
+// `ref` is the executable spec the others are tested against.
+#pragma once
+
+#include <cstdint>
+
+namespace ebag::kernels {
+
+// One bag, already validated: every index is in [0, N).
+template <typename IndexT>
+struct BagRef {
+  const float* table;      // N x dim
+  int64_t dim;
+  const IndexT* indices;   // the bag's entries
+  int64_t length;
+  const float* weights;    // per-sample weights aligned with indices, or nullptr
+  int64_t pad;             // wrapped padding row, or -1
+};
+
+// out[0:dim] = sum over live entries (weighted when bag.weights).
+template <typename IndexT>
+using PoolSumFn = void (*)(const BagRef<IndexT>& bag, float* out);
+// out[0:dim] = unweighted sum / count; count = number of live entries > 0.
+template <typename IndexT>
+using PoolMeanFn = void (*)(const BagRef<IndexT>& bag, int64_t count, float* out);
+// out[0:dim] = element-wise max, argmax[0:dim] = its row; the bag has a live entry.
+template <typename IndexT>
+using PoolMaxFn = void (*)(const BagRef<IndexT>& bag, float* out, int32_t* argmax);
+// y[d] = y[d] + x[d] * s
+using ScaledAddFn = void (*)(float* y, const float* x, float s, int64_t dim);
+// Four-lane striped dot product (see dot4 in embedding_bag.h).
+using Dot4Fn = float (*)(const float* x, const float* y, int64_t dim);
+
+template <typename IndexT>
+struct KernelSet {
+  const char* name;
+  PoolSumFn<IndexT> sum;
+  PoolMeanFn<IndexT> mean;
+  PoolMaxFn<IndexT> max;
+  ScaledAddFn scaled_add;
+  Dot4Fn dot4;
+};
+
+// kernel_sets<IndexT>__<variant>() for every variant in kernel_sets.inc.
+#define EBAG_KERNEL_SET(variant)                 \
+  template <typename IndexT>                     \
+  const KernelSet<IndexT>& kernel_set__##variant();
+#include "kernels/kernel_sets.inc"
+#undef EBAG_KERNEL_SET
+
+// The variant the public entry points use.
+template <typename IndexT>
+const KernelSet<IndexT>& best_kernel_set();
+
+}  // namespace ebag::kernels

@@ -1,0 +1,238 @@
+// 128-bit SIMD micro-kernels, vectorised across the embedding dimension.
+// Columns go in blocks of up to kBlockVecs vectors held in registers while
+// the bag's rows stream past, four live rows loaded per step so that four
+// cache misses are in flight at once. Each column still adds its rows one
+// after the other, in bag order, so sum and max give the reference's bits.
+#include "kernels/ukernels.h"
+#include "simd/vec128.h"
+
+#include <type_traits>
+
+namespace ebag::kernels {
+namespace {
+
+using simd::F32x4;
+using simd::I32x4;
+
+// 8 accumulators + 4 loaded rows stay within 16 vector registers (x64, arm64).
+constexpr int kBlockVecs = 8;
+constexpr int kRowsInFlight = 4;
+
+// Loads vector v of a block whose last vector may be partial (tail lanes).
+template <int kVecs, bool kPartial>
+inline F32x4 load_block_vec(const float* p, int v, int64_t tail) {
+  if (kPartial && v == kVecs - 1) return simd::load_partial(p + 4 * v, tail);
+  return simd::load(p + 4 * v);
+}
+template <int kVecs, bool kPartial>
+inline void store_block_vec(float* p, int v, F32x4 a, int64_t tail) {
+  if (kPartial && v == kVecs - 1) return simd::store_partial(p + 4 * v, a, tail);
+  simd::store(p + 4 * v, a);
+}
+template <int kVecs, bool kPartial>
+inline void store_block_vec(int32_t* p, int v, I32x4 a, int64_t tail) {
+  if (kPartial && v == kVecs - 1) return simd::store_partial(p + 4 * v, a, tail);
+  simd::store(p + 4 * v, a);
+}
+
+// Up to kRowsInFlight live rows of the bag, starting at entry *k.
+template <typename IndexT, bool kWeighted>
+struct RowBatch {
+  const float* rows[kRowsInFlight];
+  float weights[kRowsInFlight];
+  int32_t ids[kRowsInFlight];
+  int count = 0;
+
+  void fill(const BagRef<IndexT>& bag, int64_t col, int64_t* k) {
+    count = 0;
+    for (; *k < bag.length && count < kRowsInFlight; ++*k) {
+      const int64_t row = bag.indices[*k];
+      if (row == bag.pad) continue;
+      rows[count] = bag.table + row * bag.dim + col;
+      ids[count] = static_cast<int32_t>(row);
+      if (kWeighted) weights[count] = bag.weights[*k];
+      ++count;
+    }
+  }
+};
+
+// Sum (or mean, with out_scale != 1 applied once at the store) of columns
+// [col, col + 4*kVecs) (the last vector partial when kPartial).
+template <int kVecs, bool kPartial, bool kWeighted, typename IndexT>
+void pool_sum_block(const BagRef<IndexT>& bag, int64_t col, int64_t tail, bool scale_out,
+                    float out_scale, float* out) {
+  F32x4 acc[kVecs];
+  for (int v = 0; v < kVecs; ++v) acc[v] = simd::zero_f32x4();
+  RowBatch<IndexT, kWeighted> batch;
+  int64_t k = 0;
+  for (;;) {
+    batch.fill(bag, col, &k);
+    if (batch.count == kRowsInFlight) {
+      for (int v = 0; v < kVecs; ++v) {
+        F32x4 x0 = load_block_vec<kVecs, kPartial>(batch.rows[0], v, tail);
+        F32x4 x1 = load_block_vec<kVecs, kPartial>(batch.rows[1], v, tail);
+        F32x4 x2 = load_block_vec<kVecs, kPartial>(batch.rows[2], v, tail);
+        F32x4 x3 = load_block_vec<kVecs, kPartial>(batch.rows[3], v, tail);
+        if (kWeighted) {
+          x0 = simd::mul(x0, simd::splat(batch.weights[0]));
+          x1 = simd::mul(x1, simd::splat(batch.weights[1]));
+          x2 = simd::mul(x2, simd::splat(batch.weights[2]));
+          x3 = simd::mul(x3, simd::splat(batch.weights[3]));
+        }
+        acc[v] = simd::add(simd::add(simd::add(simd::add(acc[v], x0), x1), x2), x3);
+      }
+      continue;
+    }
+    for (int j = 0; j < batch.count; ++j) {
+      for (int v = 0; v < kVecs; ++v) {
+        F32x4 x = load_block_vec<kVecs, kPartial>(batch.rows[j], v, tail);
+        if (kWeighted) x = simd::mul(x, simd::splat(batch.weights[j]));
+        acc[v] = simd::add(acc[v], x);
+      }
+    }
+    break;
+  }
+  if (scale_out) {
+    const F32x4 vscale = simd::splat(out_scale);
+    for (int v = 0; v < kVecs; ++v) acc[v] = simd::mul(acc[v], vscale);
+  }
+  for (int v = 0; v < kVecs; ++v) store_block_vec<kVecs, kPartial>(out + col, v, acc[v], tail);
+}
+
+template <int kVecs, bool kPartial, typename IndexT>
+void pool_max_block(const BagRef<IndexT>& bag, int64_t col, int64_t tail, float* out,
+                    int32_t* argmax) {
+  F32x4 acc[kVecs];
+  I32x4 arg[kVecs];
+  RowBatch<IndexT, false> batch;
+  int64_t k = 0;
+  batch.fill(bag, col, &k);  // the caller guarantees at least one live row
+  for (int v = 0; v < kVecs; ++v) {
+    acc[v] = load_block_vec<kVecs, kPartial>(batch.rows[0], v, tail);
+    arg[v] = simd::splat_i32(batch.ids[0]);
+  }
+  int first = 1;
+  for (;;) {
+    for (int j = first; j < batch.count; ++j) {
+      const I32x4 vid = simd::splat_i32(batch.ids[j]);
+      for (int v = 0; v < kVecs; ++v) {
+        const F32x4 x = load_block_vec<kVecs, kPartial>(batch.rows[j], v, tail);
+        const simd::M32x4 larger = simd::greater(x, acc[v]);
+        acc[v] = simd::select(larger, x, acc[v]);
+        arg[v] = simd::select(larger, vid, arg[v]);
+      }
+    }
+    if (batch.count < kRowsInFlight) break;
+    batch.fill(bag, col, &k);
+    first = 0;
+  }
+  for (int v = 0; v < kVecs; ++v) {
+    store_block_vec<kVecs, kPartial>(out + col, v, acc[v], tail);
+    store_block_vec<kVecs, kPartial>(argmax + col, v, arg[v], tail);
+  }
+}
+
+// Walks the columns in blocks: full blocks of kBlockVecs vectors, then one
+// block with the remaining whole vectors plus the partial tail vector.
+template <typename BlockFn>
+inline void for_each_column_block(int64_t dim, BlockFn&& block) {
+  const int64_t full_vecs = dim / 4;
+  const int64_t tail = dim % 4;
+  int64_t col = 0;
+  for (int64_t left = full_vecs; left >= kBlockVecs; left -= kBlockVecs, col += 4 * kBlockVecs) {
+    block(std::integral_constant<int, kBlockVecs>{}, std::false_type{}, col, 0);
+  }
+  const int rest = static_cast<int>(full_vecs % kBlockVecs) + (tail != 0 ? 1 : 0);
+#define EBAG_REST_CASE(n)                                                        \
+  case n:                                                                        \
+    if (tail != 0) block(std::integral_constant<int, n>{}, std::true_type{}, col, tail); \
+    else block(std::integral_constant<int, n>{}, std::false_type{}, col, 0);     \
+    break;
+  switch (rest) {
+    EBAG_REST_CASE(1)
+    EBAG_REST_CASE(2)
+    EBAG_REST_CASE(3)
+    EBAG_REST_CASE(4)
+    EBAG_REST_CASE(5)
+    EBAG_REST_CASE(6)
+    EBAG_REST_CASE(7)
+    EBAG_REST_CASE(8)
+    default: break;
+  }
+#undef EBAG_REST_CASE
+}
+
+template <typename IndexT>
+void pool_sum__v128_r4(const BagRef<IndexT>& bag, float* out) {
+  for_each_column_block(bag.dim, [&](auto vecs, auto partial, int64_t col, int64_t tail) {
+    if (bag.weights != nullptr) {
+      pool_sum_block<decltype(vecs)::value, decltype(partial)::value, true>(bag, col, tail, false, 1.0f, out);
+    } else {
+      pool_sum_block<decltype(vecs)::value, decltype(partial)::value, false>(bag, col, tail, false, 1.0f, out);
+    }
+  });
+}
+
+template <typename IndexT>
+void pool_mean__v128_r4(const BagRef<IndexT>& bag, int64_t count, float* out) {
+  const float inv_count = 1.0f / static_cast<float>(count);
+  for_each_column_block(bag.dim, [&](auto vecs, auto partial, int64_t col, int64_t tail) {
+    pool_sum_block<decltype(vecs)::value, decltype(partial)::value, false>(bag, col, tail, true, inv_count, out);
+  });
+}
+
+template <typename IndexT>
+void pool_max__v128_r4(const BagRef<IndexT>& bag, float* out, int32_t* argmax) {
+  for_each_column_block(bag.dim, [&](auto vecs, auto partial, int64_t col, int64_t tail) {
+    pool_max_block<decltype(vecs)::value, decltype(partial)::value>(bag, col, tail, out, argmax);
+  });
+}
+
+void scaled_add__v128_r4(float* y, const float* x, float s, int64_t dim) {
+  const F32x4 vs = simd::splat(s);
+  int64_t d = 0;
+  for (; d + 4 <= dim; d += 4) {
+    simd::store(y + d, simd::add(simd::load(y + d), simd::mul(simd::load(x + d), vs)));
+  }
+  if (d < dim) {
+    const int64_t tail = dim - d;
+    const F32x4 vy = simd::load_partial(y + d, tail);
+    const F32x4 vx = simd::load_partial(x + d, tail);
+    simd::store_partial(y + d, simd::add(vy, simd::mul(vx, vs)), tail);
+  }
+}
+
+float dot4__v128_r4(const float* x, const float* y, int64_t dim) {
+  F32x4 acc = simd::zero_f32x4();
+  int64_t d = 0;
+  for (; d + 4 <= dim; d += 4) acc = simd::add(acc, simd::mul(simd::load(x + d), simd::load(y + d)));
+  if (d < dim) {
+    // Lanes past the tail add 0 * 0 = +0, which leaves them unchanged.
+    const int64_t tail = dim - d;
+    acc = simd::add(acc, simd::mul(simd::load_partial(x + d, tail), simd::load_partial(y + d, tail)));
+  }
+  return simd::reduce_pairwise(acc);
+}
+
+}  // namespace
+
+template <typename IndexT>
+const KernelSet<IndexT>& kernel_set__v128_r4() {
+  static const KernelSet<IndexT> set = {"v128_r4", pool_sum__v128_r4<IndexT>,
+                                        pool_mean__v128_r4<IndexT>, pool_max__v128_r4<IndexT>,
+                                        scaled_add__v128_r4, dot4__v128_r4};
+  return set;
+}
+
+template const KernelSet<int32_t>& kernel_set__v128_r4<int32_t>();
+template const KernelSet<int64_t>& kernel_set__v128_r4<int64_t>();
+
+template <typename IndexT>
+const KernelSet<IndexT>& best_kernel_set() {
+  return kernel_set__v128_r4<IndexT>();
+}
+
+template const KernelSet<int32_t>& best_kernel_set<int32_t>();
+template const KernelSet<int64_t>& best_kernel_set<int64_t>();
+
+}  // namespace ebag::kernels

@@ -1,0 +1,15 @@
+// Internal: max_norm renormalisation of the rows a call references.
+#pragma once
+
+#include "embedding_bag.h"
+
+namespace ebag::detail {
+
+// Scales every distinct row named by indices[0:count) whose norm_type-norm
+// exceeds max_norm to max_norm / (norm + 1e-7) of itself. Inputs validated.
+// seen: scratch bitmap of N bits, all zero before and after.
+template <typename IndexT>
+void renorm_rows(const Table& table, const IndexT* indices, int64_t count, double max_norm,
+                 double norm_type, std::vector<uint64_t>& seen);
+
+}  // namespace ebag::detail

@@ -1,0 +1,17 @@
+// Internal: the validation helpers shared by forward, backward and init.
+#pragma once
+
+#include "embedding_bag.h"
+
+namespace ebag {
+
+Status validate_table(int64_t num_embeddings, int64_t embedding_dim,
+                      std::optional<int64_t> padding_idx);
+Status validate_options(const Options& options);
+// kMissingBuffer when pointer is null but needed_elements > 0.
+Status validate_buffer(const void* pointer, Argument argument, int64_t needed_elements);
+Status validate_grad_output(const float* grad_output, int64_t length, int64_t expected);
+// Every argmax entry in [-1, num_embeddings): backward indexes the table with them.
+Status validate_argmax(const int32_t* argmax, int64_t length, int64_t num_embeddings);
+
+}  // namespace ebag
