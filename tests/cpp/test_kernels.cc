@@ -1,0 +1,196 @@
+// Every kernel variant against the reference (and the reference against the
+// oracle) through EmbeddingBagTester, on shape families around the SIMD tiles:
+// D below, at and above one vector (4) and one register block (32), bag
+// lengths 0, 1 and many, both index types, both input forms.
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "catch.hpp"
+#include "embedding_bag_internal.h"
+#include "simd/vec128.h"
+#include "tester.h"
+
+namespace {
+
+using ebag::Mode;
+
+const std::vector<int64_t> kDims = {1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 31, 32, 33,
+                                    63, 64, 65, 127, 128, 129};
+const Mode kModes[] = {Mode::kSum, Mode::kMean, Mode::kMax};
+
+template <typename IndexT>
+std::vector<const ebag::kernels::KernelSet<IndexT>*> all_kernel_sets() {
+  std::vector<const ebag::kernels::KernelSet<IndexT>*> sets;
+#define EBAG_KERNEL_SET(variant) sets.push_back(&ebag::kernels::kernel_set__##variant<IndexT>());
+#include "kernels/kernel_sets.inc"
+#undef EBAG_KERNEL_SET
+  return sets;
+}
+
+// Runs `tester` on every variant with both index types (and mixed offsets).
+void test_all_variants(const EmbeddingBagTester& tester) {
+  for (const auto* k : all_kernel_sets<int32_t>()) {
+    tester.test(*k);
+    tester.test_mixed(*k);
+  }
+  for (const auto* k : all_kernel_sets<int64_t>()) {
+    tester.test(*k);
+    tester.test_mixed(*k);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("the wasm build runs the WebAssembly SIMD kernels", "[kernels]") {
+#if defined(__EMSCRIPTEN__)
+  CHECK(std::string(EBAG_VEC128_ISA) == "wasmsimd");
+#else
+  CHECK(std::string(EBAG_VEC128_ISA) == "portable");
+#endif
+  WARN("vec128 kernels run on " EBAG_VEC128_ISA);
+}
+
+TEST_CASE("kernel list names every variant once, ref first", "[kernels]") {
+  const auto sets = all_kernel_sets<int32_t>();
+  REQUIRE(sets.size() >= 2);
+  CHECK(std::string(sets[0]->name) == "ref");
+  for (size_t a = 0; a < sets.size(); ++a) {
+    for (size_t b = a + 1; b < sets.size(); ++b) CHECK(std::string(sets[a]->name) != sets[b]->name);
+  }
+}
+
+TEST_CASE("every dimension, every mode, bags of length 0, 1 and many", "[kernels]") {
+  for (int64_t dim : kDims) {
+    for (Mode mode : kModes) {
+      EmbeddingBagTester t;
+      t.rows(40).dim(dim).bags(7).bag_length(0, 12).mode(mode).seed(100 + dim);
+      test_all_variants(t);
+      test_all_variants(EmbeddingBagTester(t).bag_length(1, 1).seed(200 + dim));
+      test_all_variants(EmbeddingBagTester(t).bag_length(0, 0).seed(300 + dim));
+      test_all_variants(EmbeddingBagTester(t).bag_length(30, 70).bags(3).seed(400 + dim));
+    }
+  }
+}
+
+TEST_CASE("padding everywhere: some, all, negative padding_idx, the last row", "[kernels]") {
+  for (int64_t dim : {3, 16, 33}) {
+    for (Mode mode : kModes) {
+      EmbeddingBagTester t;
+      t.rows(30).dim(dim).bags(9).bag_length(0, 10).mode(mode).seed(500 + dim);
+      test_all_variants(EmbeddingBagTester(t).padding_idx(4).padding_rate(0.3));
+      test_all_variants(EmbeddingBagTester(t).padding_idx(-1).padding_rate(0.5));   // row N-1
+      test_all_variants(EmbeddingBagTester(t).padding_idx(-30).padding_rate(0.5));  // row 0
+      test_all_variants(EmbeddingBagTester(t).padding_idx(7).padding_rate(1.0));    // all padding
+    }
+  }
+}
+
+TEST_CASE("duplicates and ties (first occurrence wins in max)", "[kernels]") {
+  for (int64_t dim : {1, 4, 9, 36}) {
+    EmbeddingBagTester t;
+    t.rows(6).dim(dim).bags(10).bag_length(0, 15).duplicate_rate(0.6).coarse_values(true).seed(600 + dim);
+    for (Mode mode : kModes) test_all_variants(EmbeddingBagTester(t).mode(mode));
+  }
+}
+
+TEST_CASE("2-D input form", "[kernels]") {
+  for (int64_t dim : {1, 5, 64, 65}) {
+    for (Mode mode : kModes) {
+      EmbeddingBagTester t;
+      t.rows(25).dim(dim).bags(6).bag_length(0, 9).two_d(true).mode(mode).padding_idx(2).seed(700 + dim);
+      test_all_variants(t);
+    }
+  }
+}
+
+TEST_CASE("include_last_offset, with ignored trailing indices", "[kernels]") {
+  for (int64_t dim : {2, 17}) {
+    for (Mode mode : kModes) {
+      EmbeddingBagTester t;
+      t.rows(20).dim(dim).bags(5).bag_length(0, 6).include_last_offset(true).mode(mode).seed(800 + dim);
+      test_all_variants(t);
+      test_all_variants(EmbeddingBagTester(t).trailing_indices(5).padding_idx(3));
+      test_all_variants(EmbeddingBagTester(t).bags(0).trailing_indices(3));  // offsets = [0]
+    }
+  }
+}
+
+TEST_CASE("per_sample_weights (sum) and their gradient", "[kernels]") {
+  for (int64_t dim : kDims) {
+    EmbeddingBagTester t;
+    t.rows(30).dim(dim).bags(6).bag_length(0, 10).mode(Mode::kSum).per_sample_weights(true)
+        .padding_idx(5).seed(900 + dim);
+    test_all_variants(t);
+    test_all_variants(EmbeddingBagTester(t).scale_grad_by_freq(true).duplicate_rate(0.5));
+  }
+}
+
+TEST_CASE("max_norm with p = 1, 2, 3 and inf", "[kernels]") {
+  for (double p : {1.0, 2.0, 3.0, double{INFINITY}}) {
+    for (Mode mode : kModes) {
+      EmbeddingBagTester t;
+      t.rows(15).dim(13).bags(5).bag_length(0, 8).mode(mode).max_norm(1.5, p).padding_idx(0)
+          .seed(1000 + static_cast<int>(p));
+      test_all_variants(t);
+    }
+  }
+}
+
+TEST_CASE("scale_grad_by_freq (sum, mean)", "[kernels]") {
+  for (Mode mode : {Mode::kSum, Mode::kMean}) {
+    for (int64_t dim : {1, 8, 45}) {
+      EmbeddingBagTester t;
+      t.rows(8).dim(dim).bags(8).bag_length(0, 10).mode(mode).scale_grad_by_freq(true)
+          .duplicate_rate(0.5).padding_idx(2).seed(1100 + dim);
+      test_all_variants(t);
+    }
+  }
+}
+
+TEST_CASE("large tables: radix grouping over several digit passes", "[kernels]") {
+  // N > 2^22 needs three 11-bit passes; rows chosen sparse over the table.
+  for (Mode mode : {Mode::kSum, Mode::kMean}) {
+    EmbeddingBagTester t;
+    t.rows(5000000).dim(1).bags(40).bag_length(0, 30).mode(mode).duplicate_rate(0.3).seed(1200);
+    t.test(ebag::kernels::kernel_set__v128_r4<int32_t>());
+  }
+}
+
+TEST_CASE("random configurations", "[kernels][fuzz]") {
+  for (uint64_t seed = 1; seed <= 60; ++seed) {
+    const Mode mode = kModes[seed % 3];
+    EmbeddingBagTester t;
+    t.rows(1 + seed % 37).dim(1 + (seed * 7) % 70).bags(seed % 9).bag_length(0, seed % 13)
+        .mode(mode).two_d(seed % 4 == 0).include_last_offset(seed % 5 == 1).trailing_indices(seed % 3)
+        .per_sample_weights(mode == Mode::kSum && seed % 2 == 0)
+        .scale_grad_by_freq(mode != Mode::kMax && seed % 3 == 1).seed(seed);
+    if (seed % 3 == 0) t.padding_idx(-static_cast<int64_t>(1 + seed % 37) + static_cast<int64_t>(seed % 2));
+    if (seed % 7 == 2) t.max_norm(0.8, 1.0 + seed % 3);
+    test_all_variants(t);
+  }
+}
+
+TEST_CASE("dot4 and scaled_add match the reference bit for bit", "[kernels]") {
+  const auto& ref = ebag::kernels::kernel_set__ref<int32_t>();
+  for (const auto* k : all_kernel_sets<int32_t>()) {
+    for (int64_t dim : kDims) {
+      INFO("kernels=" << k->name << " D=" << dim);
+      // Exactly D floats, so that any read or write past the end is caught by
+      // the guard checks below (and by the sanitizers natively).
+      std::vector<float> x(dim + kDims.size()), y(dim + kDims.size());
+      for (int64_t j = 0; j < static_cast<int64_t>(x.size()); ++j) {
+        x[j] = static_cast<float>((j * 37 % 11) - 5) / 3.0f;
+        y[j] = static_cast<float>((j * 53 % 17) - 8) / 7.0f;
+      }
+      const float a = k->dot4(x.data(), y.data(), dim);
+      const float b = ref.dot4(x.data(), y.data(), dim);
+      REQUIRE(std::memcmp(&a, &b, 4) == 0);
+      std::vector<float> y1 = y, y2 = y;
+      k->scaled_add(y1.data(), x.data(), 0.3f, dim);
+      ref.scaled_add(y2.data(), x.data(), 0.3f, dim);
+      REQUIRE(std::memcmp(y1.data(), y2.data(), 4 * y.size()) == 0);
+      for (size_t j = dim; j < y.size(); ++j) REQUIRE(y1[j] == y[j]);
+    }
+  }
+}
