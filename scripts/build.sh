@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Configures and builds one of the CMake builds, after scripts/setup.sh.
+#   scripts/build.sh wasm [target...]    WebAssembly SIMD (emcmake), build/wasm
+#   scripts/build.sh native [target...]  native with ASan + UBSan, build/native
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+kind=${1:?usage: scripts/build.sh wasm|native [target...]}
+shift
+targets=()
+for t in "$@"; do targets+=(--target "$t"); done
+jobs=$(nproc 2>/dev/null || echo 2)
+
+case "$kind" in
+  wasm)
+    # emcc finds acorn only through NODE_PATH; emcmake's default emulator
+    # passes --experimental-wasm-threads, which Node 20 rejects.
+    export NODE_PATH=/usr/share/nodejs
+    emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node >/dev/null
+    cmake --build build/wasm -j"$jobs" "${targets[@]}"
+    ;;
+  native)
+    cmake -S . -B build/native -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEBAG_SANITIZE=ON >/dev/null
+    cmake --build build/native -j"$jobs" "${targets[@]}"
+    ;;
+  *) echo "scripts/build.sh: unknown build '$kind' (wasm or native)" >&2; exit 2 ;;
+esac
