@@ -194,3 +194,55 @@ TEST_CASE("dot4 and scaled_add match the reference bit for bit", "[kernels]") {
     }
   }
 }
+
+#if defined(__EMSCRIPTEN__)
+#include <unistd.h>
+
+// In wasm, reading past the end of linear memory traps. A table whose last
+// row ends exactly at the end of memory therefore proves that no kernel loads
+// a whole vector where only a partial one is left (natively, ASan does this).
+TEST_CASE("no read past the last table row: table at the very end of wasm memory", "[kernels]") {
+  for (const auto* k : all_kernel_sets<int32_t>()) {
+    for (int64_t dim : kDims) {
+      const int64_t n = 5;
+      const auto bytes = static_cast<uintptr_t>(n * dim * 4);
+      auto memory_end = [] { return static_cast<uintptr_t>(__builtin_wasm_memory_size(0)) * 65536; };
+      if (memory_end() - reinterpret_cast<uintptr_t>(sbrk(0)) < bytes) sbrk(static_cast<intptr_t>(bytes));
+      sbrk(static_cast<intptr_t>(memory_end() - reinterpret_cast<uintptr_t>(sbrk(0))));  // up to the end
+      REQUIRE(reinterpret_cast<uintptr_t>(sbrk(0)) == memory_end());
+      float* table = reinterpret_cast<float*>(memory_end() - bytes);
+      for (int64_t j = 0; j < n * dim; ++j) table[j] = static_cast<float>((j * 7) % 13) - 6.0f;
+      std::vector<float> copy(table, table + n * dim);
+
+      const int32_t idx[] = {4, 1, 4, 4, 0, 4};  // the last row, often
+      const int32_t off[] = {0, 1, 3};
+      const float psw[] = {1.0f, -2.0f, 0.5f, 3.0f, 1.5f, -1.0f};
+      for (Mode mode : kModes) {
+        INFO("kernels=" << k->name << " D=" << dim << " mode=" << static_cast<int>(mode));
+        ebag::Options o;
+        o.mode = mode;
+        auto bags = ebag::Bags<int32_t>::from_offsets(idx, 6, off, 3);
+        if (mode == Mode::kSum) bags.with_per_sample_weights(psw, 6);
+        std::vector<float> out(3 * dim), want(3 * dim), grad(n * dim), want_grad(n * dim);
+        std::vector<float> g(3 * dim, 0.25f), gpsw(6), want_gpsw(6);
+        std::vector<int32_t> argmax(3 * dim), want_argmax(3 * dim);
+        ebag::Workspace ws;
+        const ebag::Table at_end{table, n, dim}, normal{copy.data(), n, dim};
+        const auto& ref = ebag::kernels::kernel_set__ref<int32_t>();
+        REQUIRE(ebag::forward_with(*k, at_end, bags, o, out.data(), argmax.data(), ws).ok());
+        REQUIRE(ebag::forward_with(ref, normal, bags, o, want.data(), want_argmax.data(), ws).ok());
+        REQUIRE(ebag::backward_dense_with(*k, at_end, bags, o, g.data(), g.size(), argmax.data(),
+                                          grad.data(), gpsw.data(), ws).ok());
+        REQUIRE(ebag::backward_dense_with(ref, normal, bags, o, g.data(), g.size(), want_argmax.data(),
+                                          want_grad.data(), want_gpsw.data(), ws).ok());
+        for (int64_t j = 0; j < 3 * dim; ++j) {
+          if (mode == Mode::kMean) REQUIRE(ulp_distance(out[j], want[j]) <= 1);
+          else REQUIRE(std::memcmp(&out[j], &want[j], 4) == 0);
+        }
+        REQUIRE(std::memcmp(grad.data(), want_grad.data(), 4 * grad.size()) == 0);
+        if (mode == Mode::kSum) REQUIRE(std::memcmp(gpsw.data(), want_gpsw.data(), 4 * 6) == 0);
+      }
+    }
+  }
+}
+#endif
