@@ -14,8 +14,11 @@ namespace {
 using simd::F32x4;
 using simd::I32x4;
 
-// 8 accumulators + 4 loaded rows stay within 16 vector registers (x64, arm64).
-constexpr int kBlockVecs = 8;
+// Vectors per column block: sum keeps 16 accumulators (a 64-float row) so a
+// bag's indices are walked once for D <= 64; max needs a value and an
+// arg-max vector per column, so it keeps fewer.
+constexpr int kSumBlockVecs = 16;
+constexpr int kMaxBlockVecs = 8;
 constexpr int kRowsInFlight = 4;
 
 // Loads vector v of a block whose last vector may be partial (tail lanes).
@@ -118,7 +121,7 @@ void pool_max_block(const BagRef<IndexT>& bag, int64_t col, int64_t tail, float*
       for (int v = 0; v < kVecs; ++v) {
         const F32x4 x = load_block_vec<kVecs, kPartial>(batch.rows[j], v, tail);
         const simd::M32x4 larger = simd::greater(x, acc[v]);
-        acc[v] = simd::select(larger, x, acc[v]);
+        acc[v] = simd::max_keep_first(acc[v], x);
         arg[v] = simd::select(larger, vid, arg[v]);
       }
     }
@@ -132,39 +135,36 @@ void pool_max_block(const BagRef<IndexT>& bag, int64_t col, int64_t tail, float*
   }
 }
 
-// Walks the columns in blocks: full blocks of kBlockVecs vectors, then one
+// Calls block(<n vectors>, <last one partial?>, col, tail) for rest == n.
+template <int kMaxVecs, int kN = 1, typename BlockFn>
+inline void dispatch_rest_block(int rest, int64_t col, int64_t tail, BlockFn& block) {
+  if constexpr (kN <= kMaxVecs) {
+    if (rest != kN) return dispatch_rest_block<kMaxVecs, kN + 1>(rest, col, tail, block);
+    if (tail != 0) {
+      block(std::integral_constant<int, kN>{}, std::true_type{}, col, tail);
+    } else {
+      block(std::integral_constant<int, kN>{}, std::false_type{}, col, 0);
+    }
+  }
+}
+
+// Walks the columns in blocks: full blocks of kMaxVecs vectors, then one
 // block with the remaining whole vectors plus the partial tail vector.
-template <typename BlockFn>
+template <int kMaxVecs, typename BlockFn>
 inline void for_each_column_block(int64_t dim, BlockFn&& block) {
   const int64_t full_vecs = dim / 4;
   const int64_t tail = dim % 4;
   int64_t col = 0;
-  for (int64_t left = full_vecs; left >= kBlockVecs; left -= kBlockVecs, col += 4 * kBlockVecs) {
-    block(std::integral_constant<int, kBlockVecs>{}, std::false_type{}, col, 0);
+  for (int64_t left = full_vecs; left >= kMaxVecs; left -= kMaxVecs, col += 4 * kMaxVecs) {
+    block(std::integral_constant<int, kMaxVecs>{}, std::false_type{}, col, 0);
   }
-  const int rest = static_cast<int>(full_vecs % kBlockVecs) + (tail != 0 ? 1 : 0);
-#define EBAG_REST_CASE(n)                                                        \
-  case n:                                                                        \
-    if (tail != 0) block(std::integral_constant<int, n>{}, std::true_type{}, col, tail); \
-    else block(std::integral_constant<int, n>{}, std::false_type{}, col, 0);     \
-    break;
-  switch (rest) {
-    EBAG_REST_CASE(1)
-    EBAG_REST_CASE(2)
-    EBAG_REST_CASE(3)
-    EBAG_REST_CASE(4)
-    EBAG_REST_CASE(5)
-    EBAG_REST_CASE(6)
-    EBAG_REST_CASE(7)
-    EBAG_REST_CASE(8)
-    default: break;
-  }
-#undef EBAG_REST_CASE
+  const int rest = static_cast<int>(full_vecs % kMaxVecs) + (tail != 0 ? 1 : 0);
+  dispatch_rest_block<kMaxVecs>(rest, col, tail, block);
 }
 
 template <typename IndexT>
 void pool_sum__v128_r4(const BagRef<IndexT>& bag, float* out) {
-  for_each_column_block(bag.dim, [&](auto vecs, auto partial, int64_t col, int64_t tail) {
+  for_each_column_block<kSumBlockVecs>(bag.dim, [&](auto vecs, auto partial, int64_t col, int64_t tail) {
     if (bag.weights != nullptr) {
       pool_sum_block<decltype(vecs)::value, decltype(partial)::value, true>(bag, col, tail, false, 1.0f, out);
     } else {
@@ -176,14 +176,14 @@ void pool_sum__v128_r4(const BagRef<IndexT>& bag, float* out) {
 template <typename IndexT>
 void pool_mean__v128_r4(const BagRef<IndexT>& bag, int64_t count, float* out) {
   const float inv_count = 1.0f / static_cast<float>(count);
-  for_each_column_block(bag.dim, [&](auto vecs, auto partial, int64_t col, int64_t tail) {
+  for_each_column_block<kSumBlockVecs>(bag.dim, [&](auto vecs, auto partial, int64_t col, int64_t tail) {
     pool_sum_block<decltype(vecs)::value, decltype(partial)::value, false>(bag, col, tail, true, inv_count, out);
   });
 }
 
 template <typename IndexT>
 void pool_max__v128_r4(const BagRef<IndexT>& bag, float* out, int32_t* argmax) {
-  for_each_column_block(bag.dim, [&](auto vecs, auto partial, int64_t col, int64_t tail) {
+  for_each_column_block<kMaxBlockVecs>(bag.dim, [&](auto vecs, auto partial, int64_t col, int64_t tail) {
     pool_max_block<decltype(vecs)::value, decltype(partial)::value>(bag, col, tail, out, argmax);
   });
 }

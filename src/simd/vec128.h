@@ -51,6 +51,9 @@ inline void store_partial(int32_t* p, I32x4 a, int64_t n) {
 inline F32x4 add(F32x4 a, F32x4 b) { return {wasm_f32x4_add(a.v, b.v)}; }
 inline F32x4 mul(F32x4 a, F32x4 b) { return {wasm_f32x4_mul(a.v, b.v)}; }
 inline M32x4 greater(F32x4 a, F32x4 b) { return {wasm_f32x4_gt(a.v, b.v)}; }
+// x where x > acc, else acc (so ties and NaN in x keep acc): f32x4.pmax(acc, x)
+// is defined as acc < x ? x : acc, one instruction where a select is several.
+inline F32x4 max_keep_first(F32x4 acc, F32x4 x) { return {wasm_f32x4_pmax(acc.v, x.v)}; }
 inline F32x4 select(M32x4 m, F32x4 if_set, F32x4 if_clear) {
   return {wasm_v128_bitselect(if_set.v, if_clear.v, m.v)};
 }
@@ -98,6 +101,11 @@ inline F32x4 mul(F32x4 a, F32x4 b) {
 inline M32x4 greater(F32x4 a, F32x4 b) {
   M32x4 r;
   for (int k = 0; k < 4; ++k) r.l[k] = a.l[k] > b.l[k];
+  return r;
+}
+inline F32x4 max_keep_first(F32x4 acc, F32x4 x) {
+  F32x4 r;
+  for (int k = 0; k < 4; ++k) r.l[k] = acc.l[k] < x.l[k] ? x.l[k] : acc.l[k];
   return r;
 }
 inline F32x4 select(M32x4 m, F32x4 if_set, F32x4 if_clear) {
