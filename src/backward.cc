@@ -15,19 +15,25 @@ namespace {
 constexpr int kRadixBits = 11;
 constexpr uint32_t kRadixMask = (1u << kRadixBits) - 1;
 
+// Allocates what group_entries_by_row needs for n index positions.
+bool reserve_grouping(Workspace& ws, size_t n) {
+  for (auto* b : {&ws.entry_rows, &ws.entry_pos, &ws.sort_rows, &ws.sort_pos, &ws.entry_bag}) {
+    if (b->size() < n && !b->resize(n)) return false;
+  }
+  if (ws.entry_scale.size() < n && !ws.entry_scale.resize(n)) return false;
+  return ws.histogram.size() >= (1u << kRadixBits) || ws.histogram.resize(1u << kRadixBits);
+}
+
+Status grouping_out_of_memory(size_t n) { return out_of_memory(static_cast<int64_t>(n * 24)); }
+
 // Fills workspace.sort_rows / sort_pos with the live bag entries ordered by
 // row (ties in entry order), and entry_bag / entry_scale for every entry.
-// Returns the number of live entries.
+// Returns the number of live entries. reserve_grouping() came first.
 template <typename IndexT, typename OffsetT>
 int64_t group_entries_by_row(const Table& table, const Bags<IndexT, OffsetT>& bags,
                              const Options& options, Workspace& ws) {
   const int64_t num = detail::bag_count(bags, options);
   const int64_t pad = detail::wrapped_padding_row(options, table.num_embeddings);
-  const auto n = static_cast<size_t>(bags.num_indices);
-  for (auto* v : {&ws.entry_rows, &ws.entry_pos, &ws.sort_rows, &ws.sort_pos, &ws.entry_bag}) {
-    if (v->size() < n) v->resize(n);
-  }
-  if (ws.entry_scale.size() < n) ws.entry_scale.resize(n);
 
   int64_t live = 0;
   for (int64_t b = 0; b < num; ++b) {
@@ -55,7 +61,6 @@ int64_t group_entries_by_row(const Table& table, const Bags<IndexT, OffsetT>& ba
   uint32_t* pos = ws.entry_pos.data();
   uint32_t* rows_out = ws.sort_rows.data();
   uint32_t* pos_out = ws.sort_pos.data();
-  if (ws.histogram.size() < (1u << kRadixBits)) ws.histogram.resize(1u << kRadixBits);
   uint32_t* hist = ws.histogram.data();
   const auto max_row = static_cast<uint32_t>(table.num_embeddings - 1);
   for (int shift = 0; shift < 32 && (max_row >> shift) != 0; shift += kRadixBits) {
@@ -156,6 +161,9 @@ Status backward_dense_with(const kernels::KernelSet<IndexT>& kernels, const Tabl
     if (Status s = validate_argmax(argmax, out_size, table.num_embeddings); !s.ok()) return s;
   }
 
+  if (options.mode != Mode::kMax && !reserve_grouping(workspace, bags.num_indices)) {
+    return grouping_out_of_memory(bags.num_indices);
+  }
   std::memset(grad_weight, 0, sizeof(float) * table_size);
   if (options.mode == Mode::kMax) {
     for (int64_t j = 0; j < out_size; ++j) {
@@ -191,11 +199,16 @@ Status backward_sparse_with(const kernels::KernelSet<IndexT>& kernels, const Tab
     return s;
   }
   const int64_t dim = table.embedding_dim;
+  if (!reserve_grouping(workspace, bags.num_indices)) return grouping_out_of_memory(bags.num_indices);
   const int64_t live = group_entries_by_row(table, bags, options, workspace);
   int64_t unique = 0;
   for_each_row_group(workspace, live, [&](uint32_t, int64_t, int64_t) { ++unique; });
-  grad_weight.rows.resize(unique);
-  grad_weight.values.assign(unique * dim, 0.0f);
+  if (!grad_weight.rows.resize(unique) || !grad_weight.values.resize(unique * dim)) {
+    grad_weight.rows.release();
+    grad_weight.values.release();
+    return out_of_memory(unique * (dim + 1) * 4);
+  }
+  std::memset(grad_weight.values.data(), 0, sizeof(float) * unique * dim);
   int64_t g = 0;
   for_each_row_group(workspace, live, [&](uint32_t row, int64_t first, int64_t last) {
     grad_weight.rows[g] = static_cast<int32_t>(row);

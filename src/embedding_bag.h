@@ -67,7 +67,8 @@
 
 #include <cstdint>
 #include <optional>
-#include <vector>
+
+#include "buffer.h"
 
 namespace ebag {
 
@@ -95,6 +96,7 @@ enum class ErrorCode : int32_t {
   kLengthMismatch,              // value = the length given (per_sample_weights, grad_output)
   kBadArgmax,                   // position j, value = argmax[j] outside [-1, N)
   kMissingBuffer,               // a required pointer is null
+  kOutOfMemory,                 // scratch or output memory could not be allocated (value = bytes)
 };
 
 // Which argument a Status refers to.
@@ -199,16 +201,17 @@ template <typename IndexT, typename OffsetT>
 Status validate(const Table& table, const Bags<IndexT, OffsetT>& bags, const Options& options);
 
 // Scratch reused across calls so that steady-state calls do not allocate.
-// Not shared between concurrent calls.
+// Not shared between concurrent calls. Grows to O(num_indices) for backward
+// and N bits for max_norm.
 struct Workspace {
-  std::vector<uint64_t> renorm_seen;     // N bits, all zero between calls
-  std::vector<uint32_t> entry_rows;      // backward grouping (radix sort)
-  std::vector<uint32_t> entry_pos;
-  std::vector<uint32_t> sort_rows;
-  std::vector<uint32_t> sort_pos;
-  std::vector<uint32_t> entry_bag;       // bag of every index position
-  std::vector<float> entry_scale;        // psw[i] or 1/count(bag) of every position
-  std::vector<uint32_t> histogram;
+  Buffer<uint64_t> renorm_seen;     // N bits, all zero between calls
+  Buffer<uint32_t> entry_rows;      // backward grouping (radix sort)
+  Buffer<uint32_t> entry_pos;
+  Buffer<uint32_t> sort_rows;
+  Buffer<uint32_t> sort_pos;
+  Buffer<uint32_t> entry_bag;       // bag of every index position
+  Buffer<float> entry_scale;        // psw[i] or 1/count(bag) of every position
+  Buffer<uint32_t> histogram;
 };
 
 // Forward. output: B * D floats. argmax: B * D int32, required for mode max
@@ -219,8 +222,8 @@ Status forward(const Table& table, const Bags<IndexT, OffsetT>& bags, const Opti
 
 // Coalesced sparse weight gradient.
 struct SparseGradient {
-  std::vector<int32_t> rows;   // strictly increasing row ids
-  std::vector<float> values;   // rows.size() * D, row-major
+  Buffer<int32_t> rows;    // strictly increasing row ids
+  Buffer<float> values;    // rows.size() * D, row-major
 };
 
 // Backward inputs: the forward's bags and options, the forward's argmax (max

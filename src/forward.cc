@@ -20,9 +20,10 @@ Status forward_with(const kernels::KernelSet<IndexT>& kernels, const Table& tabl
     if (Status s = validate_buffer(argmax, Argument::kArgmax, num * dim); !s.ok()) return s;
   }
 
-  if (options.max_norm) {
-    detail::renorm_rows(table, bags.indices, detail::bag_entries_end(bags, options),
-                        *options.max_norm, options.norm_type, workspace.renorm_seen);
+  if (options.max_norm &&
+      !detail::renorm_rows(table, bags.indices, detail::bag_entries_end(bags, options),
+                           *options.max_norm, options.norm_type, workspace.renorm_seen)) {
+    return out_of_memory(static_cast<int64_t>(table.num_embeddings / 8));
   }
 
   const int64_t pad = detail::wrapped_padding_row(options, table.num_embeddings);

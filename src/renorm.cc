@@ -27,11 +27,11 @@ double row_norm(const float* row, int64_t dim, double p) {
 }  // namespace
 
 template <typename IndexT>
-void renorm_rows(const Table& table, const IndexT* indices, int64_t count, double max_norm,
-                 double norm_type, std::vector<uint64_t>& seen) {
+bool renorm_rows(const Table& table, const IndexT* indices, int64_t count, double max_norm,
+                 double norm_type, Buffer<uint64_t>& seen) {
   const int64_t dim = table.embedding_dim;
   const auto words = static_cast<size_t>((table.num_embeddings + 63) / 64);
-  if (seen.size() < words) seen.resize(words, 0);
+  if (seen.size() < words && !seen.resize_zeroed(words)) return false;
   for (int64_t i = 0; i < count; ++i) {
     const auto row = static_cast<uint64_t>(indices[i]);
     const uint64_t bit = uint64_t{1} << (row % 64);
@@ -48,11 +48,12 @@ void renorm_rows(const Table& table, const IndexT* indices, int64_t count, doubl
     const auto row = static_cast<uint64_t>(indices[i]);
     seen[row / 64] &= ~(uint64_t{1} << (row % 64));
   }
+  return true;
 }
 
-template void renorm_rows<int32_t>(const Table&, const int32_t*, int64_t, double, double,
-                                   std::vector<uint64_t>&);
-template void renorm_rows<int64_t>(const Table&, const int64_t*, int64_t, double, double,
-                                   std::vector<uint64_t>&);
+template bool renorm_rows<int32_t>(const Table&, const int32_t*, int64_t, double, double,
+                                   Buffer<uint64_t>&);
+template bool renorm_rows<int64_t>(const Table&, const int64_t*, int64_t, double, double,
+                                   Buffer<uint64_t>&);
 
 }  // namespace ebag::detail

@@ -7,9 +7,10 @@ namespace ebag::detail {
 
 // Scales every distinct row named by indices[0:count) whose norm_type-norm
 // exceeds max_norm to max_norm / (norm + 1e-7) of itself. Inputs validated.
-// seen: scratch bitmap of N bits, all zero before and after.
+// seen: scratch bitmap of N bits, all zero before and after. False, with the
+// table untouched, when the bitmap cannot be allocated.
 template <typename IndexT>
-void renorm_rows(const Table& table, const IndexT* indices, int64_t count, double max_norm,
-                 double norm_type, std::vector<uint64_t>& seen);
+[[nodiscard]] bool renorm_rows(const Table& table, const IndexT* indices, int64_t count, double max_norm,
+                 double norm_type, Buffer<uint64_t>& seen);
 
 }  // namespace ebag::detail

@@ -53,6 +53,7 @@ const char* error_message(ErrorCode code) {
     case ErrorCode::kLengthMismatch: return "has the wrong length";
     case ErrorCode::kBadArgmax: return "is out of range [-1, num_embeddings)";
     case ErrorCode::kMissingBuffer: return "is missing (null)";
+    case ErrorCode::kOutOfMemory: return "does not fit in memory";
   }
   return "unknown error";
 }
@@ -179,6 +180,8 @@ Status validate_buffer(const void* pointer, Argument argument, int64_t needed_el
   if (pointer == nullptr && needed_elements > 0) return fail(ErrorCode::kMissingBuffer, argument);
   return {};
 }
+
+Status out_of_memory(int64_t bytes) { return fail(ErrorCode::kOutOfMemory, Argument::kNone, -1, bytes); }
 
 Status validate_grad_output(const float* grad_output, int64_t length, int64_t expected) {
   if (length != expected) return fail(ErrorCode::kLengthMismatch, Argument::kGradOutput, -1, length);

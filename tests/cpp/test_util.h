@@ -9,6 +9,11 @@
 
 namespace test_util {
 
+template <typename T>
+std::vector<T> to_vector(const ebag::Buffer<T>& b) {
+  return std::vector<T>(b.begin(), b.end());
+}
+
 // W[r][d] = 10 r + d: every sum of a few rows is exact and easy to state.
 inline std::vector<float> counting_table(int64_t n, int64_t d) {
   std::vector<float> w(n * d);

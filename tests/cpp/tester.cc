@@ -8,6 +8,7 @@
 
 #include "catch.hpp"
 #include "embedding_bag_internal.h"
+#include "test_util.h"
 
 namespace {
 
@@ -372,8 +373,8 @@ void EmbeddingBagTester::run(const ebag::kernels::KernelSet<IndexT>& kernels) co
     for (int64_t row = 0; row < n; ++row) {
       if (oracle.grad_row_touched[row]) touched.push_back(static_cast<int32_t>(row));
     }
-    REQUIRE(ref.sparse.rows == touched);
-    REQUIRE(got.sparse.rows == touched);
+    REQUIRE(test_util::to_vector(ref.sparse.rows) == touched);
+    REQUIRE(test_util::to_vector(got.sparse.rows) == touched);
     REQUIRE(got.sparse.values.size() == touched.size() * d);
     require_each(static_cast<int64_t>(touched.size()) * d, [&](int64_t j) {
       const float dense = got.grad.data[touched[j / d] * d + j % d];
