@@ -208,7 +208,7 @@ Status backward_sparse_with(const kernels::KernelSet<IndexT>& kernels, const Tab
     grad_weight.values.release();
     return out_of_memory(unique * (dim + 1) * 4);
   }
-  std::memset(grad_weight.values.data(), 0, sizeof(float) * unique * dim);
+  if (unique > 0) std::memset(grad_weight.values.data(), 0, sizeof(float) * unique * dim);
   int64_t g = 0;
   for_each_row_group(workspace, live, [&](uint32_t row, int64_t first, int64_t last) {
     grad_weight.rows[g] = static_cast<int32_t>(row);
