@@ -2,6 +2,7 @@
 # Configures and builds one of the CMake builds, after scripts/setup.sh.
 #   scripts/build.sh wasm [target...]    WebAssembly SIMD (emcmake), build/wasm
 #   scripts/build.sh native [target...]  native with ASan + UBSan, build/native
+#   scripts/build.sh package              the npm package's dist/: wasm modules + dist/index.cjs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -25,5 +26,18 @@ case "$kind" in
     cmake -S . -B build/native -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEBAG_SANITIZE=ON >/dev/null
     cmake --build build/native -j"$jobs" "${targets[@]}"
     ;;
-  *) echo "scripts/build.sh: unknown build '$kind' (wasm or native)" >&2; exit 2 ;;
+  package)
+    bash scripts/build.sh wasm embedding_bag_simd_node embedding_bag_simd_web >/dev/null
+    mkdir -p dist
+    for f in embedding_bag_simd.node.js embedding_bag_simd.node.wasm \
+             embedding_bag_simd.web.mjs embedding_bag_simd.web.wasm; do
+      cp "build/wasm/$f" dist/
+    done
+    # require() entry: the ESM Node entry bundled as CommonJS, with
+    # import.meta.url supplied from __filename.
+    node_modules/.bin/esbuild js/index.node.mjs --bundle --platform=node --format=cjs \
+      --target=node18 --log-level=warning --outfile=dist/index.cjs \
+      --inject:scripts/cjs-import-meta-url.mjs --define:import.meta.url=import_meta_url
+    ;;
+  *) echo "scripts/build.sh: unknown build '$kind' (wasm, native or package)" >&2; exit 2 ;;
 esac

@@ -33,7 +33,17 @@ if (( want_golden )); then
   need_pkg python3-numpy /usr/lib/python3/dist-packages/numpy/__init__.py
 fi
 
+install_node_modules() {
+  # npm ci when node_modules is missing or older than the lock file.
+  cd "$(dirname "$0")/.."
+  if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+    echo "setup.sh: npm ci" >&2
+    npm ci --no-audit --no-fund --loglevel=error >&2
+  fi
+}
+
 if (( ${#missing[@]} == 0 )); then
+  install_node_modules
   exit 0
 fi
 
@@ -50,3 +60,4 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "setup.sh: done" >&2
+install_node_modules

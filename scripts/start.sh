@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# npm start: builds the WebAssembly SIMD demo and runs it under Node.
+# npm start: builds the package (dist/) and runs the demo under Node.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/build.sh wasm embedding_bag_demo >/dev/null
-node build/wasm/embedding_bag_demo.js
+bash scripts/build.sh package >/dev/null
+node bench/demo.mjs

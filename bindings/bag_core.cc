@@ -1,0 +1,219 @@
+#include "bag_core.h"
+
+#include <malloc.h>
+
+#include <cmath>
+#include <limits>
+#include <type_traits>
+
+#include "validate.h"
+
+namespace ebag::bindings {
+namespace {
+
+constexpr double kMaxCount = static_cast<double>(std::numeric_limits<int32_t>::max());
+
+Status out_of_memory_status(double bytes) {
+  Status s;
+  s.code = ErrorCode::kOutOfMemory;
+  s.value = bytes < 9.2e18 ? static_cast<int64_t>(bytes) : std::numeric_limits<int64_t>::max();
+  return s;
+}
+
+// A count from JavaScript: an integer in [0, 2^31 - 1] (the wrapper made sure).
+bool valid_count(double count) { return count >= 0 && count <= kMaxCount && std::floor(count) == count; }
+
+}  // namespace
+
+void BagCore::Inputs::swap(Inputs& other) {
+  indices.swap(other.indices);
+  std::swap(index_kind, other.index_kind);
+  std::swap(num_indices, other.num_indices);
+  offsets.swap(other.offsets);
+  std::swap(offset_kind, other.offset_kind);
+  std::swap(num_offsets, other.num_offsets);
+  per_sample_weights.swap(other.per_sample_weights);
+  std::swap(offsets_form, other.offsets_form);
+  std::swap(num_per_sample_weights, other.num_per_sample_weights);
+  std::swap(with_per_sample_weights, other.with_per_sample_weights);
+  std::swap(rows, other.rows);
+  std::swap(row_length, other.row_length);
+  argmax.swap(other.argmax);
+}
+
+size_t BagCore::Inputs::held_bytes() const {
+  return indices.capacity_bytes() + offsets.capacity_bytes() + per_sample_weights.capacity_bytes() +
+         argmax.capacity_bytes();
+}
+
+BagCore::BagCore(double num_embeddings, double embedding_dim) {
+  const auto n = static_cast<int64_t>(num_embeddings);
+  const auto d = static_cast<int64_t>(embedding_dim);
+  status_ = validate_table(n, d, std::nullopt);
+  if (!status_.ok()) return;
+  const double bytes = static_cast<double>(n) * static_cast<double>(d) * 4;
+  if (bytes > static_cast<double>(SIZE_MAX) ||
+      !table_storage_.resize_zeroed(static_cast<size_t>(n) * static_cast<size_t>(d))) {
+    status_ = out_of_memory_status(bytes);
+    return;
+  }
+  table_ = Table{table_storage_.data(), n, d};
+}
+
+int32_t BagCore::finish(Status status) {
+  status_ = status;
+  return static_cast<int32_t>(status.code);
+}
+
+int32_t BagCore::set_options(int32_t mode, bool has_padding_idx, double padding_idx, bool has_max_norm,
+                             double max_norm, double norm_type, bool scale_grad_by_freq, bool sparse,
+                             bool include_last_offset) {
+  Options o;
+  o.mode = static_cast<Mode>(mode);
+  if (has_padding_idx) o.padding_idx = static_cast<int64_t>(padding_idx);
+  if (has_max_norm) o.max_norm = max_norm;
+  o.norm_type = norm_type;
+  o.scale_grad_by_freq = scale_grad_by_freq;
+  o.sparse = sparse;
+  o.include_last_offset = include_last_offset;
+  if (Status s = validate_table(table_.num_embeddings, table_.embedding_dim, o.padding_idx); !s.ok()) {
+    return finish(s);
+  }
+  if (Status s = validate_options(o); !s.ok()) return finish(s);
+  options_ = o;
+  return finish({});
+}
+
+int32_t BagCore::init_normal(double seed_high, double seed_low) {
+  const uint64_t seed = (static_cast<uint64_t>(seed_high) << 32) | static_cast<uint64_t>(seed_low);
+  return finish(ebag::init_normal(table_, seed, options_.padding_idx));
+}
+
+size_t BagCore::stage(Buffer<uint8_t>& buffer, size_t element_bytes, double count) {
+  if (!valid_count(count)) {
+    Status s;
+    s.code = ErrorCode::kTooLarge;
+    s.value = static_cast<int64_t>(count);
+    finish(s);
+    return 0;
+  }
+  const size_t bytes = static_cast<size_t>(count) * element_bytes;
+  // One spare element: a zero-length buffer still gets a valid address.
+  if (!buffer.resize(bytes + element_bytes)) {
+    finish(out_of_memory_status(static_cast<double>(bytes)));
+    return 0;
+  }
+  return reinterpret_cast<size_t>(buffer.data());
+}
+
+size_t BagCore::stage_indices(int32_t kind, double count) {
+  staged_.index_kind = kind == kInt64 ? kInt64 : kInt32;
+  staged_.num_indices = static_cast<int64_t>(count);
+  return stage(staged_.indices, staged_.index_kind == kInt64 ? 8 : 4, count);
+}
+
+size_t BagCore::stage_offsets(int32_t kind, double count) {
+  staged_.offset_kind = kind == kInt64 ? kInt64 : kInt32;
+  staged_.num_offsets = static_cast<int64_t>(count);
+  return stage(staged_.offsets, staged_.offset_kind == kInt64 ? 8 : 4, count);
+}
+
+size_t BagCore::stage_per_sample_weights(double count) {
+  staged_.num_per_sample_weights = static_cast<int64_t>(count);
+  return stage(staged_.per_sample_weights, sizeof(float), count);
+}
+
+size_t BagCore::stage_grad_output(double count) { return stage(grad_output_, sizeof(float), count); }
+
+template <typename Fn>
+Status BagCore::with_bags(const Inputs& in, Fn&& fn) {
+  auto finish_bags = [&](auto bags) {
+    if (in.with_per_sample_weights) {
+      bags.with_per_sample_weights(reinterpret_cast<const float*>(in.per_sample_weights.data()),
+                                   in.num_per_sample_weights);
+    }
+    return fn(bags);
+  };
+  auto with_offsets = [&](const auto* indices) {
+    using IndexT = std::remove_cv_t<std::remove_pointer_t<decltype(indices)>>;
+    if (!in.offsets_form) return finish_bags(Bags<IndexT>::from_2d(indices, in.rows, in.row_length));
+    if (in.offset_kind == kInt64) {
+      const auto* offsets = reinterpret_cast<const int64_t*>(in.offsets.data());
+      return finish_bags(Bags<IndexT, int64_t>::from_offsets(indices, in.num_indices, offsets, in.num_offsets));
+    }
+    const auto* offsets = reinterpret_cast<const int32_t*>(in.offsets.data());
+    return finish_bags(Bags<IndexT, int32_t>::from_offsets(indices, in.num_indices, offsets, in.num_offsets));
+  };
+  if (in.index_kind == kInt64) return with_offsets(reinterpret_cast<const int64_t*>(in.indices.data()));
+  return with_offsets(reinterpret_cast<const int32_t*>(in.indices.data()));
+}
+
+int32_t BagCore::forward(bool offsets_form, double rows, double row_length, bool with_per_sample_weights) {
+  if (!ok()) return finish(status_);
+  staged_.offsets_form = offsets_form;
+  staged_.rows = static_cast<int64_t>(rows);
+  staged_.row_length = static_cast<int64_t>(row_length);
+  staged_.with_per_sample_weights = with_per_sample_weights;
+  if (!offsets_form) staged_.num_offsets = 0;
+  int64_t num_bags = 0;
+  const Status status = with_bags(staged_, [&](const auto& bags) -> Status {
+    if (Status s = validate(table_, bags, options_); !s.ok()) return s;
+    num_bags = ebag::num_bags(bags, options_);
+    const auto out_size = static_cast<size_t>(num_bags * table_.embedding_dim);
+    // Outputs sized before anything is written: running out here changes nothing.
+    if (!output_.resize(out_size)) return out_of_memory_status(static_cast<double>(out_size) * 4);
+    if (options_.mode == Mode::kMax && !staged_.argmax.resize(out_size)) {
+      return out_of_memory_status(static_cast<double>(out_size) * 4);
+    }
+    return ebag::forward(table_, bags, options_, output_.data(), staged_.argmax.data(), workspace_);
+  });
+  if (!status.ok()) return finish(status);
+  staged_.swap(committed_);
+  committed_num_bags_ = num_bags;
+  has_forward_ = true;
+  return finish(status);
+}
+
+int32_t BagCore::backward(double grad_output_length, bool sparse, bool want_per_sample_weights_grad) {
+  if (!ok()) return finish(status_);
+  const auto length = static_cast<int64_t>(grad_output_length);
+  const bool psw_grad = want_per_sample_weights_grad && committed_.with_per_sample_weights;
+  const auto n = static_cast<size_t>(table_.num_embeddings * table_.embedding_dim);
+  return finish(with_bags(committed_, [&](const auto& bags) -> Status {
+    if (psw_grad && !grad_psw_.resize(static_cast<size_t>(bags.num_indices) + 1)) {  // +1: never null
+      return out_of_memory_status(static_cast<double>(bags.num_indices) * 4);
+    }
+    float* grad_psw = psw_grad ? grad_psw_.data() : nullptr;
+    if (sparse) {
+      return backward_sparse(table_, bags, options_, reinterpret_cast<const float*>(grad_output_.data()), length, sparse_, grad_psw,
+                             workspace_);
+    }
+    if (!grad_weight_.resize(n)) return out_of_memory_status(static_cast<double>(n) * 4);
+    return backward_dense(table_, bags, options_, reinterpret_cast<const float*>(grad_output_.data()), length,
+                          committed_.argmax.data(), grad_weight_.data(), grad_psw, workspace_);
+  }));
+}
+
+void BagCore::release_gradients() {
+  grad_weight_.release();
+  sparse_.rows.release();
+  sparse_.values.release();
+  grad_psw_.release();
+}
+
+double BagCore::held_bytes() const {
+  const Workspace& w = workspace_;
+  const size_t workspace = w.renorm_seen.capacity_bytes() + w.entry_rows.capacity_bytes() +
+                           w.entry_pos.capacity_bytes() + w.sort_rows.capacity_bytes() +
+                           w.sort_pos.capacity_bytes() + w.entry_bag.capacity_bytes() +
+                           w.entry_scale.capacity_bytes() + w.histogram.capacity_bytes();
+  return static_cast<double>(table_storage_.capacity_bytes() + workspace + staged_.held_bytes() +
+                             committed_.held_bytes() + output_.capacity_bytes() +
+                             grad_output_.capacity_bytes() + grad_weight_.capacity_bytes() +
+                             grad_psw_.capacity_bytes() + sparse_.rows.capacity_bytes() +
+                             sparse_.values.capacity_bytes());
+}
+
+double allocated_heap_bytes() { return static_cast<double>(mallinfo().uordblks); }
+
+}  // namespace ebag::bindings

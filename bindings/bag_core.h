@@ -1,0 +1,117 @@
+// BagCore: one EmbeddingBag as the JavaScript wrapper sees it through Embind.
+// It owns the table, the options, the scratch the wrapper copies inputs into
+// (one copy, reused across calls) and the outputs the wrapper copies out.
+//
+// Calls never throw and never abort: every entry point returns an
+// ebag::ErrorCode (0 = ok) and keeps the last status for error_*().
+//
+// Inputs are staged: the wrapper asks for a staging buffer, writes into the
+// wasm heap, then calls forward(). Only a forward that succeeds makes the
+// staged inputs the ones backward() uses (a swap, no copy), so a call that
+// fails changes nothing: not the table, not the next backward.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "embedding_bag.h"
+
+namespace ebag::bindings {
+
+enum IndexKind : int32_t { kInt32 = 0, kInt64 = 1 };
+
+class BagCore {
+ public:
+  // num_embeddings, embedding_dim: checked by validate_table; on failure (or
+  // when the table does not fit in memory) ok() is false and the status says why.
+  BagCore(double num_embeddings, double embedding_dim);
+
+  bool ok() const { return table_.data != nullptr; }
+  int32_t status_code() const { return static_cast<int32_t>(status_.code); }
+  int32_t error_argument() const { return static_cast<int32_t>(status_.argument); }
+  double error_position() const { return static_cast<double>(status_.position); }
+  std::string error_value() const { return std::to_string(status_.value); }
+
+  size_t weight_ptr() const { return reinterpret_cast<size_t>(table_.data); }
+
+  // Options for every later call; validated here (max_norm, norm_type,
+  // padding_idx, mode conflicts). A failing call keeps the previous options.
+  int32_t set_options(int32_t mode, bool has_padding_idx, double padding_idx, bool has_max_norm,
+                      double max_norm, double norm_type, bool scale_grad_by_freq, bool sparse,
+                      bool include_last_offset);
+  // N(0, 1) with the padding row zeroed (padding from set_options).
+  int32_t init_normal(double seed_high, double seed_low);
+
+  // Staging buffers for the next call: byte address in the heap, 0 when the
+  // memory cannot be had (then status_code() is kOutOfMemory).
+  size_t stage_indices(int32_t kind, double count);
+  size_t stage_offsets(int32_t kind, double count);
+  size_t stage_per_sample_weights(double count);
+  size_t stage_grad_output(double count);
+
+  // Forward on the staged inputs. offsets_form false = 2-D (rows x row_length).
+  int32_t forward(bool offsets_form, double rows, double row_length, bool with_per_sample_weights);
+  size_t output_ptr() const { return reinterpret_cast<size_t>(output_.data()); }
+  double output_length() const { return static_cast<double>(output_.size()); }
+  double last_num_bags() const { return static_cast<double>(committed_num_bags_); }
+  bool has_forward() const { return has_forward_; }
+
+  // Backward of the last successful forward, grad_output staged.
+  int32_t backward(double grad_output_length, bool sparse, bool want_per_sample_weights_grad);
+  size_t grad_weight_ptr() const { return reinterpret_cast<size_t>(grad_weight_.data()); }
+  size_t sparse_rows_ptr() const { return reinterpret_cast<size_t>(sparse_.rows.data()); }
+  size_t sparse_values_ptr() const { return reinterpret_cast<size_t>(sparse_.values.data()); }
+  double sparse_row_count() const { return static_cast<double>(sparse_.rows.size()); }
+  size_t grad_per_sample_weights_ptr() const { return reinterpret_cast<size_t>(grad_psw_.data()); }
+  // Frees the gradient outputs (the dense one is N x D) once copied out.
+  void release_gradients();
+
+  // Heap bytes this bag holds (table, scratch, outputs).
+  double held_bytes() const;
+
+ private:
+  // One call's inputs, as the wrapper wrote them.
+  struct Inputs {
+    Buffer<uint8_t> indices;
+    int32_t index_kind = kInt32;
+    int64_t num_indices = 0;
+    Buffer<uint8_t> offsets;
+    int32_t offset_kind = kInt32;
+    int64_t num_offsets = 0;
+    Buffer<uint8_t> per_sample_weights;  // float32
+    int64_t num_per_sample_weights = 0;
+    bool offsets_form = true;
+    bool with_per_sample_weights = false;
+    int64_t rows = 0;
+    int64_t row_length = 0;
+    Buffer<int32_t> argmax;  // max mode: written by forward, read by backward
+    void swap(Inputs& other);
+    size_t held_bytes() const;
+  };
+
+  // Calls fn(bags) with the Bags<I, O> matching the inputs' kinds.
+  template <typename Fn>
+  Status with_bags(const Inputs& in, Fn&& fn);
+  int32_t finish(Status status);
+  size_t stage(Buffer<uint8_t>& buffer, size_t element_bytes, double count);
+
+  Table table_;
+  Buffer<float> table_storage_;
+  Options options_;
+  Workspace workspace_;
+  Inputs staged_, committed_;
+  int64_t committed_num_bags_ = 0;
+  bool has_forward_ = false;
+  Buffer<float> output_;
+  Buffer<uint8_t> grad_output_;  // float32
+  Buffer<float> grad_weight_;
+  Buffer<float> grad_psw_;
+  SparseGradient sparse_;
+  Status status_;
+};
+
+// Bytes malloc has handed out and not taken back (the leak checks' measure).
+double allocated_heap_bytes();
+
+}  // namespace ebag::bindings

@@ -1,0 +1,49 @@
+// The Embind surface of the wasm module: BagCore and two free functions. The
+// JavaScript wrapper (js/) is the only caller; users never see these names.
+#include <emscripten/bind.h>
+
+#include "bag_core.h"
+
+using ebag::bindings::BagCore;
+
+namespace {
+
+std::string error_message(int32_t code) { return ebag::error_message(static_cast<ebag::ErrorCode>(code)); }
+std::string argument_name(int32_t argument) {
+  return ebag::argument_name(static_cast<ebag::Argument>(argument));
+}
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(embedding_bag) {
+  emscripten::class_<BagCore>("BagCore")
+      .constructor<double, double>()
+      .function("ok", &BagCore::ok)
+      .function("statusCode", &BagCore::status_code)
+      .function("errorArgument", &BagCore::error_argument)
+      .function("errorPosition", &BagCore::error_position)
+      .function("errorValue", &BagCore::error_value)
+      .function("weightPtr", &BagCore::weight_ptr)
+      .function("setOptions", &BagCore::set_options)
+      .function("initNormal", &BagCore::init_normal)
+      .function("stageIndices", &BagCore::stage_indices)
+      .function("stageOffsets", &BagCore::stage_offsets)
+      .function("stagePerSampleWeights", &BagCore::stage_per_sample_weights)
+      .function("stageGradOutput", &BagCore::stage_grad_output)
+      .function("forward", &BagCore::forward)
+      .function("outputPtr", &BagCore::output_ptr)
+      .function("outputLength", &BagCore::output_length)
+      .function("lastNumBags", &BagCore::last_num_bags)
+      .function("hasForward", &BagCore::has_forward)
+      .function("backward", &BagCore::backward)
+      .function("gradWeightPtr", &BagCore::grad_weight_ptr)
+      .function("sparseRowsPtr", &BagCore::sparse_rows_ptr)
+      .function("sparseValuesPtr", &BagCore::sparse_values_ptr)
+      .function("sparseRowCount", &BagCore::sparse_row_count)
+      .function("gradPerSampleWeightsPtr", &BagCore::grad_per_sample_weights_ptr)
+      .function("releaseGradients", &BagCore::release_gradients)
+      .function("heldBytes", &BagCore::held_bytes);
+  emscripten::function("allocatedHeapBytes", &ebag::bindings::allocated_heap_bytes);
+  emscripten::function("errorMessage", &error_message);
+  emscripten::function("argumentName", &argument_name);
+}

@@ -1,0 +1,392 @@
+// The public API, the same in every environment. The entry points
+// (index.node.mjs, index.browser.mjs) give it a platform: how to load a
+// wasm variant and how many cores there are.
+//
+// Thin on purpose: check types, copy inputs once into the wasm heap, call the
+// core, turn its status into an exception, copy outputs out. Semantics and
+// value checks live in C++ (src/embedding_bag.h).
+import { camelCase, Code, show, statusError } from './errors.mjs';
+import {
+  floatArray,
+  forwardInput,
+  gradOutputArray,
+  IndexKind,
+  integerArray,
+  perSampleWeightsArray,
+  tableArgument,
+} from './inputs.mjs';
+
+const MODES = Object.freeze({ sum: 0, mean: 1, max: 2 });
+const OPTION_DEFAULTS = Object.freeze({
+  mode: 'mean',
+  maxNorm: null,
+  normType: 2,
+  scaleGradByFreq: false,
+  sparse: false,
+  paddingIdx: null,
+  includeLastOffset: false,
+  weight: undefined,
+  seed: undefined,
+});
+const MAX_DIM = 2147483647;
+
+let platform = null;
+let wasm = null; // the loaded Emscripten module
+let loading = null;
+let info = null;
+
+// Registered by the entry point before anything else runs.
+export function setPlatform(p) {
+  platform = p;
+}
+
+/**
+ * Loads the wasm module. Call (and await) once before anything else;
+ * later calls return the same info.
+ */
+export async function init(options = {}) {
+  if (options === null || typeof options !== 'object') throw new TypeError(`init options must be an object, not ${show(options)}`);
+  for (const key of Object.keys(options)) {
+    if (key !== 'threads' && key !== 'wasmPaths') throw new TypeError(`unknown init option '${key}' (known: threads, wasmPaths)`);
+  }
+  const threads = options.threads ?? 'auto';
+  if (threads !== 'auto' && !(Number.isInteger(threads) && threads >= 1)) {
+    throw new RangeError(`threads = ${show(threads)} must be 'auto' or an integer >= 1`);
+  }
+  if (info) return { ...info };
+  if (!loading) {
+    loading = (async () => {
+      if (!platform) throw new Error('embedding-bag-wasm: no platform registered (import the package entry, not js/api.mjs)');
+      if (!platform.simdSupported()) {
+        throw new Error('embedding-bag-wasm needs WebAssembly SIMD (Node >= 16.4, Chrome >= 91, Firefox >= 89, Safari >= 16.4)');
+      }
+      const loaded = { variant: 'simd', simd: true, threads: 1 };
+      if (threads === 'auto' ? platform.cores() > 1 : threads > 1) {
+        loaded.reason = 'the threaded build (simd-threaded) is not part of this version of the package; running single-threaded';
+      }
+      wasm = await platform.loadVariant('simd', options);
+      info = loaded;
+    })();
+  }
+  try {
+    await loading;
+  } catch (error) {
+    loading = null;
+    throw error;
+  }
+  return { ...info };
+}
+
+function requireModule() {
+  if (!wasm) throw new Error('embedding-bag-wasm is not initialised: call `await init()` first');
+  return wasm;
+}
+
+/** Heap size and the bytes malloc has handed out (leak checks). */
+export function memoryInfo() {
+  const m = requireModule();
+  return { heapBytes: m.HEAPU8.length, allocatedBytes: m.allocatedHeapBytes() };
+}
+
+function checkDim(value, name) {
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw new TypeError(`${name} = ${show(value)} must be an integer`);
+  if (value < 1 || value > MAX_DIM) throw new RangeError(`${name} = ${value} must be an integer in [1, ${MAX_DIM}]`);
+}
+
+function checkBoolean(value, name) {
+  if (typeof value !== 'boolean') throw new TypeError(`${name} = ${show(value)} must be true or false`);
+}
+
+// Options as given -> complete, type-checked options.
+function normaliseOptions(options) {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(`options must be an object, not ${show(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!(key in OPTION_DEFAULTS)) {
+      const hint = camelCase(key) in OPTION_DEFAULTS ? ` (did you mean '${camelCase(key)}'?)` : '';
+      throw new TypeError(`unknown option '${key}'${hint}; known: ${Object.keys(OPTION_DEFAULTS).join(', ')}`);
+    }
+  }
+  const o = { ...OPTION_DEFAULTS };
+  for (const [key, value] of Object.entries(options)) if (value !== undefined) o[key] = value;
+  if (typeof o.mode !== 'string') throw new TypeError(`mode = ${show(o.mode)} must be 'sum', 'mean' or 'max'`);
+  if (!(o.mode in MODES)) throw new RangeError(`mode = ${show(o.mode)} must be 'sum', 'mean' or 'max'`);
+  if (o.maxNorm !== null && typeof o.maxNorm !== 'number') throw new TypeError(`maxNorm = ${show(o.maxNorm)} must be a number or null`);
+  if (typeof o.normType !== 'number') throw new TypeError(`normType = ${show(o.normType)} must be a number`);
+  if (o.paddingIdx !== null && !(typeof o.paddingIdx === 'number' && Number.isInteger(o.paddingIdx))) {
+    throw new TypeError(`paddingIdx = ${show(o.paddingIdx)} must be an integer or null`);
+  }
+  checkBoolean(o.scaleGradByFreq, 'scaleGradByFreq');
+  checkBoolean(o.sparse, 'sparse');
+  checkBoolean(o.includeLastOffset, 'includeLastOffset');
+  if (o.seed !== undefined) {
+    const ok = (typeof o.seed === 'number' && Number.isSafeInteger(o.seed) && o.seed >= 0) ||
+      (typeof o.seed === 'bigint' && o.seed >= 0n && o.seed < 2n ** 64n);
+    if (!ok) throw new TypeError(`seed = ${show(o.seed)} must be a non-negative safe integer or a BigInt below 2^64`);
+  }
+  return o;
+}
+
+function randomSeed() {
+  const words = new Uint32Array(2);
+  globalThis.crypto.getRandomValues(words);
+  return (BigInt(words[0]) << 32n) | BigInt(words[1]);
+}
+
+// Frees the wasm side of bags that were garbage-collected without dispose().
+const finalizer = new FinalizationRegistry((core) => {
+  if (!core.isDeleted()) core.delete();
+});
+
+export class EmbeddingBag {
+  #core = null;
+  #options;
+  #numEmbeddings;
+  #embeddingDim;
+  #weightView = null;
+  #lastForward = null; // { numBags, numIndices } of the last successful forward
+
+  /**
+   * @param {number} numEmbeddings rows of the table (N)
+   * @param {number} embeddingDim columns (D)
+   * @param {object} [options] mode, maxNorm, normType, scaleGradByFreq, sparse,
+   *   paddingIdx, includeLastOffset, weight, seed
+   */
+  constructor(numEmbeddings, embeddingDim, options = {}) {
+    const m = requireModule();
+    checkDim(numEmbeddings, 'numEmbeddings');
+    checkDim(embeddingDim, 'embeddingDim');
+    const o = normaliseOptions(options);
+    let weight = null;
+    if (o.weight !== undefined) {
+      weight = floatArray(o.weight, 'weight');
+      if (weight.length !== numEmbeddings * embeddingDim) {
+        throw new RangeError(`weight has length ${weight.length}, expected ${numEmbeddings * embeddingDim} (numEmbeddings x embeddingDim)`);
+      }
+    }
+    this.#numEmbeddings = numEmbeddings;
+    this.#embeddingDim = embeddingDim;
+    const core = new m.BagCore(numEmbeddings, embeddingDim);
+    try {
+      if (!core.ok()) {
+        throw new RangeError(
+          `a table of numEmbeddings x embeddingDim = ${numEmbeddings} x ${embeddingDim} floats ` +
+            `(${numEmbeddings * embeddingDim * 4} bytes) does not fit in the wasm memory (at most 4 GiB)`,
+        );
+      }
+      const status = core.setOptions(
+        MODES[o.mode], o.paddingIdx !== null, o.paddingIdx ?? 0, o.maxNorm !== null, o.maxNorm ?? 0,
+        o.normType, o.scaleGradByFreq, o.sparse, o.includeLastOffset,
+      );
+      if (status !== Code.ok) throw this.#error(core, { maxNorm: o.maxNorm, normType: o.normType, mode: o.mode });
+      if (weight) {
+        m.HEAPF32.set(weight, core.weightPtr() / 4);
+      } else {
+        const seed = o.seed === undefined ? randomSeed() : BigInt(o.seed);
+        if (core.initNormal(Number(seed >> 32n), Number(seed & 0xffffffffn)) !== Code.ok) throw this.#error(core);
+      }
+    } catch (error) {
+      core.delete();
+      throw error;
+    }
+    const pad = o.paddingIdx;
+    this.#options = Object.freeze({
+      mode: o.mode,
+      maxNorm: o.maxNorm,
+      normType: o.normType,
+      scaleGradByFreq: o.scaleGradByFreq,
+      sparse: o.sparse,
+      // Stored wrapped to [0, N), as PyTorch does.
+      paddingIdx: pad === null ? null : pad < 0 ? pad + numEmbeddings : pad,
+      includeLastOffset: o.includeLastOffset,
+    });
+    this.#core = core;
+    finalizer.register(this, core, this);
+  }
+
+  /** Like nn.EmbeddingBag.from_pretrained: the table is copied in. */
+  static fromPretrained(embeddings, options = {}) {
+    const table = tableArgument(embeddings, 'embeddings');
+    if (options !== null && typeof options === 'object' && 'weight' in options) {
+      throw new TypeError('fromPretrained takes the table as its first argument, not options.weight');
+    }
+    return new EmbeddingBag(table.numEmbeddings, table.embeddingDim, { ...options, weight: table.data });
+  }
+
+  get numEmbeddings() { return this.#numEmbeddings; }
+  get embeddingDim() { return this.#embeddingDim; }
+  get mode() { return this.#options.mode; }
+  get maxNorm() { return this.#options.maxNorm; }
+  get normType() { return this.#options.normType; }
+  get scaleGradByFreq() { return this.#options.scaleGradByFreq; }
+  get sparse() { return this.#options.sparse; }
+  get paddingIdx() { return this.#options.paddingIdx; }
+  get includeLastOffset() { return this.#options.includeLastOffset; }
+  get disposed() { return this.#core === null; }
+
+  /**
+   * The table inside wasm memory (N*D floats, row-major): reads and writes go
+   * to the table. Re-read it after calls: a view made before the memory grew
+   * no longer covers the heap.
+   */
+  get weight() {
+    const core = this.#live();
+    const heap = wasm.HEAPF32;
+    if (!this.#weightView || this.#weightView.buffer !== heap.buffer) {
+      this.#weightView = new Float32Array(heap.buffer, core.weightPtr(), this.#numEmbeddings * this.#embeddingDim);
+    }
+    return this.#weightView;
+  }
+
+  /**
+   * @param input 1-D indices (Int32Array | BigInt64Array | number[]) with offsets,
+   *   or 2-D: { data, shape: [B, L] } | number[][] (offsets null)
+   * @returns {{ data: Float32Array, shape: [number, number] }}
+   */
+  forward(input, offsets = null, perSampleWeights = null) {
+    const core = this.#live();
+    const call = forwardInput(input, offsets);
+    const psw = perSampleWeights == null ? null : perSampleWeightsArray(perSampleWeights);
+    this.#stage(core, core.stageIndices(call.indices.kind, call.indices.length), call.indices);
+    if (!call.twoD) this.#stage(core, core.stageOffsets(call.offsets.kind, call.offsets.length), call.offsets);
+    if (psw) {
+      const ptr = core.stagePerSampleWeights(psw.length);
+      if (ptr === 0) throw this.#error(core);
+      wasm.HEAPF32.set(psw, ptr / 4);
+    }
+    const status = core.forward(!call.twoD, call.rows ?? 0, call.rowLength ?? 0, psw !== null);
+    if (status !== Code.ok) {
+      throw this.#error(core, {
+        numIndices: call.indices.length,
+        rowLength: call.twoD ? call.rowLength : undefined,
+        offsets: call.twoD ? null : call.offsets.array,
+      });
+    }
+    const numBags = core.lastNumBags();
+    this.#lastForward = { numBags, numIndices: call.indices.length };
+    const ptr = core.outputPtr() / 4;
+    return { data: wasm.HEAPF32.slice(ptr, ptr + numBags * this.#embeddingDim), shape: [numBags, this.#embeddingDim] };
+  }
+
+  /**
+   * Gradients of the most recent successful forward.
+   * @returns {{ weight: Float32Array | { indices: Int32Array, values: Float32Array, shape: [number, number] },
+   *             perSampleWeights: Float32Array | null }}
+   */
+  backward(gradOutput) {
+    const core = this.#live();
+    if (!this.#lastForward) throw new Error('backward() needs a forward() first: it returns the gradients of the most recent forward');
+    const { numBags, numIndices } = this.#lastForward;
+    const d = this.#embeddingDim;
+    const grad = gradOutputArray(gradOutput, numBags, d);
+    const gptr = core.stageGradOutput(grad.length);
+    if (gptr === 0) throw this.#error(core);
+    wasm.HEAPF32.set(grad, gptr / 4);
+    const sparse = this.#options.sparse;
+    if (core.backward(grad.length, sparse, true) !== Code.ok) throw this.#error(core, { numBags });
+    try {
+      const heapF32 = wasm.HEAPF32;
+      let weight;
+      if (sparse) {
+        const rows = core.sparseRowCount();
+        const rp = core.sparseRowsPtr() / 4;
+        const vp = core.sparseValuesPtr() / 4;
+        weight = {
+          indices: wasm.HEAP32.slice(rp, rp + rows),
+          values: heapF32.slice(vp, vp + rows * d),
+          shape: [this.#numEmbeddings, d],
+        };
+      } else {
+        const wp = core.gradWeightPtr() / 4;
+        weight = heapF32.slice(wp, wp + this.#numEmbeddings * d);
+      }
+      let psw = null;
+      const pp = core.gradPerSampleWeightsPtr();
+      if (pp !== 0) psw = heapF32.slice(pp / 4, pp / 4 + numIndices);
+      return { weight, perSampleWeights: psw };
+    } finally {
+      core.releaseGradients();
+    }
+  }
+
+  /** Frees the table and every buffer. Idempotent. */
+  dispose() {
+    if (this.#core === null) return;
+    finalizer.unregister(this);
+    this.#core.delete();
+    this.#core = null;
+    this.#weightView = null;
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')]() {
+    const o = this.#options;
+    const extra = [
+      `mode='${o.mode}'`,
+      o.paddingIdx !== null ? `paddingIdx=${o.paddingIdx}` : null,
+      o.maxNorm !== null ? `maxNorm=${o.maxNorm}, normType=${o.normType}` : null,
+      o.scaleGradByFreq ? 'scaleGradByFreq=true' : null,
+      o.sparse ? 'sparse=true' : null,
+      o.includeLastOffset ? 'includeLastOffset=true' : null,
+      this.disposed ? 'disposed' : null,
+    ].filter(Boolean);
+    return `EmbeddingBag(${this.#numEmbeddings}, ${this.#embeddingDim}, ${extra.join(', ')})`;
+  }
+
+  // Copies an integerArray() result into a staging buffer of the heap.
+  #stage(core, ptr, { kind, length, array }) {
+    if (ptr === 0) throw this.#error(core);
+    const buffer = wasm.HEAPU8.buffer; // read after the staging call, which may have grown the heap
+    if (kind === IndexKind.int32) new Int32Array(buffer, ptr, length).set(array);
+    else new BigInt64Array(buffer, ptr, length).set(array);
+  }
+
+  #live() {
+    if (this.#core === null) throw new Error('this EmbeddingBag was disposed');
+    return this.#core;
+  }
+
+  #error(core, context = {}) {
+    return statusError(
+      {
+        code: core.statusCode(),
+        argument: wasm.argumentName(core.errorArgument()),
+        position: core.errorPosition(),
+        value: core.errorValue(),
+      },
+      { numEmbeddings: this.#numEmbeddings, embeddingDim: this.#embeddingDim, mode: this.#options?.mode, ...context },
+    );
+  }
+}
+
+if (typeof Symbol.dispose === 'symbol') {
+  EmbeddingBag.prototype[Symbol.dispose] = EmbeddingBag.prototype.dispose;
+}
+
+/**
+ * Functional form, like torch.nn.functional.embedding_bag. With maxNorm the
+ * rows of weight.data are renormalised in place, as in PyTorch.
+ * options: mode (default 'mean'), maxNorm, normType, paddingIdx,
+ *          includeLastOffset, perSampleWeights
+ */
+export function embeddingBag(weight, input, offsets = null, options = {}) {
+  const table = tableArgument(weight, 'weight');
+  if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, not ${show(options)}`);
+  const { perSampleWeights = null, ...bagOptions } = options;
+  for (const key of ['weight', 'seed', 'sparse', 'scaleGradByFreq']) {
+    if (key in bagOptions) throw new TypeError(`embeddingBag() takes no option '${key}'`);
+  }
+  const bag = new EmbeddingBag(table.numEmbeddings, table.embeddingDim, { ...bagOptions, weight: table.data });
+  try {
+    const out = bag.forward(input, offsets, perSampleWeights);
+    if (bagOptions.maxNorm != null) {
+      // max_norm renormalises the caller's table in place, as F.embedding_bag does.
+      const renormed = bag.weight;
+      if (ArrayBuffer.isView(weight.data)) weight.data.set(renormed);
+      else for (let i = 0; i < renormed.length; i++) weight.data[i] = renormed[i];
+    }
+    return out;
+  } finally {
+    bag.dispose();
+  }
+}

@@ -1,0 +1,115 @@
+// Types of embedding-bag-wasm (hand-written; checked by tests/node/types.test.mjs).
+
+/** Integer indices: int32, int64 (BigInt64Array) or plain numbers. */
+export type IndexArray = Int32Array | BigInt64Array | number[];
+
+/** A row-major 2-D array. */
+export interface Tensor2D<T> {
+  data: T;
+  shape: [number, number];
+}
+
+export type Mode = 'sum' | 'mean' | 'max';
+
+export interface InitOptions {
+  /** 'auto' (default) or a thread count; > 1 asks for the threaded build. */
+  threads?: number | 'auto';
+  /** Browser: URL prefix where the files of dist/ are served (for bundlers that do not handle new URL(..., import.meta.url)). */
+  wasmPaths?: string;
+}
+
+export interface InitInfo {
+  variant: 'simd' | 'simd-threaded';
+  simd: true;
+  threads: number;
+  /** Why fewer threads run than were asked for. */
+  reason?: string;
+}
+
+export interface EmbeddingBagOptions {
+  /** Default 'mean', as in PyTorch and lucid. */
+  mode?: Mode;
+  maxNorm?: number | null;
+  normType?: number;
+  scaleGradByFreq?: boolean;
+  /** backward() returns a sparse (coalesced) weight gradient. */
+  sparse?: boolean;
+  /** May be negative (wraps by adding numEmbeddings). */
+  paddingIdx?: number | null;
+  includeLastOffset?: boolean;
+  /** numEmbeddings * embeddingDim floats, copied in. Default: N(0, 1), padding row 0. */
+  weight?: Float32Array | number[];
+  /** Seed of the default initialisation. */
+  seed?: number | bigint;
+}
+
+export interface BagOutput {
+  data: Float32Array;
+  shape: [number, number];
+}
+
+export interface SparseGradient {
+  /** Sorted unique row ids. */
+  indices: Int32Array;
+  /** indices.length * embeddingDim floats, row-major. */
+  values: Float32Array;
+  shape: [number, number];
+}
+
+export interface Gradients<W extends Float32Array | SparseGradient = Float32Array | SparseGradient> {
+  weight: W;
+  perSampleWeights: Float32Array | null;
+}
+
+/** 1-D indices (with offsets) or a 2-D input (offsets null). */
+export type BagInput = IndexArray | Tensor2D<IndexArray> | number[][];
+export type PerSampleWeights = Float32Array | number[] | Tensor2D<Float32Array | number[]> | number[][];
+
+export declare function init(options?: InitOptions): Promise<InitInfo>;
+
+export declare class EmbeddingBag {
+  constructor(numEmbeddings: number, embeddingDim: number, options?: EmbeddingBagOptions);
+  /** Like nn.EmbeddingBag.from_pretrained: the table is copied in. */
+  static fromPretrained(
+    embeddings: Tensor2D<Float32Array | number[]>,
+    options?: Omit<EmbeddingBagOptions, 'weight' | 'seed'>,
+  ): EmbeddingBag;
+
+  readonly numEmbeddings: number;
+  readonly embeddingDim: number;
+  readonly mode: Mode;
+  readonly maxNorm: number | null;
+  readonly normType: number;
+  readonly scaleGradByFreq: boolean;
+  readonly sparse: boolean;
+  /** Wrapped to [0, numEmbeddings), as in PyTorch. */
+  readonly paddingIdx: number | null;
+  readonly includeLastOffset: boolean;
+  readonly disposed: boolean;
+  /** View of the table in wasm memory; re-read it after calls. */
+  readonly weight: Float32Array;
+
+  forward(input: BagInput, offsets?: IndexArray | null, perSampleWeights?: PerSampleWeights | null): BagOutput;
+  /** Gradients of the most recent forward. */
+  backward(gradOutput: Float32Array | Tensor2D<Float32Array>): Gradients;
+  dispose(): void;
+}
+
+export interface FunctionalOptions {
+  mode?: Mode;
+  maxNorm?: number | null;
+  normType?: number;
+  paddingIdx?: number | null;
+  includeLastOffset?: boolean;
+  perSampleWeights?: PerSampleWeights | null;
+}
+
+/** Like torch.nn.functional.embedding_bag; with maxNorm, weight.data is renormalised in place. */
+export declare function embeddingBag(
+  weight: Tensor2D<Float32Array | number[]>,
+  input: BagInput,
+  offsets?: IndexArray | null,
+  options?: FunctionalOptions,
+): BagOutput;
+
+export declare function memoryInfo(): { heapBytes: number; allocatedBytes: number };

@@ -1,0 +1,199 @@
+// The public API in Node: forms of input, modes, options, gradients,
+// properties, the weight view, fromPretrained, the functional form.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { countingTable, EmbeddingBag, embeddingBag, info, init, memoryInfo } from './helpers.mjs';
+
+test('init reports the variant and is idempotent', async () => {
+  assert.equal(info.variant, 'simd');
+  assert.equal(info.simd, true);
+  assert.equal(info.threads, 1);
+  assert.deepEqual(await init({ threads: 1 }), info);
+  await assert.rejects(init({ threads: 0 }), RangeError);
+  await assert.rejects(init({ thread: 2 }), TypeError);
+});
+
+test('lucid example: 20 x 8 mean on [[1,3,5],[0,2,4]] has shape [2, 8]', () => {
+  const bag = new EmbeddingBag(20, 8, { weight: countingTable(20, 8) });
+  assert.equal(bag.mode, 'mean');  // the default, as in lucid and PyTorch
+  const y = bag.forward([[1, 3, 5], [0, 2, 4]]);
+  assert.deepEqual(y.shape, [2, 8]);
+  assert.deepEqual(Array.from(y.data.subarray(0, 8)), [30, 31, 32, 33, 34, 35, 36, 37]);
+  assert.deepEqual(Array.from(y.data.subarray(8)), [20, 21, 22, 23, 24, 25, 26, 27]);
+  bag.dispose();
+});
+
+test('lucid example: 10 x 4 sum with offsets [0, 2, 5] has shape [3, 4]', () => {
+  const bag = new EmbeddingBag(10, 4, { mode: 'sum', weight: countingTable(10, 4) });
+  const y = bag.forward([0, 1, 2, 3, 4, 5], [0, 2, 5]);
+  assert.deepEqual(y.shape, [3, 4]);
+  assert.deepEqual(Array.from(y.data), [10, 12, 14, 16, 90, 93, 96, 99, 50, 51, 52, 53]);
+  bag.dispose();
+});
+
+test('every input form gives the same result', () => {
+  const bag = new EmbeddingBag(7, 3, { mode: 'max', weight: countingTable(7, 3) });
+  const want = Array.from(bag.forward([6, 0, 2, 4], [0, 2]).data);
+  const forms = [
+    [new Int32Array([6, 0, 2, 4]), new Int32Array([0, 2])],
+    [new BigInt64Array([6n, 0n, 2n, 4n]), new BigInt64Array([0n, 2n])],
+    [new Int32Array([6, 0, 2, 4]), new BigInt64Array([0n, 2n])],
+    [new BigInt64Array([6n, 0n, 2n, 4n]), [0, 2]],
+    [[[6, 0], [2, 4]], null],
+    [{ data: new Int32Array([6, 0, 2, 4]), shape: [2, 2] }, null],
+    [{ data: new BigInt64Array([6n, 0n, 2n, 4n]), shape: [2, 2] }, null],
+    [{ data: [6, 0, 2, 4], shape: [2, 2] }, undefined],
+  ];
+  for (const [input, offsets] of forms) assert.deepEqual(Array.from(bag.forward(input, offsets).data), want);
+  assert.deepEqual(want, [60, 61, 62, 40, 41, 42]);
+  bag.dispose();
+});
+
+test('padding, include_last_offset and per-sample weights', () => {
+  const w = countingTable(6, 2);
+  const mean = new EmbeddingBag(6, 2, { weight: w, paddingIdx: -1 });
+  assert.equal(mean.paddingIdx, 5);  // stored wrapped, as PyTorch does
+  assert.deepEqual(Array.from(mean.forward([5, 1, 5, 3, 5, 5], [0, 4]).data), [20, 21, 0, 0]);
+  const last = new EmbeddingBag(6, 2, { weight: w, includeLastOffset: true });
+  const y = last.forward([1, 2, 3, 4, 4], [0, 2, 3]);  // bags [1, 2], [3]; the 4s are ignored
+  assert.deepEqual(y.shape, [2, 2]);
+  assert.deepEqual(Array.from(y.data), [15, 16, 30, 31]);
+  const sum = new EmbeddingBag(6, 2, { mode: 'sum', weight: w });
+  const s = sum.forward([1, 3], [0], new Float32Array([2, 0.5]));
+  assert.deepEqual(Array.from(s.data), [35, 37.5]);
+  const g = sum.backward(new Float32Array([1, 2]));
+  assert.deepEqual(Array.from(g.perSampleWeights), [10 + 2 * 11, 30 + 2 * 31]);
+  assert.deepEqual(Array.from(g.weight.subarray(2, 4)), [2, 4]);
+  assert.deepEqual(Array.from(g.weight.subarray(6, 8)), [0.5, 1]);
+  // per-sample weights of a 2-D input, as rows
+  const s2 = sum.forward([[1], [3]], null, [[2], [0.5]]);
+  assert.deepEqual(Array.from(s2.data), [20, 22, 15, 15.5]);
+  for (const b of [mean, last, sum]) b.dispose();
+});
+
+test('backward: dense, sparse (coalesced), max, scale_grad_by_freq [1, 1, 3]', () => {
+  const w = countingTable(4, 2);
+  const dense = new EmbeddingBag(4, 2, { mode: 'sum', weight: w, scaleGradByFreq: true });
+  dense.forward([1, 1, 3], [0]);
+  const gd = dense.backward({ data: new Float32Array([6, 12]), shape: [1, 2] });
+  assert.deepEqual(Array.from(gd.weight), [0, 0, 6, 12, 0, 0, 6, 12]);
+  assert.equal(gd.perSampleWeights, null);
+  const sparse = new EmbeddingBag(4, 2, { mode: 'sum', weight: w, scaleGradByFreq: true, sparse: true });
+  sparse.forward([3, 1, 1], [0]);
+  const gs = sparse.backward(new Float32Array([6, 12]));
+  assert.deepEqual(Array.from(gs.weight.indices), [1, 3]);
+  assert.deepEqual(Array.from(gs.weight.values), [6, 12, 6, 12]);
+  assert.deepEqual(gs.weight.shape, [4, 2]);
+  const max = new EmbeddingBag(3, 2, { mode: 'max', weight: new Float32Array([1, 5, 3, 5, 3, 2]) });
+  assert.deepEqual(Array.from(max.forward([0, 1, 2, 2, 1], [0, 3]).data), [3, 5, 3, 5]);
+  assert.deepEqual(Array.from(max.backward(new Float32Array([1, 2, 4, 8])).weight), [0, 2, 1, 8, 4, 0]);
+  for (const b of [dense, sparse, max]) b.dispose();
+});
+
+test('backward uses the most recent forward', () => {
+  const bag = new EmbeddingBag(5, 1, { mode: 'sum', weight: countingTable(5, 1) });
+  bag.forward([1], [0]);
+  bag.forward([2, 3], [0, 1]);
+  assert.deepEqual(Array.from(bag.backward(new Float32Array([1, 2])).weight), [0, 0, 1, 2, 0]);
+  bag.dispose();
+});
+
+test('read-only properties mirror the options', () => {
+  const bag = new EmbeddingBag(9, 4, {
+    mode: 'sum', maxNorm: 1.5, normType: 3, scaleGradByFreq: true, sparse: true, paddingIdx: 2, includeLastOffset: true, seed: 3,
+  });
+  assert.equal(bag.numEmbeddings, 9);
+  assert.equal(bag.embeddingDim, 4);
+  assert.equal(bag.mode, 'sum');
+  assert.equal(bag.maxNorm, 1.5);
+  assert.equal(bag.normType, 3);
+  assert.equal(bag.scaleGradByFreq, true);
+  assert.equal(bag.sparse, true);
+  assert.equal(bag.paddingIdx, 2);
+  assert.equal(bag.includeLastOffset, true);
+  assert.throws(() => { 'use strict'; bag.mode = 'max'; }, TypeError);
+  bag.dispose();
+  assert.equal(bag.disposed, true);
+});
+
+test('default init: N(0, 1), padding row zero, reproducible from a seed', () => {
+  const a = new EmbeddingBag(500, 64, { seed: 7, paddingIdx: 3 });
+  const b = new EmbeddingBag(500, 64, { seed: 7, paddingIdx: 3 });
+  const c = new EmbeddingBag(500, 64, { seed: 8n });
+  assert.deepEqual(a.weight, b.weight);
+  assert.notDeepEqual(a.weight, c.weight);
+  assert.ok(a.weight.subarray(3 * 64, 4 * 64).every((v) => v === 0));
+  const w = c.weight;
+  const mean = w.reduce((s, v) => s + v, 0) / w.length;
+  const variance = w.reduce((s, v) => s + (v - mean) ** 2, 0) / w.length;
+  assert.ok(Math.abs(mean) < 0.03, `mean ${mean}`);
+  assert.ok(Math.abs(variance - 1) < 0.05, `variance ${variance}`);
+  for (const x of [a, b, c]) x.dispose();
+});
+
+test('weight is a live view of the table, refreshed after memory growth', () => {
+  const bag = new EmbeddingBag(4, 2, { mode: 'sum', weight: countingTable(4, 2) });
+  const view = bag.weight;
+  view[2] = 100;  // writes go to the table
+  assert.deepEqual(Array.from(bag.forward([1], [0]).data), [100, 11]);
+  const heapBefore = memoryInfo().heapBytes;
+  const big = new EmbeddingBag(100000, 100, { seed: 1 });  // 40 MB: the heap grows
+  assert.ok(memoryInfo().heapBytes > heapBefore);
+  assert.equal(view.length, 0, 'the old view is detached');
+  assert.equal(bag.weight.length, 8);
+  assert.equal(bag.weight[2], 100);
+  assert.deepEqual(Array.from(bag.forward([1], [0]).data), [100, 11]);
+  big.dispose();
+  bag.dispose();
+});
+
+test('maxNorm renormalises the referenced rows in place', () => {
+  const bag = new EmbeddingBag(3, 2, { mode: 'sum', maxNorm: 1, weight: new Float32Array([3, 4, 0.3, 0.4, 6, 8]) });
+  bag.forward([0, 1], [0]);
+  const w = bag.weight;
+  assert.ok(Math.abs(w[0] - 0.6) < 1e-6 && Math.abs(w[1] - 0.8) < 1e-6);
+  assert.deepEqual([w[2], w[3], w[4], w[5]], [Math.fround(0.3), Math.fround(0.4), 6, 8]);
+  bag.dispose();
+});
+
+test('fromPretrained copies the table in', () => {
+  const data = countingTable(5, 3);
+  const bag = EmbeddingBag.fromPretrained({ data, shape: [5, 3] }, { mode: 'sum' });
+  data[0] = 99;  // copied, not shared
+  assert.deepEqual(Array.from(bag.forward([0, 4], [0]).data), [40, 42, 44]);
+  assert.throws(() => EmbeddingBag.fromPretrained({ data, shape: [4, 3] }), /length 15, expected 12/);
+  bag.dispose();
+});
+
+test('embeddingBag (functional) matches the module, renorms in place with maxNorm', () => {
+  const weight = { data: countingTable(10, 4), shape: [10, 4] };
+  const y = embeddingBag(weight, [0, 1, 2, 3, 4, 5], [0, 2, 5], { mode: 'sum' });
+  assert.deepEqual(Array.from(y.data), [10, 12, 14, 16, 90, 93, 96, 99, 50, 51, 52, 53]);
+  assert.deepEqual(Array.from(embeddingBag(weight, [[1, 3, 5], [0, 2, 4]]).data.subarray(0, 2)), [30, 31]);
+  const w2 = { data: new Float32Array([3, 4, 6, 8]), shape: [2, 2] };
+  embeddingBag(w2, [1], [0], { maxNorm: 1 });
+  assert.ok(Math.abs(w2.data[2] - 0.6) < 1e-6);
+  assert.equal(w2.data[0], 3);
+  const psw = embeddingBag(weight, [1, 2], [0], { mode: 'sum', perSampleWeights: [1, -1] });
+  assert.deepEqual(Array.from(psw.data), [-10, -10, -10, -10]);
+});
+
+test('empty bags, empty batches', () => {
+  const bag = new EmbeddingBag(5, 2, { mode: 'max', weight: countingTable(5, 2) });
+  assert.deepEqual(Array.from(bag.forward([3, 4], [0, 0, 2, 2]).data), [0, 0, 40, 41, 0, 0, 0, 0]);
+  const none = bag.forward([], []);
+  assert.deepEqual(none.shape, [0, 2]);
+  assert.equal(none.data.length, 0);
+  assert.deepEqual(bag.forward({ data: [], shape: [3, 0] }).shape, [3, 2]);
+  bag.dispose();
+});
+
+test('outputs are fresh arrays, not views of the heap', () => {
+  const bag = new EmbeddingBag(3, 2, { mode: 'sum', weight: countingTable(3, 2) });
+  const a = bag.forward([1], [0]);
+  const b = bag.forward([2], [0]);
+  assert.deepEqual(Array.from(a.data), [10, 11]);
+  assert.notEqual(a.data.buffer, b.data.buffer);
+  bag.dispose();
+});

@@ -1,0 +1,49 @@
+// Shared by the node:test files: the package (through its Node ESM entry,
+// built into dist/ by `npm run build`), golden cases, small utilities.
+import { readFileSync } from 'node:fs';
+
+import * as ebw from '../../js/index.node.mjs';
+
+export const { init, EmbeddingBag, embeddingBag, memoryInfo } = ebw;
+export const info = await init();
+
+// W[r][d] = 10 r + d: sums of a few rows are exact.
+export function countingTable(n, d) {
+  const w = new Float32Array(n * d);
+  for (let r = 0; r < n; r++) for (let k = 0; k < d; k++) w[r * d + k] = 10 * r + k;
+  return w;
+}
+
+export function goldenCases() {
+  const url = new URL('../golden/embedding_bag_golden.json', import.meta.url);
+  return JSON.parse(readFileSync(url, 'utf8')).cases;
+}
+
+// A small deterministic generator (mulberry32) for fuzzing and workloads.
+export function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function closeTo(actual, expected, what, tol = 2e-5) {
+  if (actual.length !== expected.length) throw new Error(`${what}: length ${actual.length}, expected ${expected.length}`);
+  for (let i = 0; i < actual.length; i++) {
+    const e = expected[i];
+    if (!(Math.abs(actual[i] - e) <= tol + tol * Math.abs(e))) {
+      throw new Error(`${what}[${i}] = ${actual[i]}, expected ${e}`);
+    }
+  }
+}
+
+export function bytesEqual(a, b) {
+  if (a.length !== b.length) return false;
+  const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const y = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  return x.every((v, i) => v === y[i]);
+}

@@ -1,0 +1,54 @@
+// Memory: steady-state calls do not allocate, dispose frees everything, and
+// bags the user forgets are freed by the FinalizationRegistry (needs
+// node --expose-gc, which `npm test` passes).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { EmbeddingBag, memoryInfo } from './helpers.mjs';
+
+test('20,000 forward calls leave allocatedBytes flat', () => {
+  const bag = new EmbeddingBag(1000, 16, { mode: 'sum', seed: 1 });
+  const indices = new Int32Array(200).map((_, i) => (i * 37) % 1000);
+  const offsets = new Int32Array([0, 50, 120]);
+  const grad = new Float32Array(3 * 16).fill(1);
+  // Warm-up: inputs are double-buffered (staged / last good forward), so two
+  // forwards and a backward reach the steady state.
+  bag.forward(indices, offsets);
+  bag.forward(indices, offsets);
+  bag.backward(grad);
+  const start = memoryInfo().allocatedBytes;
+  for (let k = 0; k < 20000; k++) {
+    bag.forward(indices, offsets);
+    if (k % 10 === 0) bag.backward(grad);
+  }
+  assert.equal(memoryInfo().allocatedBytes, start);
+  bag.dispose();
+});
+
+test('2,000 bags created and disposed leave allocatedBytes flat', () => {
+  const start = memoryInfo().allocatedBytes;
+  for (let k = 0; k < 2000; k++) {
+    const bag = new EmbeddingBag(100 + (k % 7), 8, { mode: k % 2 ? 'max' : 'mean', maxNorm: k % 3 ? null : 1, seed: k });
+    bag.forward([1, 2, 3, 4], [0, 2]);
+    bag.backward(new Float32Array(16));
+    bag.dispose();
+  }
+  assert.equal(memoryInfo().allocatedBytes, start);
+});
+
+test('forgotten bags are freed by the FinalizationRegistry', async (t) => {
+  if (typeof globalThis.gc !== 'function') {
+    t.skip('needs node --expose-gc');
+    return;
+  }
+  const start = memoryInfo().allocatedBytes;
+  (() => {
+    for (let k = 0; k < 50; k++) new EmbeddingBag(1000, 64, { seed: k }).forward([1], [0]);
+  })();
+  assert.ok(memoryInfo().allocatedBytes > start + 50 * 1000 * 64 * 4 * 0.9, 'the tables were allocated');
+  for (let round = 0; round < 50 && memoryInfo().allocatedBytes > start; round++) {
+    globalThis.gc();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.equal(memoryInfo().allocatedBytes, start);
+});

@@ -1,0 +1,36 @@
+// Compiled with tsc --noEmit by types.test.mjs: index.d.ts must accept the
+// documented uses and reject the wrong ones (each @ts-expect-error must fire).
+import { EmbeddingBag, embeddingBag, init, memoryInfo, type Gradients, type InitInfo, type SparseGradient } from 'embedding-bag-wasm';
+
+async function main(): Promise<void> {
+  const info: InitInfo = await init({ threads: 'auto' });
+  const threads: number = info.threads;
+  const bag = new EmbeddingBag(1000, 64, { mode: 'sum', paddingIdx: -1, maxNorm: null, seed: 42n });
+  const y = bag.forward(new Int32Array([1, 2, 3]), new Int32Array([0, 1]), new Float32Array([1, 1, 1]));
+  const rows: number = y.shape[0];
+  const view: Float32Array = bag.weight;
+  bag.forward({ data: new BigInt64Array([1n, 2n]), shape: [1, 2] });
+  bag.forward([[1, 2], [3, 4]]);
+  const g: Gradients = bag.backward(y.data);
+  if (g.weight instanceof Float32Array) view.set(g.weight.subarray(0, 1));
+  else { const s: SparseGradient = g.weight; s.indices.at(0); }
+  const pretrained = EmbeddingBag.fromPretrained({ data: new Float32Array(8), shape: [4, 2] }, { mode: 'max' });
+  const out = embeddingBag({ data: new Float32Array(8), shape: [4, 2] }, [0, 1], [0], { mode: 'mean' });
+  const heap: number = memoryInfo().heapBytes + out.data.length + rows + threads;
+  pretrained.dispose();
+  bag.dispose();
+  void heap;
+
+  // @ts-expect-error: unknown mode
+  new EmbeddingBag(10, 4, { mode: 'median' });
+  // @ts-expect-error: options are camelCase
+  new EmbeddingBag(10, 4, { padding_idx: 1 });
+  // @ts-expect-error: a Float32Array is not an index array
+  bag.forward(new Float32Array([1]), [0]);
+  // @ts-expect-error: weight is read-only
+  bag.weight = new Float32Array(1);
+  // @ts-expect-error: threads is a number or 'auto'
+  await init({ threads: 'many' });
+}
+
+void main;
