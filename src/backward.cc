@@ -256,10 +256,7 @@ Status backward_sparse(const Table& table, const Bags<IndexT, OffsetT>& bags,
   template Status backward_sparse<I, O>(const Table&, const Bags<I, O>&, const Options&,      \
                                         const float*, int64_t, SparseGradient&, float*,        \
                                         Workspace&);
-EBAG_INSTANTIATE(int32_t, int32_t)
-EBAG_INSTANTIATE(int32_t, int64_t)
-EBAG_INSTANTIATE(int64_t, int32_t)
-EBAG_INSTANTIATE(int64_t, int64_t)
+EBAG_FOR_EACH_INDEX_PAIR(EBAG_INSTANTIATE)
 #undef EBAG_INSTANTIATE
 
 }  // namespace ebag

@@ -3,6 +3,14 @@
 
 #include "embedding_bag.h"
 
+// Every (index type, offset type) pair the entry points are instantiated for:
+// X(IndexT, OffsetT) once per pair.
+#define EBAG_FOR_EACH_INDEX_PAIR(X) \
+  X(int32_t, int32_t)               \
+  X(int32_t, int64_t)               \
+  X(int64_t, int32_t)               \
+  X(int64_t, int64_t)
+
 namespace ebag::detail {
 
 struct IndexRange {

@@ -71,10 +71,7 @@ Status forward(const Table& table, const Bags<IndexT, OffsetT>& bags, const Opti
                                      Workspace&);                                              \
   template Status forward<I, O>(const Table&, const Bags<I, O>&, const Options&, float*,     \
                                 int32_t*, Workspace&);
-EBAG_INSTANTIATE(int32_t, int32_t)
-EBAG_INSTANTIATE(int32_t, int64_t)
-EBAG_INSTANTIATE(int64_t, int32_t)
-EBAG_INSTANTIATE(int64_t, int64_t)
+EBAG_FOR_EACH_INDEX_PAIR(EBAG_INSTANTIATE)
 #undef EBAG_INSTANTIATE
 
 }  // namespace ebag

@@ -201,10 +201,7 @@ Status validate_argmax(const int32_t* argmax, int64_t length, int64_t num_embedd
 #define EBAG_INSTANTIATE(I, O)                                                           \
   template Status validate<I, O>(const Table&, const Bags<I, O>&, const Options&); \
   template int64_t num_bags<I, O>(const Bags<I, O>&, const Options&);
-EBAG_INSTANTIATE(int32_t, int32_t)
-EBAG_INSTANTIATE(int32_t, int64_t)
-EBAG_INSTANTIATE(int64_t, int32_t)
-EBAG_INSTANTIATE(int64_t, int64_t)
+EBAG_FOR_EACH_INDEX_PAIR(EBAG_INSTANTIATE)
 #undef EBAG_INSTANTIATE
 
 }  // namespace ebag
