@@ -3,11 +3,13 @@
 // its contributions in ascending entry order. That gives one deterministic
 // order for the dense and the sparse gradient alike (and lets a later
 // threaded build split the work by row without changing any bit).
+#include <algorithm>
 #include <cstring>
 
 #include "bags.h"
 #include "embedding_bag_internal.h"
 #include "validate.h"
+#include "work_split.h"
 
 namespace ebag {
 namespace {
@@ -21,6 +23,7 @@ bool reserve_grouping(Workspace& ws, size_t n) {
     if (b->size() < n && !b->resize(n)) return false;
   }
   if (ws.entry_scale.size() < n && !ws.entry_scale.resize(n)) return false;
+  if (ws.group_starts.size() < n + 1 && !ws.group_starts.resize(n + 1)) return false;
   return ws.histogram.size() >= (1u << kRadixBits) || ws.histogram.resize(1u << kRadixBits);
 }
 
@@ -87,17 +90,23 @@ int64_t group_entries_by_row(const Table& table, const Bags<IndexT, OffsetT>& ba
   return live;
 }
 
-// Calls emit(row, first, last) for every run of equal rows in sort_rows.
-template <typename EmitFn>
-void for_each_row_group(const Workspace& ws, int64_t live, EmitFn&& emit) {
-  int64_t first = 0;
-  while (first < live) {
-    const uint32_t row = ws.sort_rows[first];
-    int64_t last = first + 1;
-    while (last < live && ws.sort_rows[last] == row) ++last;
-    emit(row, first, last);
-    first = last;
+// workspace.group_starts = the first sorted entry of every run of equal rows,
+// plus `live` at the end. Returns the number of runs (destination rows).
+int64_t find_row_groups(Workspace& ws, int64_t live) {
+  int64_t groups = 0;
+  for (int64_t e = 0; e < live; ++e) {
+    if (e == 0 || ws.sort_rows[e] != ws.sort_rows[e - 1]) ws.group_starts[groups++] = static_cast<uint32_t>(e);
   }
+  ws.group_starts[groups] = static_cast<uint32_t>(live);
+  return groups;
+}
+
+// First group of piece t, splitting the groups' entries evenly.
+int64_t first_group_of_piece(const Workspace& ws, int64_t groups, int64_t live, int pieces, int t) {
+  if (t >= pieces) return groups;
+  const auto target = static_cast<uint32_t>(live * t / pieces);
+  return std::lower_bound(ws.group_starts.data(), ws.group_starts.data() + groups, target) -
+         ws.group_starts.data();
 }
 
 // dest = sum of the group's contributions, added in entry order onto dest.
@@ -117,19 +126,25 @@ void accumulate_group(const kernels::KernelSet<IndexT>& kernels, const Workspace
 template <typename IndexT, typename OffsetT>
 void per_sample_weights_gradient(const kernels::KernelSet<IndexT>& kernels, const Table& table,
                                  const Bags<IndexT, OffsetT>& bags, const Options& options,
-                                 const float* grad_output, float* grad_psw) {
+                                 const float* grad_output, float* grad_psw,
+                                 const Parallelism& parallel) {
   const int64_t dim = table.embedding_dim;
   const int64_t pad = detail::wrapped_padding_row(options, table.num_embeddings);
   std::memset(grad_psw, 0, sizeof(float) * bags.num_indices);
   const int64_t num = detail::bag_count(bags, options);
-  for (int64_t b = 0; b < num; ++b) {
-    const detail::IndexRange range = detail::bag_range(bags, b);
-    for (int64_t i = range.begin; i < range.end; ++i) {
-      const int64_t row = bags.indices[i];
-      if (row == pad) continue;
-      grad_psw[i] = kernels.dot4(grad_output + b * dim, table.data + row * dim, dim);
+  const int64_t entries = detail::bag_entries_end(bags, options);
+  const int pieces = detail::threads_for(parallel, entries * dim);
+  detail::run_tasks(parallel, pieces, [&](int t) {
+    const int64_t last = detail::first_bag_of_piece(bags, num, entries, pieces, t + 1);
+    for (int64_t b = detail::first_bag_of_piece(bags, num, entries, pieces, t); b < last; ++b) {
+      const detail::IndexRange range = detail::bag_range(bags, b);
+      for (int64_t i = range.begin; i < range.end; ++i) {
+        const int64_t row = bags.indices[i];
+        if (row == pad) continue;
+        grad_psw[i] = kernels.dot4(grad_output + b * dim, table.data + row * dim, dim);
+      }
     }
-  }
+  });
 }
 
 // Checks shared by both backward forms.
@@ -149,36 +164,56 @@ Status backward_dense_with(const kernels::KernelSet<IndexT>& kernels, const Tabl
                            const Bags<IndexT, OffsetT>& bags, const Options& options,
                            const float* grad_output, int64_t grad_output_length,
                            const int32_t* argmax, float* grad_weight,
-                           float* grad_per_sample_weights, Workspace& workspace) {
+                           float* grad_per_sample_weights, Workspace& workspace,
+                           const Parallelism& parallel) {
   if (Status s = validate_backward(table, bags, options, grad_output, grad_output_length); !s.ok()) {
     return s;
   }
+  const int64_t n = table.num_embeddings;
   const int64_t dim = table.embedding_dim;
-  const int64_t table_size = table.num_embeddings * dim;
-  if (Status s = validate_buffer(grad_weight, Argument::kGradWeight, table_size); !s.ok()) return s;
+  if (Status s = validate_buffer(grad_weight, Argument::kGradWeight, n * dim); !s.ok()) return s;
   const int64_t out_size = detail::bag_count(bags, options) * dim;
   if (options.mode == Mode::kMax) {
-    if (Status s = validate_argmax(argmax, out_size, table.num_embeddings); !s.ok()) return s;
-  }
-
-  if (options.mode != Mode::kMax && !reserve_grouping(workspace, bags.num_indices)) {
+    if (Status s = validate_argmax(argmax, out_size, n); !s.ok()) return s;
+  } else if (!reserve_grouping(workspace, bags.num_indices)) {
     return grouping_out_of_memory(bags.num_indices);
   }
-  std::memset(grad_weight, 0, sizeof(float) * table_size);
+
+  // Zeroing the N x D gradient is a pass of its own: split by rows.
+  const int zero_pieces = detail::threads_for(parallel, n * dim);
+  detail::run_tasks(parallel, zero_pieces, [&](int t) {
+    const detail::IndexRange rows = detail::row_piece(n, zero_pieces, t);
+    std::memset(grad_weight + rows.begin * dim, 0, sizeof(float) * (rows.end - rows.begin) * dim);
+  });
   if (options.mode == Mode::kMax) {
-    for (int64_t j = 0; j < out_size; ++j) {
-      const int64_t row = argmax[j];
-      if (row >= 0) grad_weight[row * dim + j % dim] += grad_output[j];
-    }
+    // Split by columns: every (row, column) still adds its bags in order.
+    const int pieces = std::min<int>(detail::threads_for(parallel, out_size), static_cast<int>((dim + 3) / 4));
+    detail::run_tasks(parallel, std::max(pieces, 1), [&](int t) {
+      const detail::IndexRange cols = detail::column_piece(dim, std::max(pieces, 1), t);
+      for (int64_t j = 0; j < out_size; j += dim) {
+        for (int64_t d = cols.begin; d < cols.end; ++d) {
+          const int64_t row = argmax[j + d];
+          if (row >= 0) grad_weight[row * dim + d] += grad_output[j + d];
+        }
+      }
+    });
   } else {
     const int64_t live = group_entries_by_row(table, bags, options, workspace);
-    for_each_row_group(workspace, live, [&](uint32_t row, int64_t first, int64_t last) {
-      accumulate_group(kernels, workspace, options, grad_output, dim, first, last,
-                       grad_weight + static_cast<int64_t>(row) * dim);
+    const int64_t groups = find_row_groups(workspace, live);
+    const int pieces = detail::threads_for(parallel, live * dim);
+    detail::run_tasks(parallel, pieces, [&](int t) {
+      const int64_t last = first_group_of_piece(workspace, groups, live, pieces, t + 1);
+      for (int64_t g = first_group_of_piece(workspace, groups, live, pieces, t); g < last; ++g) {
+        const int64_t first_entry = workspace.group_starts[g];
+        accumulate_group(kernels, workspace, options, grad_output, dim, first_entry,
+                         workspace.group_starts[g + 1],
+                         grad_weight + static_cast<int64_t>(workspace.sort_rows[first_entry]) * dim);
+      }
     });
   }
   if (grad_per_sample_weights != nullptr && bags.per_sample_weights != nullptr) {
-    per_sample_weights_gradient(kernels, table, bags, options, grad_output, grad_per_sample_weights);
+    per_sample_weights_gradient(kernels, table, bags, options, grad_output, grad_per_sample_weights,
+                                parallel);
   }
   return {};
 }
@@ -188,7 +223,7 @@ Status backward_sparse_with(const kernels::KernelSet<IndexT>& kernels, const Tab
                             const Bags<IndexT, OffsetT>& bags, const Options& options,
                             const float* grad_output, int64_t grad_output_length,
                             SparseGradient& grad_weight, float* grad_per_sample_weights,
-                            Workspace& workspace) {
+                            Workspace& workspace, const Parallelism& parallel) {
   if (Status s = validate_backward(table, bags, options, grad_output, grad_output_length); !s.ok()) {
     return s;
   }
@@ -201,23 +236,27 @@ Status backward_sparse_with(const kernels::KernelSet<IndexT>& kernels, const Tab
   const int64_t dim = table.embedding_dim;
   if (!reserve_grouping(workspace, bags.num_indices)) return grouping_out_of_memory(bags.num_indices);
   const int64_t live = group_entries_by_row(table, bags, options, workspace);
-  int64_t unique = 0;
-  for_each_row_group(workspace, live, [&](uint32_t, int64_t, int64_t) { ++unique; });
-  if (!grad_weight.rows.resize(unique) || !grad_weight.values.resize(unique * dim)) {
+  const int64_t groups = find_row_groups(workspace, live);
+  if (!grad_weight.rows.resize(groups) || !grad_weight.values.resize(groups * dim)) {
     grad_weight.rows.release();
     grad_weight.values.release();
-    return out_of_memory(unique * (dim + 1) * 4);
+    return out_of_memory(groups * (dim + 1) * 4);
   }
-  if (unique > 0) std::memset(grad_weight.values.data(), 0, sizeof(float) * unique * dim);
-  int64_t g = 0;
-  for_each_row_group(workspace, live, [&](uint32_t row, int64_t first, int64_t last) {
-    grad_weight.rows[g] = static_cast<int32_t>(row);
-    accumulate_group(kernels, workspace, options, grad_output, dim, first, last,
-                     grad_weight.values.data() + g * dim);
-    ++g;
+  const int pieces = detail::threads_for(parallel, live * dim);
+  detail::run_tasks(parallel, pieces, [&](int t) {
+    const int64_t last = first_group_of_piece(workspace, groups, live, pieces, t + 1);
+    for (int64_t g = first_group_of_piece(workspace, groups, live, pieces, t); g < last; ++g) {
+      const int64_t first_entry = workspace.group_starts[g];
+      float* dest = grad_weight.values.data() + g * dim;
+      grad_weight.rows[g] = static_cast<int32_t>(workspace.sort_rows[first_entry]);
+      std::memset(dest, 0, sizeof(float) * dim);
+      accumulate_group(kernels, workspace, options, grad_output, dim, first_entry,
+                       workspace.group_starts[g + 1], dest);
+    }
   });
   if (grad_per_sample_weights != nullptr && bags.per_sample_weights != nullptr) {
-    per_sample_weights_gradient(kernels, table, bags, options, grad_output, grad_per_sample_weights);
+    per_sample_weights_gradient(kernels, table, bags, options, grad_output, grad_per_sample_weights,
+                                parallel);
   }
   return {};
 }
@@ -226,36 +265,39 @@ template <typename IndexT, typename OffsetT>
 Status backward_dense(const Table& table, const Bags<IndexT, OffsetT>& bags,
                       const Options& options, const float* grad_output,
                       int64_t grad_output_length, const int32_t* argmax, float* grad_weight,
-                      float* grad_per_sample_weights, Workspace& workspace) {
+                      float* grad_per_sample_weights, Workspace& workspace,
+                      const Parallelism& parallel) {
   return backward_dense_with(kernels::best_kernel_set<IndexT>(), table, bags, options,
                              grad_output, grad_output_length, argmax, grad_weight,
-                             grad_per_sample_weights, workspace);
+                             grad_per_sample_weights, workspace, parallel);
 }
 
 template <typename IndexT, typename OffsetT>
 Status backward_sparse(const Table& table, const Bags<IndexT, OffsetT>& bags,
                        const Options& options, const float* grad_output,
                        int64_t grad_output_length, SparseGradient& grad_weight,
-                       float* grad_per_sample_weights, Workspace& workspace) {
+                       float* grad_per_sample_weights, Workspace& workspace,
+                       const Parallelism& parallel) {
   return backward_sparse_with(kernels::best_kernel_set<IndexT>(), table, bags, options,
                               grad_output, grad_output_length, grad_weight,
-                              grad_per_sample_weights, workspace);
+                              grad_per_sample_weights, workspace, parallel);
 }
 
 #define EBAG_INSTANTIATE(I, O)                                                                  \
   template Status backward_dense_with<I, O>(const kernels::KernelSet<I>&, const Table&,       \
                                             const Bags<I, O>&, const Options&, const float*,  \
                                             int64_t, const int32_t*, float*, float*,          \
-                                            Workspace&);                                        \
+                                            Workspace&, const Parallelism&);                    \
   template Status backward_sparse_with<I, O>(const kernels::KernelSet<I>&, const Table&,      \
                                              const Bags<I, O>&, const Options&, const float*, \
-                                             int64_t, SparseGradient&, float*, Workspace&);    \
+                                             int64_t, SparseGradient&, float*, Workspace&,      \
+                                             const Parallelism&);                             \
   template Status backward_dense<I, O>(const Table&, const Bags<I, O>&, const Options&,       \
                                        const float*, int64_t, const int32_t*, float*, float*,  \
-                                       Workspace&);                                             \
+                                       Workspace&, const Parallelism&);                        \
   template Status backward_sparse<I, O>(const Table&, const Bags<I, O>&, const Options&,      \
                                         const float*, int64_t, SparseGradient&, float*,        \
-                                        Workspace&);
+                                        Workspace&, const Parallelism&);
 EBAG_FOR_EACH_INDEX_PAIR(EBAG_INSTANTIATE)
 #undef EBAG_INSTANTIATE
 

@@ -69,6 +69,7 @@
 #include <optional>
 
 #include "buffer.h"
+#include "thread_pool.h"
 
 namespace ebag {
 
@@ -212,13 +213,25 @@ struct Workspace {
   Buffer<uint32_t> entry_bag;       // bag of every index position
   Buffer<float> entry_scale;        // psw[i] or 1/count(bag) of every position
   Buffer<uint32_t> histogram;
+  Buffer<uint32_t> group_starts;    // first sorted entry of every destination row
+};
+
+// How a call may use threads: none by default. With a pool, a call whose work
+// (bag entries x D) reaches min_work runs on every thread of the pool; the
+// results are bit-identical to the single-threaded ones (forward splits bags
+// by entry count, or the columns of a dominant bag; backward splits by
+// destination row or column, so each output element sums in the same order).
+struct Parallelism {
+  ThreadPool* pool = nullptr;
+  int64_t min_work = 1 << 16;
 };
 
 // Forward. output: B * D floats. argmax: B * D int32, required for mode max
 // (the row of the maximum per bag and column, -1 for empty bags), ignored otherwise.
 template <typename IndexT, typename OffsetT>
 Status forward(const Table& table, const Bags<IndexT, OffsetT>& bags, const Options& options,
-               float* output, int32_t* argmax, Workspace& workspace);
+               float* output, int32_t* argmax, Workspace& workspace,
+               const Parallelism& parallel = {});
 
 // Coalesced sparse weight gradient.
 struct SparseGradient {
@@ -232,13 +245,15 @@ template <typename IndexT, typename OffsetT>
 Status backward_dense(const Table& table, const Bags<IndexT, OffsetT>& bags,
                       const Options& options, const float* grad_output,
                       int64_t grad_output_length, const int32_t* argmax, float* grad_weight,
-                      float* grad_per_sample_weights, Workspace& workspace);
+                      float* grad_per_sample_weights, Workspace& workspace,
+                      const Parallelism& parallel = {});
 
 template <typename IndexT, typename OffsetT>
 Status backward_sparse(const Table& table, const Bags<IndexT, OffsetT>& bags,
                        const Options& options, const float* grad_output,
                        int64_t grad_output_length, SparseGradient& grad_weight,
-                       float* grad_per_sample_weights, Workspace& workspace);
+                       float* grad_per_sample_weights, Workspace& workspace,
+                       const Parallelism& parallel = {});
 
 // Fills the table with N(0, 1) samples (PyTorch's default init) from a 64-bit
 // seed, then zeroes the padding row. The same seed gives the same bits in every

@@ -10,20 +10,21 @@ namespace ebag {
 template <typename IndexT, typename OffsetT>
 Status forward_with(const kernels::KernelSet<IndexT>& kernels, const Table& table,
                     const Bags<IndexT, OffsetT>& bags, const Options& options, float* output,
-                    int32_t* argmax, Workspace& workspace);
+                    int32_t* argmax, Workspace& workspace, const Parallelism& parallel = {});
 
 template <typename IndexT, typename OffsetT>
 Status backward_dense_with(const kernels::KernelSet<IndexT>& kernels, const Table& table,
                            const Bags<IndexT, OffsetT>& bags, const Options& options,
                            const float* grad_output, int64_t grad_output_length,
                            const int32_t* argmax, float* grad_weight,
-                           float* grad_per_sample_weights, Workspace& workspace);
+                           float* grad_per_sample_weights, Workspace& workspace,
+                           const Parallelism& parallel = {});
 
 template <typename IndexT, typename OffsetT>
 Status backward_sparse_with(const kernels::KernelSet<IndexT>& kernels, const Table& table,
                             const Bags<IndexT, OffsetT>& bags, const Options& options,
                             const float* grad_output, int64_t grad_output_length,
                             SparseGradient& grad_weight, float* grad_per_sample_weights,
-                            Workspace& workspace);
+                            Workspace& workspace, const Parallelism& parallel = {});
 
 }  // namespace ebag

@@ -1,41 +1,34 @@
 // Forward driver: validate, renorm, then one micro-kernel call per bag.
+#include <algorithm>
 #include <cstring>
 
 #include "bags.h"
 #include "embedding_bag_internal.h"
 #include "renorm.h"
 #include "validate.h"
+#include "work_split.h"
 
 namespace ebag {
 
+namespace {
+
+// Bags [first, last), columns [cols.begin, cols.end) of the output.
 template <typename IndexT, typename OffsetT>
-Status forward_with(const kernels::KernelSet<IndexT>& kernels, const Table& table,
-                    const Bags<IndexT, OffsetT>& bags, const Options& options, float* output,
-                    int32_t* argmax, Workspace& workspace) {
-  if (Status s = validate(table, bags, options); !s.ok()) return s;
+void forward_piece(const kernels::KernelSet<IndexT>& kernels, const Table& table,
+                   const Bags<IndexT, OffsetT>& bags, const Options& options, int64_t first,
+                   int64_t last, detail::IndexRange cols, float* output, int32_t* argmax) {
   const int64_t dim = table.embedding_dim;
-  const int64_t num = detail::bag_count(bags, options);
-  if (Status s = validate_buffer(output, Argument::kOutput, num * dim); !s.ok()) return s;
-  if (options.mode == Mode::kMax) {
-    if (Status s = validate_buffer(argmax, Argument::kArgmax, num * dim); !s.ok()) return s;
-  }
-
-  if (options.max_norm &&
-      !detail::renorm_rows(table, bags.indices, detail::bag_entries_end(bags, options),
-                           *options.max_norm, options.norm_type, workspace.renorm_seen)) {
-    return out_of_memory(static_cast<int64_t>(table.num_embeddings / 8));
-  }
-
+  const int64_t width = cols.end - cols.begin;
   const int64_t pad = detail::wrapped_padding_row(options, table.num_embeddings);
-  for (int64_t b = 0; b < num; ++b) {
+  for (int64_t b = first; b < last; ++b) {
     const detail::IndexRange range = detail::bag_range(bags, b);
-    kernels::BagRef<IndexT> bag{table.data, dim, bags.indices + range.begin,
+    kernels::BagRef<IndexT> bag{table.data + cols.begin, width, dim, bags.indices + range.begin,
                                 range.end - range.begin,
                                 bags.per_sample_weights != nullptr
                                     ? bags.per_sample_weights + range.begin
                                     : nullptr,
                                 pad};
-    float* out = output + b * dim;
+    float* out = output + b * dim + cols.begin;
     if (options.mode == Mode::kSum) {
       kernels.sum(bag, out);
       continue;
@@ -45,32 +38,77 @@ Status forward_with(const kernels::KernelSet<IndexT>& kernels, const Table& tabl
       for (int64_t k = 0; k < bag.length; ++k) count -= bag.indices[k] == pad;
     }
     if (count == 0) {
-      std::memset(out, 0, sizeof(float) * dim);
+      std::memset(out, 0, sizeof(float) * width);
       if (options.mode == Mode::kMax) {
-        for (int64_t d = 0; d < dim; ++d) argmax[b * dim + d] = -1;
+        for (int64_t d = 0; d < width; ++d) argmax[b * dim + cols.begin + d] = -1;
       }
     } else if (options.mode == Mode::kMean) {
       kernels.mean(bag, count, out);
     } else {
-      kernels.max(bag, out, argmax + b * dim);
+      kernels.max(bag, out, argmax + b * dim + cols.begin);
     }
+  }
+}
+
+}  // namespace
+
+template <typename IndexT, typename OffsetT>
+Status forward_with(const kernels::KernelSet<IndexT>& kernels, const Table& table,
+                    const Bags<IndexT, OffsetT>& bags, const Options& options, float* output,
+                    int32_t* argmax, Workspace& workspace, const Parallelism& parallel) {
+  if (Status s = validate(table, bags, options); !s.ok()) return s;
+  const int64_t dim = table.embedding_dim;
+  const int64_t num = detail::bag_count(bags, options);
+  if (Status s = validate_buffer(output, Argument::kOutput, num * dim); !s.ok()) return s;
+  if (options.mode == Mode::kMax) {
+    if (Status s = validate_buffer(argmax, Argument::kArgmax, num * dim); !s.ok()) return s;
+  }
+  const int64_t entries = detail::bag_entries_end(bags, options);
+  if (options.max_norm &&
+      !detail::renorm_rows(table, bags.indices, entries, *options.max_norm, options.norm_type,
+                           workspace.renorm_seen)) {
+    return out_of_memory(static_cast<int64_t>(table.num_embeddings / 8));
+  }
+
+  const int threads = detail::threads_for(parallel, entries * dim);
+  int64_t largest = 0;
+  if (threads > 1) {
+    for (int64_t b = 0; b < num; ++b) {
+      const detail::IndexRange range = detail::bag_range(bags, b);
+      largest = std::max(largest, range.end - range.begin);
+    }
+  }
+  if (threads > 1 && dim >= 8 && largest * threads > 2 * entries) {
+    // One bag holds most of the work: split the columns instead of the bags.
+    const int pieces = static_cast<int>(std::min<int64_t>(threads, dim / 4));
+    detail::run_tasks(parallel, pieces, [&](int t) {
+      forward_piece(kernels, table, bags, options, 0, num, detail::column_piece(dim, pieces, t),
+                    output, argmax);
+    });
+  } else {
+    detail::run_tasks(parallel, threads, [&](int t) {
+      forward_piece(kernels, table, bags, options,
+                    detail::first_bag_of_piece(bags, num, entries, threads, t),
+                    detail::first_bag_of_piece(bags, num, entries, threads, t + 1),
+                    detail::IndexRange{0, dim}, output, argmax);
+    });
   }
   return {};
 }
 
 template <typename IndexT, typename OffsetT>
 Status forward(const Table& table, const Bags<IndexT, OffsetT>& bags, const Options& options,
-               float* output, int32_t* argmax, Workspace& workspace) {
+               float* output, int32_t* argmax, Workspace& workspace, const Parallelism& parallel) {
   return forward_with(kernels::best_kernel_set<IndexT>(), table, bags, options, output, argmax,
-                      workspace);
+                      workspace, parallel);
 }
 
 #define EBAG_INSTANTIATE(I, O)                                                                 \
   template Status forward_with<I, O>(const kernels::KernelSet<I>&, const Table&,             \
                                      const Bags<I, O>&, const Options&, float*, int32_t*,    \
-                                     Workspace&);                                              \
+                                     Workspace&, const Parallelism&);                          \
   template Status forward<I, O>(const Table&, const Bags<I, O>&, const Options&, float*,     \
-                                int32_t*, Workspace&);
+                                int32_t*, Workspace&, const Parallelism&);
 EBAG_FOR_EACH_INDEX_PAIR(EBAG_INSTANTIATE)
 #undef EBAG_INSTANTIATE
 

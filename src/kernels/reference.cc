@@ -12,7 +12,7 @@ void pool_sum__ref(const BagRef<IndexT>& bag, float* out) {
   for (int64_t k = 0; k < bag.length; ++k) {
     const int64_t row = bag.indices[k];
     if (row == bag.pad) continue;
-    const float* w = bag.table + row * dim;
+    const float* w = bag.table + row * bag.stride;
     if (bag.weights != nullptr) {
       const float scale = bag.weights[k];
       for (int64_t d = 0; d < dim; ++d) out[d] = out[d] + scale * w[d];
@@ -38,7 +38,7 @@ void pool_max__ref(const BagRef<IndexT>& bag, float* out, int32_t* argmax) {
   for (int64_t k = 0; k < bag.length; ++k) {
     const int64_t row = bag.indices[k];
     if (row == bag.pad) continue;
-    const float* w = bag.table + row * dim;
+    const float* w = bag.table + row * bag.stride;
     for (int64_t d = 0; d < dim; ++d) {
       if (first || w[d] > out[d]) {
         out[d] = w[d];

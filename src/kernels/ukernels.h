@@ -11,14 +11,17 @@ namespace ebag::kernels {
 // One bag, already validated: every index is in [0, N).
 template <typename IndexT>
 struct BagRef {
-  const float* table;      // N x dim
-  int64_t dim;
+  const float* table;      // row r starts at table + r * stride
+  int64_t dim;             // columns to reduce (out has dim floats)
+  int64_t stride;          // floats from one table row to the next (>= dim)
   const IndexT* indices;   // the bag's entries
   int64_t length;
   const float* weights;    // per-sample weights aligned with indices, or nullptr
   int64_t pad;             // wrapped padding row, or -1
 };
 
+// A bag may cover a column slice of the table (table pointing at its first
+// column, stride = D): threads split a huge bag by columns.
 // out[0:dim] = sum over live entries (weighted when bag.weights).
 template <typename IndexT>
 using PoolSumFn = void (*)(const BagRef<IndexT>& bag, float* out);

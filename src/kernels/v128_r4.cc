@@ -51,7 +51,7 @@ struct RowBatch {
     for (; *k < bag.length && count < kRowsInFlight; ++*k) {
       const int64_t row = bag.indices[*k];
       if (row == bag.pad) continue;
-      rows[count] = bag.table + row * bag.dim + col;
+      rows[count] = bag.table + row * bag.stride + col;
       ids[count] = static_cast<int32_t>(row);
       if (kWeighted) weights[count] = bag.weights[*k];
       ++count;

@@ -94,6 +94,17 @@ TEST_CASE("duplicates and ties (first occurrence wins in max)", "[kernels]") {
   }
 }
 
+TEST_CASE("one dominant bag (threads split its columns)", "[kernels]") {
+  for (int64_t dim : {3, 8, 17, 64, 129}) {
+    for (Mode mode : kModes) {
+      EmbeddingBagTester t;
+      t.rows(60).dim(dim).bags(5).bag_length(0, 6).dominant_bag(true).mode(mode).padding_idx(1)
+          .per_sample_weights(mode == Mode::kSum).seed(750 + dim);
+      test_all_variants(t);
+    }
+  }
+}
+
 TEST_CASE("2-D input form", "[kernels]") {
   for (int64_t dim : {1, 5, 64, 65}) {
     for (Mode mode : kModes) {

@@ -8,6 +8,13 @@
 
 #include "catch.hpp"
 #include "embedding_bag_internal.h"
+
+// Threads: natively, and in the pthreads wasm build of the suite.
+#if !defined(__EMSCRIPTEN__) || defined(__EMSCRIPTEN_PTHREADS__)
+#define EBAG_TEST_THREADS 1
+#else
+#define EBAG_TEST_THREADS 0
+#endif
 #include "test_util.h"
 
 namespace {
@@ -199,7 +206,7 @@ uint64_t mix_seed(uint64_t seed) {
 Problem make_problem(int64_t n, int64_t d, int64_t num_bags, int64_t min_len, int64_t max_len,
                      bool two_d, bool include_last_offset, int64_t trailing, bool psw,
                      std::optional<int64_t> padding_idx, double padding_rate, double dup_rate,
-                     bool coarse, uint64_t seed) {
+                     bool coarse, bool dominant, uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<float> value(-1.0f, 1.0f);
   std::uniform_real_distribution<double> chance(0.0, 1.0);
@@ -225,7 +232,7 @@ Problem make_problem(int64_t n, int64_t d, int64_t num_bags, int64_t min_len, in
   } else {
     for (int64_t b = 0; b < num_bags; ++b) {
       p.offsets.push_back(static_cast<int64_t>(p.indices.size()));
-      const int64_t len = length(rng);
+      const int64_t len = dominant && b == 0 ? 10 * max_len + 5 : length(rng);
       for (int64_t k = 0; k < len; ++k) p.indices.push_back(next_index());
     }
     if (include_last_offset) {
@@ -263,7 +270,7 @@ std::string EmbeddingBagTester::describe() const {
   s << "seed=" << seed_ << " N=" << rows_ << " D=" << dim_ << " bags=" << bags_ << " len=["
     << min_len_ << "," << max_len_ << "] mode=" << kModes[static_cast<int>(mode_)]
     << " two_d=" << two_d_ << " include_last_offset=" << include_last_offset_
-    << " trailing=" << trailing_ << " psw=" << psw_ << " sgbf=" << sgbf_;
+    << " trailing=" << trailing_ << " psw=" << psw_ << " sgbf=" << sgbf_ << " dominant=" << dominant_;
   if (padding_idx_) s << " padding_idx=" << *padding_idx_;
   if (max_norm_) s << " max_norm=" << *max_norm_ << " p=" << norm_type_;
   return s.str();
@@ -275,7 +282,7 @@ void EmbeddingBagTester::run(const ebag::kernels::KernelSet<IndexT>& kernels) co
                   << 8 * sizeof(OffsetT) << " " << describe());
   const Problem p = make_problem(rows_, dim_, bags_, min_len_, max_len_, two_d_,
                                  include_last_offset_, trailing_, psw_, padding_idx_,
-                                 padding_rate_, duplicate_rate_, coarse_, mix_seed<IndexT>(seed_));
+                                 padding_rate_, duplicate_rate_, coarse_, dominant_, mix_seed<IndexT>(seed_));
   ebag::Options options;
   options.mode = mode_;
   options.padding_idx = padding_idx_;
@@ -301,7 +308,7 @@ void EmbeddingBagTester::run(const ebag::kernels::KernelSet<IndexT>& kernels) co
     Guarded<int32_t> argmax;
     ebag::SparseGradient sparse;
   };
-  auto execute = [&](const ebag::kernels::KernelSet<IndexT>& k) {
+  auto execute = [&](const ebag::kernels::KernelSet<IndexT>& k, const ebag::Parallelism& parallel) {
     Run r{p.table,
           Guarded<float>(out_size, kGuardFloat),
           Guarded<float>(n * d, kGuardFloat),
@@ -311,14 +318,14 @@ void EmbeddingBagTester::run(const ebag::kernels::KernelSet<IndexT>& kernels) co
           {}};
     ebag::Workspace ws;
     const ebag::Table table{r.table.data(), n, d};
-    ebag::Status s = ebag::forward_with(k, table, bags, options, r.out.ptr(), r.argmax.ptr(), ws);
+    ebag::Status s = ebag::forward_with(k, table, bags, options, r.out.ptr(), r.argmax.ptr(), ws, parallel);
     REQUIRE(s.ok());
     s = ebag::backward_dense_with(k, table, bags, options, p.grad_output.data(), out_size,
-                                  r.argmax.ptr(), r.grad.ptr(), r.grad_psw.ptr(), ws);
+                                  r.argmax.ptr(), r.grad.ptr(), r.grad_psw.ptr(), ws, parallel);
     REQUIRE(s.ok());
     if (mode_ != Mode::kMax) {
       s = ebag::backward_sparse_with(k, table, bags, options, p.grad_output.data(), out_size,
-                                     r.sparse, r.grad_psw_sparse.ptr(), ws);
+                                     r.sparse, r.grad_psw_sparse.ptr(), ws, parallel);
       REQUIRE(s.ok());
     }
     CHECK(r.out.guards_intact());
@@ -328,8 +335,22 @@ void EmbeddingBagTester::run(const ebag::kernels::KernelSet<IndexT>& kernels) co
     CHECK(r.grad_psw_sparse.guards_intact());
     return r;
   };
-  const Run ref = execute(ebag::kernels::kernel_set__ref<IndexT>());
-  const Run got = execute(kernels);
+  const Run ref = execute(ebag::kernels::kernel_set__ref<IndexT>(), ebag::Parallelism{});
+  const Run got = execute(kernels, ebag::Parallelism{});
+#if EBAG_TEST_THREADS
+  // The same call split over threads (every call, however small): the same bits.
+  static ebag::ThreadPool pool(3);
+  const Run threaded = execute(kernels, ebag::Parallelism{&pool, 0});
+  REQUIRE(std::memcmp(threaded.table.data(), got.table.data(), 4 * got.table.size()) == 0);
+  REQUIRE(std::memcmp(threaded.out.data.data(), got.out.data.data(), 4 * out_size) == 0);
+  REQUIRE(std::memcmp(threaded.grad.data.data(), got.grad.data.data(), 4 * n * d) == 0);
+  REQUIRE(test_util::to_vector(threaded.sparse.rows) == test_util::to_vector(got.sparse.rows));
+  REQUIRE(threaded.sparse.values.size() == got.sparse.values.size());
+  REQUIRE((got.sparse.values.empty() ||
+           std::memcmp(threaded.sparse.values.data(), got.sparse.values.data(), 4 * got.sparse.values.size()) == 0));
+  if (mode_ == Mode::kMax) REQUIRE(threaded.argmax.data == got.argmax.data);
+  if (psw_) REQUIRE(std::memcmp(threaded.grad_psw.data.data(), got.grad_psw.data.data(), 4 * indices.size()) == 0);
+#endif
 
   auto at = [d](const char* name, int64_t j) {
     std::ostringstream m;

@@ -5,7 +5,9 @@
 //   - the given kernels against the reference: sum, max, gradients and the
 //     per-sample-weight gradient bit for bit, mean within 1 ulp,
 //   - guard values after every output unchanged, the sparse gradient equal
-//     to the dense one row for row, the table changed only by max_norm.
+//     to the dense one row for row, the table changed only by max_norm,
+//   - (where threads exist) the same call split over a 3-thread pool, bit
+//     for bit equal to the single-threaded one.
 //
 //   EmbeddingBagTester().rows(100).dim(17).bags(8).bag_length(0, 9)
 //       .mode(ebag::Mode::kMax).padding_idx(-1).test(kernel_set__v128_r4<int32_t>());
@@ -41,6 +43,8 @@ class EmbeddingBagTester {
   EmbeddingBagTester& scale_grad_by_freq(bool on) { sgbf_ = on; return *this; }
   // Table values on a coarse grid (multiples of 1/4), so max mode sees ties.
   EmbeddingBagTester& coarse_values(bool on) { coarse_ = on; return *this; }
+  // Bag 0 holds ten times the longest other bag: threads split its columns.
+  EmbeddingBagTester& dominant_bag(bool on) { dominant_ = on; return *this; }
   EmbeddingBagTester& seed(uint64_t s) { seed_ = s; return *this; }
 
   // Offsets index type defaults to the indices' type; test_mixed swaps it.
@@ -60,6 +64,7 @@ class EmbeddingBagTester {
   std::optional<int64_t> padding_idx_;
   double padding_rate_ = 0.2, duplicate_rate_ = 0.2;
   bool two_d_ = false, include_last_offset_ = false, psw_ = false, sgbf_ = false, coarse_ = false;
+  bool dominant_ = false;
   std::optional<double> max_norm_;
   double norm_type_ = 2.0;
   uint64_t seed_ = 1;
