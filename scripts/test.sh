@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # npm test: every test. Builds the Catch2 suite natively (ASan + UBSan) and as
-# WebAssembly SIMD, runs both through ctest and prints both counts; then
+# WebAssembly SIMD (single-threaded and pthreads), runs them through ctest and
+# prints the counts; then
 # builds the package (dist/) and runs the node:test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/build.sh native embedding_bag_tests
-bash scripts/build.sh wasm embedding_bag_tests
+bash scripts/build.sh wasm embedding_bag_tests embedding_bag_tests_mt
 
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
