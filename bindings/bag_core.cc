@@ -165,7 +165,8 @@ int32_t BagCore::forward(bool offsets_form, double rows, double row_length, bool
     if (options_.mode == Mode::kMax && !staged_.argmax.resize(out_size)) {
       return out_of_memory_status(static_cast<double>(out_size) * 4);
     }
-    return ebag::forward(table_, bags, options_, output_.data(), staged_.argmax.data(), workspace_);
+    return ebag::forward(table_, bags, options_, output_.data(), staged_.argmax.data(), workspace_,
+                         module_parallelism());
   });
   if (!status.ok()) return finish(status);
   staged_.swap(committed_);
@@ -185,12 +186,13 @@ int32_t BagCore::backward(double grad_output_length, bool sparse, bool want_per_
     }
     float* grad_psw = psw_grad ? grad_psw_.data() : nullptr;
     if (sparse) {
-      return backward_sparse(table_, bags, options_, reinterpret_cast<const float*>(grad_output_.data()), length, sparse_, grad_psw,
-                             workspace_);
+      return backward_sparse(table_, bags, options_, reinterpret_cast<const float*>(grad_output_.data()),
+                             length, sparse_, grad_psw, workspace_, module_parallelism());
     }
     if (!grad_weight_.resize(n)) return out_of_memory_status(static_cast<double>(n) * 4);
-    return backward_dense(table_, bags, options_, reinterpret_cast<const float*>(grad_output_.data()), length,
-                          committed_.argmax.data(), grad_weight_.data(), grad_psw, workspace_);
+    return backward_dense(table_, bags, options_, reinterpret_cast<const float*>(grad_output_.data()),
+                          length, committed_.argmax.data(), grad_weight_.data(), grad_psw, workspace_,
+                          module_parallelism());
   }));
 }
 
@@ -215,5 +217,34 @@ double BagCore::held_bytes() const {
 }
 
 double allocated_heap_bytes() { return static_cast<double>(mallinfo().uordblks); }
+
+namespace {
+Parallelism g_parallelism;
+ThreadPool* g_pool = nullptr;
+}  // namespace
+
+int32_t start_threads(int32_t num_threads) {
+#if defined(__EMSCRIPTEN_PTHREADS__) || !defined(__EMSCRIPTEN__)
+  if (g_pool == nullptr && num_threads > 1) {
+    g_pool = new ThreadPool(num_threads);
+    g_parallelism.pool = g_pool;
+  }
+#else
+  (void)num_threads;
+#endif
+  return thread_count();
+}
+
+void stop_threads() {
+  g_parallelism.pool = nullptr;
+  delete g_pool;
+  g_pool = nullptr;
+}
+
+int32_t thread_count() { return g_pool != nullptr ? g_pool->size() : 1; }
+
+void set_min_parallel_work(double work) { g_parallelism.min_work = static_cast<int64_t>(work); }
+
+const Parallelism& module_parallelism() { return g_parallelism; }
 
 }  // namespace ebag::bindings

@@ -44,6 +44,10 @@ EMSCRIPTEN_BINDINGS(embedding_bag) {
       .function("releaseGradients", &BagCore::release_gradients)
       .function("heldBytes", &BagCore::held_bytes);
   emscripten::function("allocatedHeapBytes", &ebag::bindings::allocated_heap_bytes);
+  emscripten::function("startThreads", &ebag::bindings::start_threads);
+  emscripten::function("stopThreads", &ebag::bindings::stop_threads);
+  emscripten::function("threadCount", &ebag::bindings::thread_count);
+  emscripten::function("setMinParallelWork", &ebag::bindings::set_min_parallel_work);
   emscripten::function("errorMessage", &error_message);
   emscripten::function("argumentName", &argument_name);
 }

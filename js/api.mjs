@@ -29,29 +29,57 @@ const OPTION_DEFAULTS = Object.freeze({
   seed: undefined,
 });
 const MAX_DIM = 2147483647;
+const MAX_AUTO_THREADS = 8;
+// Below this many bag entries x embeddingDim a call stays on the calling
+// thread (waking the workers costs more than it saves): measured with
+// `npm run bench` on the 2-core machine.
+const DEFAULT_MIN_PARALLEL_WORK = 1 << 16;
 
 let platform = null;
 let wasm = null; // the loaded Emscripten module
 let loading = null;
 let info = null;
+let generation = 0; // bumped by shutdown(): bags of an earlier module refuse to work
+
+// Views of the wasm heap, re-made when the memory has grown. With threads the
+// heap is a SharedArrayBuffer: growing it does not detach old views, they
+// silently keep the old length, so never hold one across a call.
+let views = null;
+function heap() {
+  const buffer = wasm.wasmMemory ? wasm.wasmMemory.buffer : wasm.HEAPU8.buffer;
+  if (!views || views.buffer !== buffer) {
+    views = { buffer, u8: new Uint8Array(buffer), i32: new Int32Array(buffer), f32: new Float32Array(buffer) };
+  }
+  return views;
+}
 
 // Registered by the entry point before anything else runs.
 export function setPlatform(p) {
   platform = p;
 }
 
+const INIT_OPTIONS = ['threads', 'wasmPaths', 'minParallelWork'];
+
 /**
- * Loads the wasm module. Call (and await) once before anything else;
- * later calls return the same info.
+ * Loads the wasm module. Call (and await) once before anything else; later
+ * calls return the same info (call shutdown() first to load it anew).
+ * options.threads: 'auto' (default: min(8, cores) where threads can work) or
+ * a number; > 1 loads the simd-threaded variant, 1 the simd one.
+ * options.minParallelWork: calls with fewer bag entries x embeddingDim stay on
+ * the calling thread.
  */
 export async function init(options = {}) {
   if (options === null || typeof options !== 'object') throw new TypeError(`init options must be an object, not ${show(options)}`);
   for (const key of Object.keys(options)) {
-    if (key !== 'threads' && key !== 'wasmPaths') throw new TypeError(`unknown init option '${key}' (known: threads, wasmPaths)`);
+    if (!INIT_OPTIONS.includes(key)) throw new TypeError(`unknown init option '${key}' (known: ${INIT_OPTIONS.join(', ')})`);
   }
   const threads = options.threads ?? 'auto';
   if (threads !== 'auto' && !(Number.isInteger(threads) && threads >= 1)) {
     throw new RangeError(`threads = ${show(threads)} must be 'auto' or an integer >= 1`);
+  }
+  const minParallelWork = options.minParallelWork ?? DEFAULT_MIN_PARALLEL_WORK;
+  if (!(Number.isInteger(minParallelWork) && minParallelWork >= 0)) {
+    throw new RangeError(`minParallelWork = ${show(minParallelWork)} must be an integer >= 0`);
   }
   if (info) return { ...info };
   if (!loading) {
@@ -60,11 +88,18 @@ export async function init(options = {}) {
       if (!platform.simdSupported()) {
         throw new Error('embedding-bag-wasm needs WebAssembly SIMD (Node >= 16.4, Chrome >= 91, Firefox >= 89, Safari >= 16.4)');
       }
-      const loaded = { variant: 'simd', simd: true, threads: 1 };
-      if (threads === 'auto' ? platform.cores() > 1 : threads > 1) {
-        loaded.reason = 'the threaded build (simd-threaded) is not part of this version of the package; running single-threaded';
-      }
-      wasm = await platform.loadVariant('simd', options);
+      const asked = threads === 'auto' ? Math.min(MAX_AUTO_THREADS, platform.cores()) : threads;
+      const why = asked > 1 ? platform.threadsUnavailable() : null;
+      const count = why ? 1 : asked;
+      const variant = count > 1 ? 'simd-threaded' : 'simd';
+      const module = await platform.loadVariant(variant, { ...options, poolSize: count - 1 });
+      const running = module.startThreads(count);
+      module.setMinParallelWork(minParallelWork);
+      if (count > 1) platform.threadsStarted(module);
+      const loaded = { variant, simd: true, threads: running };
+      if (why) loaded.reason = why;
+      wasm = module;
+      views = null;
       info = loaded;
     })();
   }
@@ -77,6 +112,21 @@ export async function init(options = {}) {
   return { ...info };
 }
 
+/**
+ * Stops the worker threads and unloads the module. Bags made before no
+ * longer work; init() may be called again.
+ */
+export function shutdown() {
+  if (!wasm) return;
+  wasm.stopThreads();
+  if (wasm.PThread) wasm.PThread.terminateAllThreads();
+  wasm = null;
+  views = null;
+  info = null;
+  loading = null;
+  generation++;
+}
+
 function requireModule() {
   if (!wasm) throw new Error('embedding-bag-wasm is not initialised: call `await init()` first');
   return wasm;
@@ -85,7 +135,7 @@ function requireModule() {
 /** Heap size and the bytes malloc has handed out (leak checks). */
 export function memoryInfo() {
   const m = requireModule();
-  return { heapBytes: m.HEAPU8.length, allocatedBytes: m.allocatedHeapBytes() };
+  return { heapBytes: heap().buffer.byteLength, allocatedBytes: m.allocatedHeapBytes() };
 }
 
 function checkDim(value, name) {
@@ -135,8 +185,8 @@ function randomSeed() {
 }
 
 // Frees the wasm side of bags that were garbage-collected without dispose().
-const finalizer = new FinalizationRegistry((core) => {
-  if (!core.isDeleted()) core.delete();
+const finalizer = new FinalizationRegistry(({ core, madeIn }) => {
+  if (madeIn === generation && !core.isDeleted()) core.delete();
 });
 
 export class EmbeddingBag {
@@ -146,6 +196,7 @@ export class EmbeddingBag {
   #embeddingDim;
   #weightView = null;
   #lastForward = null; // { numBags, numIndices } of the last successful forward
+  #generation = generation;
 
   /**
    * @param {number} numEmbeddings rows of the table (N)
@@ -202,7 +253,7 @@ export class EmbeddingBag {
       includeLastOffset: o.includeLastOffset,
     });
     this.#core = core;
-    finalizer.register(this, core, this);
+    finalizer.register(this, { core, madeIn: generation }, this);
   }
 
   /** Like nn.EmbeddingBag.from_pretrained: the table is copied in. */
@@ -232,9 +283,9 @@ export class EmbeddingBag {
    */
   get weight() {
     const core = this.#live();
-    const heap = wasm.HEAPF32;
-    if (!this.#weightView || this.#weightView.buffer !== heap.buffer) {
-      this.#weightView = new Float32Array(heap.buffer, core.weightPtr(), this.#numEmbeddings * this.#embeddingDim);
+    const { buffer } = heap();
+    if (!this.#weightView || this.#weightView.buffer !== buffer) {
+      this.#weightView = new Float32Array(buffer, core.weightPtr(), this.#numEmbeddings * this.#embeddingDim);
     }
     return this.#weightView;
   }
@@ -253,7 +304,7 @@ export class EmbeddingBag {
     if (psw) {
       const ptr = core.stagePerSampleWeights(psw.length);
       if (ptr === 0) throw this.#error(core);
-      wasm.HEAPF32.set(psw, ptr / 4);
+      heap().f32.set(psw, ptr / 4);
     }
     const status = core.forward(!call.twoD, call.rows ?? 0, call.rowLength ?? 0, psw !== null);
     if (status !== Code.ok) {
@@ -266,7 +317,7 @@ export class EmbeddingBag {
     const numBags = core.lastNumBags();
     this.#lastForward = { numBags, numIndices: call.indices.length };
     const ptr = core.outputPtr() / 4;
-    return { data: wasm.HEAPF32.slice(ptr, ptr + numBags * this.#embeddingDim), shape: [numBags, this.#embeddingDim] };
+    return { data: heap().f32.slice(ptr, ptr + numBags * this.#embeddingDim), shape: [numBags, this.#embeddingDim] };
   }
 
   /**
@@ -282,18 +333,18 @@ export class EmbeddingBag {
     const grad = gradOutputArray(gradOutput, numBags, d);
     const gptr = core.stageGradOutput(grad.length);
     if (gptr === 0) throw this.#error(core);
-    wasm.HEAPF32.set(grad, gptr / 4);
+    heap().f32.set(grad, gptr / 4);
     const sparse = this.#options.sparse;
     if (core.backward(grad.length, sparse, true) !== Code.ok) throw this.#error(core, { numBags });
     try {
-      const heapF32 = wasm.HEAPF32;
+      const { f32: heapF32, i32: heapI32 } = heap();
       let weight;
       if (sparse) {
         const rows = core.sparseRowCount();
         const rp = core.sparseRowsPtr() / 4;
         const vp = core.sparseValuesPtr() / 4;
         weight = {
-          indices: wasm.HEAP32.slice(rp, rp + rows),
+          indices: heapI32.slice(rp, rp + rows),
           values: heapF32.slice(vp, vp + rows * d),
           shape: [this.#numEmbeddings, d],
         };
@@ -314,7 +365,7 @@ export class EmbeddingBag {
   dispose() {
     if (this.#core === null) return;
     finalizer.unregister(this);
-    this.#core.delete();
+    if (this.#generation === generation) this.#core.delete();
     this.#core = null;
     this.#weightView = null;
   }
@@ -336,13 +387,14 @@ export class EmbeddingBag {
   // Copies an integerArray() result into a staging buffer of the heap.
   #stage(core, ptr, { kind, length, array }) {
     if (ptr === 0) throw this.#error(core);
-    const buffer = wasm.HEAPU8.buffer; // read after the staging call, which may have grown the heap
+    const { buffer } = heap(); // after the staging call, which may have grown the heap
     if (kind === IndexKind.int32) new Int32Array(buffer, ptr, length).set(array);
     else new BigInt64Array(buffer, ptr, length).set(array);
   }
 
   #live() {
     if (this.#core === null) throw new Error('this EmbeddingBag was disposed');
+    if (this.#generation !== generation) throw new Error('embedding-bag-wasm was shut down after this EmbeddingBag was made');
     return this.#core;
   }
 

@@ -4,12 +4,17 @@
 // Bundlers that do not (esbuild) use init({ wasmPaths: '<url prefix>/' })
 // with dist/ copied there.
 import { setPlatform } from './api.mjs';
-import { simdSupported } from './features.mjs';
+import { simdSupported, threadsUnavailable, variantStem } from './features.mjs';
 
 const BUNDLED_ASSETS = {
   simd: () => ({
     glue: new URL('../dist/embedding_bag_simd.web.mjs', import.meta.url),
     wasm: new URL('../dist/embedding_bag_simd.web.wasm', import.meta.url),
+  }),
+  'simd-threaded': () => ({
+    glue: new URL('../dist/embedding_bag_simd_threaded.web.mjs', import.meta.url),
+    wasm: new URL('../dist/embedding_bag_simd_threaded.web.wasm', import.meta.url),
+    worker: new URL('../dist/embedding_bag_simd_threaded.web.worker.js', import.meta.url),
   }),
 };
 
@@ -17,20 +22,29 @@ function assetUrls(variant, wasmPaths) {
   if (wasmPaths === undefined) return BUNDLED_ASSETS[variant]();
   if (typeof wasmPaths !== 'string') throw new TypeError('wasmPaths must be a URL prefix string, like "/assets/embedding-bag/"');
   const base = new URL(wasmPaths.endsWith('/') ? wasmPaths : `${wasmPaths}/`, globalThis.location?.href);
+  const stem = variantStem(variant);
   return {
-    glue: new URL(`embedding_bag_${variant}.web.mjs`, base),
-    wasm: new URL(`embedding_bag_${variant}.web.wasm`, base),
+    glue: new URL(`${stem}.web.mjs`, base),
+    wasm: new URL(`${stem}.web.wasm`, base),
+    worker: new URL(`${stem}.web.worker.js`, base),
   };
 }
 
 setPlatform({
   simdSupported,
+  threadsUnavailable,
   cores: () => globalThis.navigator?.hardwareConcurrency ?? 1,
-  async loadVariant(variant, { wasmPaths } = {}) {
+  async loadVariant(variant, { wasmPaths, poolSize } = {}) {
     const urls = assetUrls(variant, wasmPaths);
     const { default: createModule } = await import(/* @vite-ignore */ /* webpackIgnore: true */ urls.glue.href);
-    return createModule({ locateFile: (file) => (file.endsWith('.wasm') ? urls.wasm.href : file) });
+    return createModule({
+      locateFile: (file) => (file.endsWith('.wasm') ? urls.wasm.href : file.endsWith('.worker.js') ? urls.worker.href : file),
+      // The pthread workers import the glue from here.
+      mainScriptUrlOrBlob: urls.glue.href,
+      ebagPoolSize: poolSize,
+    });
   },
+  threadsStarted() {},
 });
 
-export { init, EmbeddingBag, embeddingBag, memoryInfo } from './api.mjs';
+export { init, shutdown, EmbeddingBag, embeddingBag, memoryInfo } from './api.mjs';

@@ -8,19 +8,26 @@ import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 import { setPlatform } from './api.mjs';
-import { simdSupported } from './features.mjs';
+import { simdSupported, threadsUnavailable, variantStem } from './features.mjs';
 
 const requireGlue = createRequire(import.meta.url);
 const distDir = fileURLToPath(new URL('../dist/', import.meta.url));
 
 setPlatform({
   simdSupported,
+  threadsUnavailable,
   cores: () => (typeof availableParallelism === 'function' ? availableParallelism() : cpus().length),
-  async loadVariant(variant) {
-    const base = `${distDir}embedding_bag_${variant}.node`;
+  async loadVariant(variant, { poolSize }) {
+    const base = `${distDir}${variantStem(variant)}.node`;
     const createModule = requireGlue(`${base}.js`);
-    return createModule({ wasmBinary: readFileSync(`${base}.wasm`) });
+    // ebagPoolSize: read by the threaded glue as its PTHREAD_POOL_SIZE.
+    return createModule({ wasmBinary: readFileSync(`${base}.wasm`), ebagPoolSize: poolSize });
+  },
+  // 3.1.6 keeps the process alive while pthread workers exist: unref them,
+  // so that a script ends by itself when its work is done.
+  threadsStarted(module) {
+    for (const worker of [...module.PThread.unusedWorkers, ...module.PThread.runningWorkers]) worker.unref();
   },
 });
 
-export { init, EmbeddingBag, embeddingBag, memoryInfo } from './api.mjs';
+export { init, shutdown, EmbeddingBag, embeddingBag, memoryInfo } from './api.mjs';

@@ -27,12 +27,16 @@ case "$kind" in
     cmake --build build/native -j"$jobs" "${targets[@]}"
     ;;
   package)
-    bash scripts/build.sh wasm embedding_bag_simd_node embedding_bag_simd_web >/dev/null
+    bash scripts/build.sh wasm embedding_bag_simd_node embedding_bag_simd_web \
+      embedding_bag_simd_threaded_node embedding_bag_simd_threaded_web >/dev/null
     mkdir -p dist
-    for f in embedding_bag_simd.node.js embedding_bag_simd.node.wasm \
-             embedding_bag_simd.web.mjs embedding_bag_simd.web.wasm; do
-      cp "build/wasm/$f" dist/
+    for variant in simd simd_threaded; do
+      for f in "$variant.node.js" "$variant.node.wasm" "$variant.web.mjs" "$variant.web.wasm"; do
+        cp "build/wasm/embedding_bag_$f" dist/
+      done
     done
+    # The pthread worker scripts of the threaded variant.
+    cp build/wasm/embedding_bag_simd_threaded.node.worker.js build/wasm/embedding_bag_simd_threaded.web.worker.js dist/
     # require() entry: the ESM Node entry bundled as CommonJS, with
     # import.meta.url supplied from __filename.
     node_modules/.bin/esbuild js/index.node.mjs --bundle --platform=node --format=cjs \

@@ -22,8 +22,17 @@ for kind in native wasm; do
   grep -E "tests passed, [0-9]+ tests failed" "$logs/$kind.log" | sed "s/^/  ctest: /"
 done
 
-echo "=== node:test suite of the package ==="
 bash scripts/build.sh package >/dev/null
 # --expose-gc: the FinalizationRegistry test collects forgotten bags.
+echo "=== node:test suite of the package, simd-threaded variant (2 threads) ==="
+variant_tests=(api errors fuzz leaks golden)
+variant_files=("${variant_tests[@]/#/tests/node/}")
+if ! EBW_TEST_THREADS=2 node --expose-gc --test "${variant_files[@]/%/.test.mjs}" tests/node/require.test.cjs \
+     >"$logs/threaded.log" 2>&1; then
+  status=1
+  cat "$logs/threaded.log"
+fi
+grep -E "^# (tests|pass|fail)" "$logs/threaded.log" | sed "s/^/  /"
+echo "=== node:test suite of the package, simd variant, packaging, types, threads ==="
 if ! node --expose-gc --test tests/node/*.test.mjs tests/node/*.test.cjs; then status=1; fi
 exit $status

@@ -4,8 +4,13 @@ import { readFileSync } from 'node:fs';
 
 import * as ebw from '../../js/index.node.mjs';
 
-export const { init, EmbeddingBag, embeddingBag, memoryInfo } = ebw;
-export const info = await init();
+export const { init, shutdown, EmbeddingBag, embeddingBag, memoryInfo } = ebw;
+
+// npm test runs this suite twice: EBW_TEST_THREADS=1 (the simd variant) and
+// EBW_TEST_THREADS=2 (simd-threaded, every call split however small).
+export const testThreads = Number(process.env.EBW_TEST_THREADS ?? 1);
+export const info = await init(testThreads > 1 ? { threads: testThreads, minParallelWork: 0 } : { threads: 1 });
+if (info.threads !== testThreads) throw new Error(`asked for ${testThreads} threads, got ${JSON.stringify(info)}`);
 
 // W[r][d] = 10 r + d: sums of a few rows are exact.
 export function countingTable(n, d) {
