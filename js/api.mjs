@@ -223,7 +223,8 @@ export class EmbeddingBag {
       if (!core.ok()) {
         throw new RangeError(
           `a table of numEmbeddings x embeddingDim = ${numEmbeddings} x ${embeddingDim} floats ` +
-            `(${numEmbeddings * embeddingDim * 4} bytes) does not fit in the wasm memory (at most 4 GiB)`,
+            `(${numEmbeddings * embeddingDim * 4} bytes) does not fit in the wasm memory ` +
+            '(one table must stay under 2 GiB; the whole heap grows to 4 GiB)',
         );
       }
       const status = core.setOptions(

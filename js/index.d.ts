@@ -14,6 +14,8 @@ export type Mode = 'sum' | 'mean' | 'max';
 export interface InitOptions {
   /** 'auto' (default) or a thread count; > 1 asks for the threaded build. */
   threads?: number | 'auto';
+  /** Calls with fewer bag entries x embeddingDim stay on the calling thread (default 65536). */
+  minParallelWork?: number;
   /** Browser: URL prefix where the files of dist/ are served (for bundlers that do not handle new URL(..., import.meta.url)). */
   wasmPaths?: string;
 }
@@ -113,3 +115,6 @@ export declare function embeddingBag(
 ): BagOutput;
 
 export declare function memoryInfo(): { heapBytes: number; allocatedBytes: number };
+
+/** Stops the worker threads and unloads the module; bags made before stop working. init() may follow. */
+export declare function shutdown(): void;

@@ -35,4 +35,6 @@ fi
 grep -E "^# (tests|pass|fail)" "$logs/threaded.log" | sed "s/^/  /"
 echo "=== node:test suite of the package, simd variant, packaging, types, threads ==="
 if ! node --expose-gc --test tests/node/*.test.mjs tests/node/*.test.cjs; then status=1; fi
+echo "=== the benchmark, once on tiny sizes (no timing asserted) ==="
+if ! node bench/bench.mjs --quick; then status=1; fi
 exit $status

@@ -1,6 +1,6 @@
 // Compiled with tsc --noEmit by types.test.mjs: index.d.ts must accept the
 // documented uses and reject the wrong ones (each @ts-expect-error must fire).
-import { EmbeddingBag, embeddingBag, init, memoryInfo, type Gradients, type InitInfo, type SparseGradient } from 'embedding-bag-wasm';
+import { EmbeddingBag, embeddingBag, init, memoryInfo, shutdown, type Gradients, type InitInfo, type SparseGradient } from 'embedding-bag-wasm';
 
 async function main(): Promise<void> {
   const info: InitInfo = await init({ threads: 'auto' });
@@ -19,6 +19,8 @@ async function main(): Promise<void> {
   const heap: number = memoryInfo().heapBytes + out.data.length + rows + threads;
   pretrained.dispose();
   bag.dispose();
+  shutdown();
+  await init({ threads: 2, minParallelWork: 0 });
   void heap;
 
   // @ts-expect-error: unknown mode
