@@ -9,6 +9,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
+import { median } from './timing.mjs';
+
 const quick = process.argv.includes('--quick');
 const threadsArg = process.argv.find((a) => a.startsWith('--threads='));
 const cores = typeof availableParallelism === 'function' ? availableParallelism() : cpus().length;
@@ -22,7 +24,6 @@ function runChild(threads) {
   return JSON.parse(out.trim().split('\n').pop());
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (ms) => (ms < 1 ? ms.toFixed(3) : ms.toFixed(2));
 
 const one = runChild(1);

@@ -2,23 +2,13 @@
 // Prints one JSON line with the timings (ms, every run) per workload.
 import { EmbeddingBag, init } from '../js/index.node.mjs';
 import { plainEmbeddingBag } from './plain_js.mjs';
+import { timeRuns } from './timing.mjs';
 import { makeBatch, quickWorkload, WORKLOADS } from './workloads.mjs';
 
 const threads = Number(process.argv[2]);
 const quick = process.argv.includes('--quick');
 const minParallelWork = process.argv.find((a) => a.startsWith('--min-parallel-work='));
 const info = await init({ threads, ...(minParallelWork ? { minParallelWork: Number(minParallelWork.split('=')[1]) } : {}) });
-
-function timeRuns(fn, runs, warmup) {
-  for (let k = 0; k < warmup; k++) fn();
-  const ms = [];
-  for (let k = 0; k < runs; k++) {
-    const t0 = performance.now();
-    fn();
-    ms.push(performance.now() - t0);
-  }
-  return ms;
-}
 
 const results = [];
 for (const full of WORKLOADS) {

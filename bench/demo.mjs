@@ -1,28 +1,16 @@
 // npm start: the main job on an embedded default. Loads the package, builds a
 // 100k x 64 table, runs sum / mean / max forward and a backward (dense and
 // sparse) on sample bags, and prints the heads of the outputs and the
-// throughput (medians after warm-up: V8 optimises wasm functions only after
-// they have run a while).
+// throughput (medians after warm-up).
 import { EmbeddingBag, init, memoryInfo } from '../js/index.node.mjs';
+import { median, timeRuns } from './timing.mjs';
 
 const N = 100_000;
 const D = 64;
 const BAGS = 2048;
 
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
 function time(fn, runs = 15, warmup = 15) {
-  for (let k = 0; k < warmup; k++) fn();
-  const ms = [];
-  for (let k = 0; k < runs; k++) {
-    const t0 = performance.now();
-    fn();
-    ms.push(performance.now() - t0);
-  }
-  return median(ms);
+  return median(timeRuns(fn, runs, warmup));
 }
 
 function head(array, count = 6) {

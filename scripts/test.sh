@@ -12,12 +12,15 @@ bash scripts/build.sh wasm embedding_bag_tests embedding_bag_tests_mt
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 status=0
+passed=0
+failed=0
+tally() { if [[ $1 -eq 0 ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi; }
 for kind in native wasm; do
   echo "=== Catch2 suite, $kind ==="
-  if ! ctest --test-dir "build/$kind" --output-on-failure -V >"$logs/$kind.log" 2>&1; then
-    status=1
-    cat "$logs/$kind.log"
-  fi
+  rc=0
+  ctest --test-dir "build/$kind" --output-on-failure -V >"$logs/$kind.log" 2>&1 || rc=$?
+  [[ $rc -eq 0 ]] || cat "$logs/$kind.log"
+  tally $rc
   grep -E "^([0-9]+: )?(All tests passed|test cases:|assertions:|  vec128 kernels run on)" "$logs/$kind.log" | sed "s/^[0-9]*: /  /"
   grep -E "tests passed, [0-9]+ tests failed" "$logs/$kind.log" | sed "s/^/  ctest: /"
 done
@@ -27,14 +30,19 @@ bash scripts/build.sh package >/dev/null
 echo "=== node:test suite of the package, simd-threaded variant (2 threads) ==="
 variant_tests=(api errors fuzz leaks golden)
 variant_files=("${variant_tests[@]/#/tests/node/}")
-if ! EBW_TEST_THREADS=2 node --expose-gc --test "${variant_files[@]/%/.test.mjs}" tests/node/require.test.cjs \
-     >"$logs/threaded.log" 2>&1; then
-  status=1
-  cat "$logs/threaded.log"
-fi
+rc=0
+EBW_TEST_THREADS=2 node --expose-gc --test "${variant_files[@]/%/.test.mjs}" tests/node/require.test.cjs \
+  >"$logs/threaded.log" 2>&1 || rc=$?
+[[ $rc -eq 0 ]] || cat "$logs/threaded.log"
+tally $rc
 grep -E "^# (tests|pass|fail)" "$logs/threaded.log" | sed "s/^/  /"
 echo "=== node:test suite of the package, simd variant, packaging, types, threads ==="
-if ! node --expose-gc --test tests/node/*.test.mjs tests/node/*.test.cjs; then status=1; fi
+rc=0
+node --expose-gc --test tests/node/*.test.mjs tests/node/*.test.cjs || rc=$?
+tally $rc
 echo "=== the benchmark, once on tiny sizes (no timing asserted) ==="
-if ! node bench/bench.mjs --quick; then status=1; fi
+rc=0
+node bench/bench.mjs --quick || rc=$?
+tally $rc
+echo "suites: $passed passed, $failed failed"
 exit $status

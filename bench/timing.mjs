@@ -1,0 +1,16 @@
+// Timing shared by the demo and the benchmark: warm-up runs first (V8 swaps
+// in optimised wasm code only for later calls), then one time per run.
+export function timeRuns(fn, runs, warmup) {
+  for (let k = 0; k < warmup; k++) fn();
+  const ms = [];
+  for (let k = 0; k < runs; k++) {
+    const t0 = performance.now();
+    fn();
+    ms.push(performance.now() - t0);
+  }
+  return ms;
+}
+
+export function median(values) {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+}
