@@ -11,7 +11,6 @@ import {
   forwardInput,
   gradOutputArray,
   IndexKind,
-  integerArray,
   perSampleWeightsArray,
   tableArgument,
 } from './inputs.mjs';
