@@ -50,7 +50,8 @@ for (const sparse of [false, true]) {
   const ms = time(() => { g = bag.backward(gradOutput); }, 9, 5);
   const what = sparse ? `sparse: ${g.weight.indices.length} rows` : `dense: ${N} x ${D}`;
   console.log(`backward mean (${what}) ${ms.toFixed(3)} ms`);
-  const row = sparse ? g.weight.values : g.weight.subarray(g.weight.findIndex((v) => v !== 0) - (g.weight.findIndex((v) => v !== 0) % D));
+  const firstNonZero = sparse ? 0 : g.weight.findIndex((v) => v !== 0);
+  const row = sparse ? g.weight.values : g.weight.subarray(firstNonZero - (firstNonZero % D));
   console.log(`  first row with a gradient  ${head(row)}`);
   bag.dispose();
 }
