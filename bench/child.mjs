@@ -1,36 +1,59 @@
-// One benchmark process: one variant (argv[2] = threads), every workload.
-// Prints one JSON line with the timings (ms, every run) per workload.
+// One benchmark process: one variant (argv[2] = threads). It stays alive and
+// answers requests from bench.mjs, one JSON line each way, so that the parent
+// can interleave short rounds of the variants in time (the machine's speed
+// drifts by 2x over seconds; interleaving gives both variants the same drift).
+//   -> { prepare: 'recsys', quick }   <- { info, indices, dim }
+//   -> { time: 'forward' | 'backwardSparse' | 'plainJs', runs, warmup }   <- { ms: [...] }
+import { createInterface } from 'node:readline';
+
 import { EmbeddingBag, init } from '../js/index.node.mjs';
-import { plainEmbeddingBag } from './plain_js.mjs';
+import { PLAIN_EMBEDDING_BAG } from './plain_js.mjs';
 import { timeRuns } from './timing.mjs';
 import { makeBatch, quickWorkload, WORKLOADS } from './workloads.mjs';
 
 const threads = Number(process.argv[2]);
-const quick = process.argv.includes('--quick');
-const minParallelWork = process.argv.find((a) => a.startsWith('--min-parallel-work='));
-const info = await init({ threads, ...(minParallelWork ? { minParallelWork: Number(minParallelWork.split('=')[1]) } : {}) });
+const minParallelWork = process.argv[3] === undefined ? undefined : Number(process.argv[3]);
+const info = await init({ threads, ...(minParallelWork === undefined ? {} : { minParallelWork }) });
 
-const results = [];
-for (const full of WORKLOADS) {
-  const w = quick ? quickWorkload(full) : full;
-  const runs = quick ? 3 : w.name.startsWith('tiny') ? 200 : 21;
-  const warmup = quick ? 1 : w.name.startsWith('tiny') ? 200 : 15;
-  const { indices, offsets } = makeBatch(w);
-  const row = { workload: w.name, indices: indices.length, dim: w.dim };
-  const forward = new EmbeddingBag(w.n, w.dim, { mode: w.mode, seed: 3 });
-  row.forward = timeRuns(() => forward.forward(indices, offsets), runs, warmup);
-  if (w.mode !== 'max') {
-    const sparse = new EmbeddingBag(w.n, w.dim, { mode: w.mode, seed: 3, sparse: true });
-    sparse.forward(indices, offsets);
-    const g = new Float32Array(w.bags * w.dim).fill(0.5);
-    row.backwardSparse = timeRuns(() => sparse.backward(g), runs, warmup);
-    sparse.dispose();
-  }
-  if (threads === 1) {
-    const weight = forward.weight.slice();
-    row.plainJs = timeRuns(() => plainEmbeddingBag(weight, w.dim, indices, offsets, w.mode), runs, warmup);
-  }
-  forward.dispose();
-  results.push(row);
+let current = null; // { w, indices, offsets, forwardBag, sparseBag, gradOutput, weight }
+
+function release() {
+  current?.forwardBag.dispose();
+  current?.sparseBag?.dispose();
+  current = null;
 }
-console.log(JSON.stringify({ info, results }));
+
+function prepare(name, quick) {
+  release();
+  const full = WORKLOADS.find((w) => w.name === name);
+  const w = quick ? quickWorkload(full) : full;
+  const { indices, offsets } = makeBatch(w);
+  const forwardBag = new EmbeddingBag(w.n, w.dim, { mode: w.mode, seed: 3 });
+  let sparseBag = null;
+  if (w.mode !== 'max') {
+    sparseBag = new EmbeddingBag(w.n, w.dim, { mode: w.mode, seed: 3, sparse: true });
+    sparseBag.forward(indices, offsets);
+  }
+  const gradOutput = new Float32Array(w.bags * w.dim).fill(0.5);
+  current = { w, indices, offsets, forwardBag, sparseBag, gradOutput, weight: forwardBag.weight.slice() };
+  return { info, indices: indices.length, dim: w.dim, hasBackward: sparseBag !== null };
+}
+
+const OPS = {
+  forward: (c) => () => c.forwardBag.forward(c.indices, c.offsets),
+  backwardSparse: (c) => () => c.sparseBag.backward(c.gradOutput),
+  plainJs: (c) => {
+    const plain = PLAIN_EMBEDDING_BAG[c.w.mode];
+    return () => plain(c.weight, c.w.dim, c.indices, c.offsets);
+  },
+};
+
+const lines = createInterface({ input: process.stdin });
+for await (const line of lines) {
+  const request = JSON.parse(line);
+  let reply;
+  if (request.prepare) reply = prepare(request.prepare, request.quick);
+  else reply = { ms: timeRuns(OPS[request.time](current), request.runs, request.warmup) };
+  process.stdout.write(`${JSON.stringify(reply)}\n`);
+}
+release();
