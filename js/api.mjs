@@ -30,8 +30,10 @@ const OPTION_DEFAULTS = Object.freeze({
 const MAX_DIM = 2147483647;
 const MAX_AUTO_THREADS = 8;
 // Below this many bag entries x embeddingDim a call stays on the calling
-// thread (waking the workers costs more than it saves): measured with
-// `npm run bench` on the 2-core machine.
+// thread (waking the workers costs more than it saves). Measured on the
+// 2-core machine, same process, splitting off vs on: a 2-thread split of a
+// sum breaks even at ~32k (0.5x at 8k, 1.0x at 32k, 1.4x at 64k), of a max
+// earlier; 64k keeps every call at or above break-even.
 const DEFAULT_MIN_PARALLEL_WORK = 1 << 16;
 
 let platform = null;
@@ -43,11 +45,16 @@ let generation = 0; // bumped by shutdown(): bags of an earlier module refuse to
 // Views of the wasm heap, re-made when the memory has grown. With threads the
 // heap is a SharedArrayBuffer: growing it does not detach old views, they
 // silently keep the old length, so never hold one across a call.
+// heap(end) only asks for the memory's buffer (a slow getter, ~0.1 us) when
+// the current views do not reach byte `end`: a detached view has length 0,
+// and an old view of shared memory still aliases the same bytes.
 let views = null;
-function heap() {
-  const buffer = wasm.wasmMemory ? wasm.wasmMemory.buffer : wasm.HEAPU8.buffer;
-  if (!views || views.buffer !== buffer) {
-    views = { buffer, u8: new Uint8Array(buffer), i32: new Int32Array(buffer), f32: new Float32Array(buffer) };
+function heap(end = Infinity) {
+  if (views === null || views.u8.length < end) {
+    const buffer = wasm.wasmMemory ? wasm.wasmMemory.buffer : wasm.HEAPU8.buffer;
+    if (!views || views.buffer !== buffer) {
+      views = { buffer, u8: new Uint8Array(buffer), i32: new Int32Array(buffer), f32: new Float32Array(buffer) };
+    }
   }
   return views;
 }
@@ -232,7 +239,7 @@ export class EmbeddingBag {
       );
       if (status !== Code.ok) throw this.#error(core, { maxNorm: o.maxNorm, normType: o.normType, mode: o.mode });
       if (weight) {
-        m.HEAPF32.set(weight, core.weightPtr() / 4);
+        heap(core.weightPtr() + weight.length * 4).f32.set(weight, core.weightPtr() / 4);
       } else {
         const seed = o.seed === undefined ? randomSeed() : BigInt(o.seed);
         if (core.initNormal(Number(seed >> 32n), Number(seed & 0xffffffffn)) !== Code.ok) throw this.#error(core);
@@ -304,7 +311,7 @@ export class EmbeddingBag {
     if (psw) {
       const ptr = core.stagePerSampleWeights(psw.length);
       if (ptr === 0) throw this.#error(core);
-      heap().f32.set(psw, ptr / 4);
+      heap(ptr + psw.length * 4).f32.set(psw, ptr / 4);
     }
     const status = core.forward(!call.twoD, call.rows ?? 0, call.rowLength ?? 0, psw !== null);
     if (status !== Code.ok) {
@@ -317,7 +324,8 @@ export class EmbeddingBag {
     const numBags = core.lastNumBags();
     this.#lastForward = { numBags, numIndices: call.indices.length };
     const ptr = core.outputPtr() / 4;
-    return { data: heap().f32.slice(ptr, ptr + numBags * this.#embeddingDim), shape: [numBags, this.#embeddingDim] };
+    const end = ptr + numBags * this.#embeddingDim;
+    return { data: heap(end * 4).f32.slice(ptr, end), shape: [numBags, this.#embeddingDim] };
   }
 
   /**
@@ -387,9 +395,9 @@ export class EmbeddingBag {
   // Copies an integerArray() result into a staging buffer of the heap.
   #stage(core, ptr, { kind, length, array }) {
     if (ptr === 0) throw this.#error(core);
-    const { buffer } = heap(); // after the staging call, which may have grown the heap
-    if (kind === IndexKind.int32) new Int32Array(buffer, ptr, length).set(array);
-    else new BigInt64Array(buffer, ptr, length).set(array);
+    // After the staging call, which may have grown the heap.
+    if (kind === IndexKind.int32) heap(ptr + length * 4).i32.set(array, ptr / 4);
+    else new BigInt64Array(heap().buffer, ptr, length).set(array);
   }
 
   #live() {
