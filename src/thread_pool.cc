@@ -29,8 +29,10 @@ void ThreadPool::run(int tasks, const std::function<void(int)>& task) {
   }
   start_.notify_all();
   task(0);
+  for (int poll = 0; poll < kSpinPolls && pending_.load(std::memory_order_acquire) != 0; ++poll) {
+  }
   std::unique_lock<std::mutex> lock(mutex_);
-  done_.wait(lock, [this] { return pending_ == 0; });
+  done_.wait(lock, [this] { return pending_.load(std::memory_order_relaxed) == 0; });
   task_ = nullptr;
 }
 
@@ -38,11 +40,13 @@ void ThreadPool::worker_loop(int index) {
   uint64_t seen = 0;
   for (;;) {
     const std::function<void(int)>* task;
+    for (int poll = 0; poll < kSpinPolls && generation_.load(std::memory_order_acquire) == seen; ++poll) {
+    }
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      start_.wait(lock, [&] { return stopping_ || generation_ != seen; });
+      start_.wait(lock, [&] { return stopping_ || generation_.load(std::memory_order_relaxed) != seen; });
       if (stopping_) return;
-      seen = generation_;
+      seen = generation_.load(std::memory_order_relaxed);
       if (index >= tasks_) continue;
       task = task_;
     }

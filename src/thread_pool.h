@@ -5,6 +5,7 @@
 // with no more threads than PTHREAD_POOL_SIZE preloaded workers.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -29,6 +30,11 @@ class ThreadPool {
   // One run at a time (the pool is not shared between concurrent callers).
   void run(int tasks, const std::function<void(int)>& task);
 
+  // How long a worker (or the caller, waiting for the workers) polls before
+  // it blocks: waking a blocked thread costs tens of microseconds, more than
+  // a whole small call, and calls tend to come back to back.
+  static constexpr int kSpinPolls = 1 << 14;
+
  private:
   void worker_loop(int index);
 
@@ -38,8 +44,9 @@ class ThreadPool {
   std::condition_variable done_;
   const std::function<void(int)>* task_ = nullptr;
   int tasks_ = 0;
-  int pending_ = 0;
-  uint64_t generation_ = 0;
+  // Written under mutex_; atomic so that spinning threads can poll them.
+  std::atomic<int> pending_{0};
+  std::atomic<uint64_t> generation_{0};
   bool stopping_ = false;
 };
 
