@@ -112,6 +112,39 @@ TEST_CASE("errors: table and options", "[errors]") {
   }
 }
 
+// The index check works on blocks: the first bad index is found wherever it
+// falls (first, middle or last block, block edges), for both index types,
+// including an int64 index that would be in range if truncated to 32 bits.
+template <typename IndexT>
+void check_first_bad_index(int64_t position, IndexT bad, IndexT later_bad) {
+  constexpr int64_t kCount = 1500;
+  std::vector<IndexT> indices(kCount);
+  for (int64_t i = 0; i < kCount; ++i) indices[i] = static_cast<IndexT>(i % kN);
+  indices[position] = bad;
+  if (position + 1 < kCount) indices[kCount - 1] = later_bad;
+  const std::vector<int64_t> offsets = {0};
+  std::vector<float> table = test_util::counting_table(kN, kD);
+  std::vector<float> out(kD, 7.0f);
+  ebag::Workspace ws;
+  const auto bags = Bags<IndexT, int64_t>::from_offsets(indices.data(), kCount, offsets.data(), 1);
+  const ebag::Status s = ebag::forward(ebag::Table{table.data(), kN, kD}, bags, Options{}, out.data(), nullptr, ws);
+  INFO("position " << position << " value " << static_cast<int64_t>(bad));
+  CHECK(s.code == ErrorCode::kIndexOutOfRange);
+  CHECK(s.position == position);
+  CHECK(s.value == static_cast<int64_t>(bad));
+  CHECK(out == std::vector<float>(kD, 7.0f));
+}
+
+TEST_CASE("errors: the first out-of-range index among many", "[errors]") {
+  for (const int64_t position : {0, 1, 511, 512, 700, 1023, 1024, 1499}) {
+    check_first_bad_index<int32_t>(position, kN, -1);
+    check_first_bad_index<int32_t>(position, -1, kN);
+    check_first_bad_index<int32_t>(position, std::numeric_limits<int32_t>::min(), kN);
+    check_first_bad_index<int64_t>(position, (int64_t{1} << 32) + 1, -1);
+    check_first_bad_index<int64_t>(position, std::numeric_limits<int64_t>::min(), kN);
+  }
+}
+
 TEST_CASE("errors: indices, offsets, 2-D shape, per_sample_weights", "[errors]") {
   Call c;
   SECTION("index >= N, last position") {
