@@ -14,7 +14,7 @@ const BUNDLED_ASSETS = {
   'simd-threaded': () => ({
     glue: new URL('../dist/embedding_bag_simd_threaded.web.mjs', import.meta.url),
     wasm: new URL('../dist/embedding_bag_simd_threaded.web.wasm', import.meta.url),
-    worker: new URL('../dist/embedding_bag_simd_threaded.web.worker.js', import.meta.url),
+    worker: new URL('../dist/embedding_bag_simd_threaded.web.worker.txt', import.meta.url),
   }),
 };
 
@@ -26,8 +26,20 @@ function assetUrls(variant, wasmPaths) {
   return {
     glue: new URL(`${stem}.web.mjs`, base),
     wasm: new URL(`${stem}.web.wasm`, base),
-    worker: new URL(`${stem}.web.worker.js`, base),
+    worker: new URL(`${stem}.web.worker.txt`, base),
   };
+}
+
+// The pthread worker script is fetched and started from a blob: URL, which
+// belongs to this page's origin whatever the bundler made of the file: Vite
+// inlines it as a data: URL (below 4 KiB), and a worker from a data: URL is
+// cross-origin and cannot import the glue; Vite's dev server would rewrite a
+// .js file into a module, hence the .txt name in dist/.
+async function workerBlobUrl(url) {
+  if (url === undefined) return undefined;
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`embedding-bag-wasm: cannot load the pthread worker script ${url.href} (HTTP ${response.status})`);
+  return URL.createObjectURL(new Blob([await response.text()], { type: 'text/javascript' }));
 }
 
 setPlatform({
@@ -36,9 +48,10 @@ setPlatform({
   cores: () => globalThis.navigator?.hardwareConcurrency ?? 1,
   async loadVariant(variant, { wasmPaths, poolSize } = {}) {
     const urls = assetUrls(variant, wasmPaths);
+    const worker = variant === 'simd-threaded' ? await workerBlobUrl(urls.worker) : undefined;
     const { default: createModule } = await import(/* @vite-ignore */ /* webpackIgnore: true */ urls.glue.href);
     return createModule({
-      locateFile: (file) => (file.endsWith('.wasm') ? urls.wasm.href : file.endsWith('.worker.js') ? urls.worker.href : file),
+      locateFile: (file) => (file.endsWith('.wasm') ? urls.wasm.href : file.endsWith('.worker.js') ? worker : file),
       // The pthread workers import the glue from here.
       mainScriptUrlOrBlob: urls.glue.href,
       ebagPoolSize: poolSize,

@@ -35,8 +35,12 @@ case "$kind" in
         cp "build/wasm/embedding_bag_$f" dist/
       done
     done
-    # The pthread worker scripts of the threaded variant.
-    cp build/wasm/embedding_bag_simd_threaded.node.worker.js build/wasm/embedding_bag_simd_threaded.web.worker.js dist/
+    # The pthread worker scripts of the threaded variant. The web one ships as
+    # .txt: the wrapper fetches it and starts workers from a blob: URL, and a
+    # non-JS name keeps dev servers (Vite) from rewriting it as a module.
+    rm -f dist/embedding_bag_simd_threaded.web.worker.js
+    cp build/wasm/embedding_bag_simd_threaded.node.worker.js dist/
+    cp build/wasm/embedding_bag_simd_threaded.web.worker.js dist/embedding_bag_simd_threaded.web.worker.txt
     # require() entry: the ESM Node entry bundled as CommonJS, with
     # import.meta.url supplied from __filename.
     node_modules/.bin/esbuild js/index.node.mjs --bundle --platform=node --format=cjs \
