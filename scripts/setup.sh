@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian 12 machine lacks to build and test embedding-bag-wasm.
 # Idempotent: every step checks first and does nothing when the tool is already there.
-#   scripts/setup.sh            build + test toolchain (emscripten, catch2, cmake, g++)
+#   scripts/setup.sh            build + test toolchain (emscripten, catch2, cmake, g++, chromium)
 #   scripts/setup.sh --golden   also python3-torch, for tests/golden/generate.py
 set -euo pipefail
 
@@ -28,6 +28,7 @@ need_pkg g++ g++
 need_pkg make make
 need_pkg nodejs node
 need_pkg nlohmann-json3-dev /usr/include/nlohmann/json.hpp
+need_pkg chromium /usr/bin/chromium  # browser tests (driven by playwright-core)
 if (( want_golden )); then
   need_pkg python3-torch /usr/lib/python3/dist-packages/torch/__init__.py
   need_pkg python3-numpy /usr/lib/python3/dist-packages/numpy/__init__.py

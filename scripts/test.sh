@@ -2,7 +2,8 @@
 # npm test: every test. Builds the Catch2 suite natively (ASan + UBSan) and as
 # WebAssembly SIMD (single-threaded and pthreads), runs them through ctest and
 # prints the counts; then
-# builds the package (dist/) and runs the node:test suite.
+# builds the package (dist/) and runs the node:test suite, the browser tests
+# (Chromium via playwright-core) and the benchmark on tiny sizes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,6 +41,11 @@ echo "=== node:test suite of the package, simd variant, packaging, types, thread
 rc=0
 node --expose-gc --test tests/node/*.test.mjs tests/node/*.test.cjs || rc=$?
 tally $rc
+echo "=== browser tests in Chromium: the demo page, Vite and esbuild apps (isolated and not) ==="
+rc=0
+node --test tests/browser/*.test.mjs || rc=$?
+tally $rc
+echo "  screenshots of the demo: test-artifacts/"
 echo "=== the benchmark, once on tiny sizes (no timing asserted) ==="
 rc=0
 node bench/bench.mjs --quick || rc=$?
