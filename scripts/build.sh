@@ -18,8 +18,9 @@ case "$kind" in
     # emcc finds acorn only through NODE_PATH; emcmake's default emulator
     # passes --experimental-wasm-threads, which Node 20 rejects.
     export NODE_PATH=/usr/share/nodejs
+    # emcmake echoes its cmake command line on stderr: dropped, errors still show.
     emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release \
-      -DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node >/dev/null
+      -DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node > /dev/null 2> >(grep -v "^configure: " >&2)
     cmake --build build/wasm -j"$jobs" "${targets[@]}"
     ;;
   native)
