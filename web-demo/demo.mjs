@@ -132,6 +132,7 @@ function runBag() {
     state.gradient = { indices: Array.from(gradient.indices), values: Array.from(gradient.values) };
     showOutput(output, d);
     showGradient(gradient, n, d);
+    $('gradient-kind').textContent = `(grad_output = ones; ${mode === 'max' ? 'dense gradient: max has no sparse one' : 'sparse gradient'})`;
     $('bag-timing').textContent = `forward ${(t1 - t0).toFixed(3)} ms · backward ${(t2 - t1).toFixed(3)} ms (one call each)`;
     $('result').hidden = false;
   } catch (error) {
