@@ -153,6 +153,26 @@ function checkBoolean(value, name) {
   if (typeof value !== 'boolean') throw new TypeError(`${name} = ${show(value)} must be true or false`);
 }
 
+// The options of forward() and backward(): { copy } -> whether results are
+// copied out of wasm memory (the default) or returned as views of it.
+function wantsCopy(options, method) {
+  if (options === undefined) return true;
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(`${method} options must be an object, not ${show(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'copy') throw new TypeError(`unknown ${method} option '${key}' (known: copy)`);
+  }
+  if (options.copy === undefined) return true;
+  checkBoolean(options.copy, 'copy');
+  return options.copy;
+}
+
+// Elements [begin, end) of a heap view: a copy, or a view of wasm memory.
+function take(view, begin, end, copy) {
+  return copy ? view.slice(begin, end) : view.subarray(begin, end);
+}
+
 // Options as given -> complete, type-checked options.
 function normaliseOptions(options) {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
@@ -300,10 +320,14 @@ export class EmbeddingBag {
   /**
    * @param input 1-D indices (Int32Array | BigInt64Array | number[]) with offsets,
    *   or 2-D: { data, shape: [B, L] } | number[][] (offsets null)
+   * @param options { copy: false } returns the output as a view of wasm
+   *   memory instead of a copy: no allocation, valid until the next call into
+   *   the package.
    * @returns {{ data: Float32Array, shape: [number, number] }}
    */
-  forward(input, offsets = null, perSampleWeights = null) {
+  forward(input, offsets = null, perSampleWeights = null, options = undefined) {
     const core = this.#live();
+    const copy = wantsCopy(options, 'forward');
     const call = forwardInput(input, offsets);
     const psw = perSampleWeights == null ? null : perSampleWeightsArray(perSampleWeights);
     this.#stage(core, core.stageIndices(call.indices.kind, call.indices.length), call.indices);
@@ -325,48 +349,49 @@ export class EmbeddingBag {
     this.#lastForward = { numBags, numIndices: call.indices.length };
     const ptr = core.outputPtr() / 4;
     const end = ptr + numBags * this.#embeddingDim;
-    return { data: heap(end * 4).f32.slice(ptr, end), shape: [numBags, this.#embeddingDim] };
+    return { data: take(heap(end * 4).f32, ptr, end, copy), shape: [numBags, this.#embeddingDim] };
   }
 
   /**
    * Gradients of the most recent successful forward.
    * @returns {{ weight: Float32Array | { indices: Int32Array, values: Float32Array, shape: [number, number] },
    *             perSampleWeights: Float32Array | null }}
+   * @param options { copy: false } returns views of wasm memory instead of
+   *   copies (valid until the next call into the package).
    */
-  backward(gradOutput) {
+  backward(gradOutput, options = undefined) {
     const core = this.#live();
+    const copy = wantsCopy(options, 'backward');
     if (!this.#lastForward) throw new Error('backward() needs a forward() first: it returns the gradients of the most recent forward');
     const { numBags, numIndices } = this.#lastForward;
     const d = this.#embeddingDim;
     const grad = gradOutputArray(gradOutput, numBags, d);
     const gptr = core.stageGradOutput(grad.length);
     if (gptr === 0) throw this.#error(core);
-    heap().f32.set(grad, gptr / 4);
+    heap(gptr + grad.length * 4).f32.set(grad, gptr / 4);
     const sparse = this.#options.sparse;
     if (core.backward(grad.length, sparse, true) !== Code.ok) throw this.#error(core, { numBags });
-    try {
-      const { f32: heapF32, i32: heapI32 } = heap();
-      let weight;
-      if (sparse) {
-        const rows = core.sparseRowCount();
-        const rp = core.sparseRowsPtr() / 4;
-        const vp = core.sparseValuesPtr() / 4;
-        weight = {
-          indices: heapI32.slice(rp, rp + rows),
-          values: heapF32.slice(vp, vp + rows * d),
-          shape: [this.#numEmbeddings, d],
-        };
-      } else {
-        const wp = core.gradWeightPtr() / 4;
-        weight = heapF32.slice(wp, wp + this.#numEmbeddings * d);
-      }
-      let psw = null;
-      const pp = core.gradPerSampleWeightsPtr();
-      if (pp !== 0) psw = heapF32.slice(pp / 4, pp / 4 + numIndices);
-      return { weight, perSampleWeights: psw };
-    } finally {
-      core.releaseGradients();
+    const { f32: heapF32, i32: heapI32 } = heap();
+    let weight;
+    if (sparse) {
+      const rows = core.sparseRowCount();
+      const rp = core.sparseRowsPtr() / 4;
+      const vp = core.sparseValuesPtr() / 4;
+      weight = {
+        indices: take(heapI32, rp, rp + rows, copy),
+        values: take(heapF32, vp, vp + rows * d, copy),
+        shape: [this.#numEmbeddings, d],
+      };
+    } else {
+      const wp = core.gradWeightPtr() / 4;
+      weight = take(heapF32, wp, wp + this.#numEmbeddings * d, copy);
     }
+    const pp = core.gradPerSampleWeightsPtr();
+    const psw = pp === 0 ? null : take(heapF32, pp / 4, pp / 4 + numIndices, copy);
+    // Once copied, the gradient buffers are freed; views keep them until the
+    // next backward() or dispose().
+    if (copy) core.releaseGradients();
+    return { weight, perSampleWeights: psw };
   }
 
   /** Frees the table and every buffer. Idempotent. */

@@ -63,6 +63,15 @@ export interface Gradients<W extends Float32Array | SparseGradient = Float32Arra
   perSampleWeights: Float32Array | null;
 }
 
+export interface ResultOptions {
+  /**
+   * true (default): results are fresh arrays. false: views of wasm memory,
+   * no allocation or copy; valid until the next call into the package (a
+   * later call overwrites them, or grows the memory and detaches them).
+   */
+  copy?: boolean;
+}
+
 /** 1-D indices (with offsets) or a 2-D input (offsets null). */
 export type BagInput = IndexArray | Tensor2D<IndexArray> | number[][];
 export type PerSampleWeights = Float32Array | number[] | Tensor2D<Float32Array | number[]> | number[][];
@@ -91,9 +100,9 @@ export declare class EmbeddingBag {
   /** View of the table in wasm memory; re-read it after calls. */
   readonly weight: Float32Array;
 
-  forward(input: BagInput, offsets?: IndexArray | null, perSampleWeights?: PerSampleWeights | null): BagOutput;
+  forward(input: BagInput, offsets?: IndexArray | null, perSampleWeights?: PerSampleWeights | null, options?: ResultOptions): BagOutput;
   /** Gradients of the most recent forward. */
-  backward(gradOutput: Float32Array | Tensor2D<Float32Array>): Gradients;
+  backward(gradOutput: Float32Array | Tensor2D<Float32Array>, options?: ResultOptions): Gradients;
   dispose(): void;
 }
 

@@ -199,3 +199,48 @@ test('outputs are fresh arrays, not views of the heap', () => {
   assert.notEqual(a.data.buffer, b.data.buffer);
   bag.dispose();
 });
+
+test('{ copy: false }: outputs and gradients as views of wasm memory, same values, overwritten by the next call', () => {
+  const weight = countingTable(6, 4);
+  for (const sparse of [false, true]) {
+    const bag = new EmbeddingBag(6, 4, { mode: 'sum', weight, sparse });
+    const copied = bag.forward([1, 2, 5, 5], [0, 2], [0.5, 2, 1, 3]);
+    const view = bag.forward([1, 2, 5, 5], [0, 2], [0.5, 2, 1, 3], { copy: false });
+    assert.deepEqual(view.shape, copied.shape);
+    assert.deepEqual(Array.from(view.data), Array.from(copied.data));
+    assert.equal(view.data.buffer, bag.weight.buffer, 'a view of the wasm heap');
+    const grad = new Float32Array(8).map((_, k) => k + 1);
+    const gradCopied = bag.backward(grad);
+    const gradView = bag.backward(grad, { copy: false });
+    if (sparse) {
+      assert.deepEqual(Array.from(gradView.weight.indices), Array.from(gradCopied.weight.indices));
+      assert.deepEqual(Array.from(gradView.weight.values), Array.from(gradCopied.weight.values));
+      assert.equal(gradView.weight.values.buffer, bag.weight.buffer);
+    } else {
+      assert.deepEqual(Array.from(gradView.weight), Array.from(gradCopied.weight));
+      assert.equal(gradView.weight.buffer, bag.weight.buffer);
+    }
+    assert.deepEqual(Array.from(gradView.perSampleWeights), Array.from(gradCopied.perSampleWeights));
+    // The next forward writes over the viewed output; the copy keeps its values.
+    bag.forward([0, 0, 0, 0], [0, 2], [1, 1, 1, 1], { copy: false });
+    assert.deepEqual(Array.from(view.data), [0, 2, 4, 6, 0, 2, 4, 6]);
+    assert.deepEqual(Array.from(copied.data), [45, 47.5, 50, 52.5, 200, 204, 208, 212]);
+    // A copying backward after a viewing one still works (and frees the buffers).
+    assert.deepEqual(bag.backward(grad).perSampleWeights.length, 4);
+    bag.dispose();
+  }
+});
+
+test('forward / backward options are checked before anything runs', () => {
+  const bag = new EmbeddingBag(3, 2, { mode: 'sum', weight: countingTable(3, 2) });
+  const before = bag.forward([1], [0]);
+  assert.throws(() => bag.forward([2], [0], null, { copy: 'no' }), { name: 'TypeError', message: 'copy = "no" must be true or false' });
+  assert.throws(() => bag.forward([2], [0], null, { cpy: false }), { name: 'TypeError', message: "unknown forward option 'cpy' (known: copy)" });
+  assert.throws(() => bag.forward([2], [0], null, 5), { name: 'TypeError', message: 'forward options must be an object, not 5' });
+  assert.throws(() => bag.backward(new Float32Array(2), null), { name: 'TypeError', message: 'backward options must be an object, not null' });
+  // The failed forwards changed nothing: backward still answers for [1].
+  const g = bag.backward(new Float32Array([1, 1]));
+  assert.deepEqual(Array.from(g.weight), [0, 0, 1, 1, 0, 0]);
+  assert.deepEqual(Array.from(before.data), [10, 11]);
+  bag.dispose();
+});

@@ -33,6 +33,12 @@ async function main(): Promise<void> {
   bag.weight = new Float32Array(1);
   // @ts-expect-error: threads is a number or 'auto'
   await init({ threads: 'many' });
+
+  const outputView: Float32Array = bag.forward([0, 1], [0], null, { copy: false }).data;
+  const gradView = bag.backward(outputView, { copy: false });
+  void gradView;
+  // @ts-expect-error: copy is a boolean
+  bag.forward([0], [0], null, { copy: 'no' });
 }
 
 void main;
