@@ -164,7 +164,7 @@ TEST_CASE("large tables: radix grouping over several digit passes", "[kernels]")
   for (Mode mode : {Mode::kSum, Mode::kMean}) {
     EmbeddingBagTester t;
     t.rows(5000000).dim(1).bags(40).bag_length(0, 30).mode(mode).duplicate_rate(0.3).seed(1200);
-    t.test(ebag::kernels::kernel_set__v128_r4<int32_t>());
+    t.test(ebag::kernels::kernel_set__v128<int32_t>());
   }
 }
 

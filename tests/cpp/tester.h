@@ -10,7 +10,7 @@
 //     for bit equal to the single-threaded one.
 //
 //   EmbeddingBagTester().rows(100).dim(17).bags(8).bag_length(0, 9)
-//       .mode(ebag::Mode::kMax).padding_idx(-1).test(kernel_set__v128_r4<int32_t>());
+//       .mode(ebag::Mode::kMax).padding_idx(-1).test(kernel_set__v128<int32_t>());
 #pragma once
 
 #include <cstdint>
