@@ -22,12 +22,15 @@ bool reserve_grouping(Workspace& ws, size_t n) {
   for (auto* b : {&ws.entry_rows, &ws.entry_pos, &ws.sort_rows, &ws.sort_pos, &ws.entry_bag}) {
     if (b->size() < n && !b->resize(n)) return false;
   }
-  if (ws.entry_scale.size() < n && !ws.entry_scale.resize(n)) return false;
+  for (auto* b : {&ws.entry_scale, &ws.group_scales}) {
+    if (b->size() < n && !b->resize(n)) return false;
+  }
+  if (ws.group_bags.size() < n && !ws.group_bags.resize(n)) return false;
   if (ws.group_starts.size() < n + 1 && !ws.group_starts.resize(n + 1)) return false;
   return ws.histogram.size() >= (1u << kRadixBits) || ws.histogram.resize(1u << kRadixBits);
 }
 
-Status grouping_out_of_memory(size_t n) { return out_of_memory(static_cast<int64_t>(n * 24)); }
+Status grouping_out_of_memory(size_t n) { return out_of_memory(static_cast<int64_t>(n * 32)); }
 
 // Fills workspace.sort_rows / sort_pos with the live bag entries ordered by
 // row (ties in entry order), and entry_bag / entry_scale for every entry.
@@ -109,18 +112,30 @@ int64_t first_group_of_piece(const Workspace& ws, int64_t groups, int64_t live, 
          ws.group_starts.data();
 }
 
-// dest = sum of the group's contributions, added in entry order onto dest.
+// dest = the gradient row of one group (sorted entries [first, last), one
+// destination row): its entries' bags and scales (divided by the row's
+// frequency with scale_grad_by_freq) laid out in entry order, then one
+// gradient_row kernel call that keeps the row in registers.
 template <typename IndexT>
-void accumulate_group(const kernels::KernelSet<IndexT>& kernels, const Workspace& ws,
-                      const Options& options, const float* grad_output, int64_t dim,
-                      int64_t first, int64_t last, float* dest) {
+void gradient_row_of_group(const kernels::KernelSet<IndexT>& kernels, Workspace& ws,
+                           const Options& options, const float* grad_output, int64_t dim,
+                           int64_t first, int64_t last, float* dest) {
   const auto freq = static_cast<float>(last - first);
+  if (last - first == 1) {  // most rows of a large table: no layout needed
+    const uint32_t i = ws.sort_pos[first];
+    const float s = options.scale_grad_by_freq ? ws.entry_scale[i] / freq : ws.entry_scale[i];
+    kernels.gradient_row(grad_output, dim, &ws.entry_bag[i], &s, 1, dest);
+    return;
+  }
   for (int64_t e = first; e < last; ++e) {
     const uint32_t i = ws.sort_pos[e];
     float s = ws.entry_scale[i];
     if (options.scale_grad_by_freq) s = s / freq;
-    kernels.scaled_add(dest, grad_output + static_cast<int64_t>(ws.entry_bag[i]) * dim, s, dim);
+    ws.group_bags[e] = ws.entry_bag[i];
+    ws.group_scales[e] = s;
   }
+  kernels.gradient_row(grad_output, dim, ws.group_bags.data() + first, ws.group_scales.data() + first,
+                       last - first, dest);
 }
 
 template <typename IndexT, typename OffsetT>
@@ -179,14 +194,14 @@ Status backward_dense_with(const kernels::KernelSet<IndexT>& kernels, const Tabl
     return grouping_out_of_memory(bags.num_indices);
   }
 
-  // Zeroing the N x D gradient is a pass of its own: split by rows.
-  const int zero_pieces = detail::threads_for(parallel, n * dim);
-  detail::run_tasks(parallel, zero_pieces, [&](int t) {
-    const detail::IndexRange rows = detail::row_piece(n, zero_pieces, t);
-    std::memset(grad_weight + rows.begin * dim, 0, sizeof(float) * (rows.end - rows.begin) * dim);
-  });
   if (options.mode == Mode::kMax) {
-    // Split by columns: every (row, column) still adds its bags in order.
+    // Zero the gradient (split by rows), then add every bag's G at its
+    // argmax rows, split by columns: every (row, column) adds its bags in order.
+    const int zero_pieces = detail::threads_for(parallel, n * dim);
+    detail::run_tasks(parallel, zero_pieces, [&](int t) {
+      const detail::IndexRange rows = detail::row_piece(n, zero_pieces, t);
+      std::memset(grad_weight + rows.begin * dim, 0, sizeof(float) * (rows.end - rows.begin) * dim);
+    });
     const int pieces = std::min<int>(detail::threads_for(parallel, out_size), static_cast<int>((dim + 3) / 4));
     detail::run_tasks(parallel, std::max(pieces, 1), [&](int t) {
       const detail::IndexRange cols = detail::column_piece(dim, std::max(pieces, 1), t);
@@ -198,17 +213,29 @@ Status backward_dense_with(const kernels::KernelSet<IndexT>& kernels, const Tabl
       }
     });
   } else {
+    // One pass over the N x D gradient: each piece owns a range of rows,
+    // writes the rows that have entries and zeroes the ones between.
     const int64_t live = group_entries_by_row(table, bags, options, workspace);
     const int64_t groups = find_row_groups(workspace, live);
-    const int pieces = detail::threads_for(parallel, live * dim);
+    const int pieces = detail::threads_for(parallel, (n + live) * dim);
+    auto first_row_of_piece = [&](int t) -> int64_t {
+      if (t == 0) return 0;
+      const int64_t g = first_group_of_piece(workspace, groups, live, pieces, t);
+      return g == groups ? n : static_cast<int64_t>(workspace.sort_rows[workspace.group_starts[g]]);
+    };
     detail::run_tasks(parallel, pieces, [&](int t) {
+      const int64_t end_row = first_row_of_piece(t + 1);
+      int64_t row = first_row_of_piece(t);
       const int64_t last = first_group_of_piece(workspace, groups, live, pieces, t + 1);
       for (int64_t g = first_group_of_piece(workspace, groups, live, pieces, t); g < last; ++g) {
         const int64_t first_entry = workspace.group_starts[g];
-        accumulate_group(kernels, workspace, options, grad_output, dim, first_entry,
-                         workspace.group_starts[g + 1],
-                         grad_weight + static_cast<int64_t>(workspace.sort_rows[first_entry]) * dim);
+        const int64_t dest_row = workspace.sort_rows[first_entry];
+        std::memset(grad_weight + row * dim, 0, sizeof(float) * (dest_row - row) * dim);
+        gradient_row_of_group(kernels, workspace, options, grad_output, dim, first_entry,
+                              workspace.group_starts[g + 1], grad_weight + dest_row * dim);
+        row = dest_row + 1;
       }
+      std::memset(grad_weight + row * dim, 0, sizeof(float) * (end_row - row) * dim);
     });
   }
   if (grad_per_sample_weights != nullptr && bags.per_sample_weights != nullptr) {
@@ -247,11 +274,9 @@ Status backward_sparse_with(const kernels::KernelSet<IndexT>& kernels, const Tab
     const int64_t last = first_group_of_piece(workspace, groups, live, pieces, t + 1);
     for (int64_t g = first_group_of_piece(workspace, groups, live, pieces, t); g < last; ++g) {
       const int64_t first_entry = workspace.group_starts[g];
-      float* dest = grad_weight.values.data() + g * dim;
       grad_weight.rows[g] = static_cast<int32_t>(workspace.sort_rows[first_entry]);
-      std::memset(dest, 0, sizeof(float) * dim);
-      accumulate_group(kernels, workspace, options, grad_output, dim, first_entry,
-                       workspace.group_starts[g + 1], dest);
+      gradient_row_of_group(kernels, workspace, options, grad_output, dim, first_entry,
+                            workspace.group_starts[g + 1], grad_weight.values.data() + g * dim);
     }
   });
   if (grad_per_sample_weights != nullptr && bags.per_sample_weights != nullptr) {

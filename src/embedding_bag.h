@@ -214,6 +214,8 @@ struct Workspace {
   Buffer<float> entry_scale;        // psw[i] or 1/count(bag) of every position
   Buffer<uint32_t> histogram;
   Buffer<uint32_t> group_starts;    // first sorted entry of every destination row
+  Buffer<uint32_t> group_bags;      // bag of every sorted entry
+  Buffer<float> group_scales;       // scale of every sorted entry
 };
 
 // How a call may use threads: none by default. With a pool, a call whose work

@@ -49,8 +49,13 @@ void pool_max__ref(const BagRef<IndexT>& bag, float* out, int32_t* argmax) {
   }
 }
 
-void scaled_add__ref(float* y, const float* x, float s, int64_t dim) {
-  for (int64_t d = 0; d < dim; ++d) y[d] = y[d] + x[d] * s;
+void gradient_row__ref(const float* rows, int64_t dim, const uint32_t* ids, const float* scales,
+                       int64_t count, float* out) {
+  for (int64_t d = 0; d < dim; ++d) out[d] = 0.0f;
+  for (int64_t j = 0; j < count; ++j) {
+    const float* g = rows + static_cast<int64_t>(ids[j]) * dim;
+    for (int64_t d = 0; d < dim; ++d) out[d] = out[d] + g[d] * scales[j];
+  }
 }
 
 float dot4__ref(const float* x, const float* y, int64_t dim) {
@@ -64,7 +69,7 @@ float dot4__ref(const float* x, const float* y, int64_t dim) {
 template <typename IndexT>
 const KernelSet<IndexT>& kernel_set__ref() {
   static const KernelSet<IndexT> set = {"ref", pool_sum__ref<IndexT>, pool_mean__ref<IndexT>,
-                                        pool_max__ref<IndexT>, scaled_add__ref, dot4__ref};
+                                        pool_max__ref<IndexT>, gradient_row__ref, dot4__ref};
   return set;
 }
 

@@ -31,8 +31,12 @@ using PoolMeanFn = void (*)(const BagRef<IndexT>& bag, int64_t count, float* out
 // out[0:dim] = element-wise max, argmax[0:dim] = its row; the bag has a live entry.
 template <typename IndexT>
 using PoolMaxFn = void (*)(const BagRef<IndexT>& bag, float* out, int32_t* argmax);
-// y[d] = y[d] + x[d] * s
-using ScaledAddFn = void (*)(float* y, const float* x, float s, int64_t dim);
+// One row of a sum/mean weight gradient:
+//   out[d] = sum over j in [0, count), in ascending j, of rows[ids[j] * dim + d] * scales[j]
+// starting from +0 (rows: the output gradient G; ids: the bags of the row's
+// entries; scales: their scales). The order is the reference's.
+using GradientRowFn = void (*)(const float* rows, int64_t dim, const uint32_t* ids,
+                               const float* scales, int64_t count, float* out);
 // Four-lane striped dot product (see dot4 in embedding_bag.h).
 using Dot4Fn = float (*)(const float* x, const float* y, int64_t dim);
 
@@ -42,7 +46,7 @@ struct KernelSet {
   PoolSumFn<IndexT> sum;
   PoolMeanFn<IndexT> mean;
   PoolMaxFn<IndexT> max;
-  ScaledAddFn scaled_add;
+  GradientRowFn gradient_row;
   Dot4Fn dot4;
 };
 

@@ -139,21 +139,11 @@ void pool_max_block(const BagRef<IndexT>& bag, int64_t col, int64_t tail, float*
   }
 }
 
-// Calls block(<n vectors>, <last one partial?>, col, tail) for rest == n.
-template <int kMaxVecs, int kN = 1, typename BlockFn>
-inline void dispatch_rest_block(int rest, int64_t col, int64_t tail, BlockFn& block) {
-  if constexpr (kN <= kMaxVecs) {
-    if (rest != kN) return dispatch_rest_block<kMaxVecs, kN + 1>(rest, col, tail, block);
-    if (tail != 0) {
-      block(std::integral_constant<int, kN>{}, std::true_type{}, col, tail);
-    } else {
-      block(std::integral_constant<int, kN>{}, std::false_type{}, col, 0);
-    }
-  }
-}
-
-// Walks the columns in blocks: full blocks of kMaxVecs vectors, then one
-// block with the remaining whole vectors plus the partial tail vector.
+// Walks the columns in blocks: full blocks of kMaxVecs vectors, then the
+// remaining whole vectors in blocks of 8, 4, 2 and 1 (the remainder's bits),
+// then the partial tail vector. Few block sizes keep the module small (one
+// instantiation each); a D that is not a multiple of 4 * kMaxVecs pays a few
+// more passes over its bag's indices.
 template <int kMaxVecs, typename BlockFn>
 inline void for_each_column_block(int64_t dim, BlockFn&& block) {
   const int64_t full_vecs = dim / 4;
@@ -162,8 +152,20 @@ inline void for_each_column_block(int64_t dim, BlockFn&& block) {
   for (int64_t left = full_vecs; left >= kMaxVecs; left -= kMaxVecs, col += 4 * kMaxVecs) {
     block(std::integral_constant<int, kMaxVecs>{}, std::false_type{}, col, 0);
   }
-  const int rest = static_cast<int>(full_vecs % kMaxVecs) + (tail != 0 ? 1 : 0);
-  dispatch_rest_block<kMaxVecs>(rest, col, tail, block);
+  const int64_t rest = full_vecs % kMaxVecs;
+  auto part = [&](auto vecs) {
+    if constexpr (decltype(vecs)::value < kMaxVecs) {
+      if ((rest & decltype(vecs)::value) != 0) {
+        block(vecs, std::false_type{}, col, 0);
+        col += 4 * decltype(vecs)::value;
+      }
+    }
+  };
+  part(std::integral_constant<int, 8>{});
+  part(std::integral_constant<int, 4>{});
+  part(std::integral_constant<int, 2>{});
+  part(std::integral_constant<int, 1>{});
+  if (tail != 0) block(std::integral_constant<int, 1>{}, std::true_type{}, col, tail);
 }
 
 template <typename IndexT>
@@ -192,18 +194,25 @@ void pool_max__v128(const BagRef<IndexT>& bag, float* out, int32_t* argmax) {
   });
 }
 
-void scaled_add__v128(float* y, const float* x, float s, int64_t dim) {
-  const F32x4 vs = simd::splat(s);
-  int64_t d = 0;
-  for (; d + 4 <= dim; d += 4) {
-    simd::store(y + d, simd::add(simd::load(y + d), simd::mul(simd::load(x + d), vs)));
+// The weighted sum kernel over rows of G: the same adds in the same order as
+// gradient_row__ref (x * s == s * x exactly).
+void gradient_row__v128(const float* rows, int64_t dim, const uint32_t* ids, const float* scales,
+                        int64_t count, float* out) {
+  if (count == 1) {  // out = +0 + g * s: one pass, no batching
+    const float* g = rows + static_cast<int64_t>(ids[0]) * dim;
+    const F32x4 vs = simd::splat(scales[0]);
+    int64_t d = 0;
+    for (; d + 4 <= dim; d += 4) simd::store(out + d, simd::add(simd::zero_f32x4(), simd::mul(simd::load(g + d), vs)));
+    if (d < dim) {
+      const int64_t tail = dim - d;
+      simd::store_partial(out + d, simd::add(simd::zero_f32x4(), simd::mul(simd::load_partial(g + d, tail), vs)), tail);
+    }
+    return;
   }
-  if (d < dim) {
-    const int64_t tail = dim - d;
-    const F32x4 vy = simd::load_partial(y + d, tail);
-    const F32x4 vx = simd::load_partial(x + d, tail);
-    simd::store_partial(y + d, simd::add(vy, simd::mul(vx, vs)), tail);
-  }
+  const BagRef<uint32_t> bag{rows, dim, dim, ids, count, scales, -1};
+  for_each_column_block<kSumBlockVecs>(dim, [&](auto vecs, auto partial, int64_t col, int64_t tail) {
+    pool_sum_block<decltype(vecs)::value, decltype(partial)::value, true>(bag, col, tail, false, 1.0f, out);
+  });
 }
 
 float dot4__v128(const float* x, const float* y, int64_t dim) {
@@ -224,7 +233,7 @@ template <typename IndexT>
 const KernelSet<IndexT>& kernel_set__v128() {
   static const KernelSet<IndexT> set = {"v128", pool_sum__v128<IndexT>,
                                         pool_mean__v128<IndexT>, pool_max__v128<IndexT>,
-                                        scaled_add__v128, dot4__v128};
+                                        gradient_row__v128, dot4__v128};
   return set;
 }
 

@@ -182,7 +182,7 @@ TEST_CASE("random configurations", "[kernels][fuzz]") {
   }
 }
 
-TEST_CASE("dot4 and scaled_add match the reference bit for bit", "[kernels]") {
+TEST_CASE("dot4 and gradient_row match the reference bit for bit", "[kernels]") {
   const auto& ref = ebag::kernels::kernel_set__ref<int32_t>();
   for (const auto* k : all_kernel_sets<int32_t>()) {
     for (int64_t dim : kDims) {
@@ -197,11 +197,24 @@ TEST_CASE("dot4 and scaled_add match the reference bit for bit", "[kernels]") {
       const float a = k->dot4(x.data(), y.data(), dim);
       const float b = ref.dot4(x.data(), y.data(), dim);
       REQUIRE(std::memcmp(&a, &b, 4) == 0);
-      std::vector<float> y1 = y, y2 = y;
-      k->scaled_add(y1.data(), x.data(), 0.3f, dim);
-      ref.scaled_add(y2.data(), x.data(), 0.3f, dim);
-      REQUIRE(std::memcmp(y1.data(), y2.data(), 4 * y.size()) == 0);
-      for (size_t j = dim; j < y.size(); ++j) REQUIRE(y1[j] == y[j]);
+
+      // gradient_row over 7 rows of G, with repeats, every count from 0 (a
+      // +0 row) past a batch of rows, scales with signs and zeros (-0 * x).
+      constexpr int64_t kRows = 7;
+      std::vector<float> g(kRows * dim);
+      for (int64_t j = 0; j < kRows * dim; ++j) g[j] = static_cast<float>((j * 29 % 23) - 11) / 9.0f;
+      const std::vector<uint32_t> ids = {3, 0, 6, 3, 3, 1, 5, 2, 6, 0, 4, 4, 1, 6, 2, 5, 3, 0, 1};
+      const std::vector<float> scales = {0.5f, -1.25f, 2.0f, 0.0f, -0.0f, 1.0f / 3.0f, 7.0f, -0.75f, 1.5f,
+                                         0.1f, -2.5f, 0.3f, 1.0f, -1.0f, 0.2f, 4.0f, -0.6f, 0.9f, 1.1f};
+      for (int64_t count = 0; count <= static_cast<int64_t>(ids.size()); ++count) {
+        INFO("count=" << count);
+        std::vector<float> out1(dim + 2, 9.0f), out2(dim + 2, 9.0f);
+        k->gradient_row(g.data(), dim, ids.data(), scales.data(), count, out1.data());
+        ref.gradient_row(g.data(), dim, ids.data(), scales.data(), count, out2.data());
+        REQUIRE(std::memcmp(out1.data(), out2.data(), 4 * out1.size()) == 0);
+        REQUIRE(out1[dim] == 9.0f);  // nothing written past dim
+        if (count == 0) REQUIRE(!std::signbit(out1[0]));
+      }
     }
   }
 }
