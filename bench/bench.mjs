@@ -1,13 +1,16 @@
-// npm run bench: EmbeddingBag forward (and sparse backward) on the issue's
-// workloads in two long-lived processes, one per variant (1 thread: simd;
-// N threads: simd-threaded), plus a plain-JS loop in the 1-thread process.
-// The processes take turns in short rounds, so that both see the same drift
-// of this shared machine; the table shows medians over all rounds, min-max,
-// GB/s of rows gathered and ratios of this run, and bench/results/latest.json
-// keeps every figure. Not a test: nothing asserts on time.
+// npm run bench: EmbeddingBag forward and backward on the issue's workloads,
+// in long-lived processes that take turns in short rounds (the machine's
+// speed drifts by 2x over seconds; interleaving gives every runner the same
+// drift):
+//   wasm 1T    the package, simd variant (child.mjs 1), plus a plain-JS loop
+//   wasm NT    the package, simd-threaded variant on N threads (child.mjs N)
+//   native     the same C++ kernels, -O3 -march=native (bench/native)
+//   tfjs       tfjs-backend-wasm, the peer (tfjs_child.mjs)
+// Prints medians, min-max, GB/s of rows gathered and ratios of this run;
+// writes bench/results/latest.json. Not a test: nothing asserts on time.
 //   node bench/bench.mjs [--quick] [--threads=N] [--rounds=R]
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -23,21 +26,61 @@ const numberArg = (name, fallback) => {
 const cores = typeof availableParallelism === 'function' ? availableParallelism() : cpus().length;
 const nThreads = numberArg('threads', Math.max(2, Math.min(8, cores)));
 const rounds = numberArg('rounds', quick ? 1 : 9);
-const childScript = fileURLToPath(new URL('./child.mjs', import.meta.url));
+const here = (file) => fileURLToPath(new URL(file, import.meta.url));
+const nativeBinary = here('../build/bench/bench/native/bench_native');
 
-// A child process answering one JSON line per request (see child.mjs).
-function startChild(threads) {
-  const proc = spawn(process.execPath, [childScript, String(threads)], { stdio: ['pipe', 'pipe', 'inherit'] });
+// A process answering one JSON line per request (see child.mjs).
+function startRunner(name, command, args) {
+  const proc = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const replies = createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
   return {
+    name,
     async ask(request) {
       proc.stdin.write(`${JSON.stringify(request)}\n`);
       const { value, done } = await replies.next();
-      if (done) throw new Error(`benchmark child (${threads} threads) ended early`);
+      if (done) throw new Error(`benchmark runner '${name}' ended early`);
       return JSON.parse(value);
     },
-    stop: () => new Promise((resolve) => { proc.on('exit', resolve); proc.stdin.end(); }),
+    stop: () => new Promise((resolve) => {
+      proc.on('exit', resolve);
+      proc.stdin.end();
+    }),
   };
+}
+
+if (!existsSync(nativeBinary)) {
+  console.error(`bench: ${nativeBinary} is missing: run bash scripts/build.sh bench (npm run bench does)`);
+  process.exit(1);
+}
+const runners = {
+  one: startRunner('wasm 1T', process.execPath, [here('./child.mjs'), '1']),
+  many: startRunner(`wasm ${nThreads}T`, process.execPath, [here('./child.mjs'), String(nThreads)]),
+  native: startRunner('native', nativeBinary, []),
+  tfjs: startRunner('tfjs', process.execPath, [here('./tfjs_child.mjs')]),
+};
+
+// Every timed series of a workload: key -> [runner, op].
+function seriesFor(hasBackward) {
+  const series = {
+    plainJs: ['one', 'plainJs'],
+    tfjs: ['tfjs', 'forward'],
+    forward1: ['one', 'forward'],
+    forward1View: ['one', 'forwardView'],
+    forwardNative: ['native', 'forward'],
+    forwardN: ['many', 'forward'],
+    denseView1: ['one', 'backwardDenseView'],
+    denseNative: ['native', 'backwardDense'],
+    passNxD: ['one', 'passNxD'],
+  };
+  if (hasBackward) {
+    Object.assign(series, {
+      sparse1: ['one', 'backwardSparse'],
+      sparseView1: ['one', 'backwardSparseView'],
+      sparseNative: ['native', 'backwardSparse'],
+      sparseN: ['many', 'backwardSparse'],
+    });
+  }
+  return series;
 }
 
 // Runs per round and warm-up runs (first round only), by workload size.
@@ -46,70 +89,78 @@ function runsFor(name) {
   return name.startsWith('tiny') ? { runs: 200, warmup: 400 } : { runs: 5, warmup: 10 };
 }
 
-const one = startChild(1);
-const many = startChild(nThreads);
-const fmt = (ms) => (ms < 1 ? ms.toFixed(3) : ms.toFixed(2));
+const infos = {};
 const rows = [];
-let infoOne;
-let infoMany;
-
 for (const workload of WORKLOADS) {
-  const a = await one.ask({ prepare: workload.name, quick });
-  const b = await many.ask({ prepare: workload.name, quick });
-  infoOne = a.info;
-  infoMany = b.info;
-  // Every timed (process, op) pair; the order flips each round.
-  const series = [[one, 'plainJs'], [one, 'forward'], [many, 'forward']];
-  if (a.hasBackward) series.push([one, 'backwardSparse'], [many, 'backwardSparse']);
-  const times = series.map(() => []);
+  let shape;
+  for (const [key, runner] of Object.entries(runners)) {
+    const reply = await runner.ask({ prepare: workload.name, quick });
+    if (key === 'one') shape = reply;
+    infos[key] = reply.info ?? reply.variant ?? runner.name;
+  }
+  const series = Object.entries(seriesFor(shape.hasBackward));
+  const times = Object.fromEntries(series.map(([key]) => [key, []]));
   const { runs, warmup } = runsFor(workload.name);
   for (let round = 0; round < rounds; round++) {
-    const order = series.map((_, k) => k);
-    if (round % 2 === 1) order.reverse();
-    for (const k of order) {
-      const [child, op] = series[k];
-      const { ms } = await child.ask({ time: op, runs, warmup: round === 0 ? warmup : 1 });
-      times[k].push(...ms);
+    const order = round % 2 === 0 ? series : [...series].reverse();
+    for (const [key, [runner, op]] of order) {
+      const { ms } = await runners[runner].ask({ time: op, runs, warmup: round === 0 ? warmup : 1 });
+      times[key].push(...ms);
     }
   }
-  const [plainJs, forward1, forwardN, backward1, backwardN] = times;
-  const gb = (a.indices * a.dim * 4) / 1e9;
-  const row = {
+  const m = Object.fromEntries(Object.entries(times).map(([key, ms]) => [key, median(ms)]));
+  const gb = (shape.indices * shape.dim * 4) / 1e9;
+  rows.push({
     workload: workload.name,
-    indices: a.indices,
-    dim: a.dim,
-    samples: forward1.length,
-    plainJsMs: median(plainJs),
-    forward1Ms: median(forward1),
-    forwardNMs: median(forwardN),
-    range1: [Math.min(...forward1), Math.max(...forward1)],
-    gbPerS1: gb / (median(forward1) / 1e3),
-    backwardSparse1Ms: backward1 ? median(backward1) : null,
-    backwardSparseNMs: backwardN ? median(backwardN) : null,
-  };
-  row.vsPlainJs = row.plainJsMs / row.forward1Ms;
-  row.threadSpeedup = row.forward1Ms / row.forwardNMs;
-  row.backwardThreadSpeedup = backward1 ? row.backwardSparse1Ms / row.backwardSparseNMs : null;
-  rows.push(row);
+    indices: shape.indices,
+    dim: shape.dim,
+    samples: times.forward1.length,
+    medianMs: m,
+    forward1RangeMs: [Math.min(...times.forward1), Math.max(...times.forward1)],
+    gbPerS1: gb / (m.forward1 / 1e3),
+    ratios: {
+      vsPlainJs: m.plainJs / m.forward1,
+      vsTfjs: m.tfjs / m.forward1,
+      wasmOverNative: m.forward1 / m.forwardNative,
+      wasmViewOverNative: m.forward1View / m.forwardNative,
+      threadSpeedup: m.forward1 / m.forwardN,
+      sparseViewOverForwardView: m.sparseView1 === undefined ? null : m.sparseView1 / m.forward1View,
+      sparseThreadSpeedup: m.sparse1 === undefined ? null : m.sparse1 / m.sparseN,
+      denseViewOverForwardViewPlusPass: m.denseView1 / (m.forward1View + m.passNxD),
+    },
+  });
 }
-await Promise.all([one.stop(), many.stop()]);
+await Promise.all(Object.values(runners).map((r) => r.stop()));
 
-console.log(`embedding-bag-wasm bench${quick ? ' (quick sizes)' : ''}: node ${process.version}, ${cores} cores; ` +
-  `1 thread = ${infoOne.variant}, ${nThreads} threads = ${infoMany.variant} (${infoMany.threads}); ` +
-  `${rounds} interleaved rounds`);
-console.log('workload    indices    D | plain JS ms | wasm 1T ms (min-max)     GB/s | x plain JS | wasm NT ms | NT/1T | bwd sparse 1T / NT ms (NT/1T)');
-for (const r of rows) {
-  console.log(
-    `${r.workload.padEnd(10)} ${String(r.indices).padStart(8)} ${String(r.dim).padStart(4)} | ` +
-      `${fmt(r.plainJsMs).padStart(11)} | ${fmt(r.forward1Ms).padStart(10)} (${fmt(r.range1[0])}-${fmt(r.range1[1])})`.padEnd(38) +
-      ` ${r.gbPerS1.toFixed(2).padStart(6)} | ${r.vsPlainJs.toFixed(2).padStart(9)}x | ${fmt(r.forwardNMs).padStart(10)} | ` +
-      `${r.threadSpeedup.toFixed(2).padStart(5)}x | ` +
-      (r.backwardSparse1Ms === null ? '-' :
-        `${fmt(r.backwardSparse1Ms)} / ${fmt(r.backwardSparseNMs)} (${r.backwardThreadSpeedup.toFixed(2)}x)`),
-  );
-}
-const outDir = fileURLToPath(new URL('./results/', import.meta.url));
+const fmt = (ms) => (ms === undefined ? '-' : ms < 1 ? ms.toFixed(3) : ms.toFixed(2));
+const x = (ratio) => (ratio === null ? '-' : `${ratio.toFixed(2)}x`);
+const table = (header, cells) => {
+  const widths = header.map((h, k) => Math.max(h.length, ...cells.map((row) => row[k].length)));
+  const line = (row) => row.map((c, k) => (k === 0 ? c.padEnd(widths[k]) : c.padStart(widths[k]))).join(' | ');
+  console.log(line(header));
+  for (const row of cells) console.log(line(row));
+};
+
+console.log(`embedding-bag-wasm bench${quick ? ' (quick sizes)' : ''}: node ${process.version}, ${cores} cores, ` +
+  `${rounds} interleaved rounds; wasm 1T = ${infos.one.variant}, wasm NT = ${infos.many.variant} (${infos.many.threads}), ` +
+  `native = same kernels -O3 -march=native, tfjs = ${infos.tfjs}`);
+console.log('\nforward, ms (medians); "view" = forward(..., { copy: false })');
+table(['workload', 'indices', 'D', 'plain JS', 'tfjs', 'wasm 1T (min-max)', 'GB/s', 'x JS', 'x tfjs', 'wasm view', 'native', 'wasm/native', 'view/native', 'wasm NT', 'NT/1T'],
+  rows.map((r) => [r.workload, String(r.indices), String(r.dim), fmt(r.medianMs.plainJs), fmt(r.medianMs.tfjs),
+    `${fmt(r.medianMs.forward1)} (${fmt(r.forward1RangeMs[0])}-${fmt(r.forward1RangeMs[1])})`, r.gbPerS1.toFixed(2),
+    x(r.ratios.vsPlainJs), x(r.ratios.vsTfjs), fmt(r.medianMs.forward1View), fmt(r.medianMs.forwardNative),
+    x(r.ratios.wasmOverNative), x(r.ratios.wasmViewOverNative), fmt(r.medianMs.forwardN), x(r.ratios.threadSpeedup)]));
+console.log('\nbackward, ms (medians): sparse gradient (1T, view, native, NT) and dense gradient (view) against forward (view) + one pass over N x D');
+table(['workload', 'sparse 1T', 'sparse view', 'view/fwd view', 'native', 'sparse NT', 'NT/1T', 'dense view', 'fwd view + pass', 'dense/(fwd+pass)', 'native dense'],
+  rows.map((r) => [r.workload, fmt(r.medianMs.sparse1), fmt(r.medianMs.sparseView1), x(r.ratios.sparseViewOverForwardView),
+    fmt(r.medianMs.sparseNative), fmt(r.medianMs.sparseN), x(r.ratios.sparseThreadSpeedup), fmt(r.medianMs.denseView1),
+    fmt(r.medianMs.forward1View + r.medianMs.passNxD), x(r.ratios.denseViewOverForwardViewPlusPass), fmt(r.medianMs.denseNative)]));
+
+const outDir = here('./results/');
 mkdirSync(outDir, { recursive: true });
 const file = `${outDir}${quick ? 'quick' : 'latest'}.json`;
-writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores, quick, threads: nThreads, rounds, one: infoOne, many: infoMany, rows }, null, 2)}\n`);
-console.log(`wrote ${file}`);
+writeFileSync(file, `${JSON.stringify({
+  date: new Date().toISOString(), node: process.version, cores, cpu: cpus()[0]?.model, quick, threads: nThreads, rounds,
+  runners: infos, rows,
+}, null, 2)}\n`);
+console.log(`\nwrote ${file}`);

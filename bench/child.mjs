@@ -3,7 +3,7 @@
 // can interleave short rounds of the variants in time (the machine's speed
 // drifts by 2x over seconds; interleaving gives both variants the same drift).
 //   -> { prepare: 'recsys', quick }   <- { info, indices, dim }
-//   -> { time: 'forward' | 'backwardSparse' | 'plainJs', runs, warmup }   <- { ms: [...] }
+//   -> { time: <one of OPS below>, runs, warmup }   <- { ms: [...] }
 import { createInterface } from 'node:readline';
 
 import { EmbeddingBag, init } from '../js/index.node.mjs';
@@ -35,13 +35,22 @@ function prepare(name, quick) {
     sparseBag.forward(indices, offsets);
   }
   const gradOutput = new Float32Array(w.bags * w.dim).fill(0.5);
-  current = { w, indices, offsets, forwardBag, sparseBag, gradOutput, weight: forwardBag.weight.slice() };
+  const weight = forwardBag.weight.slice();
+  forwardBag.forward(indices, offsets); // what a dense backward refers to
+  current = { w, indices, offsets, forwardBag, sparseBag, gradOutput, weight, pass: new Float32Array(w.n * w.dim) };
   return { info, indices: indices.length, dim: w.dim, hasBackward: sparseBag !== null };
 }
 
+const VIEW = { copy: false };
 const OPS = {
   forward: (c) => () => c.forwardBag.forward(c.indices, c.offsets),
+  forwardView: (c) => () => c.forwardBag.forward(c.indices, c.offsets, null, VIEW),
   backwardSparse: (c) => () => c.sparseBag.backward(c.gradOutput),
+  backwardSparseView: (c) => () => c.sparseBag.backward(c.gradOutput, VIEW),
+  // forwardBag's last forward is always the same batch.
+  backwardDenseView: (c) => () => c.forwardBag.backward(c.gradOutput, VIEW),
+  // One pass over N x D floats (what a dense gradient must at least write).
+  passNxD: (c) => () => c.pass.fill(0),
   plainJs: (c) => {
     const plain = PLAIN_EMBEDDING_BAG[c.w.mode];
     return () => plain(c.weight, c.w.dim, c.indices, c.offsets);

@@ -2,12 +2,13 @@
 # Configures and builds one of the CMake builds, after scripts/setup.sh.
 #   scripts/build.sh wasm [target...]    WebAssembly SIMD (emcmake), build/wasm
 #   scripts/build.sh native [target...]  native with ASan + UBSan, build/native
+#   scripts/build.sh bench                the native benchmark (-O3 -march=native), build/bench
 #   scripts/build.sh package              the npm package's dist/: wasm modules + dist/index.cjs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
-kind=${1:?usage: scripts/build.sh wasm|native [target...]}
+kind=${1:?usage: scripts/build.sh wasm|native|bench|package [target...]}
 shift
 targets=()
 for t in "$@"; do targets+=(--target "$t"); done
@@ -26,6 +27,10 @@ case "$kind" in
   native)
     cmake -S . -B build/native -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEBAG_SANITIZE=ON >/dev/null
     cmake --build build/native -j"$jobs" "${targets[@]}"
+    ;;
+  bench)
+    cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=Release -DEBAG_BENCH=ON -DBUILD_TESTING=OFF >/dev/null
+    cmake --build build/bench -j"$jobs" --target bench_native
     ;;
   package)
     bash scripts/build.sh wasm embedding_bag_simd_node embedding_bag_simd_web \
@@ -48,5 +53,5 @@ case "$kind" in
       --target=node18 --log-level=warning --outfile=dist/index.cjs \
       --inject:scripts/cjs-import-meta-url.mjs --define:import.meta.url=import_meta_url
     ;;
-  *) echo "scripts/build.sh: unknown build '$kind' (wasm, native or package)" >&2; exit 2 ;;
+  *) echo "scripts/build.sh: unknown build '$kind' (wasm, native, bench or package)" >&2; exit 2 ;;
 esac
