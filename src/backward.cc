@@ -14,8 +14,9 @@
 namespace ebag {
 namespace {
 
-constexpr int kRadixBits = 11;
-constexpr uint32_t kRadixMask = (1u << kRadixBits) - 1;
+// The radix sort by row id takes one pass when row ids fit in 16 bits (a
+// counting sort: N <= 65536), else two passes over half the bits each.
+constexpr int kMaxRadixBits = 16;
 
 // Allocates what group_entries_by_row needs for n index positions.
 bool reserve_grouping(Workspace& ws, size_t n) {
@@ -27,7 +28,7 @@ bool reserve_grouping(Workspace& ws, size_t n) {
   }
   if (ws.group_bags.size() < n && !ws.group_bags.resize(n)) return false;
   if (ws.group_starts.size() < n + 1 && !ws.group_starts.resize(n + 1)) return false;
-  return ws.histogram.size() >= (1u << kRadixBits) || ws.histogram.resize(1u << kRadixBits);
+  return ws.histogram.size() >= (1u << kMaxRadixBits) || ws.histogram.resize(1u << kMaxRadixBits);
 }
 
 Status grouping_out_of_memory(size_t n) { return out_of_memory(static_cast<int64_t>(n * 32)); }
@@ -61,25 +62,29 @@ int64_t group_entries_by_row(const Table& table, const Bags<IndexT, OffsetT>& ba
     }
   }
 
-  // LSD radix sort on the row id, kRadixBits per pass; stable, so equal rows
-  // keep entry order. Rows need as many bits as N - 1 has.
+  // LSD radix sort on the row id; stable, so equal rows keep entry order.
+  // Rows need as many bits as N - 1 has: one pass up to 16 bits, else two.
   uint32_t* rows = ws.entry_rows.data();
   uint32_t* pos = ws.entry_pos.data();
   uint32_t* rows_out = ws.sort_rows.data();
   uint32_t* pos_out = ws.sort_pos.data();
   uint32_t* hist = ws.histogram.data();
   const auto max_row = static_cast<uint32_t>(table.num_embeddings - 1);
-  for (int shift = 0; shift < 32 && (max_row >> shift) != 0; shift += kRadixBits) {
-    std::memset(hist, 0, sizeof(uint32_t) << kRadixBits);
-    for (int64_t e = 0; e < live; ++e) ++hist[(rows[e] >> shift) & kRadixMask];
+  int bits = 0;
+  while (bits < 32 && (max_row >> bits) != 0) ++bits;
+  const int pass_bits = bits <= kMaxRadixBits ? bits : (bits + 1) / 2;
+  const uint32_t mask = (pass_bits >= 32) ? ~0u : (1u << pass_bits) - 1;
+  for (int shift = 0; shift < bits; shift += pass_bits) {
+    std::memset(hist, 0, sizeof(uint32_t) * (mask + 1));
+    for (int64_t e = 0; e < live; ++e) ++hist[(rows[e] >> shift) & mask];
     uint32_t start = 0;
-    for (uint32_t d = 0; d <= kRadixMask; ++d) {
+    for (uint32_t d = 0; d <= mask; ++d) {
       const uint32_t c = hist[d];
       hist[d] = start;
       start += c;
     }
     for (int64_t e = 0; e < live; ++e) {
-      const uint32_t slot = hist[(rows[e] >> shift) & kRadixMask]++;
+      const uint32_t slot = hist[(rows[e] >> shift) & mask]++;
       rows_out[slot] = rows[e];
       pos_out[slot] = pos[e];
     }
