@@ -1,15 +1,10 @@
-// One benchmark process: one variant (argv[2] = threads). It stays alive and
-// answers requests from bench.mjs, one JSON line each way, so that the parent
-// can interleave short rounds of the variants in time (the machine's speed
-// drifts by 2x over seconds; interleaving gives both variants the same drift).
-//   -> { prepare: 'recsys', quick }   <- { info, indices, dim }
-//   -> { time: <one of OPS below>, runs, warmup }   <- { ms: [...] }
-import { createInterface } from 'node:readline';
-
+// One benchmark runner: the package, one variant (argv[2] = threads; argv[3]
+// optionally minParallelWork), plus the plain-JS loop. It stays alive and
+// answers bench.mjs's requests (runner_protocol.mjs), so that the parent can
+// interleave short rounds of the runners in time. Ops: OPS below.
 import { EmbeddingBag, init } from '../js/index.node.mjs';
 import { PLAIN_EMBEDDING_BAG } from './plain_js.mjs';
-import { timeRuns } from './timing.mjs';
-import { makeBatch, quickWorkload, WORKLOADS } from './workloads.mjs';
+import { serveRequests, workloadBatch } from './runner_protocol.mjs';
 
 const threads = Number(process.argv[2]);
 const minParallelWork = process.argv[3] === undefined ? undefined : Number(process.argv[3]);
@@ -25,9 +20,7 @@ function release() {
 
 function prepare(name, quick) {
   release();
-  const full = WORKLOADS.find((w) => w.name === name);
-  const w = quick ? quickWorkload(full) : full;
-  const { indices, offsets } = makeBatch(w);
+  const { w, indices, offsets } = workloadBatch(name, quick);
   const forwardBag = new EmbeddingBag(w.n, w.dim, { mode: w.mode, seed: 3 });
   let sparseBag = null;
   if (w.mode !== 'max') {
@@ -57,12 +50,4 @@ const OPS = {
   },
 };
 
-const lines = createInterface({ input: process.stdin });
-for await (const line of lines) {
-  const request = JSON.parse(line);
-  let reply;
-  if (request.prepare) reply = prepare(request.prepare, request.quick);
-  else reply = { ms: timeRuns(OPS[request.time](current), request.runs, request.warmup) };
-  process.stdout.write(`${JSON.stringify(reply)}\n`);
-}
-release();
+await serveRequests({ prepare, operation: (op) => OPS[op](current), release });

@@ -1,16 +1,13 @@
 // The peer a user might reach for instead: tfjs-backend-wasm (SIMD, one
-// thread in Node), on the same workloads and data, speaking child.mjs's
-// protocol. sum / mean: tf.sparse.sparseSegmentSum / sparseSegmentMean over
+// thread in Node), on the same workloads and data, speaking bench.mjs's
+// protocol (runner_protocol.mjs). sum / mean: tf.sparse.sparseSegmentSum / sparseSegmentMean over
 // the flat indices; max: gather into (B, L, D) and max over L (bags of one
 // length only). A time includes reading the result (dataSync), as the
-// package's includes copying its output out.
-import { createInterface } from 'node:readline';
-
+// package's includes copying its output out. One op: 'forward'.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 
-import { makeBatch, quickWorkload, WORKLOADS } from './workloads.mjs';
-import { timeRuns } from './timing.mjs';
+import { serveRequests, workloadBatch } from './runner_protocol.mjs';
 
 await tf.setBackend('wasm');
 await tf.ready();
@@ -24,9 +21,7 @@ function release() {
 
 function prepare(name, quick) {
   release();
-  const full = WORKLOADS.find((w) => w.name === name);
-  const w = quick ? quickWorkload(full) : full;
-  const { indices, offsets } = makeBatch(w);
+  const { w, indices, offsets } = workloadBatch(name, quick);
   // The table: any values do; N(0, 1)-like from a fixed generator.
   let seed = 3;
   const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296);
@@ -53,12 +48,4 @@ function prepare(name, quick) {
   return { variant: `tfjs-backend-wasm ${tf.version_core}`, indices: indices.length, dim: w.dim };
 }
 
-const lines = createInterface({ input: process.stdin });
-for await (const line of lines) {
-  const request = JSON.parse(line);
-  let reply;
-  if (request.prepare) reply = prepare(request.prepare, request.quick);
-  else reply = { ms: timeRuns(() => current.run(), request.runs, request.warmup) };
-  process.stdout.write(`${JSON.stringify(reply)}\n`);
-}
-release();
+await serveRequests({ prepare, operation: () => () => current.run(), release });
