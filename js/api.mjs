@@ -6,6 +6,7 @@
 // core, turn its status into an exception, copy outputs out. Semantics and
 // value checks live in C++ (src/embedding_bag.h).
 import { camelCase, Code, show, statusError } from './errors.mjs';
+import { writeSafetensors } from './formats.mjs';
 import {
   floatArray,
   forwardInput,
@@ -14,6 +15,7 @@ import {
   perSampleWeightsArray,
   tableArgument,
 } from './inputs.mjs';
+import { loadTable } from './weights.mjs';
 
 const MODES = Object.freeze({ sum: 0, mean: 1, max: 2 });
 const OPTION_DEFAULTS = Object.freeze({
@@ -28,6 +30,8 @@ const OPTION_DEFAULTS = Object.freeze({
   seed: undefined,
 });
 const MAX_DIM = 2147483647;
+// An option only the weight loaders pass (a symbol: no user option can name it).
+const FILLED_BY_LOADER = Symbol('filledByLoader');
 const MAX_AUTO_THREADS = 8;
 // Below this many bag entries x embeddingDim a call stays on the calling
 // thread (waking the workers costs more than it saves). Measured on the
@@ -260,6 +264,8 @@ export class EmbeddingBag {
       if (status !== Code.ok) throw this.#error(core, { maxNorm: o.maxNorm, normType: o.normType, mode: o.mode });
       if (weight) {
         heap(core.weightPtr() + weight.length * 4).f32.set(weight, core.weightPtr() / 4);
+      } else if (options[FILLED_BY_LOADER]) {
+        // The table stays zero: a weight file's rows are streamed into it.
       } else {
         const seed = o.seed === undefined ? randomSeed() : BigInt(o.seed);
         if (core.initNormal(Number(seed >> 32n), Number(seed & 0xffffffffn)) !== Code.ok) throw this.#error(core);
@@ -290,6 +296,42 @@ export class EmbeddingBag {
       throw new TypeError('fromPretrained takes the table as its first argument, not options.weight');
     }
     return new EmbeddingBag(table.numEmbeddings, table.embeddingDim, { ...options, weight: table.data });
+  }
+
+  /**
+   * Like fromPretrained, from a safetensors file: bytes (Uint8Array,
+   * ArrayBuffer, Buffer), a path (Node) or a URL (fetched in the browser).
+   * options.tensor names the tensor (optional when the file has one); the
+   * rest are the constructor's options. F32 or F16 (widened to float32) rows
+   * of shape [N, D] are copied once, straight into wasm memory.
+   */
+  static fromSafetensors(source, options = {}) {
+    return loadTable('safetensors', source, options, platform, EmbeddingBag.#forLoader);
+  }
+
+  /** The same from a NumPy .npy file (float32 or float16, C order, 2-D). */
+  static fromNpy(source, options = {}) {
+    return loadTable('npy', source, options, platform, EmbeddingBag.#forLoader);
+  }
+
+  static #forLoader(numEmbeddings, embeddingDim, options) {
+    for (const key of ['weight', 'seed']) {
+      if (options !== null && typeof options === 'object' && key in options) {
+        throw new TypeError(`options.${key} cannot be given: the table comes from the file`);
+      }
+    }
+    return new EmbeddingBag(numEmbeddings, embeddingDim, { ...options, [FILLED_BY_LOADER]: true });
+  }
+
+  /**
+   * The table as a safetensors file (one F32 tensor of shape [N, D]), for
+   * PyTorch (safetensors.torch.load_file) or fromSafetensors.
+   */
+  toSafetensors({ name = 'weight', metadata = null } = {}) {
+    if (typeof name !== 'string' || name === '' || name === '__metadata__') {
+      throw new TypeError(`name = ${show(name)} must be a non-empty string other than '__metadata__'`);
+    }
+    return writeSafetensors({ [name]: { data: this.weight, shape: [this.#numEmbeddings, this.#embeddingDim] } }, metadata);
   }
 
   get numEmbeddings() { return this.#numEmbeddings; }

@@ -58,6 +58,26 @@ setPlatform({
     });
   },
   threadsStarted() {},
+  // A weight file from a URL: the fetch() body as it arrives; stops the
+  // download once the loader has what it needs.
+  async *readChunks(source) {
+    const response = await fetch(source);
+    if (!response.ok) throw new Error(`embedding-bag-wasm: cannot fetch ${source} (HTTP ${response.status})`);
+    const reader = response.body.getReader();
+    let finished = false;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) {
+          finished = true;
+          return;
+        }
+        yield value;
+      }
+    } finally {
+      if (!finished) reader.cancel().catch(() => {});
+    }
+  },
 });
 
 export { init, shutdown, EmbeddingBag, embeddingBag, memoryInfo } from './api.mjs';

@@ -72,6 +72,9 @@ export interface ResultOptions {
   copy?: boolean;
 }
 
+/** A weight file: its bytes, a path (Node) or a URL (a string, or a URL object). */
+export type WeightSource = Uint8Array | ArrayBuffer | string | { readonly href: string };
+
 /** 1-D indices (with offsets) or a 2-D input (offsets null). */
 export type BagInput = IndexArray | Tensor2D<IndexArray> | number[][];
 export type PerSampleWeights = Float32Array | number[] | Tensor2D<Float32Array | number[]> | number[][];
@@ -85,6 +88,23 @@ export declare class EmbeddingBag {
     embeddings: Tensor2D<Float32Array | number[]>,
     options?: Omit<EmbeddingBagOptions, 'weight' | 'seed'>,
   ): EmbeddingBag;
+
+  /**
+   * A bag whose table is a tensor of a safetensors file: bytes, a path (Node)
+   * or a URL (fetched, streamed into wasm memory, in the browser). F32 or F16
+   * (widened to float32), shape [N, D].
+   */
+  static fromSafetensors(
+    source: WeightSource,
+    options?: Omit<EmbeddingBagOptions, 'weight' | 'seed'> & { tensor?: string },
+  ): Promise<EmbeddingBag>;
+  /** The same from a NumPy .npy file (float32 or float16, C order, 2-D). */
+  static fromNpy(
+    source: WeightSource,
+    options?: Omit<EmbeddingBagOptions, 'weight' | 'seed'>,
+  ): Promise<EmbeddingBag>;
+  /** The table as a safetensors file: one F32 tensor [N, D] named `name` (default 'weight'). */
+  toSafetensors(options?: { name?: string; metadata?: Record<string, string> | null }): Uint8Array;
 
   readonly numEmbeddings: number;
   readonly embeddingDim: number;

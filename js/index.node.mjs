@@ -3,6 +3,7 @@
 // .wasm bytes read with fs: 3.1.6's glue would fetch() a file path under
 // Node >= 18 and fail.
 import { readFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +23,21 @@ setPlatform({
     const createModule = requireGlue(`${base}.js`);
     // ebagPoolSize: read by the threaded glue as its PTHREAD_POOL_SIZE.
     return createModule({ wasmBinary: readFileSync(`${base}.wasm`), ebagPoolSize: poolSize });
+  },
+  // A weight file from a path (or file: URL), in 1 MiB pieces (one buffer,
+  // reused: the loader copies each piece into wasm memory before the next).
+  async *readChunks(source) {
+    const file = await open(source, 'r');
+    try {
+      const buffer = new Uint8Array(1 << 20);
+      for (;;) {
+        const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+        if (bytesRead === 0) return;
+        yield buffer.subarray(0, bytesRead);
+      }
+    } finally {
+      await file.close();
+    }
   },
   // 3.1.6 keeps the process alive while pthread workers exist: unref them,
   // so that a script ends by itself when its work is done.
