@@ -37,6 +37,12 @@ async function main(): Promise<void> {
   const outputView: Float32Array = bag.forward([0, 1], [0], null, { copy: false }).data;
   const gradView = bag.backward(outputView, { copy: false });
   void gradView;
+  const loaded: EmbeddingBag = await EmbeddingBag.fromSafetensors('table.safetensors', { tensor: 'weight', mode: 'sum' });
+  const file: Uint8Array = loaded.toSafetensors({ name: 'emb.weight' });
+  const fromNpy: EmbeddingBag = await EmbeddingBag.fromNpy({ href: 'https://example.com/table.npy' }, { mode: 'max' });
+  void fromNpy;
+  // @ts-expect-error: the table comes from the file
+  await EmbeddingBag.fromSafetensors(file, { seed: 1 });
   // @ts-expect-error: copy is a boolean
   bag.forward([0], [0], null, { copy: 'no' });
 }
