@@ -1,0 +1,62 @@
+// Loading trained weights in Chromium: the page fetches tables saved from
+// PyTorch (tests/weights) from the demo server, streamed into wasm memory,
+// and gets PyTorch's outputs; a missing file is a clear error.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { startServer } from '../../web-demo/server.mjs';
+import { launchChromium, openPage } from './chromium.mjs';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const expected = JSON.parse(readFileSync(new URL('../weights/expected.json', import.meta.url), 'utf8'));
+
+describe('weights fetched in the browser', { timeout: 120_000 }, () => {
+  let browser;
+  before(async () => {
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  for (const isolated of [true, false]) {
+    test(`safetensors and npy from the server give PyTorch's outputs (${isolated ? 'threaded' : 'one thread'})`, async () => {
+      const server = await startServer({ root, isolated });
+      try {
+        const page = await openPage(browser, `${server.url}web-demo/`);
+        await page.evaluate(() => globalThis.demo.ready);
+        const results = await page.evaluate(async ({ indices, offsets, tensor }) => {
+          const { EmbeddingBag } = await import('/js/index.browser.mjs');
+          const run = async (load, url, options) => {
+            const bag = await load(url, options);
+            const out = Array.from(bag.forward(indices, offsets).data);
+            bag.dispose();
+            return out;
+          };
+          const missing = await EmbeddingBag.fromNpy('/tests/weights/missing.npy').then(() => 'loaded', (e) => `${e.name}: ${e.message}`);
+          return {
+            f16sum: await run(EmbeddingBag.fromSafetensors, '/tests/weights/table_f16.safetensors', { mode: 'sum' }),
+            f32max: await run(EmbeddingBag.fromSafetensors, new URL('/tests/weights/table_f32.safetensors', location.href), { tensor, mode: 'max' }),
+            npyF32sum: await run(EmbeddingBag.fromNpy, '/tests/weights/table_f32.npy', { mode: 'sum' }),
+            missing,
+          };
+        }, { indices: expected.indices, offsets: expected.offsets, tensor: expected.tensor });
+        const torch = (table, mode) => expected.cases.find((c) => c.table === table && c.mode === mode).output.map(Math.fround);
+        assert.deepEqual(results.f16sum, torch('f16', 'sum'));
+        assert.deepEqual(results.f32max, torch('f32', 'max'));
+        assert.deepEqual(results.npyF32sum, torch('f32', 'sum'));
+        assert.match(results.missing, /^Error: embedding-bag-wasm: cannot fetch \/tests\/weights\/missing\.npy \(HTTP 404\)$/);
+        // Expected: the 404, and Chromium listing a fetch whose body the loader
+        // stopped reading as ERR_ABORTED (sometimes even when every byte had
+        // arrived). Nothing else may go wrong.
+        const expectedProblems = (p) => p.includes('404') || /weights\/table_.* net::ERR_ABORTED$/.test(p);
+        assert.deepEqual(page.problems.filter((p) => !expectedProblems(p)), []);
+        await page.close();
+      } finally {
+        await server.close();
+      }
+    });
+  }
+});
