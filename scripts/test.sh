@@ -41,7 +41,7 @@ echo "=== node:test suite of the package, simd variant, packaging, types, thread
 rc=0
 node --expose-gc --test tests/node/*.test.mjs tests/node/*.test.cjs || rc=$?
 tally $rc
-echo "=== browser tests in Chromium: the demo page, Vite and esbuild apps (isolated and not) ==="
+echo "=== browser tests in Chromium: demo page, Vite / webpack / esbuild apps, fetched weights (isolated and not) ==="
 rc=0
 node --test tests/browser/*.test.mjs || rc=$?
 tally $rc
