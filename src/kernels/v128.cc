@@ -194,11 +194,38 @@ void pool_max__v128(const BagRef<IndexT>& bag, float* out, int32_t* argmax) {
   });
 }
 
-// The weighted sum kernel over rows of G: the same adds in the same order as
-// gradient_row__ref (x * s == s * x exactly).
+// Columns [col, col + 4*kVecs) of a gradient row: rows of G four at a time,
+// their pointers and scales in locals, each column adding them in order
+// (the same adds as gradient_row__ref; x * s == s * x exactly).
+template <int kVecs, bool kPartial>
+void gradient_row_block(const float* rows, int64_t dim, const uint32_t* ids, const float* scales,
+                        int64_t count, int64_t col, int64_t tail, float* out) {
+  F32x4 acc[kVecs];
+  for (int v = 0; v < kVecs; ++v) acc[v] = simd::zero_f32x4();
+  auto row = [&](int64_t j) { return rows + static_cast<int64_t>(ids[j]) * dim + col; };
+  int64_t j = 0;
+  for (; j + 4 <= count; j += 4) {
+    const float *r0 = row(j), *r1 = row(j + 1), *r2 = row(j + 2), *r3 = row(j + 3);
+    const F32x4 s0 = simd::splat(scales[j]), s1 = simd::splat(scales[j + 1]);
+    const F32x4 s2 = simd::splat(scales[j + 2]), s3 = simd::splat(scales[j + 3]);
+    for (int v = 0; v < kVecs; ++v) {
+      F32x4 a = simd::add(acc[v], simd::mul(load_block_vec<kVecs, kPartial>(r0, v, tail), s0));
+      a = simd::add(a, simd::mul(load_block_vec<kVecs, kPartial>(r1, v, tail), s1));
+      a = simd::add(a, simd::mul(load_block_vec<kVecs, kPartial>(r2, v, tail), s2));
+      acc[v] = simd::add(a, simd::mul(load_block_vec<kVecs, kPartial>(r3, v, tail), s3));
+    }
+  }
+  for (; j < count; ++j) {
+    const float* r = row(j);
+    const F32x4 sj = simd::splat(scales[j]);
+    for (int v = 0; v < kVecs; ++v) acc[v] = simd::add(acc[v], simd::mul(load_block_vec<kVecs, kPartial>(r, v, tail), sj));
+  }
+  for (int v = 0; v < kVecs; ++v) store_block_vec<kVecs, kPartial>(out + col, v, acc[v], tail);
+}
+
 void gradient_row__v128(const float* rows, int64_t dim, const uint32_t* ids, const float* scales,
                         int64_t count, float* out) {
-  if (count == 1) {  // out = +0 + g * s: one pass, no batching
+  if (count == 1) {  // out = +0 + g * s: one pass
     const float* g = rows + static_cast<int64_t>(ids[0]) * dim;
     const F32x4 vs = simd::splat(scales[0]);
     int64_t d = 0;
@@ -209,9 +236,8 @@ void gradient_row__v128(const float* rows, int64_t dim, const uint32_t* ids, con
     }
     return;
   }
-  const BagRef<uint32_t> bag{rows, dim, dim, ids, count, scales, -1};
   for_each_column_block<kSumBlockVecs>(dim, [&](auto vecs, auto partial, int64_t col, int64_t tail) {
-    pool_sum_block<decltype(vecs)::value, decltype(partial)::value, true>(bag, col, tail, false, 1.0f, out);
+    gradient_row_block<decltype(vecs)::value, decltype(partial)::value>(rows, dim, ids, scales, count, col, tail, out);
   });
 }
 
