@@ -53,10 +53,10 @@ if (!existsSync(nativeBinary)) {
   process.exit(1);
 }
 const runners = {
-  one: startRunner('wasm 1T', process.execPath, [here('./child.mjs'), '1']),
-  many: startRunner(`wasm ${nThreads}T`, process.execPath, [here('./child.mjs'), String(nThreads)]),
+  one: startRunner('wasm 1T', process.execPath, ['--expose-gc', here('./child.mjs'), '1']),
+  many: startRunner(`wasm ${nThreads}T`, process.execPath, ['--expose-gc', here('./child.mjs'), String(nThreads)]),
   native: startRunner('native', nativeBinary, []),
-  tfjs: startRunner('tfjs', process.execPath, [here('./tfjs_child.mjs')]),
+  tfjs: startRunner('tfjs', process.execPath, ['--expose-gc', here('./tfjs_child.mjs')]),
 };
 
 // Every timed series of a workload: key -> [runner, op].
@@ -83,10 +83,11 @@ function seriesFor(hasBackward) {
   return series;
 }
 
-// Runs per round and warm-up runs (first round only), by workload size.
+// Samples per round, warm-up samples (first round only) and calls per
+// sample (tiny calls are timed 50 at a time), by workload size.
 function runsFor(name) {
-  if (quick) return { runs: 3, warmup: 1 };
-  return name.startsWith('tiny') ? { runs: 200, warmup: 400 } : { runs: 5, warmup: 10 };
+  if (quick) return { runs: 3, warmup: 1, repeat: 1 };
+  return name.startsWith('tiny') ? { runs: 40, warmup: 20, repeat: 50 } : { runs: 5, warmup: 10, repeat: 1 };
 }
 
 const infos = {};
@@ -100,11 +101,11 @@ for (const workload of WORKLOADS) {
   }
   const series = Object.entries(seriesFor(shape.hasBackward));
   const times = Object.fromEntries(series.map(([key]) => [key, []]));
-  const { runs, warmup } = runsFor(workload.name);
+  const { runs, warmup, repeat } = runsFor(workload.name);
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? series : [...series].reverse();
     for (const [key, [runner, op]] of order) {
-      const { ms } = await runners[runner].ask({ time: op, runs, warmup: round === 0 ? warmup : 1 });
+      const { ms } = await runners[runner].ask({ time: op, runs, warmup: round === 0 ? warmup : 1, repeat });
       times[key].push(...ms);
     }
   }

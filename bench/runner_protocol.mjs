@@ -2,7 +2,8 @@
 // native runner speaks the same in C++): one JSON request per stdin line,
 // one JSON reply per stdout line.
 //   -> { prepare: 'recsys', quick }   <- what prepare() returns
-//   -> { time: <op>, runs, warmup }   <- { ms: [...] }
+//   -> { time: <op>, runs, warmup, repeat }   <- { ms: [...] }   (ms per call;
+//      a sample times `repeat` calls, so that tiny calls are not lost in the timer's grain)
 import { createInterface } from 'node:readline';
 
 import { timeRuns } from './timing.mjs';
@@ -20,9 +21,19 @@ export function workloadBatch(name, quick) {
 export async function serveRequests({ prepare, operation, release }) {
   for await (const line of createInterface({ input: process.stdin })) {
     const request = JSON.parse(line);
-    const reply = request.prepare
-      ? prepare(request.prepare, request.quick)
-      : { ms: timeRuns(operation(request.time), request.runs, request.warmup) };
+    let reply;
+    if (request.prepare) {
+      reply = prepare(request.prepare, request.quick);
+    } else {
+      const op = operation(request.time);
+      const repeat = request.repeat ?? 1;
+      const sample = repeat === 1 ? op : () => { for (let r = 0; r < repeat; r++) op(); };
+      reply = { ms: timeRuns(sample, request.runs, request.warmup).map((ms) => ms / repeat) };
+      // Collect this runner's garbage now (runners get --expose-gc), so that
+      // V8's background GC threads do not run into the next runner's samples:
+      // on 2 cores they took a core from the threaded variant.
+      globalThis.gc?.();
+    }
     process.stdout.write(`${JSON.stringify(reply)}\n`);
   }
   release();

@@ -3,7 +3,8 @@
 // speaking the same protocol (one JSON line each way on stdin / stdout), so
 // that bench.mjs interleaves its rounds with the wasm processes':
 //   -> {"prepare": "recsys", "quick": false}   <- {"indices": ..., "dim": ..., "hasBackward": ...}
-//   -> {"time": "forward" | "backwardSparse" | "backwardDense", "runs": 5, "warmup": 1}   <- {"ms": [...]}
+//   -> {"time": "forward" | "backwardSparse" | "backwardDense", "runs": 5, "warmup": 1, "repeat": 1}
+//   <- {"ms": [...]}   (ms per call; a sample times `repeat` calls)
 // One thread; inputs are already in memory and outputs are preallocated, so a
 // time is validation plus the kernel.
 #include <algorithm>
@@ -142,12 +143,13 @@ int main() {
       const std::string op = request["time"];
       const int runs = request["runs"];
       const int warmup = request["warmup"];
+      const int repeat = request.value("repeat", 1);
       for (int k = 0; k < warmup; ++k) run_op(st, op);
       std::vector<double> ms;
       for (int k = 0; k < runs; ++k) {
         const auto t0 = std::chrono::steady_clock::now();
-        run_op(st, op);
-        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        for (int r = 0; r < repeat; ++r) run_op(st, op);
+        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / repeat);
       }
       reply = {{"ms", ms}};
     }
