@@ -20,18 +20,18 @@ constexpr int kMaxRadixBits = 16;
 
 // Allocates what group_entries_by_row needs for n index positions.
 bool reserve_grouping(Workspace& ws, size_t n) {
-  for (auto* b : {&ws.entry_rows, &ws.entry_pos, &ws.sort_rows, &ws.sort_pos, &ws.entry_bag}) {
+  for (auto* b : {&ws.entry_rows, &ws.entry_pos, &ws.sort_rows, &ws.sort_pos, &ws.entry_bag, &ws.group_bags}) {
     if (b->size() < n && !b->resize(n)) return false;
   }
   for (auto* b : {&ws.entry_scale, &ws.group_scales}) {
     if (b->size() < n && !b->resize(n)) return false;
   }
-  if (ws.group_bags.size() < n && !ws.group_bags.resize(n)) return false;
   if (ws.group_starts.size() < n + 1 && !ws.group_starts.resize(n + 1)) return false;
   return ws.histogram.size() >= (1u << kMaxRadixBits) || ws.histogram.resize(1u << kMaxRadixBits);
 }
 
-Status grouping_out_of_memory(size_t n) { return out_of_memory(static_cast<int64_t>(n * 32)); }
+// Bytes per index position that reserve_grouping asks for: nine 4-byte buffers.
+Status grouping_out_of_memory(size_t n) { return out_of_memory(static_cast<int64_t>(n * 36)); }
 
 // Fills workspace.sort_rows / sort_pos with the live bag entries ordered by
 // row (ties in entry order), and entry_bag / entry_scale for every entry.
@@ -73,7 +73,7 @@ int64_t group_entries_by_row(const Table& table, const Bags<IndexT, OffsetT>& ba
   int bits = 0;
   while (bits < 32 && (max_row >> bits) != 0) ++bits;
   const int pass_bits = bits <= kMaxRadixBits ? bits : (bits + 1) / 2;
-  const uint32_t mask = (pass_bits >= 32) ? ~0u : (1u << pass_bits) - 1;
+  const uint32_t mask = (1u << pass_bits) - 1;  // pass_bits <= kMaxRadixBits
   for (int shift = 0; shift < bits; shift += pass_bits) {
     std::memset(hist, 0, sizeof(uint32_t) * (mask + 1));
     for (int64_t e = 0; e < live; ++e) ++hist[(rows[e] >> shift) & mask];
