@@ -29,20 +29,26 @@ const ISOLATION_HEADERS = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
-// The file under root that a URL path names, or null when it leaves root.
-function fileFor(root, urlPath) {
+// What a URL path names under root: { file, size }, or { status } (403 when
+// it leaves root, 404 when nothing is there). A directory means its index.html.
+function lookUp(root, urlPath) {
   let path;
   try {
     path = decodeURIComponent(urlPath.split('?')[0]);
   } catch {
-    return null;
+    return { status: 403 };
   }
-  const file = normalize(join(root, path));
-  if (file !== root && !file.startsWith(root.endsWith(sep) ? root : root + sep)) return null;
+  let file = normalize(join(root, path));
+  if (file !== root && !file.startsWith(root.endsWith(sep) ? root : root + sep)) return { status: 403 };
   try {
-    return statSync(file).isDirectory() ? join(file, 'index.html') : file;
+    let stats = statSync(file);
+    if (stats.isDirectory()) {
+      file = join(file, 'index.html');
+      stats = statSync(file);
+    }
+    return { file, size: stats.size };
   } catch {
-    return file; // does not exist: answered with 404 below
+    return { status: 404 };
   }
 }
 
@@ -54,15 +60,12 @@ export function startServer({ root, isolated = true, port = 0 }) {
   const base = normalize(root);
   const server = createServer((request, response) => {
     const headers = { 'Cache-Control': 'no-store', ...(isolated ? ISOLATION_HEADERS : {}) };
-    const file = fileFor(base, request.url ?? '/');
-    if (file === null) {
+    const { file, size, status } = lookUp(base, request.url ?? '/');
+    if (status === 403) {
       response.writeHead(403, headers).end('forbidden');
       return;
     }
-    let size;
-    try {
-      size = statSync(file).size;
-    } catch {
+    if (status === 404) {
       response.writeHead(404, { ...headers, 'Content-Type': 'text/plain' }).end(`not found: ${request.url}`);
       return;
     }
