@@ -50,12 +50,18 @@ setPlatform({
     const urls = assetUrls(variant, wasmPaths);
     const worker = variant === 'simd-threaded' ? await workerBlobUrl(urls.worker) : undefined;
     const { default: createModule } = await import(/* @vite-ignore */ /* webpackIgnore: true */ urls.glue.href);
-    return createModule({
-      locateFile: (file) => (file.endsWith('.wasm') ? urls.wasm.href : file.endsWith('.worker.js') ? worker : file),
-      // The pthread workers import the glue from here.
-      mainScriptUrlOrBlob: urls.glue.href,
-      ebagPoolSize: poolSize,
-    });
+    try {
+      return await createModule({
+        locateFile: (file) => (file.endsWith('.wasm') ? urls.wasm.href : file.endsWith('.worker.js') ? worker : file),
+        // The pthread workers import the glue from here.
+        mainScriptUrlOrBlob: urls.glue.href,
+        ebagPoolSize: poolSize,
+      });
+    } finally {
+      // The pool's workers have all loaded once the module is ready, and no
+      // more are made (PTHREAD_POOL_SIZE_STRICT): the blob: URL is done with.
+      if (worker !== undefined) URL.revokeObjectURL(worker);
+    }
   },
   threadsStarted() {},
   // A weight file from a URL: the fetch() body as it arrives; stops the
