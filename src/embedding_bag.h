@@ -98,6 +98,11 @@ enum class ErrorCode : int32_t {
   kBadArgmax,                   // position j, value = argmax[j] outside [-1, N)
   kMissingBuffer,               // a required pointer is null
   kOutOfMemory,                 // scratch or output memory could not be allocated (value = bytes)
+  kBadRowFormat,                // value = the RowFormat number
+  kNotQuantizable,              // position = element r * D + d of a table value that is not
+                                // finite, or (float16) beyond +-65504, or whose row's max - min
+                                // overflows float32
+  kQuantizedTable,              // the argument (max_norm) needs a float32 table
 };
 
 // Which argument a Status refers to.
@@ -123,6 +128,7 @@ enum class Argument : int32_t {
   kGradOutput,
   kGradWeight,
   kGradPerSampleWeights,
+  kRowFormat,
 };
 
 // Short English text of a code ("is out of range", ...) and an argument's
@@ -256,6 +262,60 @@ Status backward_sparse(const Table& table, const Bags<IndexT, OffsetT>& bags,
                        int64_t grad_output_length, SparseGradient& grad_weight,
                        float* grad_per_sample_weights, Workspace& workspace,
                        const Parallelism& parallel = {});
+
+// Quantized tables (forward only). Row r of a table in RowFormat f is
+// row_bytes(f, D) bytes at data + r * row_bytes(f, D); column d's value is
+//   kFloat16:      D IEEE binary16 values, little-endian (2 D bytes per row);
+//                  value = the half widened to float32 (exact).
+//   kInt8RowWise:  D uint8 codes, then float32 scale, float32 bias (D + 8
+//                  bytes; PyTorch's embedding_bag_byte_prepack layout);
+//                  value = float(code) * scale + bias.
+//   kInt4RowWise:  ceil(D / 2) bytes of 4-bit codes (column d in byte d / 2,
+//                  the low nibble for even d), then binary16 scale, binary16
+//                  bias (ceil(D / 2) + 4 bytes; PyTorch's
+//                  embedding_bag_4bit_prepack layout);
+//                  value = float(code) * float(scale) + float(bias).
+// (value: one float32 multiply, then one float32 add, each rounded.)
+// Forward over a quantized table gives the same bits as forward over the
+// float32 table of those values (dequantize()), in every mode, with
+// per_sample_weights, padding and both input forms: the rows are decoded in
+// registers inside the gather, never copied. max_norm is refused
+// (kQuantizedTable): it would rewrite rows. No backward.
+enum class RowFormat : int32_t { kFloat16 = 1, kInt8RowWise = 2, kInt4RowWise = 3 };
+
+struct QuantizedTable {
+  const uint8_t* data = nullptr;
+  int64_t num_embeddings = 0;  // N
+  int64_t embedding_dim = 0;   // D
+  RowFormat format = RowFormat::kInt8RowWise;
+};
+
+// Bytes per row of format f for D columns; 0 when f is not a RowFormat.
+int64_t row_bytes(RowFormat format, int64_t embedding_dim);
+
+// Quantizes every row of a float32 table into `out` (N * row_bytes bytes),
+// bit for bit as PyTorch's prepack ops do it (int8: scale = (max - min) / 255,
+// bias = min, code = lrint((x - min) * (255 / (max - min + 1e-8))); int4:
+// bias = half(min), scale = half((max - half(min)) / 15) (1 when that is 0),
+// code = clamp(lrint((x - bias) / scale)...) as embedding_bag_4bit_prepack;
+// float16: round to nearest even). Validates every value first: a value that
+// is not finite (or, for float16, rounds beyond +-65504) is kNotQuantizable
+// and nothing is written.
+Status quantize(const Table& table, RowFormat format, uint8_t* out);
+
+// The float32 values of a quantized table (N * D floats), as forward sees them.
+Status dequantize(const QuantizedTable& table, float* out);
+
+// Checks a quantized forward call; touches nothing.
+template <typename IndexT, typename OffsetT>
+Status validate(const QuantizedTable& table, const Bags<IndexT, OffsetT>& bags,
+                const Options& options);
+
+// Forward over a quantized table. output: B * D floats. There is no argmax:
+// a quantized table has no backward.
+template <typename IndexT, typename OffsetT>
+Status forward(const QuantizedTable& table, const Bags<IndexT, OffsetT>& bags,
+               const Options& options, float* output, const Parallelism& parallel = {});
 
 // Fills the table with N(0, 1) samples (PyTorch's default init) from a 64-bit
 // seed, then zeroes the padding row. The same seed gives the same bits in every

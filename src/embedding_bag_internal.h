@@ -13,6 +13,11 @@ Status forward_with(const kernels::KernelSet<IndexT>& kernels, const Table& tabl
                     int32_t* argmax, Workspace& workspace, const Parallelism& parallel = {});
 
 template <typename IndexT, typename OffsetT>
+Status quantized_forward_with(const kernels::KernelSet<IndexT>& kernels, const QuantizedTable& table,
+                              const Bags<IndexT, OffsetT>& bags, const Options& options,
+                              float* output, const Parallelism& parallel = {});
+
+template <typename IndexT, typename OffsetT>
 Status backward_dense_with(const kernels::KernelSet<IndexT>& kernels, const Table& table,
                            const Bags<IndexT, OffsetT>& bags, const Options& options,
                            const float* grad_output, int64_t grad_output_length,

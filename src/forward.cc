@@ -1,4 +1,5 @@
-// Forward driver: validate, renorm, then one micro-kernel call per bag.
+// Forward driver: validate, renorm, then one micro-kernel call per bag (a
+// float32 table or a quantized one).
 #include <algorithm>
 #include <cstring>
 
@@ -11,6 +12,16 @@
 namespace ebag {
 
 namespace {
+
+// Live entries of a bag (entries not equal to the padding row).
+template <typename IndexT>
+int64_t live_count(const IndexT* indices, int64_t length, int64_t pad) {
+  int64_t count = length;
+  if (pad >= 0) {
+    for (int64_t k = 0; k < length; ++k) count -= indices[k] == pad;
+  }
+  return count;
+}
 
 // Bags [first, last), columns [cols.begin, cols.end) of the output.
 template <typename IndexT, typename OffsetT>
@@ -33,10 +44,7 @@ void forward_piece(const kernels::KernelSet<IndexT>& kernels, const Table& table
       kernels.sum(bag, out);
       continue;
     }
-    int64_t count = bag.length;
-    if (pad >= 0) {
-      for (int64_t k = 0; k < bag.length; ++k) count -= bag.indices[k] == pad;
-    }
+    const int64_t count = live_count(bag.indices, bag.length, pad);
     if (count == 0) {
       std::memset(out, 0, sizeof(float) * width);
       if (options.mode == Mode::kMax) {
@@ -47,6 +55,66 @@ void forward_piece(const kernels::KernelSet<IndexT>& kernels, const Table& table
     } else {
       kernels.max(bag, out, argmax + b * dim + cols.begin);
     }
+  }
+}
+
+// Bags [first, last), columns [cols.begin, cols.end) of a quantized forward.
+template <typename IndexT, typename OffsetT>
+void quantized_forward_piece(const kernels::QuantizedKernels<IndexT>& kernels,
+                             const QuantizedTable& table, const Bags<IndexT, OffsetT>& bags,
+                             const Options& options, int64_t first, int64_t last,
+                             detail::IndexRange cols, float* output) {
+  const int64_t dim = table.embedding_dim;
+  const int64_t width = cols.end - cols.begin;
+  const int64_t pad = detail::wrapped_padding_row(options, table.num_embeddings);
+  const int64_t stride = row_bytes(table.format, dim);
+  for (int64_t b = first; b < last; ++b) {
+    const detail::IndexRange range = detail::bag_range(bags, b);
+    const kernels::QuantizedBagRef<IndexT> bag{
+        table.data, stride, dim, cols.begin, width, bags.indices + range.begin,
+        range.end - range.begin,
+        bags.per_sample_weights != nullptr ? bags.per_sample_weights + range.begin : nullptr, pad};
+    float* out = output + b * dim + cols.begin;
+    if (options.mode == Mode::kSum) {
+      kernels.sum(bag, out);
+      continue;
+    }
+    const int64_t count = live_count(bag.indices, bag.length, pad);
+    if (count == 0) {
+      std::memset(out, 0, sizeof(float) * width);
+    } else if (options.mode == Mode::kMean) {
+      kernels.mean(bag, count, out);
+    } else {
+      kernels.max(bag, out);
+    }
+  }
+}
+
+// Runs piece(first_bag, last_bag, columns) over the call's bags, on the
+// pool's threads when the work is large enough: split by bags balanced on
+// entry count, or by columns when one bag holds most of the entries.
+template <typename IndexT, typename OffsetT, typename PieceFn>
+void run_forward_pieces(const Bags<IndexT, OffsetT>& bags, const Options& options, int64_t dim,
+                        const Parallelism& parallel, PieceFn&& piece) {
+  const int64_t num = detail::bag_count(bags, options);
+  const int64_t entries = detail::bag_entries_end(bags, options);
+  const int threads = detail::threads_for(parallel, entries * dim);
+  int64_t largest = 0;
+  if (threads > 1) {
+    for (int64_t b = 0; b < num; ++b) {
+      const detail::IndexRange range = detail::bag_range(bags, b);
+      largest = std::max(largest, range.end - range.begin);
+    }
+  }
+  if (threads > 1 && dim >= 8 && largest * threads > 2 * entries) {
+    // One bag holds most of the work: split the columns instead of the bags.
+    const int pieces = static_cast<int>(std::min<int64_t>(threads, dim / 4));
+    detail::run_tasks(parallel, pieces, [&](int t) { piece(0, num, detail::column_piece(dim, pieces, t)); });
+  } else {
+    detail::run_tasks(parallel, threads, [&](int t) {
+      piece(detail::first_bag_of_piece(bags, num, entries, threads, t),
+            detail::first_bag_of_piece(bags, num, entries, threads, t + 1), detail::IndexRange{0, dim});
+    });
   }
 }
 
@@ -69,30 +137,25 @@ Status forward_with(const kernels::KernelSet<IndexT>& kernels, const Table& tabl
                            workspace.renorm_seen)) {
     return out_of_memory(static_cast<int64_t>(table.num_embeddings / 8));
   }
+  run_forward_pieces(bags, options, dim, parallel, [&](int64_t first, int64_t last, detail::IndexRange cols) {
+    forward_piece(kernels, table, bags, options, first, last, cols, output, argmax);
+  });
+  return {};
+}
 
-  const int threads = detail::threads_for(parallel, entries * dim);
-  int64_t largest = 0;
-  if (threads > 1) {
-    for (int64_t b = 0; b < num; ++b) {
-      const detail::IndexRange range = detail::bag_range(bags, b);
-      largest = std::max(largest, range.end - range.begin);
-    }
+template <typename IndexT, typename OffsetT>
+Status quantized_forward_with(const kernels::KernelSet<IndexT>& kernels, const QuantizedTable& table,
+                              const Bags<IndexT, OffsetT>& bags, const Options& options,
+                              float* output, const Parallelism& parallel) {
+  if (Status s = validate(table, bags, options); !s.ok()) return s;
+  const int64_t dim = table.embedding_dim;
+  if (Status s = validate_buffer(output, Argument::kOutput, detail::bag_count(bags, options) * dim); !s.ok()) {
+    return s;
   }
-  if (threads > 1 && dim >= 8 && largest * threads > 2 * entries) {
-    // One bag holds most of the work: split the columns instead of the bags.
-    const int pieces = static_cast<int>(std::min<int64_t>(threads, dim / 4));
-    detail::run_tasks(parallel, pieces, [&](int t) {
-      forward_piece(kernels, table, bags, options, 0, num, detail::column_piece(dim, pieces, t),
-                    output, argmax);
-    });
-  } else {
-    detail::run_tasks(parallel, threads, [&](int t) {
-      forward_piece(kernels, table, bags, options,
-                    detail::first_bag_of_piece(bags, num, entries, threads, t),
-                    detail::first_bag_of_piece(bags, num, entries, threads, t + 1),
-                    detail::IndexRange{0, dim}, output, argmax);
-    });
-  }
+  const kernels::QuantizedKernels<IndexT>& format_kernels = kernels.quantized->of(table.format);
+  run_forward_pieces(bags, options, dim, parallel, [&](int64_t first, int64_t last, detail::IndexRange cols) {
+    quantized_forward_piece(format_kernels, table, bags, options, first, last, cols, output);
+  });
   return {};
 }
 
@@ -103,12 +166,24 @@ Status forward(const Table& table, const Bags<IndexT, OffsetT>& bags, const Opti
                       workspace, parallel);
 }
 
+template <typename IndexT, typename OffsetT>
+Status forward(const QuantizedTable& table, const Bags<IndexT, OffsetT>& bags,
+               const Options& options, float* output, const Parallelism& parallel) {
+  return quantized_forward_with(kernels::best_kernel_set<IndexT>(), table, bags, options, output,
+                                parallel);
+}
+
 #define EBAG_INSTANTIATE(I, O)                                                                 \
   template Status forward_with<I, O>(const kernels::KernelSet<I>&, const Table&,             \
                                      const Bags<I, O>&, const Options&, float*, int32_t*,    \
                                      Workspace&, const Parallelism&);                          \
   template Status forward<I, O>(const Table&, const Bags<I, O>&, const Options&, float*,     \
-                                int32_t*, Workspace&, const Parallelism&);
+                                int32_t*, Workspace&, const Parallelism&);                  \
+  template Status quantized_forward_with<I, O>(const kernels::KernelSet<I>&,                  \
+                                               const QuantizedTable&, const Bags<I, O>&,      \
+                                               const Options&, float*, const Parallelism&);   \
+  template Status forward<I, O>(const QuantizedTable&, const Bags<I, O>&, const Options&,    \
+                                float*, const Parallelism&);
 EBAG_FOR_EACH_INDEX_PAIR(EBAG_INSTANTIATE)
 #undef EBAG_INSTANTIATE
 

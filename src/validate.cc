@@ -76,6 +76,9 @@ const char* error_message(ErrorCode code) {
     case ErrorCode::kBadArgmax: return "is out of range [-1, num_embeddings)";
     case ErrorCode::kMissingBuffer: return "is missing (null)";
     case ErrorCode::kOutOfMemory: return "does not fit in memory";
+    case ErrorCode::kBadRowFormat: return "must be float16, int8 or int4 row-wise";
+    case ErrorCode::kNotQuantizable: return "cannot be quantized (not finite, or out of range)";
+    case ErrorCode::kQuantizedTable: return "is not supported on a quantized table";
   }
   return "unknown error";
 }
@@ -103,6 +106,7 @@ const char* argument_name(Argument argument) {
     case Argument::kGradOutput: return "grad_output";
     case Argument::kGradWeight: return "grad_weight";
     case Argument::kGradPerSampleWeights: return "grad_per_sample_weights";
+    case Argument::kRowFormat: return "row_format";
   }
   return "unknown argument";
 }
@@ -137,13 +141,11 @@ Status validate_options(const Options& options) {
   return {};
 }
 
-template <typename IndexT, typename OffsetT>
-Status validate(const Table& table, const Bags<IndexT, OffsetT>& bags, const Options& options) {
-  const int64_t n = table.num_embeddings;
-  if (Status s = validate_table(n, table.embedding_dim, options.padding_idx); !s.ok()) return s;
-  if (Status s = validate_options(options); !s.ok()) return s;
-  if (table.data == nullptr) return fail(ErrorCode::kMissingBuffer, Argument::kTable);
+namespace {
 
+// The bag part of validate(): sizes, offsets, indices in [0, n), per-sample weights.
+template <typename IndexT, typename OffsetT>
+Status validate_bags(int64_t n, const Bags<IndexT, OffsetT>& bags, const Options& options) {
   if (bags.is_2d) {
     if (Status s = check_size(bags.rows, Argument::kRows); !s.ok()) return s;
     if (Status s = check_size(bags.row_length, Argument::kRowLength); !s.ok()) return s;
@@ -192,6 +194,29 @@ Status validate(const Table& table, const Bags<IndexT, OffsetT>& bags, const Opt
   return {};
 }
 
+}  // namespace
+
+template <typename IndexT, typename OffsetT>
+Status validate(const Table& table, const Bags<IndexT, OffsetT>& bags, const Options& options) {
+  const int64_t n = table.num_embeddings;
+  if (Status s = validate_table(n, table.embedding_dim, options.padding_idx); !s.ok()) return s;
+  if (Status s = validate_options(options); !s.ok()) return s;
+  if (table.data == nullptr) return fail(ErrorCode::kMissingBuffer, Argument::kTable);
+  return validate_bags(n, bags, options);
+}
+
+template <typename IndexT, typename OffsetT>
+Status validate(const QuantizedTable& table, const Bags<IndexT, OffsetT>& bags,
+                const Options& options) {
+  const int64_t n = table.num_embeddings;
+  if (Status s = validate_table(n, table.embedding_dim, options.padding_idx); !s.ok()) return s;
+  if (Status s = validate_row_format(table.format); !s.ok()) return s;
+  if (Status s = validate_options(options); !s.ok()) return s;
+  if (options.max_norm) return fail(ErrorCode::kQuantizedTable, Argument::kMaxNorm);
+  if (table.data == nullptr) return fail(ErrorCode::kMissingBuffer, Argument::kTable);
+  return validate_bags(n, bags, options);
+}
+
 template <typename IndexT, typename OffsetT>
 int64_t num_bags(const Bags<IndexT, OffsetT>& bags, const Options& options) {
   return detail::bag_count(bags, options);
@@ -199,6 +224,13 @@ int64_t num_bags(const Bags<IndexT, OffsetT>& bags, const Options& options) {
 
 Status validate_buffer(const void* pointer, Argument argument, int64_t needed_elements) {
   if (pointer == nullptr && needed_elements > 0) return fail(ErrorCode::kMissingBuffer, argument);
+  return {};
+}
+
+Status validate_row_format(RowFormat format) {
+  if (row_bytes(format, 1) == 0) {
+    return fail(ErrorCode::kBadRowFormat, Argument::kRowFormat, -1, static_cast<int32_t>(format));
+  }
   return {};
 }
 
@@ -221,6 +253,7 @@ Status validate_argmax(const int32_t* argmax, int64_t length, int64_t num_embedd
 
 #define EBAG_INSTANTIATE(I, O)                                                           \
   template Status validate<I, O>(const Table&, const Bags<I, O>&, const Options&); \
+  template Status validate<I, O>(const QuantizedTable&, const Bags<I, O>&, const Options&); \
   template int64_t num_bags<I, O>(const Bags<I, O>&, const Options&);
 EBAG_FOR_EACH_INDEX_PAIR(EBAG_INSTANTIATE)
 #undef EBAG_INSTANTIATE

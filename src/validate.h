@@ -11,6 +11,8 @@ Status validate_options(const Options& options);
 // kMissingBuffer when pointer is null but needed_elements > 0.
 Status validate_buffer(const void* pointer, Argument argument, int64_t needed_elements);
 Status validate_grad_output(const float* grad_output, int64_t length, int64_t expected);
+// kBadRowFormat unless format is one of RowFormat's values.
+Status validate_row_format(RowFormat format);
 // kOutOfMemory, value = the bytes that could not be had.
 Status out_of_memory(int64_t bytes);
 // Every argmax entry in [-1, num_embeddings): backward indexes the table with them.

@@ -1,6 +1,7 @@
 // The scalar reference micro-kernels: the executable spec of
 // src/embedding_bag.h. Plain loops in the documented order of operations.
 #include "kernels/ukernels.h"
+#include "row_format.h"
 
 namespace ebag::kernels {
 namespace {
@@ -64,16 +65,75 @@ float dot4__ref(const float* x, const float* y, int64_t dim) {
   return (lane[0] + lane[1]) + (lane[2] + lane[3]);
 }
 
+// Quantized rows: the float kernels above, with W[row][d] the decoded value.
+template <RowFormat kFormat, typename IndexT>
+inline float quantized_value(const QuantizedBagRef<IndexT>& bag, int64_t row, int64_t d) {
+  return detail::decode_value<kFormat>(bag.table + row * bag.row_bytes, bag.table_dim, bag.col + d);
+}
+
+template <RowFormat kFormat, typename IndexT>
+void quantized_sum__ref(const QuantizedBagRef<IndexT>& bag, float* out) {
+  for (int64_t d = 0; d < bag.dim; ++d) out[d] = 0.0f;
+  for (int64_t k = 0; k < bag.length; ++k) {
+    const int64_t row = bag.indices[k];
+    if (row == bag.pad) continue;
+    for (int64_t d = 0; d < bag.dim; ++d) {
+      const float w = quantized_value<kFormat>(bag, row, d);
+      out[d] = out[d] + (bag.weights != nullptr ? bag.weights[k] * w : w);
+    }
+  }
+}
+
+template <RowFormat kFormat, typename IndexT>
+void quantized_mean__ref(const QuantizedBagRef<IndexT>& bag, int64_t count, float* out) {
+  QuantizedBagRef<IndexT> unweighted = bag;
+  unweighted.weights = nullptr;
+  quantized_sum__ref<kFormat>(unweighted, out);
+  const float divisor = static_cast<float>(count);
+  for (int64_t d = 0; d < bag.dim; ++d) out[d] = out[d] / divisor;
+}
+
+template <RowFormat kFormat, typename IndexT>
+void quantized_max__ref(const QuantizedBagRef<IndexT>& bag, float* out) {
+  bool first = true;
+  for (int64_t k = 0; k < bag.length; ++k) {
+    const int64_t row = bag.indices[k];
+    if (row == bag.pad) continue;
+    for (int64_t d = 0; d < bag.dim; ++d) {
+      const float w = quantized_value<kFormat>(bag, row, d);
+      if (first || w > out[d]) out[d] = w;
+    }
+    first = false;
+  }
+}
+
+template <RowFormat kFormat, typename IndexT>
+constexpr QuantizedKernels<IndexT> quantized_kernels__ref() {
+  return {quantized_sum__ref<kFormat, IndexT>, quantized_mean__ref<kFormat, IndexT>,
+          quantized_max__ref<kFormat, IndexT>};
+}
+
 }  // namespace
+
+template <typename IndexT>
+const QuantizedKernelSet<IndexT>& quantized_kernel_set__ref() {
+  static const QuantizedKernelSet<IndexT> set = {quantized_kernels__ref<RowFormat::kFloat16, IndexT>(),
+                                                 quantized_kernels__ref<RowFormat::kInt8RowWise, IndexT>(),
+                                                 quantized_kernels__ref<RowFormat::kInt4RowWise, IndexT>()};
+  return set;
+}
 
 template <typename IndexT>
 const KernelSet<IndexT>& kernel_set__ref() {
   static const KernelSet<IndexT> set = {"ref", pool_sum__ref<IndexT>, pool_mean__ref<IndexT>,
-                                        pool_max__ref<IndexT>, gradient_row__ref, dot4__ref};
+                                        pool_max__ref<IndexT>, gradient_row__ref, dot4__ref,
+                                        &quantized_kernel_set__ref<IndexT>()};
   return set;
 }
 
 template const KernelSet<int32_t>& kernel_set__ref<int32_t>();
 template const KernelSet<int64_t>& kernel_set__ref<int64_t>();
+template const QuantizedKernelSet<int32_t>& quantized_kernel_set__ref<int32_t>();
+template const QuantizedKernelSet<int64_t>& quantized_kernel_set__ref<int64_t>();
 
 }  // namespace ebag::kernels

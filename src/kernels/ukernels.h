@@ -6,6 +6,8 @@
 
 #include <cstdint>
 
+#include "embedding_bag.h"
+
 namespace ebag::kernels {
 
 // One bag, already validated: every index is in [0, N).
@@ -40,6 +42,50 @@ using GradientRowFn = void (*)(const float* rows, int64_t dim, const uint32_t* i
 // Four-lane striped dot product (see dot4 in embedding_bag.h).
 using Dot4Fn = float (*)(const float* x, const float* y, int64_t dim);
 
+// One bag over a quantized table (a RowFormat of embedding_bag.h), already
+// validated. Columns [col, col + dim) of the table are reduced into out[0:dim];
+// col is a multiple of 4 (threads split a huge bag by columns).
+template <typename IndexT>
+struct QuantizedBagRef {
+  const uint8_t* table;    // row r starts at table + r * row_bytes
+  int64_t row_bytes;
+  int64_t table_dim;       // D of the table: where a row's codes end
+  int64_t col;
+  int64_t dim;
+  const IndexT* indices;
+  int64_t length;
+  const float* weights;    // per-sample weights aligned with indices, or nullptr
+  int64_t pad;             // wrapped padding row, or -1
+};
+
+// As PoolSumFn / PoolMeanFn / PoolMaxFn over the decoded values; max keeps no
+// arg-max (a quantized table has no backward).
+template <typename IndexT>
+using QuantizedSumFn = void (*)(const QuantizedBagRef<IndexT>& bag, float* out);
+template <typename IndexT>
+using QuantizedMeanFn = void (*)(const QuantizedBagRef<IndexT>& bag, int64_t count, float* out);
+template <typename IndexT>
+using QuantizedMaxFn = void (*)(const QuantizedBagRef<IndexT>& bag, float* out);
+
+template <typename IndexT>
+struct QuantizedKernels {
+  QuantizedSumFn<IndexT> sum;
+  QuantizedMeanFn<IndexT> mean;
+  QuantizedMaxFn<IndexT> max;
+};
+
+// One QuantizedKernels per RowFormat.
+template <typename IndexT>
+struct QuantizedKernelSet {
+  QuantizedKernels<IndexT> float16;
+  QuantizedKernels<IndexT> int8;
+  QuantizedKernels<IndexT> int4;
+
+  const QuantizedKernels<IndexT>& of(RowFormat format) const {
+    return format == RowFormat::kFloat16 ? float16 : format == RowFormat::kInt8RowWise ? int8 : int4;
+  }
+};
+
 template <typename IndexT>
 struct KernelSet {
   const char* name;
@@ -48,12 +94,16 @@ struct KernelSet {
   PoolMaxFn<IndexT> max;
   GradientRowFn gradient_row;
   Dot4Fn dot4;
+  const QuantizedKernelSet<IndexT>* quantized;
 };
 
-// kernel_sets<IndexT>__<variant>() for every variant in kernel_sets.inc.
+// kernel_set__<variant><IndexT>() and quantized_kernel_set__<variant><IndexT>()
+// for every variant in kernel_sets.inc.
 #define EBAG_KERNEL_SET(variant)                 \
   template <typename IndexT>                     \
-  const KernelSet<IndexT>& kernel_set__##variant();
+  const KernelSet<IndexT>& kernel_set__##variant(); \
+  template <typename IndexT>                     \
+  const QuantizedKernelSet<IndexT>& quantized_kernel_set__##variant();
 #include "kernels/kernel_sets.inc"
 #undef EBAG_KERNEL_SET
 

@@ -4,15 +4,12 @@
 // cache misses are in flight at once. Each column still adds its rows one
 // after the other, in bag order, so sum and max give the reference's bits.
 #include "kernels/ukernels.h"
-#include "simd/vec128.h"
-
-#include <type_traits>
+#include "kernels/v128_blocks.h"
 
 namespace ebag::kernels {
 namespace {
 
-using simd::F32x4;
-using simd::I32x4;
+using namespace v128;
 
 // Vectors per column block: sum keeps 16 accumulators (a 64-float row) so a
 // bag's indices are walked once for D <= 64; max needs a value and an
@@ -23,23 +20,6 @@ constexpr int kMaxBlockVecs = 8;
 // than with 4; max, whose per-row work is larger, gains ~30% from 16.
 constexpr int kSumRowsInFlight = 4;
 constexpr int kMaxRowsInFlight = 16;
-
-// Loads vector v of a block whose last vector may be partial (tail lanes).
-template <int kVecs, bool kPartial>
-inline F32x4 load_block_vec(const float* p, int v, int64_t tail) {
-  if (kPartial && v == kVecs - 1) return simd::load_partial(p + 4 * v, tail);
-  return simd::load(p + 4 * v);
-}
-template <int kVecs, bool kPartial>
-inline void store_block_vec(float* p, int v, F32x4 a, int64_t tail) {
-  if (kPartial && v == kVecs - 1) return simd::store_partial(p + 4 * v, a, tail);
-  simd::store(p + 4 * v, a);
-}
-template <int kVecs, bool kPartial>
-inline void store_block_vec(int32_t* p, int v, I32x4 a, int64_t tail) {
-  if (kPartial && v == kVecs - 1) return simd::store_partial(p + 4 * v, a, tail);
-  simd::store(p + 4 * v, a);
-}
 
 // Up to kCapacity live rows of the bag, starting at entry *k.
 template <typename IndexT, bool kWeighted, int kCapacity>
@@ -139,35 +119,6 @@ void pool_max_block(const BagRef<IndexT>& bag, int64_t col, int64_t tail, float*
   }
 }
 
-// Walks the columns in blocks: full blocks of kMaxVecs vectors, then the
-// remaining whole vectors in blocks of 8, 4, 2 and 1 (the remainder's bits),
-// then the partial tail vector. Few block sizes keep the module small (one
-// instantiation each); a D that is not a multiple of 4 * kMaxVecs pays a few
-// more passes over its bag's indices.
-template <int kMaxVecs, typename BlockFn>
-inline void for_each_column_block(int64_t dim, BlockFn&& block) {
-  const int64_t full_vecs = dim / 4;
-  const int64_t tail = dim % 4;
-  int64_t col = 0;
-  for (int64_t left = full_vecs; left >= kMaxVecs; left -= kMaxVecs, col += 4 * kMaxVecs) {
-    block(std::integral_constant<int, kMaxVecs>{}, std::false_type{}, col, 0);
-  }
-  const int64_t rest = full_vecs % kMaxVecs;
-  auto part = [&](auto vecs) {
-    if constexpr (decltype(vecs)::value < kMaxVecs) {
-      if ((rest & decltype(vecs)::value) != 0) {
-        block(vecs, std::false_type{}, col, 0);
-        col += 4 * decltype(vecs)::value;
-      }
-    }
-  };
-  part(std::integral_constant<int, 8>{});
-  part(std::integral_constant<int, 4>{});
-  part(std::integral_constant<int, 2>{});
-  part(std::integral_constant<int, 1>{});
-  if (tail != 0) block(std::integral_constant<int, 1>{}, std::true_type{}, col, tail);
-}
-
 template <typename IndexT>
 void pool_sum__v128(const BagRef<IndexT>& bag, float* out) {
   for_each_column_block<kSumBlockVecs>(bag.dim, [&](auto vecs, auto partial, int64_t col, int64_t tail) {
@@ -259,7 +210,8 @@ template <typename IndexT>
 const KernelSet<IndexT>& kernel_set__v128() {
   static const KernelSet<IndexT> set = {"v128", pool_sum__v128<IndexT>,
                                         pool_mean__v128<IndexT>, pool_max__v128<IndexT>,
-                                        gradient_row__v128, dot4__v128};
+                                        gradient_row__v128, dot4__v128,
+                                        &quantized_kernel_set__v128<IndexT>()};
   return set;
 }
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
@@ -69,6 +70,59 @@ inline float lane(F32x4 a, int k) {
   }
 }
 
+// Quantized codes widened to int32 lanes. uint8 codes: load_u8x4 reads
+// p[0..3]; load_u8x16 p[0..15] into out[0..3]. 4-bit codes (column c in byte
+// c / 2, the low nibble first): load_u4x4 reads p[0..1], load_u4x16 p[0..7].
+// 16-bit values: load_u16x4 reads 8 bytes, load_u16x16 32, load_u16_partial
+// 2n bytes (n = 1..3, other lanes 0).
+inline I32x4 widen_low_u8(v128_t bytes) {
+  return {wasm_u32x4_extend_low_u16x8(wasm_u16x8_extend_low_u8x16(bytes))};
+}
+inline void widen_u8x16(v128_t bytes, I32x4* out) {
+  const v128_t lo = wasm_u16x8_extend_low_u8x16(bytes);
+  const v128_t hi = wasm_u16x8_extend_high_u8x16(bytes);
+  out[0] = {wasm_u32x4_extend_low_u16x8(lo)};
+  out[1] = {wasm_u32x4_extend_high_u16x8(lo)};
+  out[2] = {wasm_u32x4_extend_low_u16x8(hi)};
+  out[3] = {wasm_u32x4_extend_high_u16x8(hi)};
+}
+// Bytes b0 b1 .. -> codes lo(b0) hi(b0) lo(b1) hi(b1) .. (the first 8 bytes).
+inline v128_t split_nibbles(v128_t bytes) {
+  const v128_t lo = wasm_v128_and(bytes, wasm_i8x16_splat(0x0f));
+  const v128_t hi = wasm_u8x16_shr(bytes, 4);
+  return wasm_i8x16_shuffle(lo, hi, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+}
+inline I32x4 load_u8x4(const uint8_t* p) { return widen_low_u8(wasm_v128_load32_zero(p)); }
+inline void load_u8x16(const uint8_t* p, I32x4* out) { widen_u8x16(wasm_v128_load(p), out); }
+inline I32x4 load_u4x4(const uint8_t* p) { return widen_low_u8(split_nibbles(wasm_v128_load16_splat(p))); }
+inline void load_u4x16(const uint8_t* p, I32x4* out) { widen_u8x16(split_nibbles(wasm_v128_load64_zero(p)), out); }
+inline I32x4 load_u16x4(const uint8_t* p) { return {wasm_u32x4_extend_low_u16x8(wasm_v128_load64_zero(p))}; }
+inline void load_u16x16(const uint8_t* p, I32x4* out) {
+  const v128_t a = wasm_v128_load(p);
+  const v128_t b = wasm_v128_load(p + 16);
+  out[0] = {wasm_u32x4_extend_low_u16x8(a)};
+  out[1] = {wasm_u32x4_extend_high_u16x8(a)};
+  out[2] = {wasm_u32x4_extend_low_u16x8(b)};
+  out[3] = {wasm_u32x4_extend_high_u16x8(b)};
+}
+inline I32x4 load_u16_partial(const uint8_t* p, int64_t n) {
+  v128_t v = n == 1 ? wasm_v128_load16_lane(p, wasm_i32x4_splat(0), 0) : wasm_v128_load32_zero(p);
+  if (n == 3) v = wasm_v128_load16_lane(p + 4, v, 2);
+  return {wasm_u32x4_extend_low_u16x8(v)};
+}
+inline F32x4 to_f32(I32x4 a) { return {wasm_f32x4_convert_i32x4(a.v)}; }
+// IEEE binary16 bits (in the low 16 bits of each lane) -> float32, exact:
+// the magnitude shifted into a float's place and scaled by 2^112 (exact for
+// normal and subnormal halves); an all-ones half exponent (inf / NaN) gets an
+// all-ones float one; then the sign.
+inline F32x4 half_to_f32(I32x4 h) {
+  const v128_t magnitude = wasm_i32x4_shl(wasm_v128_and(h.v, wasm_i32x4_splat(0x7fff)), 13);
+  v128_t f = wasm_f32x4_mul(magnitude, wasm_f32x4_splat(0x1p112f));
+  const v128_t inf_or_nan = wasm_i32x4_ge(magnitude, wasm_i32x4_splat(0x0f800000));
+  f = wasm_v128_or(f, wasm_v128_and(inf_or_nan, wasm_i32x4_splat(0x7f800000)));
+  return {wasm_v128_or(f, wasm_i32x4_shl(wasm_v128_and(h.v, wasm_i32x4_splat(0x8000)), 16))};
+}
+
 #else  // portable four-lane arrays, same lane semantics
 
 struct F32x4 { float l[4]; };
@@ -119,6 +173,42 @@ inline I32x4 select(M32x4 m, I32x4 if_set, I32x4 if_clear) {
   return r;
 }
 inline float lane(F32x4 a, int k) { return a.l[k]; }
+
+inline I32x4 load_u8x4(const uint8_t* p) { return {{p[0], p[1], p[2], p[3]}}; }
+inline void load_u8x16(const uint8_t* p, I32x4* out) {
+  for (int k = 0; k < 4; ++k) out[k] = load_u8x4(p + 4 * k);
+}
+inline I32x4 load_u4x4(const uint8_t* p) { return {{p[0] & 15, p[0] >> 4, p[1] & 15, p[1] >> 4}}; }
+inline void load_u4x16(const uint8_t* p, I32x4* out) {
+  for (int k = 0; k < 4; ++k) out[k] = load_u4x4(p + 2 * k);
+}
+inline int32_t load_u16(const uint8_t* p) { return p[0] | (p[1] << 8); }
+inline I32x4 load_u16x4(const uint8_t* p) { return {{load_u16(p), load_u16(p + 2), load_u16(p + 4), load_u16(p + 6)}}; }
+inline void load_u16x16(const uint8_t* p, I32x4* out) {
+  for (int k = 0; k < 4; ++k) out[k] = load_u16x4(p + 8 * k);
+}
+inline I32x4 load_u16_partial(const uint8_t* p, int64_t n) {
+  I32x4 r = {{0, 0, 0, 0}};
+  for (int64_t k = 0; k < n; ++k) r.l[k] = load_u16(p + 2 * k);
+  return r;
+}
+inline F32x4 to_f32(I32x4 a) { return {{float(a.l[0]), float(a.l[1]), float(a.l[2]), float(a.l[3])}}; }
+// The same steps as the wasm version, lane by lane.
+inline F32x4 half_to_f32(I32x4 h) {
+  F32x4 r;
+  for (int k = 0; k < 4; ++k) {
+    const uint32_t magnitude = static_cast<uint32_t>(h.l[k] & 0x7fff) << 13;
+    float f;
+    std::memcpy(&f, &magnitude, 4);
+    f *= 0x1p112f;
+    uint32_t bits;
+    std::memcpy(&bits, &f, 4);
+    if (magnitude >= 0x0f800000u) bits |= 0x7f800000u;
+    bits |= static_cast<uint32_t>(h.l[k] & 0x8000) << 16;
+    std::memcpy(&r.l[k], &bits, 4);
+  }
+  return r;
+}
 
 #endif
 

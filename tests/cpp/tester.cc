@@ -264,6 +264,14 @@ ebag::ThreadPool& shared_test_pool() {
 
 }  // namespace
 
+ebag::ThreadPool* test_thread_pool() {
+#if EBAG_TEST_THREADS
+  return &shared_test_pool();
+#else
+  return nullptr;
+#endif
+}
+
 int64_t ulp_distance(float a, float b) {
   int32_t ia, ib;
   std::memcpy(&ia, &a, 4);

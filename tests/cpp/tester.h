@@ -70,5 +70,8 @@ class EmbeddingBagTester {
   uint64_t seed_ = 1;
 };
 
+// The suite's 3-thread pool, or nullptr in a build without threads.
+ebag::ThreadPool* test_thread_pool();
+
 // ulp distance between two floats of the same sign class (0 when equal bits).
 int64_t ulp_distance(float a, float b);

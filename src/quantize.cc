@@ -1,0 +1,166 @@
+// Quantizing a float32 table into the row formats of embedding_bag.h (as
+// PyTorch's embedding_bag_byte_prepack / embedding_bag_4bit_prepack do it,
+// bit for bit) and decoding it back.
+#include <algorithm>
+#include <cmath>
+
+#include "row_format.h"
+#include "validate.h"
+
+namespace ebag {
+
+namespace {
+
+Status not_quantizable(int64_t row, int64_t dim, int64_t col) {
+  Status s;
+  s.code = ErrorCode::kNotQuantizable;
+  s.argument = Argument::kTable;
+  s.position = row * dim + col;
+  return s;
+}
+
+bool is_format(RowFormat format) {
+  return format == RowFormat::kFloat16 || format == RowFormat::kInt8RowWise ||
+         format == RowFormat::kInt4RowWise;
+}
+
+// Columns of the smallest and largest value of a row (the first of equals).
+struct RowRange {
+  int64_t min_col = 0;
+  int64_t max_col = 0;
+};
+RowRange row_range(const float* row, int64_t dim) {
+  RowRange r;
+  for (int64_t d = 1; d < dim; ++d) {
+    if (row[d] < row[r.min_col]) r.min_col = d;
+    if (row[d] > row[r.max_col]) r.max_col = d;
+  }
+  return r;
+}
+
+bool fits_half(float x) { return std::isfinite(detail::half_to_float(detail::float_to_half(x))); }
+
+// The first value that cannot be quantized, or ok. Checked for the whole
+// table before anything is written.
+Status check_quantizable(const Table& table, RowFormat format) {
+  const int64_t dim = table.embedding_dim;
+  for (int64_t r = 0; r < table.num_embeddings; ++r) {
+    const float* row = table.data + r * dim;
+    for (int64_t d = 0; d < dim; ++d) {
+      if (!std::isfinite(row[d])) return not_quantizable(r, dim, d);
+      if (format == RowFormat::kFloat16 && !fits_half(row[d])) return not_quantizable(r, dim, d);
+    }
+    if (format == RowFormat::kFloat16) continue;
+    const RowRange range = row_range(row, dim);
+    const float min = row[range.min_col];
+    if (format == RowFormat::kInt8RowWise) {
+      if (!std::isfinite(row[range.max_col] - min)) return not_quantizable(r, dim, range.max_col);
+    } else {
+      if (!fits_half(min)) return not_quantizable(r, dim, range.min_col);
+      const float bias = detail::half_to_float(detail::float_to_half(min));
+      if (!fits_half((row[range.max_col] - bias) / 15.0f)) return not_quantizable(r, dim, range.max_col);
+    }
+  }
+  return {};
+}
+
+// lrintf(x) clamped to [0, top]: clamping first keeps the conversion defined
+// and gives the same result (the bounds are integers).
+uint8_t round_code(float x, float top) {
+  return static_cast<uint8_t>(std::nearbyint(std::min(std::max(x, 0.0f), top)));
+}
+
+void quantize_row_int8(const float* row, int64_t dim, uint8_t* out) {
+  const RowRange r = row_range(row, dim);
+  const float min = row[r.min_col];
+  const float range = row[r.max_col] - min;
+  const float scale = range / 255.0f;
+  const float inverse_scale = 255.0f / (range + 1e-8f);
+  for (int64_t d = 0; d < dim; ++d) out[d] = round_code((row[d] - min) * inverse_scale, 255.0f);
+  std::memcpy(out + dim, &scale, 4);
+  std::memcpy(out + dim + 4, &min, 4);
+}
+
+void quantize_row_int4(const float* row, int64_t dim, uint8_t* out) {
+  const RowRange r = row_range(row, dim);
+  const uint16_t bias_half = detail::float_to_half(row[r.min_col]);
+  const float bias = detail::half_to_float(bias_half);
+  const float range = row[r.max_col] - bias;
+  uint16_t scale_half = detail::float_to_half(range == 0.0f ? 1.0f : range / 15.0f);
+  float inverse_scale = 1.0f / detail::half_to_float(scale_half);
+  if (detail::half_to_float(scale_half) == 0.0f || std::isinf(inverse_scale)) {
+    scale_half = detail::float_to_half(1.0f);
+    inverse_scale = 1.0f;
+  }
+  const int64_t bytes = (dim + 1) / 2;
+  std::memset(out, 0, static_cast<size_t>(bytes));
+  for (int64_t d = 0; d < dim; ++d) {
+    const uint8_t code = round_code((row[d] - bias) * inverse_scale, 15.0f);
+    out[d / 2] = static_cast<uint8_t>(out[d / 2] | (code << ((d & 1) * 4)));
+  }
+  out[bytes] = static_cast<uint8_t>(scale_half & 0xff);
+  out[bytes + 1] = static_cast<uint8_t>(scale_half >> 8);
+  out[bytes + 2] = static_cast<uint8_t>(bias_half & 0xff);
+  out[bytes + 3] = static_cast<uint8_t>(bias_half >> 8);
+}
+
+void quantize_row_half(const float* row, int64_t dim, uint8_t* out) {
+  for (int64_t d = 0; d < dim; ++d) {
+    const uint16_t h = detail::float_to_half(row[d]);
+    out[2 * d] = static_cast<uint8_t>(h & 0xff);
+    out[2 * d + 1] = static_cast<uint8_t>(h >> 8);
+  }
+}
+
+template <RowFormat kFormat>
+void dequantize_rows(const QuantizedTable& table, float* out) {
+  const int64_t dim = table.embedding_dim;
+  const int64_t stride = row_bytes(kFormat, dim);
+  for (int64_t r = 0; r < table.num_embeddings; ++r) {
+    const uint8_t* row = table.data + r * stride;
+    for (int64_t d = 0; d < dim; ++d) out[r * dim + d] = detail::decode_value<kFormat>(row, dim, d);
+  }
+}
+
+}  // namespace
+
+int64_t row_bytes(RowFormat format, int64_t embedding_dim) {
+  if (!is_format(format)) return 0;
+  const int64_t params = format == RowFormat::kInt8RowWise ? 8 : format == RowFormat::kInt4RowWise ? 4 : 0;
+  return detail::code_bytes(format, embedding_dim) + params;
+}
+
+Status quantize(const Table& table, RowFormat format, uint8_t* out) {
+  const int64_t dim = table.embedding_dim;
+  if (Status s = validate_table(table.num_embeddings, dim, std::nullopt); !s.ok()) return s;
+  if (Status s = validate_row_format(format); !s.ok()) return s;
+  if (Status s = validate_buffer(table.data, Argument::kTable, 1); !s.ok()) return s;
+  if (Status s = validate_buffer(out, Argument::kOutput, 1); !s.ok()) return s;
+  if (Status s = check_quantizable(table, format); !s.ok()) return s;
+  const int64_t stride = row_bytes(format, dim);
+  for (int64_t r = 0; r < table.num_embeddings; ++r) {
+    const float* row = table.data + r * dim;
+    uint8_t* dst = out + r * stride;
+    switch (format) {
+      case RowFormat::kFloat16: quantize_row_half(row, dim, dst); break;
+      case RowFormat::kInt8RowWise: quantize_row_int8(row, dim, dst); break;
+      case RowFormat::kInt4RowWise: quantize_row_int4(row, dim, dst); break;
+    }
+  }
+  return {};
+}
+
+Status dequantize(const QuantizedTable& table, float* out) {
+  if (Status s = validate_table(table.num_embeddings, table.embedding_dim, std::nullopt); !s.ok()) return s;
+  if (Status s = validate_row_format(table.format); !s.ok()) return s;
+  if (Status s = validate_buffer(table.data, Argument::kTable, 1); !s.ok()) return s;
+  if (Status s = validate_buffer(out, Argument::kOutput, 1); !s.ok()) return s;
+  switch (table.format) {
+    case RowFormat::kFloat16: dequantize_rows<RowFormat::kFloat16>(table, out); break;
+    case RowFormat::kInt8RowWise: dequantize_rows<RowFormat::kInt8RowWise>(table, out); break;
+    case RowFormat::kInt4RowWise: dequantize_rows<RowFormat::kInt4RowWise>(table, out); break;
+  }
+  return {};
+}
+
+}  // namespace ebag
