@@ -25,7 +25,10 @@ const numberArg = (name, fallback) => {
 };
 const cores = typeof availableParallelism === 'function' ? availableParallelism() : cpus().length;
 const nThreads = numberArg('threads', Math.max(2, Math.min(8, cores)));
-const rounds = numberArg('rounds', quick ? 1 : 9);
+// --only=threads: just the 1- and N-thread runners and their forward and
+// sparse-backward series, in more rounds (the other runners stay unstarted).
+const threadsOnly = process.argv.includes('--only=threads');
+const rounds = numberArg('rounds', quick ? 1 : threadsOnly ? 25 : 9);
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
 const nativeBinary = here('../build/bench/bench/native/bench_native');
 
@@ -48,25 +51,29 @@ function startRunner(name, command, args) {
   };
 }
 
-if (!existsSync(nativeBinary)) {
+if (!threadsOnly && !existsSync(nativeBinary)) {
   console.error(`bench: ${nativeBinary} is missing: run bash scripts/build.sh bench (npm run bench does)`);
   process.exit(1);
 }
 const runners = {
   one: startRunner('wasm 1T', process.execPath, ['--expose-gc', here('./child.mjs'), '1']),
   many: startRunner(`wasm ${nThreads}T`, process.execPath, ['--expose-gc', here('./child.mjs'), String(nThreads)]),
-  native: startRunner('native', nativeBinary, []),
-  tfjs: startRunner('tfjs', process.execPath, ['--expose-gc', here('./tfjs_child.mjs')]),
+  ...(threadsOnly ? {} : {
+    native: startRunner('native', nativeBinary, []),
+    tfjs: startRunner('tfjs', process.execPath, ['--expose-gc', here('./tfjs_child.mjs')]),
+  }),
 };
 
-// Every timed series of a workload: key -> [runner, op].
+// Every timed series of a workload: key -> [runner, op]. A 1-thread series
+// and its N-thread twin are timed back to back (their ratio is taken per
+// round, so a drift of the machine's speed between rounds cancels out).
 function seriesFor(hasBackward) {
   const series = {
     plainJs: ['one', 'plainJs'],
     tfjs: ['tfjs', 'forward'],
-    forward1: ['one', 'forward'],
     forward1View: ['one', 'forwardView'],
     forwardNative: ['native', 'forward'],
+    forward1: ['one', 'forward'],
     forwardN: ['many', 'forward'],
     denseView1: ['one', 'backwardDenseView'],
     denseNative: ['native', 'backwardDense'],
@@ -74,14 +81,22 @@ function seriesFor(hasBackward) {
   };
   if (hasBackward) {
     Object.assign(series, {
-      sparse1: ['one', 'backwardSparse'],
       sparseView1: ['one', 'backwardSparseView'],
       sparseNative: ['native', 'backwardSparse'],
+      sparse1: ['one', 'backwardSparse'],
       sparseN: ['many', 'backwardSparse'],
     });
   }
-  return series;
+  if (!threadsOnly) return series;
+  const { forward1, forwardN, sparse1, sparseN } = series;
+  return hasBackward ? { forward1, forwardN, sparse1, sparseN } : { forward1, forwardN };
 }
+
+// The median over rounds of (1-thread time / N-thread time) within a round.
+function pairedSpeedup(oneByRound, manyByRound) {
+  return median(oneByRound.map((ms, round) => median(ms) / median(manyByRound[round])));
+}
+const minMax = (values) => [Math.min(...values), Math.max(...values)];
 
 // Samples per round, warm-up samples (first round only) and calls per
 // sample (tiny calls are timed 50 at a time), by workload size.
@@ -100,17 +115,19 @@ for (const workload of WORKLOADS) {
     infos[key] = reply.info ?? reply.variant ?? runner.name;
   }
   const series = Object.entries(seriesFor(shape.hasBackward));
-  const times = Object.fromEntries(series.map(([key]) => [key, []]));
+  const byRound = Object.fromEntries(series.map(([key]) => [key, []])); // key -> [ms of round 0, ...]
   const { runs, warmup, repeat } = runsFor(workload.name);
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? series : [...series].reverse();
     for (const [key, [runner, op]] of order) {
       const { ms } = await runners[runner].ask({ time: op, runs, warmup: round === 0 ? warmup : 1, repeat });
-      times[key].push(...ms);
+      byRound[key].push(ms);
     }
   }
+  const times = Object.fromEntries(Object.entries(byRound).map(([key, perRound]) => [key, perRound.flat()]));
   const m = Object.fromEntries(Object.entries(times).map(([key, ms]) => [key, median(ms)]));
   const gb = (shape.indices * shape.dim * 4) / 1e9;
+  const ratio = (a, b) => (a === undefined || b === undefined ? null : a / b);
   rows.push({
     workload: workload.name,
     indices: shape.indices,
@@ -120,14 +137,16 @@ for (const workload of WORKLOADS) {
     forward1RangeMs: [Math.min(...times.forward1), Math.max(...times.forward1)],
     gbPerS1: gb / (m.forward1 / 1e3),
     ratios: {
-      vsPlainJs: m.plainJs / m.forward1,
-      vsTfjs: m.tfjs / m.forward1,
-      wasmOverNative: m.forward1 / m.forwardNative,
-      wasmViewOverNative: m.forward1View / m.forwardNative,
-      threadSpeedup: m.forward1 / m.forwardN,
-      sparseViewOverForwardView: m.sparseView1 === undefined ? null : m.sparseView1 / m.forward1View,
-      sparseThreadSpeedup: m.sparse1 === undefined ? null : m.sparse1 / m.sparseN,
-      denseViewOverForwardViewPlusPass: m.denseView1 / (m.forward1View + m.passNxD),
+      vsPlainJs: ratio(m.plainJs, m.forward1),
+      vsTfjs: ratio(m.tfjs, m.forward1),
+      wasmOverNative: ratio(m.forward1, m.forwardNative),
+      wasmViewOverNative: ratio(m.forward1View, m.forwardNative),
+      threadSpeedup: pairedSpeedup(byRound.forward1, byRound.forwardN),
+      sparseViewOverForwardView: ratio(m.sparseView1, m.forward1View),
+      sparseThreadSpeedup: byRound.sparse1 ? pairedSpeedup(byRound.sparse1, byRound.sparseN) : null,
+      denseViewOverForwardViewPlusPass: ratio(m.denseView1, m.forward1View === undefined ? undefined : m.forward1View + m.passNxD),
+      // The spread of the per-round ratios (min-max), to show how much the machine moved.
+      threadSpeedupRange: minMax(byRound.forward1.map((ms, r) => median(ms) / median(byRound.forwardN[r]))),
     },
   });
 }
@@ -142,24 +161,34 @@ const table = (header, cells) => {
   for (const row of cells) console.log(line(row));
 };
 
-console.log(`embedding-bag-wasm bench${quick ? ' (quick sizes)' : ''}: node ${process.version}, ${cores} cores, ` +
-  `${rounds} interleaved rounds; wasm 1T = ${infos.one.variant}, wasm NT = ${infos.many.variant} (${infos.many.threads}), ` +
-  `native = same kernels -O3 -march=native, tfjs = ${infos.tfjs}`);
-console.log('\nforward, ms (medians); "view" = forward(..., { copy: false })');
-table(['workload', 'indices', 'D', 'plain JS', 'tfjs', 'wasm 1T (min-max)', 'GB/s', 'x JS', 'x tfjs', 'wasm view', 'native', 'wasm/native', 'view/native', 'wasm NT', 'NT/1T'],
-  rows.map((r) => [r.workload, String(r.indices), String(r.dim), fmt(r.medianMs.plainJs), fmt(r.medianMs.tfjs),
-    `${fmt(r.medianMs.forward1)} (${fmt(r.forward1RangeMs[0])}-${fmt(r.forward1RangeMs[1])})`, r.gbPerS1.toFixed(2),
-    x(r.ratios.vsPlainJs), x(r.ratios.vsTfjs), fmt(r.medianMs.forward1View), fmt(r.medianMs.forwardNative),
-    x(r.ratios.wasmOverNative), x(r.ratios.wasmViewOverNative), fmt(r.medianMs.forwardN), x(r.ratios.threadSpeedup)]));
-console.log('\nbackward, ms (medians): sparse gradient (1T, view, native, NT) and dense gradient (view) against forward (view) + one pass over N x D');
-table(['workload', 'sparse 1T', 'sparse view', 'view/fwd view', 'native', 'sparse NT', 'NT/1T', 'dense view', 'fwd view + pass', 'dense/(fwd+pass)', 'native dense'],
-  rows.map((r) => [r.workload, fmt(r.medianMs.sparse1), fmt(r.medianMs.sparseView1), x(r.ratios.sparseViewOverForwardView),
-    fmt(r.medianMs.sparseNative), fmt(r.medianMs.sparseN), x(r.ratios.sparseThreadSpeedup), fmt(r.medianMs.denseView1),
-    fmt(r.medianMs.forward1View + r.medianMs.passNxD), x(r.ratios.denseViewOverForwardViewPlusPass), fmt(r.medianMs.denseNative)]));
+const fmtRange = ([lo, hi]) => `${lo.toFixed(2)}-${hi.toFixed(2)}`;
+console.log(`embedding-bag-wasm bench${quick ? ' (quick sizes)' : ''}${threadsOnly ? ' --only=threads' : ''}: ` +
+  `node ${process.version}, ${cores} cores, ${rounds} interleaved rounds; wasm 1T = ${infos.one.variant}, ` +
+  `wasm NT = ${infos.many.variant} (${infos.many.threads})` +
+  (threadsOnly ? '' : `, native = same kernels -O3 -march=native, tfjs = ${infos.tfjs}`));
+if (threadsOnly) {
+  console.log('\n1 vs N threads, ms (medians); NT/1T = median over rounds of the ratio within a round (min-max of those)');
+  table(['workload', 'indices', 'D', 'forward 1T', 'forward NT', 'NT/1T', 'round ratios', 'sparse 1T', 'sparse NT', 'NT/1T'],
+    rows.map((r) => [r.workload, String(r.indices), String(r.dim), fmt(r.medianMs.forward1), fmt(r.medianMs.forwardN),
+      x(r.ratios.threadSpeedup), fmtRange(r.ratios.threadSpeedupRange), fmt(r.medianMs.sparse1), fmt(r.medianMs.sparseN),
+      x(r.ratios.sparseThreadSpeedup)]));
+} else {
+  console.log('\nforward, ms (medians); "view" = forward(..., { copy: false }); NT/1T = median over rounds of the ratio within a round');
+  table(['workload', 'indices', 'D', 'plain JS', 'tfjs', 'wasm 1T (min-max)', 'GB/s', 'x JS', 'x tfjs', 'wasm view', 'native', 'wasm/native', 'view/native', 'wasm NT', 'NT/1T'],
+    rows.map((r) => [r.workload, String(r.indices), String(r.dim), fmt(r.medianMs.plainJs), fmt(r.medianMs.tfjs),
+      `${fmt(r.medianMs.forward1)} (${fmt(r.forward1RangeMs[0])}-${fmt(r.forward1RangeMs[1])})`, r.gbPerS1.toFixed(2),
+      x(r.ratios.vsPlainJs), x(r.ratios.vsTfjs), fmt(r.medianMs.forward1View), fmt(r.medianMs.forwardNative),
+      x(r.ratios.wasmOverNative), x(r.ratios.wasmViewOverNative), fmt(r.medianMs.forwardN), x(r.ratios.threadSpeedup)]));
+  console.log('\nbackward, ms (medians): sparse gradient (1T, view, native, NT) and dense gradient (view) against forward (view) + one pass over N x D');
+  table(['workload', 'sparse 1T', 'sparse view', 'view/fwd view', 'native', 'sparse NT', 'NT/1T', 'dense view', 'fwd view + pass', 'dense/(fwd+pass)', 'native dense'],
+    rows.map((r) => [r.workload, fmt(r.medianMs.sparse1), fmt(r.medianMs.sparseView1), x(r.ratios.sparseViewOverForwardView),
+      fmt(r.medianMs.sparseNative), fmt(r.medianMs.sparseN), x(r.ratios.sparseThreadSpeedup), fmt(r.medianMs.denseView1),
+      fmt(r.medianMs.forward1View + r.medianMs.passNxD), x(r.ratios.denseViewOverForwardViewPlusPass), fmt(r.medianMs.denseNative)]));
+}
 
 const outDir = here('./results/');
 mkdirSync(outDir, { recursive: true });
-const file = `${outDir}${quick ? 'quick' : 'latest'}.json`;
+const file = `${outDir}${quick ? 'quick' : 'latest'}${threadsOnly ? '-threads' : ''}.json`;
 writeFileSync(file, `${JSON.stringify({
   date: new Date().toISOString(), node: process.version, cores, cpu: cpus()[0]?.model, quick, threads: nThreads, rounds,
   runners: infos, rows,
