@@ -46,18 +46,57 @@ size_t BagCore::Inputs::held_bytes() const {
          argmax.capacity_bytes();
 }
 
-BagCore::BagCore(double num_embeddings, double embedding_dim) {
+BagCore::BagCore(double num_embeddings, double embedding_dim, int32_t row_format) {
   const auto n = static_cast<int64_t>(num_embeddings);
   const auto d = static_cast<int64_t>(embedding_dim);
   status_ = validate_table(n, d, std::nullopt);
   if (!status_.ok()) return;
-  const double bytes = static_cast<double>(n) * static_cast<double>(d) * 4;
-  if (bytes > static_cast<double>(SIZE_MAX) ||
-      !table_storage_.resize_zeroed(static_cast<size_t>(n) * static_cast<size_t>(d))) {
+  if (row_format == 0) {
+    const double bytes = static_cast<double>(n) * static_cast<double>(d) * 4;
+    if (bytes > static_cast<double>(SIZE_MAX) ||
+        !table_storage_.resize_zeroed(static_cast<size_t>(n) * static_cast<size_t>(d))) {
+      status_ = out_of_memory_status(bytes);
+      return;
+    }
+    table_ = Table{table_storage_.data(), n, d};
+    return;
+  }
+  const auto format = static_cast<RowFormat>(row_format);
+  status_ = validate_row_format(format);
+  if (!status_.ok()) return;
+  const double bytes = static_cast<double>(n) * static_cast<double>(ebag::row_bytes(format, d));
+  if (bytes > static_cast<double>(SIZE_MAX) || !quantized_storage_.resize_zeroed(static_cast<size_t>(bytes))) {
     status_ = out_of_memory_status(bytes);
     return;
   }
-  table_ = Table{table_storage_.data(), n, d};
+  quantized_ = QuantizedTable{quantized_storage_.data(), n, d, format};
+}
+
+size_t BagCore::weight_ptr() const {
+  return quantized() ? reinterpret_cast<size_t>(quantized_.data) : reinterpret_cast<size_t>(table_.data);
+}
+
+double BagCore::row_bytes() const {
+  if (quantized()) return static_cast<double>(ebag::row_bytes(quantized_.format, quantized_.embedding_dim));
+  return static_cast<double>(table_.embedding_dim) * 4;
+}
+
+int32_t BagCore::quantize_from(const BagCore& source) {
+  if (!quantized() || source.quantized() || !source.ok() ||
+      source.table_.num_embeddings != quantized_.num_embeddings ||
+      source.table_.embedding_dim != quantized_.embedding_dim) {
+    return finish(Status{ErrorCode::kMissingBuffer, Argument::kTable, -1, 0});
+  }
+  return finish(ebag::quantize(source.table_, quantized_.format, quantized_storage_.data()));
+}
+
+int32_t BagCore::dequantize_into(BagCore& target) const {
+  if (!quantized() || target.quantized() || !target.ok() ||
+      target.table_.num_embeddings != quantized_.num_embeddings ||
+      target.table_.embedding_dim != quantized_.embedding_dim) {
+    return target.finish(Status{ErrorCode::kMissingBuffer, Argument::kTable, -1, 0});
+  }
+  return target.finish(ebag::dequantize(quantized_, target.table_.data));
 }
 
 int32_t BagCore::finish(Status status) {
@@ -76,15 +115,19 @@ int32_t BagCore::set_options(int32_t mode, bool has_padding_idx, double padding_
   o.scale_grad_by_freq = scale_grad_by_freq;
   o.sparse = sparse;
   o.include_last_offset = include_last_offset;
-  if (Status s = validate_table(table_.num_embeddings, table_.embedding_dim, o.padding_idx); !s.ok()) {
+  const int64_t n = quantized() ? quantized_.num_embeddings : table_.num_embeddings;
+  const int64_t d = quantized() ? quantized_.embedding_dim : table_.embedding_dim;
+  if (Status s = validate_table(n, d, o.padding_idx); !s.ok()) {
     return finish(s);
   }
   if (Status s = validate_options(o); !s.ok()) return finish(s);
+  if (quantized() && o.max_norm) return finish(Status{ErrorCode::kQuantizedTable, Argument::kMaxNorm, -1, 0});
   options_ = o;
   return finish({});
 }
 
 int32_t BagCore::init_normal(double seed_high, double seed_low) {
+  if (quantized()) return finish(Status{ErrorCode::kQuantizedTable, Argument::kTable, -1, 0});
   const uint64_t seed = (static_cast<uint64_t>(seed_high) << 32) | static_cast<uint64_t>(seed_low);
   return finish(ebag::init_normal(table_, seed, options_.padding_idx));
 }
@@ -157,6 +200,13 @@ int32_t BagCore::forward(bool offsets_form, double rows, double row_length, bool
   if (!offsets_form) staged_.num_offsets = 0;
   int64_t num_bags = 0;
   const Status status = with_bags(staged_, [&](const auto& bags) -> Status {
+    if (quantized()) {
+      if (Status s = validate(quantized_, bags, options_); !s.ok()) return s;
+      num_bags = ebag::num_bags(bags, options_);
+      const auto out_size = static_cast<size_t>(num_bags * quantized_.embedding_dim);
+      if (!output_.resize(out_size)) return out_of_memory_status(static_cast<double>(out_size) * 4);
+      return ebag::forward(quantized_, bags, options_, output_.data(), module_parallelism());
+    }
     if (Status s = validate(table_, bags, options_); !s.ok()) return s;
     num_bags = ebag::num_bags(bags, options_);
     const auto out_size = static_cast<size_t>(num_bags * table_.embedding_dim);
@@ -177,6 +227,7 @@ int32_t BagCore::forward(bool offsets_form, double rows, double row_length, bool
 
 int32_t BagCore::backward(double grad_output_length, bool sparse, bool want_per_sample_weights_grad) {
   if (!ok()) return finish(status_);
+  if (quantized()) return finish(Status{ErrorCode::kQuantizedTable, Argument::kGradOutput, -1, 0});
   const auto length = static_cast<int64_t>(grad_output_length);
   const bool psw_grad = want_per_sample_weights_grad && committed_.with_per_sample_weights;
   const auto n = static_cast<size_t>(table_.num_embeddings * table_.embedding_dim);
@@ -209,7 +260,7 @@ double BagCore::held_bytes() const {
                            w.entry_pos.capacity_bytes() + w.sort_rows.capacity_bytes() +
                            w.sort_pos.capacity_bytes() + w.entry_bag.capacity_bytes() +
                            w.entry_scale.capacity_bytes() + w.histogram.capacity_bytes();
-  return static_cast<double>(table_storage_.capacity_bytes() + workspace + staged_.held_bytes() +
+  return static_cast<double>(table_storage_.capacity_bytes() + quantized_storage_.capacity_bytes() + workspace + staged_.held_bytes() +
                              committed_.held_bytes() + output_.capacity_bytes() +
                              grad_output_.capacity_bytes() + grad_weight_.capacity_bytes() +
                              grad_psw_.capacity_bytes() + sparse_.rows.capacity_bytes() +

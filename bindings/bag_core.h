@@ -23,17 +23,28 @@ enum IndexKind : int32_t { kInt32 = 0, kInt64 = 1 };
 
 class BagCore {
  public:
-  // num_embeddings, embedding_dim: checked by validate_table; on failure (or
-  // when the table does not fit in memory) ok() is false and the status says why.
-  BagCore(double num_embeddings, double embedding_dim);
+  // num_embeddings, embedding_dim: checked by validate_table; row_format: 0
+  // for a float32 table, else a RowFormat (a quantized, forward-only table of
+  // zero bytes). On failure (or when the table does not fit in memory) ok()
+  // is false and the status says why.
+  BagCore(double num_embeddings, double embedding_dim, int32_t row_format);
 
-  bool ok() const { return table_.data != nullptr; }
+  bool ok() const { return table_.data != nullptr || quantized_.data != nullptr; }
+  bool quantized() const { return quantized_.data != nullptr; }
   int32_t status_code() const { return static_cast<int32_t>(status_.code); }
   int32_t error_argument() const { return static_cast<int32_t>(status_.argument); }
   double error_position() const { return static_cast<double>(status_.position); }
   std::string error_value() const { return std::to_string(status_.value); }
 
-  size_t weight_ptr() const { return reinterpret_cast<size_t>(table_.data); }
+  // The table: N x D floats, or N rows of row_bytes() bytes when quantized.
+  size_t weight_ptr() const;
+  double row_bytes() const;
+
+  // This (quantized) table from a float32 one of the same N x D, as
+  // ebag::quantize; a failure writes nothing.
+  int32_t quantize_from(const BagCore& source);
+  // The values of this quantized table into a float32 one of the same N x D.
+  int32_t dequantize_into(BagCore& target) const;
 
   // Options for every later call; validated here (max_norm, norm_type,
   // padding_idx, mode conflicts). A failing call keeps the previous options.
@@ -96,8 +107,10 @@ class BagCore {
   int32_t finish(Status status);
   size_t stage(Buffer<uint8_t>& buffer, size_t element_bytes, double count);
 
-  Table table_;
+  Table table_;                 // a float32 table, or data == nullptr
+  QuantizedTable quantized_;    // a quantized table, or data == nullptr
   Buffer<float> table_storage_;
+  Buffer<uint8_t> quantized_storage_;
   Options options_;
   Workspace workspace_;
   Inputs staged_, committed_;

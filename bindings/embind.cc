@@ -17,13 +17,17 @@ std::string argument_name(int32_t argument) {
 
 EMSCRIPTEN_BINDINGS(embedding_bag) {
   emscripten::class_<BagCore>("BagCore")
-      .constructor<double, double>()
+      .constructor<double, double, int32_t>()
       .function("ok", &BagCore::ok)
       .function("statusCode", &BagCore::status_code)
       .function("errorArgument", &BagCore::error_argument)
       .function("errorPosition", &BagCore::error_position)
       .function("errorValue", &BagCore::error_value)
+      .function("quantized", &BagCore::quantized)
       .function("weightPtr", &BagCore::weight_ptr)
+      .function("rowBytes", &BagCore::row_bytes)
+      .function("quantizeFrom", &BagCore::quantize_from)
+      .function("dequantizeInto", &BagCore::dequantize_into)
       .function("setOptions", &BagCore::set_options)
       .function("initNormal", &BagCore::init_normal)
       .function("stageIndices", &BagCore::stage_indices)

@@ -15,6 +15,15 @@ import {
   perSampleWeightsArray,
   tableArgument,
 } from './inputs.mjs';
+import {
+  byteView,
+  DTYPES,
+  notQuantizableError,
+  quantizedDtype,
+  rowBytes,
+  rowLayout,
+  TABLE_METADATA,
+} from './quantized.mjs';
 import { loadTable } from './weights.mjs';
 
 const MODES = Object.freeze({ sum: 0, mean: 1, max: 2 });
@@ -30,8 +39,11 @@ const OPTION_DEFAULTS = Object.freeze({
   seed: undefined,
 });
 const MAX_DIM = 2147483647;
-// An option only the weight loaders pass (a symbol: no user option can name it).
+// Options only this package passes (symbols: no user option can name them):
+// the table stays zero (its rows are written next), and the table's dtype.
 const FILLED_BY_LOADER = Symbol('filledByLoader');
+const TABLE_DTYPE = Symbol('tableDtype');
+
 const MAX_AUTO_THREADS = 8;
 // Below this many bag entries x embeddingDim a call stays on the calling
 // thread (waking the workers costs more than it saves). Measured on the
@@ -221,6 +233,7 @@ const finalizer = new FinalizationRegistry(({ core, madeIn }) => {
 
 export class EmbeddingBag {
   #core = null;
+  #dtype = 'fp32';
   #options;
   #numEmbeddings;
   #embeddingDim;
@@ -239,6 +252,12 @@ export class EmbeddingBag {
     checkDim(numEmbeddings, 'numEmbeddings');
     checkDim(embeddingDim, 'embeddingDim');
     const o = normaliseOptions(options);
+    const dtype = options[TABLE_DTYPE] ?? 'fp32';
+    if (dtype !== 'fp32') {
+      for (const key of ['sparse', 'scaleGradByFreq']) {
+        if (o[key]) throw new TypeError(`${key} concerns gradients; a quantized (${dtype}) bag is inference-only`);
+      }
+    }
     let weight = null;
     if (o.weight !== undefined) {
       weight = floatArray(o.weight, 'weight');
@@ -248,12 +267,13 @@ export class EmbeddingBag {
     }
     this.#numEmbeddings = numEmbeddings;
     this.#embeddingDim = embeddingDim;
-    const core = new m.BagCore(numEmbeddings, embeddingDim);
+    const core = new m.BagCore(numEmbeddings, embeddingDim, DTYPES[dtype]);
+    this.#dtype = dtype;
     try {
       if (!core.ok()) {
         throw new RangeError(
-          `a table of numEmbeddings x embeddingDim = ${numEmbeddings} x ${embeddingDim} floats ` +
-            `(${numEmbeddings * embeddingDim * 4} bytes) does not fit in the wasm memory ` +
+          `a table of numEmbeddings x embeddingDim = ${numEmbeddings} x ${embeddingDim} ${dtype === 'fp32' ? 'floats' : `${dtype} values`} ` +
+            `(${numEmbeddings * rowBytes(dtype, embeddingDim)} bytes) does not fit in the wasm memory ` +
             '(one table must stay under 2 GiB; the whole heap grows to 4 GiB)',
         );
       }
@@ -262,7 +282,9 @@ export class EmbeddingBag {
         o.normType, o.scaleGradByFreq, o.sparse, o.includeLastOffset,
       );
       if (status !== Code.ok) throw this.#error(core, { maxNorm: o.maxNorm, normType: o.normType, mode: o.mode });
-      if (weight) {
+      if (dtype !== 'fp32') {
+        // Quantized rows are written next (quantize, fromQuantized, a loader).
+      } else if (weight) {
         heap(core.weightPtr() + weight.length * 4).f32.set(weight, core.weightPtr() / 4);
       } else if (options[FILLED_BY_LOADER]) {
         // The table stays zero: a weight file's rows are streamed into it.
@@ -306,32 +328,153 @@ export class EmbeddingBag {
    * of shape [N, D] are copied once, straight into wasm memory.
    */
   static fromSafetensors(source, options = {}) {
-    return loadTable('safetensors', source, options, platform, EmbeddingBag.#forLoader);
+    return loadTable('safetensors', source, options, platform, EmbeddingBag.#forLoader, TABLE_METADATA);
   }
 
   /** The same from a NumPy .npy file (float32 or float16, C order, 2-D). */
   static fromNpy(source, options = {}) {
-    return loadTable('npy', source, options, platform, EmbeddingBag.#forLoader);
+    return loadTable('npy', source, options, platform, EmbeddingBag.#forLoader, TABLE_METADATA);
   }
 
-  static #forLoader(numEmbeddings, embeddingDim, options) {
-    for (const key of ['weight', 'seed']) {
-      if (options !== null && typeof options === 'object' && key in options) {
-        throw new TypeError(`options.${key} cannot be given: the table comes from the file`);
-      }
+  static #forLoader = {
+    // A bag with a zero table of `dtype` for the loader to fill.
+    create(numEmbeddings, embeddingDim, options, dtype) {
+      return EmbeddingBag.#withRowsToCome(numEmbeddings, embeddingDim, options, dtype, 'the table comes from the file');
+    },
+    quantize: (bag, dtype) => EmbeddingBag.quantize(bag, { dtype }),
+  };
+
+  static #withRowsToCome(numEmbeddings, embeddingDim, options, dtype, why) {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+      throw new TypeError(`options must be an object, not ${show(options)}`);
     }
-    return new EmbeddingBag(numEmbeddings, embeddingDim, { ...options, [FILLED_BY_LOADER]: true });
+    for (const key of ['weight', 'seed']) {
+      if (key in options) throw new TypeError(`options.${key} cannot be given: ${why}`);
+    }
+    return new EmbeddingBag(numEmbeddings, embeddingDim, { ...options, [FILLED_BY_LOADER]: true, [TABLE_DTYPE]: dtype });
   }
 
   /**
-   * The table as a safetensors file (one F32 tensor of shape [N, D]), for
-   * PyTorch (safetensors.torch.load_file) or fromSafetensors.
+   * An inference-only bag whose table is `source`'s, quantized row by row
+   * (as PyTorch's embedding_bag_byte_prepack / embedding_bag_4bit_prepack do
+   * it, bit for bit; fp16 rounds to nearest even). source: an EmbeddingBag
+   * (its mode, paddingIdx and includeLastOffset carry over) or a table
+   * { data, shape: [N, D] }. options: { dtype: 'fp16' | 'int8' | 'int4' } and
+   * the bag options to set or override (mode, paddingIdx, includeLastOffset).
+   */
+  static quantize(source, options = {}) {
+    requireModule();
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+      throw new TypeError(`options must be an object, not ${show(options)}`);
+    }
+    const { dtype: asked, ...rest } = options;
+    const dtype = quantizedDtype(asked);
+    let float = source;
+    let inherited = {};
+    if (source instanceof EmbeddingBag) {
+      if (source.#dtype !== 'fp32') {
+        throw new TypeError(`the bag is already quantized (${source.#dtype}): quantize a float32 bag, or dequantize() this one first`);
+      }
+      source.#live();
+      const o = source.#options;
+      inherited = { mode: o.mode, paddingIdx: o.paddingIdx, includeLastOffset: o.includeLastOffset, maxNorm: o.maxNorm };
+    } else if (source !== null && typeof source === 'object' && 'data' in source && 'shape' in source) {
+      const table = tableArgument(source, 'source');
+      float = new EmbeddingBag(table.numEmbeddings, table.embeddingDim, { weight: table.data });
+    } else {
+      throw new TypeError(`source must be an EmbeddingBag or a table { data: Float32Array, shape: [numEmbeddings, embeddingDim] }, not ${show(source)}`);
+    }
+    try {
+      const bag = EmbeddingBag.#withRowsToCome(float.#numEmbeddings, float.#embeddingDim, { ...inherited, ...rest }, dtype,
+        'the table comes from the source');
+      const core = bag.#core;
+      if (core.quantizeFrom(float.#core) !== Code.ok) {
+        const error = core.statusCode() === Code.notQuantizable
+          ? notQuantizableError(float.weight, float.#embeddingDim, core.errorPosition(), dtype)
+          : bag.#error(core);
+        bag.dispose();
+        throw error;
+      }
+      return bag;
+    } finally {
+      if (float !== source) float.dispose();
+    }
+  }
+
+  /**
+   * An inference-only bag over rows quantized elsewhere (e.g. by
+   * torch.ops.quantized.embedding_bag_byte_prepack): `bytes` holds
+   * numEmbeddings rows in the dtype's layout (int8: D codes + float32 scale +
+   * float32 bias; int4: ceil(D / 2) bytes of codes, low nibble first, +
+   * float16 scale + float16 bias; fp16: D float16 values), copied once.
+   * options: { dtype, embeddingDim, numEmbeddings (default: from the length),
+   * mode, paddingIdx, includeLastOffset }.
+   */
+  static fromQuantized(bytes, options = {}) {
+    requireModule();
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+      throw new TypeError(`options must be an object, not ${show(options)}`);
+    }
+    const { dtype: asked, numEmbeddings: givenRows, embeddingDim, ...rest } = options;
+    const dtype = quantizedDtype(asked);
+    checkDim(embeddingDim, 'embeddingDim');
+    const data = byteView(bytes, 'bytes');
+    const perRow = rowBytes(dtype, embeddingDim);
+    let numEmbeddings = givenRows;
+    if (numEmbeddings === undefined) {
+      if (data.length === 0 || data.length % perRow !== 0) {
+        throw new RangeError(`bytes has length ${data.length}, not a positive multiple of ${perRow} ` +
+          `(one ${dtype} row of ${embeddingDim} columns: ${rowLayout(dtype)})`);
+      }
+      numEmbeddings = data.length / perRow;
+    } else {
+      checkDim(numEmbeddings, 'numEmbeddings');
+      if (data.length !== numEmbeddings * perRow) {
+        throw new RangeError(`bytes has length ${data.length}, expected ${numEmbeddings * perRow} ` +
+          `(numEmbeddings x ${perRow} bytes per ${dtype} row: ${rowLayout(dtype)})`);
+      }
+    }
+    const bag = EmbeddingBag.#withRowsToCome(numEmbeddings, embeddingDim, rest, dtype, 'the rows are the bytes given');
+    bag.quantizedWeight.set(data);
+    return bag;
+  }
+
+  /** A float32 bag (same options) whose table is this quantized bag's values, as forward sees them. */
+  dequantize() {
+    const core = this.#live();
+    if (this.#dtype === 'fp32') throw new TypeError('dequantize() needs a quantized bag; this one is already float32');
+    const o = this.#options;
+    const bag = new EmbeddingBag(this.#numEmbeddings, this.#embeddingDim, {
+      mode: o.mode, paddingIdx: o.paddingIdx, includeLastOffset: o.includeLastOffset, [FILLED_BY_LOADER]: true,
+    });
+    if (core.dequantizeInto(bag.#core) !== Code.ok) {
+      const error = bag.#error(bag.#core);
+      bag.dispose();
+      throw error;
+    }
+    return bag;
+  }
+
+  /**
+   * The table as a safetensors file, for PyTorch (safetensors.torch.load_file)
+   * or fromSafetensors: one tensor, F32 [N, D] (fp32), F16 [N, D] (fp16) or
+   * U8 [N, row bytes] (int8 / int4, PyTorch's packed layout). A quantized
+   * table also records its dtype and D in the metadata, so that
+   * fromSafetensors reads it back as it was.
    */
   toSafetensors({ name = 'weight', metadata = null } = {}) {
     if (typeof name !== 'string' || name === '' || name === '__metadata__') {
       throw new TypeError(`name = ${show(name)} must be a non-empty string other than '__metadata__'`);
     }
-    return writeSafetensors({ [name]: { data: this.weight, shape: [this.#numEmbeddings, this.#embeddingDim] } }, metadata);
+    const n = this.#numEmbeddings;
+    const d = this.#embeddingDim;
+    const dtype = this.#dtype;
+    if (dtype === 'fp32') return writeSafetensors({ [name]: { data: this.weight, shape: [n, d] } }, metadata);
+    const tensor = dtype === 'fp16'
+      ? { dtype: 'F16', data: this.quantizedWeight, shape: [n, d] }
+      : { dtype: 'U8', data: this.quantizedWeight, shape: [n, rowBytes(dtype, d)] };
+    const recorded = { ...(metadata ?? {}), [TABLE_METADATA.dtype]: dtype, [TABLE_METADATA.embeddingDim]: String(d) };
+    return writeSafetensors({ [name]: tensor }, recorded);
   }
 
   get numEmbeddings() { return this.#numEmbeddings; }
@@ -344,6 +487,20 @@ export class EmbeddingBag {
   get paddingIdx() { return this.#options.paddingIdx; }
   get includeLastOffset() { return this.#options.includeLastOffset; }
   get disposed() { return this.#core === null; }
+  /** 'fp32', or the quantized table's 'fp16' | 'int8' | 'int4'. */
+  get dtype() { return this.#dtype; }
+
+  /**
+   * A quantized table's rows inside wasm memory (N rows of the dtype's row
+   * bytes, see fromQuantized), as a Uint8Array; null for a float32 bag.
+   * Re-read it after calls, as weight.
+   */
+  get quantizedWeight() {
+    const core = this.#live();
+    if (this.#dtype === 'fp32') return null;
+    const bytes = this.#numEmbeddings * core.rowBytes();
+    return heap(core.weightPtr() + bytes).u8.subarray(core.weightPtr(), core.weightPtr() + bytes);
+  }
 
   /**
    * The table inside wasm memory (N*D floats, row-major): reads and writes go
@@ -352,6 +509,9 @@ export class EmbeddingBag {
    */
   get weight() {
     const core = this.#live();
+    if (this.#dtype !== 'fp32') {
+      throw new TypeError(`this bag's table is ${this.#dtype} (quantized): read its rows with quantizedWeight, or its values with dequantize()`);
+    }
     const { buffer } = heap();
     if (!this.#weightView || this.#weightView.buffer !== buffer) {
       this.#weightView = new Float32Array(buffer, core.weightPtr(), this.#numEmbeddings * this.#embeddingDim);
@@ -404,6 +564,10 @@ export class EmbeddingBag {
   backward(gradOutput, options = undefined) {
     const core = this.#live();
     const copy = wantsCopy(options, 'backward');
+    if (this.#dtype !== 'fp32') {
+      throw new Error(`backward() is not available: this bag's table is ${this.#dtype} (quantized), inference only; ` +
+        'train a float32 bag and quantize it afterwards');
+    }
     if (!this.#lastForward) throw new Error('backward() needs a forward() first: it returns the gradients of the most recent forward');
     const { numBags, numIndices } = this.#lastForward;
     const d = this.#embeddingDim;
@@ -449,6 +613,7 @@ export class EmbeddingBag {
     const o = this.#options;
     const extra = [
       `mode='${o.mode}'`,
+      this.#dtype !== 'fp32' ? `dtype='${this.#dtype}'` : null,
       o.paddingIdx !== null ? `paddingIdx=${o.paddingIdx}` : null,
       o.maxNorm !== null ? `maxNorm=${o.maxNorm}, normType=${o.normType}` : null,
       o.scaleGradByFreq ? 'scaleGradByFreq=true' : null,
@@ -481,7 +646,10 @@ export class EmbeddingBag {
         position: core.errorPosition(),
         value: core.errorValue(),
       },
-      { numEmbeddings: this.#numEmbeddings, embeddingDim: this.#embeddingDim, mode: this.#options?.mode, ...context },
+      {
+        numEmbeddings: this.#numEmbeddings, embeddingDim: this.#embeddingDim, mode: this.#options?.mode, dtype: this.#dtype,
+        ...context,
+      },
     );
   }
 }

@@ -26,6 +26,9 @@ export const Code = Object.freeze({
   badArgmax: 19,
   missingBuffer: 20,
   outOfMemory: 21,
+  badRowFormat: 22,
+  notQuantizable: 23,
+  quantizedTable: 24,
 });
 
 // The C++ argument names are snake_case; the JavaScript API's are camelCase.
@@ -44,7 +47,7 @@ export function show(value) {
 }
 
 // status: { code, argument (C++ name), position, value (decimal string) };
-// context: { numEmbeddings, embeddingDim, mode, numIndices, rowLength (2-D),
+// context: { numEmbeddings, embeddingDim, mode, dtype, maxNorm, numIndices, rowLength (2-D),
 //            offsets (the user's array), numBags }
 export function statusError(status, context) {
   const arg = camelCase(status.argument);
@@ -100,6 +103,11 @@ export function statusError(status, context) {
       return new RangeError(`${arg || 'the call'} needs ${value} bytes, more than the wasm memory can grow to`);
     case Code.tooLarge:
       return new RangeError(`${arg || 'a size'} = ${value} is larger than 2147483647 elements`);
+    case Code.quantizedTable:
+      return new RangeError(
+        `${arg} = ${show(context.maxNorm)} cannot be used with a quantized table (${context.dtype}): ` +
+          'renormalising rewrites rows in place, which needs float32 rows (pass maxNorm: null)',
+      );
     case Code.negativeSize:
       return new RangeError(`${arg} has a negative size ${value}`);
     default:

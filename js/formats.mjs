@@ -56,12 +56,15 @@ export function parseSafetensorsHeader(bytes) {
   return { dataStart, tensors, metadata: header.__metadata__ ?? null };
 }
 
-/** A safetensors file holding float32 tensors: { name: { data: Float32Array, shape } }. */
+/**
+ * A safetensors file: { name: { data, shape, dtype = 'F32' } }, data any
+ * typed array holding the tensor's little-endian bytes.
+ */
 export function writeSafetensors(tensors, metadata = null) {
   const header = {};
   let offset = 0;
-  for (const [name, { data, shape }] of Object.entries(tensors)) {
-    header[name] = { dtype: 'F32', shape, data_offsets: [offset, offset + data.byteLength] };
+  for (const [name, { data, shape, dtype = 'F32' }] of Object.entries(tensors)) {
+    header[name] = { dtype, shape, data_offsets: [offset, offset + data.byteLength] };
     offset += data.byteLength;
   }
   if (metadata) header.__metadata__ = metadata;
@@ -80,7 +83,7 @@ export function writeSafetensors(tensors, metadata = null) {
 }
 
 const NPY_MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
-const NPY_DTYPES = { '<f4': 'F32', '<f2': 'F16', '|i1': 'I8', '<i8': 'I64', '<f8': 'F64' };
+const NPY_DTYPES = { '<f4': 'F32', '<f2': 'F16', '|u1': 'U8', '|i1': 'I8', '<i8': 'I64', '<f8': 'F64' };
 
 /**
  * The header of a NumPy .npy file (format 1.0 - 3.0), from its first bytes.
@@ -108,7 +111,7 @@ export function parseNpyHeader(bytes) {
   if (fortran === 'True') throw new RangeError('npy: the array is in Fortran (column-major) order; save it C-contiguous (np.ascontiguousarray)');
   const shape = checkShape(shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number), 'npy');
   const dtype = NPY_DTYPES[descr];
-  if (dtype === undefined) throw new TypeError(`npy: dtype '${descr}' is not supported (float32 '<f4' or float16 '<f2')`);
+  if (dtype === undefined) throw new TypeError(`npy: dtype '${descr}' is not supported (float32 '<f4', float16 '<f2', or uint8 '|u1' for quantized rows)`);
   const size = shape.reduce((a, b) => a * b, 1) * ITEM_BYTES[dtype];
   return { dtype, shape, begin, end: begin + size };
 }

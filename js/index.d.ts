@@ -72,6 +72,32 @@ export interface ResultOptions {
   copy?: boolean;
 }
 
+/** The table's element type: float32, or a quantized row format (forward only). */
+export type Dtype = 'fp32' | QuantizedDtype;
+/**
+ * fp16: D float16 values per row. int8: D uint8 codes + float32 scale + float32
+ * bias (PyTorch's embedding_bag_byte_prepack). int4: ceil(D / 2) bytes of 4-bit
+ * codes, low nibble first, + float16 scale + float16 bias (embedding_bag_4bit_prepack).
+ * value = code * scale + bias.
+ */
+export type QuantizedDtype = 'fp16' | 'int8' | 'int4';
+
+/** The options a quantized (inference-only) bag takes. */
+export type QuantizedBagOptions = Pick<EmbeddingBagOptions, 'mode' | 'paddingIdx' | 'includeLastOffset'> & {
+  /** Only null: renormalising needs float32 rows. */
+  maxNorm?: null;
+};
+
+export interface WeightFileOptions extends Omit<EmbeddingBagOptions, 'weight' | 'seed'> {
+  /**
+   * The bag's dtype. Default: fp32 for F32 / F16 tensors (F16 widened), what
+   * toSafetensors recorded for its own files; U8 tensors (PyTorch's packed
+   * rows) need 'int8' or 'int4'. An F32 / F16 tensor with a quantized dtype
+   * is quantized on load.
+   */
+  dtype?: Dtype;
+}
+
 /** A weight file: its bytes, a path (Node) or a URL (a string, or a URL object). */
 export type WeightSource = Uint8Array | ArrayBuffer | string | { readonly href: string };
 
@@ -92,19 +118,35 @@ export declare class EmbeddingBag {
   /**
    * A bag whose table is a tensor of a safetensors file: bytes, a path (Node)
    * or a URL (fetched, streamed into wasm memory, in the browser). F32 or F16
-   * (widened to float32), shape [N, D].
+   * [N, D], or U8 [N, row bytes] quantized rows (see options.dtype).
    */
   static fromSafetensors(
     source: WeightSource,
-    options?: Omit<EmbeddingBagOptions, 'weight' | 'seed'> & { tensor?: string },
+    options?: WeightFileOptions & { tensor?: string },
   ): Promise<EmbeddingBag>;
-  /** The same from a NumPy .npy file (float32 or float16, C order, 2-D). */
-  static fromNpy(
-    source: WeightSource,
-    options?: Omit<EmbeddingBagOptions, 'weight' | 'seed'>,
-  ): Promise<EmbeddingBag>;
-  /** The table as a safetensors file: one F32 tensor [N, D] named `name` (default 'weight'). */
+  /** The same from a NumPy .npy file (float32, float16 or uint8 rows; C order, 2-D). */
+  static fromNpy(source: WeightSource, options?: WeightFileOptions): Promise<EmbeddingBag>;
+  /**
+   * An inference-only bag with the table quantized row by row (bit for bit as
+   * PyTorch's prepack ops; fp16 rounds to nearest even). From a bag, its mode,
+   * paddingIdx and includeLastOffset carry over unless overridden.
+   */
+  static quantize(
+    source: EmbeddingBag | Tensor2D<Float32Array | number[]>,
+    options: { dtype: QuantizedDtype } & QuantizedBagOptions,
+  ): EmbeddingBag;
+  /** An inference-only bag over rows quantized elsewhere (numEmbeddings default: from the length). */
+  static fromQuantized(
+    bytes: Uint8Array | ArrayBuffer | ArrayBufferView,
+    options: { dtype: QuantizedDtype; embeddingDim: number; numEmbeddings?: number } & QuantizedBagOptions,
+  ): EmbeddingBag;
+  /**
+   * The table as a safetensors file with one tensor named `name` (default
+   * 'weight'): F32 [N, D], F16 [N, D] (fp16) or U8 [N, row bytes] (int8, int4).
+   */
   toSafetensors(options?: { name?: string; metadata?: Record<string, string> | null }): Uint8Array;
+  /** A float32 bag (same options) holding this quantized bag's values. */
+  dequantize(): EmbeddingBag;
 
   readonly numEmbeddings: number;
   readonly embeddingDim: number;
@@ -117,11 +159,15 @@ export declare class EmbeddingBag {
   readonly paddingIdx: number | null;
   readonly includeLastOffset: boolean;
   readonly disposed: boolean;
-  /** View of the table in wasm memory; re-read it after calls. */
+  /** 'fp32', or the row format of a quantized (inference-only) bag. */
+  readonly dtype: Dtype;
+  /** View of the table in wasm memory; re-read it after calls. Throws on a quantized bag. */
   readonly weight: Float32Array;
+  /** A quantized bag's rows in wasm memory (N x row bytes); null for fp32. */
+  readonly quantizedWeight: Uint8Array | null;
 
   forward(input: BagInput, offsets?: IndexArray | null, perSampleWeights?: PerSampleWeights | null, options?: ResultOptions): BagOutput;
-  /** Gradients of the most recent forward. */
+  /** Gradients of the most recent forward. Throws on a quantized bag. */
   backward(gradOutput: Float32Array | Tensor2D<Float32Array>, options?: ResultOptions): Gradients;
   dispose(): void;
 }

@@ -5,8 +5,10 @@
 // second full copy of the table in JS.
 import { show } from './errors.mjs';
 import { halfToFloat, parseNpyHeader, parseSafetensorsHeader } from './formats.mjs';
+import { rowBytes, rowLayout } from './quantized.mjs';
 
-const TABLE_DTYPES = { F32: 4, F16: 2 };
+const TABLE_DTYPES = { F32: 4, F16: 2, U8: 1 };
+const LOAD_DTYPES = ['fp32', 'fp16', 'int8', 'int4'];
 
 async function* chunksOf(source, platform, format) {
   if (source instanceof Uint8Array) yield source;
@@ -35,16 +37,53 @@ function pickTensor(format, header, name) {
 
 function checkTable(format, tensor) {
   if (!(tensor.dtype in TABLE_DTYPES)) {
-    throw new TypeError(`${format}: ${tensor.name} has dtype ${tensor.dtype}; a table needs F32 (float32) or F16 (float16)`);
+    throw new TypeError(`${format}: ${tensor.name} has dtype ${tensor.dtype}; a table needs F32 (float32), F16 (float16) or U8 (quantized rows)`);
   }
   if (tensor.shape.length !== 2 || tensor.shape[0] < 1 || tensor.shape[1] < 1) {
     throw new RangeError(`${format}: ${tensor.name} has shape [${tensor.shape.join(', ')}]; a table needs [numEmbeddings, embeddingDim], both >= 1`);
   }
 }
 
+// How the tensor becomes a bag: the bag made while reading ({ dtype, dim }),
+// how its bytes are written ('F32', 'F16' widened to float32, or 'raw' rows
+// of a quantized table), and the dtype to quantize to at the end (then).
+// asked: options.dtype, else the dtype toSafetensors recorded, else undefined.
+function planTable(format, tensor, asked, recordedDim) {
+  const [, cols] = tensor.shape;
+  const what = `${format}: ${tensor.name} (${tensor.dtype} [${tensor.shape.join(', ')}])`;
+  if (tensor.dtype === 'U8') {
+    if (asked !== 'int8' && asked !== 'int4') {
+      throw new TypeError(`${what} holds quantized rows: say which layout with { dtype: 'int8' } (${rowLayout('int8')}; ` +
+        `torch.ops.quantized.embedding_bag_byte_prepack) or { dtype: 'int4' } (${rowLayout('int4')}; embedding_bag_4bit_prepack)`);
+    }
+    const dim = asked === 'int8' ? cols - 8 : recordedDim ?? 2 * (cols - 4);
+    if (dim < 1 || rowBytes(asked, dim) !== cols) {
+      throw new RangeError(`${what}: ${cols} bytes per row is not an ${asked} row (${rowLayout(asked)}) of D >= 1 columns`);
+    }
+    return { dtype: asked, dim, write: 'raw' };
+  }
+  if (asked === 'fp16' && tensor.dtype === 'F16') return { dtype: 'fp16', dim: cols, write: 'raw' };
+  const then = asked === undefined || asked === 'fp32' ? null : asked;
+  return { dtype: 'fp32', dim: cols, write: tensor.dtype, then };
+}
+
+// options.dtype, or (when absent) what a file written by toSafetensors recorded.
+function askedDtype(format, options, metadata, keys) {
+  let dtype = options.dtype;
+  let dim;
+  if (dtype === undefined && metadata && typeof metadata[keys.dtype] === 'string') {
+    dtype = metadata[keys.dtype];
+    if (!LOAD_DTYPES.includes(dtype)) throw new RangeError(`${format}: the file records dtype ${show(dtype)}, not one of ${LOAD_DTYPES.join(', ')}`);
+    dim = Number(metadata[keys.embeddingDim]);
+    if (!(Number.isSafeInteger(dim) && dim >= 1)) dim = undefined;
+  }
+  return { dtype, dim };
+}
+
 // Writes the tensor's bytes [offset, offset + bytes.length) into the table.
-function tableWriter(bag, dtype) {
-  if (dtype === 'F32') {
+function tableWriter(bag, write) {
+  if (write === 'raw') return (bytes, offset) => bag.quantizedWeight.set(bytes, offset);
+  if (write === 'F32') {
     return (bytes, offset) => {
       const table = bag.weight;
       new Uint8Array(table.buffer, table.byteOffset + offset, bytes.length).set(bytes);
@@ -67,14 +106,21 @@ function tableWriter(bag, dtype) {
 
 /**
  * A new bag whose table is the file's tensor. format: 'safetensors' | 'npy';
- * createBag(N, D, options) makes the bag with a zero table.
+ * bags.create(N, D, options, dtype) makes a bag with a zero table,
+ * bags.quantize(bag, dtype) a quantized copy; metadataKeys: where
+ * toSafetensors records a quantized table's dtype and D.
  */
-export async function loadTable(format, source, options, platform, createBag) {
+export async function loadTable(format, source, options, platform, bags, metadataKeys) {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new TypeError(`options must be an object, not ${show(options)}`);
   }
   if (format === 'npy' && 'tensor' in options) throw new TypeError('options.tensor is for safetensors files; a .npy file holds one array');
-  const { tensor: tensorName, ...bagOptions } = options;
+  if (options.dtype !== undefined && !LOAD_DTYPES.includes(options.dtype)) {
+    throw new (typeof options.dtype === 'string' ? RangeError : TypeError)(
+      `dtype = ${show(options.dtype)} must be one of ${LOAD_DTYPES.map((d) => `'${d}'`).join(', ')}`);
+  }
+  const { tensor: tensorName, dtype: _dtype, ...bagOptions } = options;
+  let plan = null;
   const parse = format === 'safetensors' ? parseSafetensorsHeader : parseNpyHeader;
   let head = new Uint8Array(0); // the file's first bytes, until the header parses
   let tensor = null;
@@ -97,8 +143,10 @@ export async function loadTable(format, source, options, platform, createBag) {
         if (header === null) continue;
         tensor = pickTensor(format, header, tensorName);
         checkTable(format, tensor);
-        bag = createBag(tensor.shape[0], tensor.shape[1], bagOptions);
-        write = tableWriter(bag, tensor.dtype);
+        const asked = askedDtype(format, options, header.metadata, metadataKeys);
+        plan = planTable(format, tensor, asked.dtype, asked.dim);
+        bag = bags.create(tensor.shape[0], plan.dim, bagOptions, plan.dtype);
+        write = tableWriter(bag, plan.write);
         data = head;
         head = null;
       }
@@ -113,7 +161,10 @@ export async function loadTable(format, source, options, platform, createBag) {
     if (position < tensor.end) {
       throw new RangeError(`${format}: the file ends at byte ${position}, inside ${tensor.name} (its data runs to byte ${tensor.end}): truncated`);
     }
-    return bag;
+    if (!plan.then) return bag;
+    const quantized = bags.quantize(bag, plan.then);
+    bag.dispose();
+    return quantized;
   } catch (error) {
     bag?.dispose();
     throw error;

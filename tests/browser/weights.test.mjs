@@ -1,6 +1,7 @@
 // Loading trained weights in Chromium: the page fetches tables saved from
 // PyTorch (tests/weights) from the demo server, streamed into wasm memory,
-// and gets PyTorch's outputs; a missing file is a clear error.
+// and gets PyTorch's outputs (its quantized ops' for int8 / int4 rows); a
+// missing file is a clear error.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
@@ -40,6 +41,8 @@ describe('weights fetched in the browser', { timeout: 120_000 }, () => {
             f16sum: await run(EmbeddingBag.fromSafetensors, '/tests/weights/table_f16.safetensors', { mode: 'sum' }),
             f32max: await run(EmbeddingBag.fromSafetensors, new URL('/tests/weights/table_f32.safetensors', location.href), { tensor, mode: 'max' }),
             npyF32sum: await run(EmbeddingBag.fromNpy, '/tests/weights/table_f32.npy', { mode: 'sum' }),
+            int8sum: await run(EmbeddingBag.fromSafetensors, '/tests/weights/table_int8.safetensors', { mode: 'sum', dtype: 'int8' }),
+            int4mean: await run(EmbeddingBag.fromNpy, '/tests/weights/table_int4.npy', { mode: 'mean', dtype: 'int4' }),
             missing,
           };
         }, { indices: expected.indices, offsets: expected.offsets, tensor: expected.tensor });
@@ -47,6 +50,11 @@ describe('weights fetched in the browser', { timeout: 120_000 }, () => {
         assert.deepEqual(results.f16sum, torch('f16', 'sum'));
         assert.deepEqual(results.f32max, torch('f32', 'max'));
         assert.deepEqual(results.npyF32sum, torch('f32', 'sum'));
+        // Quantized rows (PyTorch's packed layouts): its quantized ops, within float rounding.
+        for (const [got, want] of [[results.int8sum, torch('int8', 'sum')], [results.int4mean, torch('int4', 'mean')]]) {
+          assert.equal(got.length, want.length);
+          got.forEach((x, i) => assert.ok(Math.abs(x - want[i]) <= 1e-5, `[${i}] ${x} vs ${want[i]}`));
+        }
         assert.match(results.missing, /^Error: embedding-bag-wasm: cannot fetch \/tests\/weights\/missing\.npy \(HTTP 404\)$/);
         // Expected: the 404, and Chromium listing a fetch whose body the loader
         // stopped reading as ERR_ABORTED (sometimes even when every byte had

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+import { rowBytes, TABLE_METADATA } from '../../js/quantized.mjs';
 import { loadTable } from '../../js/weights.mjs';
 import { EmbeddingBag, memoryInfo } from './helpers.mjs';
 
@@ -60,21 +61,33 @@ test('every source form: path, file URL, Buffer, Uint8Array, ArrayBuffer', async
   }
 });
 
-test('streamed in pieces of any size (header and float16 values split across chunks)', async () => {
-  for (const file of ['table_f16.safetensors', 'table_f32.safetensors', 'table_f16.npy']) {
+// What the package's loaders pass to loadTable, built from public API.
+const BAGS = {
+  create: (n, d, o, dtype) => (dtype === 'fp32'
+    ? new EmbeddingBag(n, d, { ...o, weight: new Float32Array(n * d) })
+    : EmbeddingBag.fromQuantized(new Uint8Array(n * rowBytes(dtype, d)), { ...o, dtype, embeddingDim: d })),
+  quantize: (bag, dtype) => EmbeddingBag.quantize(bag, { dtype }),
+};
+const tableBytes = (bag) => (bag.dtype === 'fp32' ? new Uint8Array(bag.weight.buffer, bag.weight.byteOffset, bag.weight.byteLength) : bag.quantizedWeight);
+
+test('streamed in pieces of any size (header, float16 values and quantized rows split across chunks)', async () => {
+  const FILES_AND_OPTIONS = [
+    ['table_f16.safetensors', {}], ['table_f32.safetensors', { tensor: expected.tensor }], ['table_f16.npy', {}],
+    ['table_int8.safetensors', { dtype: 'int8' }], ['table_int4.npy', { dtype: 'int4' }], ['table_f16.npy', { dtype: 'fp16' }],
+  ];
+  for (const [file, options] of FILES_AND_OPTIONS) {
     const bytes = new Uint8Array(readFileSync(`${dir}${file}`));
     const format = file.endsWith('.npy') ? 'npy' : 'safetensors';
-    const whole = await loadTable(format, bytes, file.startsWith('table_f32') ? { tensor: expected.tensor } : {}, null,
-      (n, d, o) => new EmbeddingBag(n, d, { ...o, weight: new Float32Array(n * d) }));
+    const whole = await loadTable(format, bytes, options, null, BAGS, TABLE_METADATA);
     for (const piece of [1, 2, 3, 5, 7, 64, 333]) {
       const platform = {
         async *readChunks() {
           for (let at = 0; at < bytes.length; at += piece) yield bytes.slice(at, at + piece);
         },
       };
-      const bag = await loadTable(format, 'streamed', file.startsWith('table_f32') ? { tensor: expected.tensor } : {}, platform,
-        (n, d, o) => new EmbeddingBag(n, d, { ...o, weight: new Float32Array(n * d) }));
-      assert.deepEqual(Array.from(bag.weight), Array.from(whole.weight), `${file} in pieces of ${piece}`);
+      const bag = await loadTable(format, 'streamed', options, platform, BAGS, TABLE_METADATA);
+      assert.equal(bag.dtype, whole.dtype);
+      assert.ok(Buffer.from(tableBytes(bag)).equals(Buffer.from(tableBytes(whole))), `${file} in pieces of ${piece}`);
       bag.dispose();
     }
     whole.dispose();
@@ -95,7 +108,7 @@ test('bad files and options: clear errors, nothing left allocated', async () => 
   const before = memoryInfo().allocatedBytes;
   const cases = [
     [() => EmbeddingBag.fromSafetensors(f32), TypeError, /holds 2 tensors \(embedding_bag\.weight, classifier\.bias\): say which with \{ tensor \}/],
-    [() => EmbeddingBag.fromSafetensors(f32, { tensor: 'classifier.bias' }), TypeError, /tensor 'classifier\.bias' has dtype I64; a table needs F32 \(float32\) or F16/],
+    [() => EmbeddingBag.fromSafetensors(f32, { tensor: 'classifier.bias' }), TypeError, /tensor 'classifier\.bias' has dtype I64; a table needs F32 \(float32\), F16 \(float16\) or U8 \(quantized rows\)/],
     [() => EmbeddingBag.fromSafetensors(f32, { tensor: 'encoder.weight' }), RangeError, /no tensor 'encoder\.weight' in the safetensors file \(it has: embedding_bag\.weight, classifier\.bias\)/],
     [() => EmbeddingBag.fromSafetensors(f32.slice(0, f32.length - 24 - 5), { tensor: expected.tensor }), RangeError, /the file ends at byte \d+, inside tensor 'embedding_bag\.weight' .*truncated/],
     [() => EmbeddingBag.fromSafetensors(f32.slice(0, 30)), RangeError, /the file ends inside its header \(30 bytes\)/],

@@ -1,6 +1,6 @@
 // Compiled with tsc --noEmit by types.test.mjs: index.d.ts must accept the
 // documented uses and reject the wrong ones (each @ts-expect-error must fire).
-import { EmbeddingBag, embeddingBag, init, memoryInfo, shutdown, type Gradients, type InitInfo, type SparseGradient } from 'embedding-bag-wasm';
+import { EmbeddingBag, embeddingBag, init, memoryInfo, shutdown, type Dtype, type Gradients, type InitInfo, type QuantizedDtype, type SparseGradient } from 'embedding-bag-wasm';
 
 async function main(): Promise<void> {
   const info: InitInfo = await init({ threads: 'auto' });
@@ -45,6 +45,21 @@ async function main(): Promise<void> {
   await EmbeddingBag.fromSafetensors(file, { seed: 1 });
   // @ts-expect-error: copy is a boolean
   bag.forward([0], [0], null, { copy: 'no' });
+
+  const int8 = EmbeddingBag.quantize(loaded, { dtype: 'int8', mode: 'sum' });
+  const rowsBytes: Uint8Array | null = int8.quantizedWeight;
+  const kind: Dtype = int8.dtype;
+  const back: EmbeddingBag = int8.dequantize();
+  const int4 = EmbeddingBag.fromQuantized(new Uint8Array(36), { dtype: 'int4', embeddingDim: 64 });
+  const fp16 = await EmbeddingBag.fromSafetensors(file, { dtype: 'fp16' });
+  const asked: QuantizedDtype = 'fp16';
+  void [rowsBytes, kind, back, int4, fp16, asked];
+  // @ts-expect-error: no such row format
+  EmbeddingBag.quantize(loaded, { dtype: 'int2' });
+  // @ts-expect-error: quantized bags have no gradients
+  EmbeddingBag.quantize(loaded, { dtype: 'int8', sparse: true });
+  // @ts-expect-error: fromQuantized needs embeddingDim
+  EmbeddingBag.fromQuantized(new Uint8Array(36), { dtype: 'int4' });
 }
 
 void main;
