@@ -38,7 +38,7 @@ struct RowCodes<RowFormat::kInt8RowWise> {
   static void load16(const uint8_t* codes, int v, F32x4* out) {
     I32x4 c[4];
     simd::load_u8x16(codes + 4 * v, c);
-    for (int k = 0; k < 4; ++k) out[k] = simd::to_f32(c[k]);
+    EBAG_UNROLL for (int k = 0; k < 4; ++k) out[k] = simd::to_f32(c[k]);
   }
   static F32x4 load4(const uint8_t* codes, int v) { return simd::to_f32(simd::load_u8x4(codes + 4 * v)); }
   // Reads 4 codes: the row's scale and bias follow its codes, so the read
@@ -58,7 +58,7 @@ struct RowCodes<RowFormat::kInt4RowWise> {
   static void load16(const uint8_t* codes, int v, F32x4* out) {
     I32x4 c[4];
     simd::load_u4x16(codes + 2 * v, c);
-    for (int k = 0; k < 4; ++k) out[k] = simd::to_f32(c[k]);
+    EBAG_UNROLL for (int k = 0; k < 4; ++k) out[k] = simd::to_f32(c[k]);
   }
   static F32x4 load4(const uint8_t* codes, int v) { return simd::to_f32(simd::load_u4x4(codes + 2 * v)); }
   // Reads 2 bytes; the scale and bias follow the codes (as int8).
@@ -73,7 +73,7 @@ struct RowCodes<RowFormat::kFloat16> {
   static void load16(const uint8_t* codes, int v, F32x4* out) {
     I32x4 h[4];
     simd::load_u16x16(codes + 8 * v, h);
-    for (int k = 0; k < 4; ++k) out[k] = simd::half_to_f32(h[k]);
+    EBAG_UNROLL for (int k = 0; k < 4; ++k) out[k] = simd::half_to_f32(h[k]);
   }
   static F32x4 load4(const uint8_t* codes, int v) { return simd::half_to_f32(simd::load_u16x4(codes + 8 * v)); }
   // Nothing follows a float16 row: the last row may end at the heap's end.
@@ -110,13 +110,13 @@ struct RowBlock {
     if (g + 4 <= kWhole) {
       RowCodes<kFormat>::load16(codes, g, x);
     } else {
-      for (int j = 0; j < n; ++j) {
+      EBAG_UNROLL for (int j = 0; j < n; ++j) {
         x[j] = kPartial && g + j == kVecs - 1 ? RowCodes<kFormat>::load_partial(codes, g + j, tail)
                                               : RowCodes<kFormat>::load4(codes, g + j);
       }
     }
     if constexpr (RowCodes<kFormat>::kAffine) {
-      for (int j = 0; j < n; ++j) x[j] = simd::add(simd::mul(x[j], scale), bias);
+      EBAG_UNROLL for (int j = 0; j < n; ++j) x[j] = simd::add(simd::mul(x[j], scale), bias);
     }
   }
 };
@@ -125,26 +125,26 @@ template <RowFormat kFormat, int kVecs, bool kPartial, bool kWeighted, typename 
 void quantized_sum_block(const QuantizedBagRef<IndexT>& bag, int64_t col, int64_t tail,
                          bool scale_out, float out_scale, float* out) {
   F32x4 acc[kVecs];
-  for (int v = 0; v < kVecs; ++v) acc[v] = simd::zero_f32x4();
+  EBAG_UNROLL for (int v = 0; v < kVecs; ++v) acc[v] = simd::zero_f32x4();
   for (int64_t k = 0; k < bag.length; ++k) {
     const int64_t row = bag.indices[k];
     if (row == bag.pad) continue;
     const RowBlock<kFormat, kVecs, kPartial> block(bag, row, col, tail);
     F32x4 weight;
     if (kWeighted) weight = simd::splat(bag.weights[k]);
-    for (int g = 0; g < kVecs; g += 4) {
+    EBAG_UNROLL for (int g = 0; g < kVecs; g += 4) {
       F32x4 x[4];
       block.values(g, x);
-      for (int j = 0; j < 4 && g + j < kVecs; ++j) {
+      EBAG_UNROLL for (int j = 0; j < 4 && g + j < kVecs; ++j) {
         acc[g + j] = simd::add(acc[g + j], kWeighted ? simd::mul(weight, x[j]) : x[j]);
       }
     }
   }
   if (scale_out) {
     const F32x4 vscale = simd::splat(out_scale);
-    for (int v = 0; v < kVecs; ++v) acc[v] = simd::mul(acc[v], vscale);
+    EBAG_UNROLL for (int v = 0; v < kVecs; ++v) acc[v] = simd::mul(acc[v], vscale);
   }
-  for (int v = 0; v < kVecs; ++v) store_block_vec<kVecs, kPartial>(out + col, v, acc[v], tail);
+  EBAG_UNROLL for (int v = 0; v < kVecs; ++v) store_block_vec<kVecs, kPartial>(out + col, v, acc[v], tail);
 }
 
 template <RowFormat kFormat, int kVecs, bool kPartial, typename IndexT>
@@ -155,16 +155,16 @@ void quantized_max_block(const QuantizedBagRef<IndexT>& bag, int64_t col, int64_
     const int64_t row = bag.indices[k];
     if (row == bag.pad) continue;
     const RowBlock<kFormat, kVecs, kPartial> block(bag, row, col, tail);
-    for (int g = 0; g < kVecs; g += 4) {
+    EBAG_UNROLL for (int g = 0; g < kVecs; g += 4) {
       F32x4 x[4];
       block.values(g, x);
-      for (int j = 0; j < 4 && g + j < kVecs; ++j) {
+      EBAG_UNROLL for (int j = 0; j < 4 && g + j < kVecs; ++j) {
         acc[g + j] = first ? x[j] : simd::max_keep_first(acc[g + j], x[j]);
       }
     }
     first = false;
   }
-  for (int v = 0; v < kVecs; ++v) store_block_vec<kVecs, kPartial>(out + col, v, acc[v], tail);
+  EBAG_UNROLL for (int v = 0; v < kVecs; ++v) store_block_vec<kVecs, kPartial>(out + col, v, acc[v], tail);
 }
 
 template <RowFormat kFormat, typename IndexT>

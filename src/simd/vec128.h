@@ -10,6 +10,16 @@
 #include <cstdint>
 #include <cstring>
 
+// Full unrolling of a loop with a constant trip count (block loops whose
+// vectors must stay in registers, not in an array on the stack).
+#if defined(__clang__)
+#define EBAG_UNROLL _Pragma("unroll")
+#elif defined(__GNUC__)
+#define EBAG_UNROLL _Pragma("GCC unroll 16")
+#else
+#define EBAG_UNROLL
+#endif
+
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
 #define EBAG_VEC128_ISA "wasmsimd"
@@ -110,7 +120,12 @@ inline I32x4 load_u16_partial(const uint8_t* p, int64_t n) {
   if (n == 3) v = wasm_v128_load16_lane(p + 4, v, 2);
   return {wasm_u32x4_extend_low_u16x8(v)};
 }
-inline F32x4 to_f32(I32x4 a) { return {wasm_f32x4_convert_i32x4(a.v)}; }
+// Lanes in [0, 2^23) -> float32, exactly: 2^23 + a as a float's bits, minus
+// 2^23. (Two vector ops; LLVM 14 turns a convert of zero-extended lanes into
+// a per-lane scalar conversion.)
+inline F32x4 to_f32(I32x4 a) {
+  return {wasm_f32x4_sub(wasm_v128_or(a.v, wasm_i32x4_splat(0x4b000000)), wasm_f32x4_splat(8388608.0f))};
+}
 // IEEE binary16 bits (in the low 16 bits of each lane) -> float32, exact:
 // the magnitude shifted into a float's place and scaled by 2^112 (exact for
 // normal and subnormal halves); an all-ones half exponent (inf / NaN) gets an
