@@ -80,21 +80,26 @@ inline float lane(F32x4 a, int k) {
   }
 }
 
-// Quantized codes widened to int32 lanes. uint8 codes: load_u8x4 reads
-// p[0..3]; load_u8x16 p[0..15] into out[0..3]. 4-bit codes (column c in byte
-// c / 2, the low nibble first): load_u4x4 reads p[0..1], load_u4x16 p[0..7].
-// 16-bit values: load_u16x4 reads 8 bytes, load_u16x16 32, load_u16_partial
-// 2n bytes (n = 1..3, other lanes 0).
-inline I32x4 widen_low_u8(v128_t bytes) {
-  return {wasm_u32x4_extend_low_u16x8(wasm_u16x8_extend_low_u8x16(bytes))};
+// Quantized codes as float32 lanes. uint8 codes: load_u8x4 reads p[0..3];
+// load_u8x16 p[0..15] into out[0..3]. 4-bit codes (column c in byte c / 2,
+// the low nibble first): load_u4x4 reads p[0..1], load_u4x16 p[0..7].
+// Codes become floats exactly as 2^23 + code (OR-ed into 2^23's bits) minus
+// 2^23: two vector ops (LLVM 14 turns a convert of zero-extended lanes into
+// per-lane scalar conversions).
+inline F32x4 code_lanes_to_f32(v128_t codes) {
+  const v128_t two_pow_23 = wasm_i32x4_splat(0x4b000000);
+  return {wasm_f32x4_sub(wasm_v128_or(codes, two_pow_23), two_pow_23)};
 }
-inline void widen_u8x16(v128_t bytes, I32x4* out) {
+inline F32x4 widen_low_u8(v128_t bytes) {
+  return code_lanes_to_f32(wasm_u32x4_extend_low_u16x8(wasm_u16x8_extend_low_u8x16(bytes)));
+}
+inline void widen_u8x16(v128_t bytes, F32x4* out) {
   const v128_t lo = wasm_u16x8_extend_low_u8x16(bytes);
   const v128_t hi = wasm_u16x8_extend_high_u8x16(bytes);
-  out[0] = {wasm_u32x4_extend_low_u16x8(lo)};
-  out[1] = {wasm_u32x4_extend_high_u16x8(lo)};
-  out[2] = {wasm_u32x4_extend_low_u16x8(hi)};
-  out[3] = {wasm_u32x4_extend_high_u16x8(hi)};
+  out[0] = code_lanes_to_f32(wasm_u32x4_extend_low_u16x8(lo));
+  out[1] = code_lanes_to_f32(wasm_u32x4_extend_high_u16x8(lo));
+  out[2] = code_lanes_to_f32(wasm_u32x4_extend_low_u16x8(hi));
+  out[3] = code_lanes_to_f32(wasm_u32x4_extend_high_u16x8(hi));
 }
 // Bytes b0 b1 .. -> codes lo(b0) hi(b0) lo(b1) hi(b1) .. (the first 8 bytes).
 inline v128_t split_nibbles(v128_t bytes) {
@@ -102,42 +107,37 @@ inline v128_t split_nibbles(v128_t bytes) {
   const v128_t hi = wasm_u8x16_shr(bytes, 4);
   return wasm_i8x16_shuffle(lo, hi, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
 }
-inline I32x4 load_u8x4(const uint8_t* p) { return widen_low_u8(wasm_v128_load32_zero(p)); }
-inline void load_u8x16(const uint8_t* p, I32x4* out) { widen_u8x16(wasm_v128_load(p), out); }
-inline I32x4 load_u4x4(const uint8_t* p) { return widen_low_u8(split_nibbles(wasm_v128_load16_splat(p))); }
-inline void load_u4x16(const uint8_t* p, I32x4* out) { widen_u8x16(split_nibbles(wasm_v128_load64_zero(p)), out); }
-inline I32x4 load_u16x4(const uint8_t* p) { return {wasm_u32x4_extend_low_u16x8(wasm_v128_load64_zero(p))}; }
-inline void load_u16x16(const uint8_t* p, I32x4* out) {
+inline F32x4 load_u8x4(const uint8_t* p) { return widen_low_u8(wasm_v128_load32_zero(p)); }
+inline void load_u8x16(const uint8_t* p, F32x4* out) { widen_u8x16(wasm_v128_load(p), out); }
+inline F32x4 load_u4x4(const uint8_t* p) { return widen_low_u8(split_nibbles(wasm_v128_load16_splat(p))); }
+inline void load_u4x16(const uint8_t* p, F32x4* out) { widen_u8x16(split_nibbles(wasm_v128_load64_zero(p)), out); }
+// IEEE binary16 bits, sign-extended to 32-bit lanes -> float32, exactly:
+// sign and magnitude moved into a float's places and scaled by 2^112 (exact
+// for normal and subnormal halves); an all-ones half exponent (inf / NaN)
+// gets an all-ones float one.
+inline F32x4 half_lanes_to_f32(v128_t h) {
+  const v128_t placed = wasm_v128_and(wasm_i32x4_shl(h, 13), wasm_i32x4_splat(static_cast<int32_t>(0x8fffe000u)));
+  const v128_t f = wasm_f32x4_mul(placed, wasm_f32x4_splat(0x1p112f));
+  const v128_t half_exponent = wasm_i32x4_splat(0x7c00);
+  const v128_t inf_or_nan = wasm_i32x4_eq(wasm_v128_and(h, half_exponent), half_exponent);
+  return {wasm_v128_or(f, wasm_v128_and(inf_or_nan, wasm_i32x4_splat(0x7f800000)))};
+}
+// float16 values: load_half4 reads 8 bytes, load_half16 32 (into out[0..3]),
+// load_half_partial 2n bytes (n = 1..3, other lanes 0).
+inline F32x4 load_half4(const uint8_t* p) { return half_lanes_to_f32(wasm_i32x4_extend_low_i16x8(wasm_v128_load64_zero(p))); }
+inline void load_half16(const uint8_t* p, F32x4* out) {
   const v128_t a = wasm_v128_load(p);
   const v128_t b = wasm_v128_load(p + 16);
-  out[0] = {wasm_u32x4_extend_low_u16x8(a)};
-  out[1] = {wasm_u32x4_extend_high_u16x8(a)};
-  out[2] = {wasm_u32x4_extend_low_u16x8(b)};
-  out[3] = {wasm_u32x4_extend_high_u16x8(b)};
+  out[0] = half_lanes_to_f32(wasm_i32x4_extend_low_i16x8(a));
+  out[1] = half_lanes_to_f32(wasm_i32x4_extend_high_i16x8(a));
+  out[2] = half_lanes_to_f32(wasm_i32x4_extend_low_i16x8(b));
+  out[3] = half_lanes_to_f32(wasm_i32x4_extend_high_i16x8(b));
 }
-inline I32x4 load_u16_partial(const uint8_t* p, int64_t n) {
+inline F32x4 load_half_partial(const uint8_t* p, int64_t n) {
   v128_t v = n == 1 ? wasm_v128_load16_lane(p, wasm_i32x4_splat(0), 0) : wasm_v128_load32_zero(p);
   if (n == 3) v = wasm_v128_load16_lane(p + 4, v, 2);
-  return {wasm_u32x4_extend_low_u16x8(v)};
+  return half_lanes_to_f32(wasm_i32x4_extend_low_i16x8(v));
 }
-// Lanes in [0, 2^23) -> float32, exactly: 2^23 + a as a float's bits, minus
-// 2^23. (Two vector ops; LLVM 14 turns a convert of zero-extended lanes into
-// a per-lane scalar conversion.)
-inline F32x4 to_f32(I32x4 a) {
-  return {wasm_f32x4_sub(wasm_v128_or(a.v, wasm_i32x4_splat(0x4b000000)), wasm_f32x4_splat(8388608.0f))};
-}
-// IEEE binary16 bits (in the low 16 bits of each lane) -> float32, exact:
-// the magnitude shifted into a float's place and scaled by 2^112 (exact for
-// normal and subnormal halves); an all-ones half exponent (inf / NaN) gets an
-// all-ones float one; then the sign.
-inline F32x4 half_to_f32(I32x4 h) {
-  const v128_t magnitude = wasm_i32x4_shl(wasm_v128_and(h.v, wasm_i32x4_splat(0x7fff)), 13);
-  v128_t f = wasm_f32x4_mul(magnitude, wasm_f32x4_splat(0x1p112f));
-  const v128_t inf_or_nan = wasm_i32x4_ge(magnitude, wasm_i32x4_splat(0x0f800000));
-  f = wasm_v128_or(f, wasm_v128_and(inf_or_nan, wasm_i32x4_splat(0x7f800000)));
-  return {wasm_v128_or(f, wasm_i32x4_shl(wasm_v128_and(h.v, wasm_i32x4_splat(0x8000)), 16))};
-}
-
 #else  // portable four-lane arrays, same lane semantics
 
 struct F32x4 { float l[4]; };
@@ -189,39 +189,41 @@ inline I32x4 select(M32x4 m, I32x4 if_set, I32x4 if_clear) {
 }
 inline float lane(F32x4 a, int k) { return a.l[k]; }
 
-inline I32x4 load_u8x4(const uint8_t* p) { return {{p[0], p[1], p[2], p[3]}}; }
-inline void load_u8x16(const uint8_t* p, I32x4* out) {
-  for (int k = 0; k < 4; ++k) out[k] = load_u8x4(p + 4 * k);
+inline F32x4 load_u8x4(const uint8_t* p) {
+  return {{float(p[0]), float(p[1]), float(p[2]), float(p[3])}};
 }
-inline I32x4 load_u4x4(const uint8_t* p) { return {{p[0] & 15, p[0] >> 4, p[1] & 15, p[1] >> 4}}; }
-inline void load_u4x16(const uint8_t* p, I32x4* out) {
-  for (int k = 0; k < 4; ++k) out[k] = load_u4x4(p + 2 * k);
+inline void load_u8x16(const uint8_t* p, F32x4* out) {
+  for (int j = 0; j < 4; ++j) out[j] = load_u8x4(p + 4 * j);
 }
-inline int32_t load_u16(const uint8_t* p) { return p[0] | (p[1] << 8); }
-inline I32x4 load_u16x4(const uint8_t* p) { return {{load_u16(p), load_u16(p + 2), load_u16(p + 4), load_u16(p + 6)}}; }
-inline void load_u16x16(const uint8_t* p, I32x4* out) {
-  for (int k = 0; k < 4; ++k) out[k] = load_u16x4(p + 8 * k);
+inline F32x4 load_u4x4(const uint8_t* p) {
+  return {{float(p[0] & 15), float(p[0] >> 4), float(p[1] & 15), float(p[1] >> 4)}};
 }
-inline I32x4 load_u16_partial(const uint8_t* p, int64_t n) {
-  I32x4 r = {{0, 0, 0, 0}};
-  for (int64_t k = 0; k < n; ++k) r.l[k] = load_u16(p + 2 * k);
+inline void load_u4x16(const uint8_t* p, F32x4* out) {
+  for (int j = 0; j < 4; ++j) out[j] = load_u4x4(p + 2 * j);
+}
+// The same steps as the wasm version, lane by lane.
+inline float half_bits_to_f32(int32_t h) {  // h: the half's bits, sign-extended
+  uint32_t bits = (static_cast<uint32_t>(h) << 13) & 0x8fffe000u;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  f *= 0x1p112f;
+  std::memcpy(&bits, &f, 4);
+  if ((h & 0x7c00) == 0x7c00) bits |= 0x7f800000u;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+inline int32_t load_s16(const uint8_t* p) { return static_cast<int16_t>(p[0] | (p[1] << 8)); }
+inline F32x4 load_half4(const uint8_t* p) {
+  F32x4 r;
+  for (int j = 0; j < 4; ++j) r.l[j] = half_bits_to_f32(load_s16(p + 2 * j));
   return r;
 }
-inline F32x4 to_f32(I32x4 a) { return {{float(a.l[0]), float(a.l[1]), float(a.l[2]), float(a.l[3])}}; }
-// The same steps as the wasm version, lane by lane.
-inline F32x4 half_to_f32(I32x4 h) {
-  F32x4 r;
-  for (int k = 0; k < 4; ++k) {
-    const uint32_t magnitude = static_cast<uint32_t>(h.l[k] & 0x7fff) << 13;
-    float f;
-    std::memcpy(&f, &magnitude, 4);
-    f *= 0x1p112f;
-    uint32_t bits;
-    std::memcpy(&bits, &f, 4);
-    if (magnitude >= 0x0f800000u) bits |= 0x7f800000u;
-    bits |= static_cast<uint32_t>(h.l[k] & 0x8000) << 16;
-    std::memcpy(&r.l[k], &bits, 4);
-  }
+inline void load_half16(const uint8_t* p, F32x4* out) {
+  for (int j = 0; j < 4; ++j) out[j] = load_half4(p + 8 * j);
+}
+inline F32x4 load_half_partial(const uint8_t* p, int64_t n) {
+  F32x4 r = zero_f32x4();
+  for (int64_t j = 0; j < n; ++j) r.l[j] = half_bits_to_f32(load_s16(p + 2 * j));
   return r;
 }
 
