@@ -67,7 +67,7 @@ const runners = {
 // Every timed series of a workload: key -> [runner, op]. A 1-thread series
 // and its N-thread twin are timed back to back (their ratio is taken per
 // round, so a drift of the machine's speed between rounds cancels out).
-function seriesFor(hasBackward) {
+function seriesFor(hasBackward, quantizedDtypes) {
   const series = {
     plainJs: ['one', 'plainJs'],
     tfjs: ['tfjs', 'forward'],
@@ -87,6 +87,7 @@ function seriesFor(hasBackward) {
       sparseN: ['many', 'backwardSparse'],
     });
   }
+  for (const dtype of quantizedDtypes) series[`quantizedView_${dtype}`] = ['one', `forwardView_${dtype}`];
   if (!threadsOnly) return series;
   const { forward1, forwardN, sparse1, sparseN } = series;
   return hasBackward ? { forward1, forwardN, sparse1, sparseN } : { forward1, forwardN };
@@ -114,7 +115,8 @@ for (const workload of WORKLOADS) {
     if (key === 'one') shape = reply;
     infos[key] = reply.info ?? reply.variant ?? runner.name;
   }
-  const series = Object.entries(seriesFor(shape.hasBackward));
+  const quantizedDtypes = threadsOnly ? [] : Object.keys(shape.rowBytes);
+  const series = Object.entries(seriesFor(shape.hasBackward, quantizedDtypes));
   const byRound = Object.fromEntries(series.map(([key]) => [key, []])); // key -> [ms of round 0, ...]
   const { runs, warmup, repeat } = runsFor(workload.name);
   for (let round = 0; round < rounds; round++) {
@@ -148,6 +150,12 @@ for (const workload of WORKLOADS) {
       // The spread of the per-round ratios (min-max), to show how much the machine moved.
       threadSpeedupRange: minMax(byRound.forward1.map((ms, r) => median(ms) / median(byRound.forwardN[r]))),
     },
+    // Forward (view) over the same table in each dtype: bytes per row, ms,
+    // speed against fp32, GB/s of rows gathered.
+    quantized: quantizedDtypes.length === 0 ? null : [['fp32', shape.dim * 4, m.forward1View],
+      ...quantizedDtypes.map((dtype) => [dtype, shape.rowBytes[dtype], m[`quantizedView_${dtype}`]])].map(([dtype, rowBytes, ms]) => ({
+      dtype, rowBytes, ms, vsFp32: m.forward1View / ms, gbPerS: (shape.indices * rowBytes) / 1e9 / (ms / 1e3),
+    })),
   });
 }
 await Promise.all(Object.values(runners).map((r) => r.stop()));
@@ -184,6 +192,10 @@ if (threadsOnly) {
     rows.map((r) => [r.workload, fmt(r.medianMs.sparse1), fmt(r.medianMs.sparseView1), x(r.ratios.sparseViewOverForwardView),
       fmt(r.medianMs.sparseNative), fmt(r.medianMs.sparseN), x(r.ratios.sparseThreadSpeedup), fmt(r.medianMs.denseView1),
       fmt(r.medianMs.forward1View + r.medianMs.passNxD), x(r.ratios.denseViewOverForwardViewPlusPass), fmt(r.medianMs.denseNative)]));
+  console.log('\nquantized tables: forward (view, 1T), ms (medians), over the same table stored as fp32 / fp16 / int8 / int4');
+  table(['workload', 'dtype', 'bytes/row', 'forward view', 'x fp32', 'GB/s of rows'],
+    rows.filter((r) => r.quantized).flatMap((r) => r.quantized.map((q) => [r.workload, q.dtype, String(q.rowBytes), fmt(q.ms),
+      x(q.vsFp32), q.gbPerS.toFixed(2)])));
 }
 
 const outDir = here('./results/');

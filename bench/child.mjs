@@ -12,9 +12,12 @@ const info = await init({ threads, ...(minParallelWork === undefined ? {} : { mi
 
 let current = null; // { w, indices, offsets, forwardBag, sparseBag, gradOutput, weight }
 
+const QUANTIZED_DTYPES = ['fp16', 'int8', 'int4'];
+
 function release() {
   current?.forwardBag.dispose();
   current?.sparseBag?.dispose();
+  for (const bag of Object.values(current?.quantized ?? {})) bag.dispose();
   current = null;
 }
 
@@ -30,8 +33,14 @@ function prepare(name, quick) {
   const gradOutput = new Float32Array(w.bags * w.dim).fill(0.5);
   const weight = forwardBag.weight.slice();
   forwardBag.forward(indices, offsets); // what a dense backward refers to
-  current = { w, indices, offsets, forwardBag, sparseBag, gradOutput, weight, pass: new Float32Array(w.n * w.dim) };
-  return { info, indices: indices.length, dim: w.dim, hasBackward: sparseBag !== null };
+  // The same table quantized, for the 1-thread runner's quantized rows.
+  const quantized = {};
+  if (w.quantized && threads === 1) {
+    for (const dtype of QUANTIZED_DTYPES) quantized[dtype] = EmbeddingBag.quantize(forwardBag, { dtype });
+  }
+  const rowBytes = Object.fromEntries(Object.entries(quantized).map(([dtype, bag]) => [dtype, bag.quantizedWeight.length / w.n]));
+  current = { w, indices, offsets, forwardBag, sparseBag, gradOutput, weight, quantized, pass: new Float32Array(w.n * w.dim) };
+  return { info, indices: indices.length, dim: w.dim, hasBackward: sparseBag !== null, rowBytes };
 }
 
 const VIEW = { copy: false };
@@ -44,6 +53,9 @@ const OPS = {
   backwardDenseView: (c) => () => c.forwardBag.backward(c.gradOutput, VIEW),
   // One pass over N x D floats (what a dense gradient must at least write).
   passNxD: (c) => () => c.pass.fill(0),
+  ...Object.fromEntries(QUANTIZED_DTYPES.map((dtype) => [
+    `forwardView_${dtype}`, (c) => () => c.quantized[dtype].forward(c.indices, c.offsets, null, VIEW),
+  ])),
   plainJs: (c) => {
     const plain = PLAIN_EMBEDDING_BAG[c.w.mode];
     return () => plain(c.weight, c.w.dim, c.indices, c.offsets);
