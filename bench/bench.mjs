@@ -2,13 +2,14 @@
 // in long-lived processes that take turns in short rounds (the machine's
 // speed drifts by 2x over seconds; interleaving gives every runner the same
 // drift):
-//   wasm 1T    the package, simd variant (child.mjs 1), plus a plain-JS loop
+//   wasm 1T    the package, simd variant (child.mjs 1), plus a plain-JS loop;
+//              also forward over the recsys / text tables as fp16 / int8 / int4
 //   wasm NT    the package, simd-threaded variant on N threads (child.mjs N)
 //   native     the same C++ kernels, -O3 -march=native (bench/native)
 //   tfjs       tfjs-backend-wasm, the peer (tfjs_child.mjs)
 // Prints medians, min-max, GB/s of rows gathered and ratios of this run;
 // writes bench/results/latest.json. Not a test: nothing asserts on time.
-//   node bench/bench.mjs [--quick] [--threads=N] [--rounds=R]
+//   node bench/bench.mjs [--quick] [--only=threads] [--threads=N] [--rounds=R]
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';

@@ -23,72 +23,77 @@ int64_t live_count(const IndexT* indices, int64_t length, int64_t pad) {
   return count;
 }
 
-// Bags [first, last), columns [cols.begin, cols.end) of the output.
-template <typename IndexT, typename OffsetT>
-void forward_piece(const kernels::KernelSet<IndexT>& kernels, const Table& table,
-                   const Bags<IndexT, OffsetT>& bags, const Options& options, int64_t first,
-                   int64_t last, detail::IndexRange cols, float* output, int32_t* argmax) {
-  const int64_t dim = table.embedding_dim;
+// Bags [first, last), columns [cols.begin, cols.end) of the output: one
+// kernel call per bag, through a Pooler (FloatPooler, QuantizedPooler below)
+// that makes the kernels' bag reference and calls them.
+template <typename IndexT, typename OffsetT, typename Pooler>
+void forward_piece(const Pooler& pool, const Bags<IndexT, OffsetT>& bags, const Options& options,
+                   int64_t num_embeddings, int64_t dim, int64_t first, int64_t last,
+                   detail::IndexRange cols, float* output) {
   const int64_t width = cols.end - cols.begin;
-  const int64_t pad = detail::wrapped_padding_row(options, table.num_embeddings);
+  const int64_t pad = detail::wrapped_padding_row(options, num_embeddings);
   for (int64_t b = first; b < last; ++b) {
     const detail::IndexRange range = detail::bag_range(bags, b);
-    kernels::BagRef<IndexT> bag{table.data + cols.begin, width, dim, bags.indices + range.begin,
-                                range.end - range.begin,
-                                bags.per_sample_weights != nullptr
-                                    ? bags.per_sample_weights + range.begin
-                                    : nullptr,
-                                pad};
+    const IndexT* indices = bags.indices + range.begin;
+    const int64_t length = range.end - range.begin;
+    const float* weights = bags.per_sample_weights != nullptr ? bags.per_sample_weights + range.begin : nullptr;
+    const auto bag = pool.bag(indices, length, weights, pad, cols);
     float* out = output + b * dim + cols.begin;
     if (options.mode == Mode::kSum) {
-      kernels.sum(bag, out);
+      pool.sum(bag, out);
       continue;
     }
-    const int64_t count = live_count(bag.indices, bag.length, pad);
+    const int64_t count = live_count(indices, length, pad);
     if (count == 0) {
       std::memset(out, 0, sizeof(float) * width);
-      if (options.mode == Mode::kMax) {
-        for (int64_t d = 0; d < width; ++d) argmax[b * dim + cols.begin + d] = -1;
-      }
+      if (options.mode == Mode::kMax) pool.no_max(b, cols);
     } else if (options.mode == Mode::kMean) {
-      kernels.mean(bag, count, out);
+      pool.mean(bag, count, out);
     } else {
-      kernels.max(bag, out, argmax + b * dim + cols.begin);
+      pool.max(bag, out, b, cols);
     }
   }
 }
 
-// Bags [first, last), columns [cols.begin, cols.end) of a quantized forward.
-template <typename IndexT, typename OffsetT>
-void quantized_forward_piece(const kernels::QuantizedKernels<IndexT>& kernels,
-                             const QuantizedTable& table, const Bags<IndexT, OffsetT>& bags,
-                             const Options& options, int64_t first, int64_t last,
-                             detail::IndexRange cols, float* output) {
-  const int64_t dim = table.embedding_dim;
-  const int64_t width = cols.end - cols.begin;
-  const int64_t pad = detail::wrapped_padding_row(options, table.num_embeddings);
-  const int64_t stride = row_bytes(table.format, dim);
-  for (int64_t b = first; b < last; ++b) {
-    const detail::IndexRange range = detail::bag_range(bags, b);
-    const kernels::QuantizedBagRef<IndexT> bag{
-        table.data, stride, dim, cols.begin, width, bags.indices + range.begin,
-        range.end - range.begin,
-        bags.per_sample_weights != nullptr ? bags.per_sample_weights + range.begin : nullptr, pad};
-    float* out = output + b * dim + cols.begin;
-    if (options.mode == Mode::kSum) {
-      kernels.sum(bag, out);
-      continue;
-    }
-    const int64_t count = live_count(bag.indices, bag.length, pad);
-    if (count == 0) {
-      std::memset(out, 0, sizeof(float) * width);
-    } else if (options.mode == Mode::kMean) {
-      kernels.mean(bag, count, out);
-    } else {
-      kernels.max(bag, out);
-    }
+template <typename IndexT>
+struct FloatPooler {
+  const kernels::KernelSet<IndexT>& kernels;
+  const Table& table;
+  int32_t* argmax;  // B x D, mode max
+
+  kernels::BagRef<IndexT> bag(const IndexT* indices, int64_t length, const float* weights, int64_t pad,
+                              detail::IndexRange cols) const {
+    return {table.data + cols.begin, cols.end - cols.begin, table.embedding_dim, indices, length, weights, pad};
   }
-}
+  void sum(const kernels::BagRef<IndexT>& bag, float* out) const { kernels.sum(bag, out); }
+  void mean(const kernels::BagRef<IndexT>& bag, int64_t count, float* out) const { kernels.mean(bag, count, out); }
+  void max(const kernels::BagRef<IndexT>& bag, float* out, int64_t b, detail::IndexRange cols) const {
+    kernels.max(bag, out, argmax + b * table.embedding_dim + cols.begin);
+  }
+  void no_max(int64_t b, detail::IndexRange cols) const {
+    for (int64_t d = cols.begin; d < cols.end; ++d) argmax[b * table.embedding_dim + d] = -1;
+  }
+};
+
+template <typename IndexT>
+struct QuantizedPooler {
+  const kernels::QuantizedKernels<IndexT>& kernels;
+  const QuantizedTable& table;
+  int64_t stride;  // row_bytes
+
+  kernels::QuantizedBagRef<IndexT> bag(const IndexT* indices, int64_t length, const float* weights,
+                                       int64_t pad, detail::IndexRange cols) const {
+    return {table.data, stride, table.embedding_dim, cols.begin, cols.end - cols.begin, indices, length, weights, pad};
+  }
+  void sum(const kernels::QuantizedBagRef<IndexT>& bag, float* out) const { kernels.sum(bag, out); }
+  void mean(const kernels::QuantizedBagRef<IndexT>& bag, int64_t count, float* out) const {
+    kernels.mean(bag, count, out);
+  }
+  void max(const kernels::QuantizedBagRef<IndexT>& bag, float* out, int64_t, detail::IndexRange) const {
+    kernels.max(bag, out);
+  }
+  void no_max(int64_t, detail::IndexRange) const {}  // no arg-max: no backward
+};
 
 // Runs piece(first_bag, last_bag, columns) over the call's bags, on the
 // pool's threads when the work is large enough: split by bags balanced on
@@ -137,8 +142,9 @@ Status forward_with(const kernels::KernelSet<IndexT>& kernels, const Table& tabl
                            workspace.renorm_seen)) {
     return out_of_memory(static_cast<int64_t>(table.num_embeddings / 8));
   }
+  const FloatPooler<IndexT> pool{kernels, table, argmax};
   run_forward_pieces(bags, options, dim, parallel, [&](int64_t first, int64_t last, detail::IndexRange cols) {
-    forward_piece(kernels, table, bags, options, first, last, cols, output, argmax);
+    forward_piece(pool, bags, options, table.num_embeddings, dim, first, last, cols, output);
   });
   return {};
 }
@@ -152,9 +158,9 @@ Status quantized_forward_with(const kernels::KernelSet<IndexT>& kernels, const Q
   if (Status s = validate_buffer(output, Argument::kOutput, detail::bag_count(bags, options) * dim); !s.ok()) {
     return s;
   }
-  const kernels::QuantizedKernels<IndexT>& format_kernels = kernels.quantized->of(table.format);
+  const QuantizedPooler<IndexT> pool{kernels.quantized->of(table.format), table, row_bytes(table.format, dim)};
   run_forward_pieces(bags, options, dim, parallel, [&](int64_t first, int64_t last, detail::IndexRange cols) {
-    quantized_forward_piece(format_kernels, table, bags, options, first, last, cols, output);
+    forward_piece(pool, bags, options, table.num_embeddings, dim, first, last, cols, output);
   });
   return {};
 }

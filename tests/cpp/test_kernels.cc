@@ -19,15 +19,6 @@ const std::vector<int64_t> kDims = {1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 31, 32, 33,
                                     63, 64, 65, 127, 128, 129};
 const Mode kModes[] = {Mode::kSum, Mode::kMean, Mode::kMax};
 
-template <typename IndexT>
-std::vector<const ebag::kernels::KernelSet<IndexT>*> all_kernel_sets() {
-  std::vector<const ebag::kernels::KernelSet<IndexT>*> sets;
-#define EBAG_KERNEL_SET(variant) sets.push_back(&ebag::kernels::kernel_set__##variant<IndexT>());
-#include "kernels/kernel_sets.inc"
-#undef EBAG_KERNEL_SET
-  return sets;
-}
-
 // Runs `tester` on every variant with both index types (and mixed offsets).
 void test_all_variants(const EmbeddingBagTester& tester) {
   for (const auto* k : all_kernel_sets<int32_t>()) {

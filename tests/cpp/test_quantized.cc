@@ -116,15 +116,6 @@ void check_against_float(const ebag::kernels::KernelSet<IndexT>& kernels, RowFor
   }
 }
 
-template <typename IndexT>
-std::vector<const ebag::kernels::KernelSet<IndexT>*> all_kernel_sets() {
-  std::vector<const ebag::kernels::KernelSet<IndexT>*> sets;
-#define EBAG_KERNEL_SET(variant) sets.push_back(&ebag::kernels::kernel_set__##variant<IndexT>());
-#include "kernels/kernel_sets.inc"
-#undef EBAG_KERNEL_SET
-  return sets;
-}
-
 }  // namespace
 
 TEST_CASE("binary16: every value widens exactly, round-trips, and the SIMD decode agrees", "[quantized]") {

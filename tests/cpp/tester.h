@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "embedding_bag.h"
 #include "kernels/ukernels.h"
@@ -69,6 +70,16 @@ class EmbeddingBagTester {
   double norm_type_ = 2.0;
   uint64_t seed_ = 1;
 };
+
+// Every kernel variant of kernel_sets.inc, ref first.
+template <typename IndexT>
+std::vector<const ebag::kernels::KernelSet<IndexT>*> all_kernel_sets() {
+  std::vector<const ebag::kernels::KernelSet<IndexT>*> sets;
+#define EBAG_KERNEL_SET(variant) sets.push_back(&ebag::kernels::kernel_set__##variant<IndexT>());
+#include "kernels/kernel_sets.inc"
+#undef EBAG_KERNEL_SET
+  return sets;
+}
 
 // The suite's 3-thread pool, or nullptr in a build without threads.
 ebag::ThreadPool* test_thread_pool();
