@@ -323,15 +323,18 @@ export class EmbeddingBag {
   /**
    * Like fromPretrained, from a safetensors file: bytes (Uint8Array,
    * ArrayBuffer, Buffer), a path (Node) or a URL (fetched in the browser).
-   * options.tensor names the tensor (optional when the file has one); the
-   * rest are the constructor's options. F32 or F16 (widened to float32) rows
-   * of shape [N, D] are copied once, straight into wasm memory.
+   * options.tensor names the tensor (optional when the file has one);
+   * options.dtype the bag's table: default float32 for F32 / F16 tensors
+   * [N, D] (F16 widened; 'fp16' keeps it), what toSafetensors recorded for
+   * its own files; U8 tensors (PyTorch's packed rows) need 'int8' or 'int4';
+   * a float tensor with a quantized dtype is quantized on load. The rest are
+   * the constructor's options. Rows are copied once, straight into wasm memory.
    */
   static fromSafetensors(source, options = {}) {
     return loadTable('safetensors', source, options, platform, EmbeddingBag.#forLoader, TABLE_METADATA);
   }
 
-  /** The same from a NumPy .npy file (float32 or float16, C order, 2-D). */
+  /** The same from a NumPy .npy file (float32, float16 or uint8 rows; C order, 2-D). */
   static fromNpy(source, options = {}) {
     return loadTable('npy', source, options, platform, EmbeddingBag.#forLoader, TABLE_METADATA);
   }
