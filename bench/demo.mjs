@@ -1,7 +1,8 @@
 // npm start: the main job on an embedded default. Loads the package, builds a
 // 100k x 64 table, runs sum / mean / max forward and a backward (dense and
-// sparse) on sample bags, and prints the heads of the outputs and the
-// throughput (medians after warm-up).
+// sparse) on sample bags, then the sum over the table quantized to fp16 /
+// int8 / int4, and prints the heads of the outputs and the throughput
+// (medians after warm-up).
 import { EmbeddingBag, init, memoryInfo } from '../js/index.node.mjs';
 import { median, timeRuns } from './timing.mjs';
 
@@ -55,4 +56,19 @@ for (const sparse of [false, true]) {
   console.log(`  first row with a gradient  ${head(row)}`);
   bag.dispose();
 }
+// The same table stored smaller (inference only): size, speed, and how far
+// the sums move from float32's.
+const float = new EmbeddingBag(N, D, { mode: 'sum', seed: 0 });
+const exact = float.forward(indices, offsets).data;
+console.log(`\nquantized tables (forward sum; largest difference from float32 over all outputs)`);
+for (const dtype of ['fp16', 'int8', 'int4']) {
+  const small = EmbeddingBag.quantize(float, { dtype });
+  let y;
+  const ms = time(() => { y = small.forward(indices, offsets); });
+  const worst = y.data.reduce((m, v, i) => Math.max(m, Math.abs(v - exact[i])), 0);
+  const mib = small.quantizedWeight.length / 2 ** 20;
+  console.log(`${dtype.padEnd(5)} ${mib.toFixed(1).padStart(5)} MiB  ${ms.toFixed(3).padStart(8)} ms  max |diff| ${worst.toExponential(2)}`);
+  small.dispose();
+}
+float.dispose();
 console.log(`\nwasm heap ${(memoryInfo().heapBytes / 2 ** 20).toFixed(0)} MiB`);
