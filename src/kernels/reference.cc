@@ -59,6 +59,10 @@ void gradient_row__ref(const float* rows, int64_t dim, const uint32_t* ids, cons
   }
 }
 
+void add_scaled_row__ref(float* out, const float* g, float s, int64_t dim) {
+  for (int64_t d = 0; d < dim; ++d) out[d] = out[d] + g[d] * s;
+}
+
 float dot4__ref(const float* x, const float* y, int64_t dim) {
   float lane[4] = {0.0f, 0.0f, 0.0f, 0.0f};
   for (int64_t d = 0; d < dim; ++d) lane[d % 4] = lane[d % 4] + x[d] * y[d];
@@ -126,7 +130,7 @@ const QuantizedKernelSet<IndexT>& quantized_kernel_set__ref() {
 template <typename IndexT>
 const KernelSet<IndexT>& kernel_set__ref() {
   static const KernelSet<IndexT> set = {"ref", pool_sum__ref<IndexT>, pool_mean__ref<IndexT>,
-                                        pool_max__ref<IndexT>, gradient_row__ref, dot4__ref,
+                                        pool_max__ref<IndexT>, gradient_row__ref, add_scaled_row__ref, dot4__ref,
                                         &quantized_kernel_set__ref<IndexT>()};
   return set;
 }

@@ -39,6 +39,10 @@ using PoolMaxFn = void (*)(const BagRef<IndexT>& bag, float* out, int32_t* argma
 // entries; scales: their scales). The order is the reference's.
 using GradientRowFn = void (*)(const float* rows, int64_t dim, const uint32_t* ids,
                                const float* scales, int64_t count, float* out);
+// out[d] = out[d] + g[d] * s for d in [0, dim): one entry's contribution
+// added to its gradient row (the single-threaded dense gradient scatters
+// entries in order; per element the same adds as gradient_row).
+using AddScaledRowFn = void (*)(float* out, const float* g, float s, int64_t dim);
 // Four-lane striped dot product (see dot4 in embedding_bag.h).
 using Dot4Fn = float (*)(const float* x, const float* y, int64_t dim);
 
@@ -93,6 +97,7 @@ struct KernelSet {
   PoolMeanFn<IndexT> mean;
   PoolMaxFn<IndexT> max;
   GradientRowFn gradient_row;
+  AddScaledRowFn add_scaled_row;
   Dot4Fn dot4;
   const QuantizedKernelSet<IndexT>* quantized;
 };

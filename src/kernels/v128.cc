@@ -192,6 +192,20 @@ void gradient_row__v128(const float* rows, int64_t dim, const uint32_t* ids, con
   });
 }
 
+void add_scaled_row__v128(float* out, const float* g, float s, int64_t dim) {
+  const F32x4 vs = simd::splat(s);
+  int64_t d = 0;
+  for (; d + 8 <= dim; d += 8) {
+    simd::store(out + d, simd::add(simd::load(out + d), simd::mul(simd::load(g + d), vs)));
+    simd::store(out + d + 4, simd::add(simd::load(out + d + 4), simd::mul(simd::load(g + d + 4), vs)));
+  }
+  for (; d + 4 <= dim; d += 4) simd::store(out + d, simd::add(simd::load(out + d), simd::mul(simd::load(g + d), vs)));
+  if (d < dim) {
+    const int64_t tail = dim - d;
+    simd::store_partial(out + d, simd::add(simd::load_partial(out + d, tail), simd::mul(simd::load_partial(g + d, tail), vs)), tail);
+  }
+}
+
 float dot4__v128(const float* x, const float* y, int64_t dim) {
   F32x4 acc = simd::zero_f32x4();
   int64_t d = 0;
@@ -210,7 +224,7 @@ template <typename IndexT>
 const KernelSet<IndexT>& kernel_set__v128() {
   static const KernelSet<IndexT> set = {"v128", pool_sum__v128<IndexT>,
                                         pool_mean__v128<IndexT>, pool_max__v128<IndexT>,
-                                        gradient_row__v128, dot4__v128,
+                                        gradient_row__v128, add_scaled_row__v128, dot4__v128,
                                         &quantized_kernel_set__v128<IndexT>()};
   return set;
 }

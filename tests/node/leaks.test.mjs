@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { EmbeddingBag, memoryInfo } from './helpers.mjs';
+import { EmbeddingBag, memoryInfo, testThreads } from './helpers.mjs';
 
 test('20,000 forward calls leave allocatedBytes flat', () => {
   const bag = new EmbeddingBag(1000, 16, { mode: 'sum', seed: 1 });
@@ -51,4 +51,23 @@ test('forgotten bags are freed by the FinalizationRegistry', async (t) => {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   assert.equal(memoryInfo().allocatedBytes, start);
+});
+
+test('a single-threaded dense sum gradient needs no scratch beyond its N x D output', { skip: testThreads > 1 && 'the threaded build groups entries by row' }, () => {
+  // 200k entries over a 1.6 MB table: grouping them by row would hold
+  // 36 bytes per entry (7.2 MB); adding them in entry order holds nothing.
+  const n = 100_000;
+  const d = 4;
+  const bag = new EmbeddingBag(n, d, { mode: 'sum', seed: 1 });
+  const indices = new Int32Array(200_000).map((_, i) => (i * 7919) % n);
+  const offsets = new Int32Array(1000).map((_, b) => b * 200);
+  bag.forward(indices, offsets, null, { copy: false });
+  const before = memoryInfo().allocatedBytes;
+  const gradOutput = new Float32Array(1000 * d).fill(1);
+  bag.backward(gradOutput, { copy: false });
+  // The gradient, and the staged copy of gradOutput (an input).
+  const grown = memoryInfo().allocatedBytes - before;
+  const allowed = n * d * 4 + gradOutput.byteLength + 64;
+  assert.ok(grown <= allowed, `backward allocated ${grown} bytes; the gradient and gradOutput take ${allowed - 64}`);
+  bag.dispose();
 });
