@@ -66,8 +66,8 @@ const runners = {
 };
 
 // Every timed series of a workload: key -> [runner, op]. A 1-thread series
-// and its N-thread twin are timed in turn, sample by sample, and their ratio
-// is taken per round, so a drift of the machine's speed cancels out.
+// and its N-thread twin are timed back to back (their ratio is taken per
+// round, so a drift of the machine's speed between rounds cancels out).
 function seriesFor(hasBackward, quantizedDtypes) {
   const series = {
     plainJs: ['one', 'plainJs'],
@@ -75,8 +75,7 @@ function seriesFor(hasBackward, quantizedDtypes) {
     forward1View: ['one', 'forwardView'],
     forwardNative: ['native', 'forward'],
     forward1: ['one', 'forward'],
-    threads1: ['one', 'forward'],
-    threadsN: ['many', 'forward'],
+    forwardN: ['many', 'forward'],
     denseView1: ['one', 'backwardDenseView'],
     denseNative: ['native', 'backwardDense'],
     passNxD: ['one', 'passNxD'],
@@ -86,21 +85,14 @@ function seriesFor(hasBackward, quantizedDtypes) {
       sparseView1: ['one', 'backwardSparseView'],
       sparseNative: ['native', 'backwardSparse'],
       sparse1: ['one', 'backwardSparse'],
-      sparseThreads1: ['one', 'backwardSparse'],
-      sparseThreadsN: ['many', 'backwardSparse'],
+      sparseN: ['many', 'backwardSparse'],
     });
   }
   for (const dtype of quantizedDtypes) series[`quantizedView_${dtype}`] = ['one', `forwardView_${dtype}`];
   if (!threadsOnly) return series;
-  const { threads1, threadsN, sparseThreads1, sparseThreadsN } = series;
-  return hasBackward ? { threads1, threadsN, sparseThreads1, sparseThreadsN } : { threads1, threadsN };
+  const { forward1, forwardN, sparse1, sparseN } = series;
+  return hasBackward ? { forward1, forwardN, sparse1, sparseN } : { forward1, forwardN };
 }
-
-// 1-thread series -> its N-thread twin: timed sample by sample in turn (one
-// sample a request: each comes after the other process ran, so with colder
-// caches than the batched series -- the pairs are only compared with each
-// other; forward1 / sparse1 are the batched twins for the other ratios).
-const THREAD_TWINS = { threads1: 'threadsN', sparseThreads1: 'sparseThreadsN' };
 
 // The median over rounds of (1-thread time / N-thread time) within a round.
 function pairedSpeedup(oneByRound, manyByRound) {
@@ -128,30 +120,9 @@ for (const workload of WORKLOADS) {
   const series = Object.entries(seriesFor(shape.hasBackward, quantizedDtypes));
   const byRound = Object.fromEntries(series.map(([key]) => [key, []])); // key -> [ms of round 0, ...]
   const { runs, warmup, repeat } = runsFor(workload.name);
-  const seriesOf = Object.fromEntries(series);
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? series : [...series].reverse();
-    const done = new Set();
     for (const [key, [runner, op]] of order) {
-      if (done.has(key)) continue;
-      const twin = THREAD_TWINS[key] ?? Object.keys(THREAD_TWINS).find((k) => THREAD_TWINS[k] === key);
-      if (twin && seriesOf[twin]) {
-        // A 1-thread series and its N-thread twin: sample by sample, in turn.
-        const pair = [[key, runner, op], [twin, ...seriesOf[twin]]];
-        for (const [k] of pair) byRound[k].push([]);
-        for (let sample = 0; sample < runs; sample++) {
-          for (const [k, r, o] of sample % 2 === 0 ? pair : [...pair].reverse()) {
-            const first = sample === 0;
-            const { ms } = await runners[r].ask({
-              time: o, runs: 1, warmup: first ? (round === 0 ? warmup : 1) : 0, repeat, collect: false,
-            });
-            byRound[k].at(-1).push(...ms);
-          }
-        }
-        for (const [, r] of pair) await runners[r].ask({ collect: true });
-        done.add(twin);
-        continue;
-      }
       const { ms } = await runners[runner].ask({ time: op, runs, warmup: round === 0 ? warmup : 1, repeat });
       byRound[key].push(ms);
     }
@@ -164,21 +135,21 @@ for (const workload of WORKLOADS) {
     workload: workload.name,
     indices: shape.indices,
     dim: shape.dim,
-    samples: times.threads1.length,
+    samples: times.forward1.length,
     medianMs: m,
-    forward1RangeMs: threadsOnly ? null : [Math.min(...times.forward1), Math.max(...times.forward1)],
+    forward1RangeMs: [Math.min(...times.forward1), Math.max(...times.forward1)],
     gbPerS1: gb / (m.forward1 / 1e3),
     ratios: {
       vsPlainJs: ratio(m.plainJs, m.forward1),
       vsTfjs: ratio(m.tfjs, m.forward1),
       wasmOverNative: ratio(m.forward1, m.forwardNative),
       wasmViewOverNative: ratio(m.forward1View, m.forwardNative),
-      threadSpeedup: pairedSpeedup(byRound.threads1, byRound.threadsN),
+      threadSpeedup: pairedSpeedup(byRound.forward1, byRound.forwardN),
       sparseViewOverForwardView: ratio(m.sparseView1, m.forward1View),
-      sparseThreadSpeedup: byRound.sparseThreads1 ? pairedSpeedup(byRound.sparseThreads1, byRound.sparseThreadsN) : null,
+      sparseThreadSpeedup: byRound.sparse1 ? pairedSpeedup(byRound.sparse1, byRound.sparseN) : null,
       denseViewOverForwardViewPlusPass: ratio(m.denseView1, m.forward1View === undefined ? undefined : m.forward1View + m.passNxD),
       // The spread of the per-round ratios (min-max), to show how much the machine moved.
-      threadSpeedupRange: minMax(byRound.threads1.map((ms, r) => median(ms) / median(byRound.threadsN[r]))),
+      threadSpeedupRange: minMax(byRound.forward1.map((ms, r) => median(ms) / median(byRound.forwardN[r]))),
     },
     // Forward (view) over the same table in each dtype: bytes per row, ms,
     // speed against fp32, GB/s of rows gathered.
@@ -205,22 +176,22 @@ console.log(`embedding-bag-wasm bench${quick ? ' (quick sizes)' : ''}${threadsOn
   `wasm NT = ${infos.many.variant} (${infos.many.threads})` +
   (threadsOnly ? '' : `, native = same kernels -O3 -march=native, tfjs = ${infos.tfjs}`));
 if (threadsOnly) {
-  console.log('\n1 vs N threads, ms (medians; 1T and NT sampled in turn); NT/1T = median over rounds of the ratio within a round (min-max of those)');
+  console.log('\n1 vs N threads, ms (medians); NT/1T = median over rounds of the ratio within a round (min-max of those)');
   table(['workload', 'indices', 'D', 'forward 1T', 'forward NT', 'NT/1T', 'round ratios', 'sparse 1T', 'sparse NT', 'NT/1T'],
-    rows.map((r) => [r.workload, String(r.indices), String(r.dim), fmt(r.medianMs.threads1), fmt(r.medianMs.threadsN),
-      x(r.ratios.threadSpeedup), fmtRange(r.ratios.threadSpeedupRange), fmt(r.medianMs.sparseThreads1), fmt(r.medianMs.sparseThreadsN),
+    rows.map((r) => [r.workload, String(r.indices), String(r.dim), fmt(r.medianMs.forward1), fmt(r.medianMs.forwardN),
+      x(r.ratios.threadSpeedup), fmtRange(r.ratios.threadSpeedupRange), fmt(r.medianMs.sparse1), fmt(r.medianMs.sparseN),
       x(r.ratios.sparseThreadSpeedup)]));
 } else {
-  console.log('\nforward, ms (medians); "view" = forward(..., { copy: false }); wasm NT and NT/1T: 1T and NT sampled in turn, NT/1T the median over rounds of the ratio within a round');
+  console.log('\nforward, ms (medians); "view" = forward(..., { copy: false }); NT/1T = median over rounds of the ratio within a round');
   table(['workload', 'indices', 'D', 'plain JS', 'tfjs', 'wasm 1T (min-max)', 'GB/s', 'x JS', 'x tfjs', 'wasm view', 'native', 'wasm/native', 'view/native', 'wasm NT', 'NT/1T'],
     rows.map((r) => [r.workload, String(r.indices), String(r.dim), fmt(r.medianMs.plainJs), fmt(r.medianMs.tfjs),
       `${fmt(r.medianMs.forward1)} (${fmt(r.forward1RangeMs[0])}-${fmt(r.forward1RangeMs[1])})`, r.gbPerS1.toFixed(2),
       x(r.ratios.vsPlainJs), x(r.ratios.vsTfjs), fmt(r.medianMs.forward1View), fmt(r.medianMs.forwardNative),
-      x(r.ratios.wasmOverNative), x(r.ratios.wasmViewOverNative), fmt(r.medianMs.threadsN), x(r.ratios.threadSpeedup)]));
+      x(r.ratios.wasmOverNative), x(r.ratios.wasmViewOverNative), fmt(r.medianMs.forwardN), x(r.ratios.threadSpeedup)]));
   console.log('\nbackward, ms (medians): sparse gradient (1T, view, native, NT) and dense gradient (view) against forward (view) + one pass over N x D');
   table(['workload', 'sparse 1T', 'sparse view', 'view/fwd view', 'native', 'sparse NT', 'NT/1T', 'dense view', 'fwd view + pass', 'dense/(fwd+pass)', 'native dense'],
     rows.map((r) => [r.workload, fmt(r.medianMs.sparse1), fmt(r.medianMs.sparseView1), x(r.ratios.sparseViewOverForwardView),
-      fmt(r.medianMs.sparseNative), fmt(r.medianMs.sparseThreadsN), x(r.ratios.sparseThreadSpeedup), fmt(r.medianMs.denseView1),
+      fmt(r.medianMs.sparseNative), fmt(r.medianMs.sparseN), x(r.ratios.sparseThreadSpeedup), fmt(r.medianMs.denseView1),
       fmt(r.medianMs.forward1View + r.medianMs.passNxD), x(r.ratios.denseViewOverForwardViewPlusPass), fmt(r.medianMs.denseNative)]));
   console.log('\nquantized tables: forward (view, 1T), ms (medians), over the same table stored as fp32 / fp16 / int8 / int4');
   table(['workload', 'dtype', 'bytes/row', 'forward view', 'x fp32', 'GB/s of rows'],

@@ -2,10 +2,8 @@
 // native runner speaks the same in C++): one JSON request per stdin line,
 // one JSON reply per stdout line.
 //   -> { prepare: 'recsys', quick }   <- what prepare() returns
-//   -> { time: <op>, runs, warmup, repeat, collect }   <- { ms: [...] }   (ms per call;
-//      a sample times `repeat` calls, so that tiny calls are not lost in the timer's grain;
-//      collect: false skips the garbage collection after it)
-//   -> { collect: true }   <- {}   (collects garbage now)
+//   -> { time: <op>, runs, warmup, repeat }   <- { ms: [...] }   (ms per call;
+//      a sample times `repeat` calls, so that tiny calls are not lost in the timer's grain)
 import { createInterface } from 'node:readline';
 
 import { timeRuns } from './timing.mjs';
@@ -26,9 +24,6 @@ export async function serveRequests({ prepare, operation, release }) {
     let reply;
     if (request.prepare) {
       reply = prepare(request.prepare, request.quick);
-    } else if (request.collect === true) {
-      globalThis.gc?.();
-      reply = {};
     } else {
       const op = operation(request.time);
       const repeat = request.repeat ?? 1;
@@ -37,7 +32,7 @@ export async function serveRequests({ prepare, operation, release }) {
       // Collect this runner's garbage now (runners get --expose-gc), so that
       // V8's background GC threads do not run into the next runner's samples:
       // on 2 cores they took a core from the threaded variant.
-      if (request.collect !== false) globalThis.gc?.();
+      globalThis.gc?.();
     }
     process.stdout.write(`${JSON.stringify(reply)}\n`);
   }
