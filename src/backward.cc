@@ -42,15 +42,27 @@ Status grouping_out_of_memory(size_t n) { return out_of_memory(static_cast<int64
 constexpr int64_t kScatterCacheBytes = int64_t{4} << 20;
 constexpr int64_t kScatterTouchRatio = 8;
 
-// The scale of every entry of a bag without per-sample weights: 1 / (live
-// entries) for mean (1 for an all-padding bag, which has none), else 1.
-template <typename IndexT, typename OffsetT>
-float entry_scale_of_bag(const Bags<IndexT, OffsetT>& bags, const Options& options,
-                         detail::IndexRange range, int64_t pad) {
-  if (options.mode != Mode::kMean) return 1.0f;
-  int64_t count = 0;
-  for (int64_t i = range.begin; i < range.end; ++i) count += bags.indices[i] != pad;
-  return count > 0 ? 1.0f / static_cast<float>(count) : 1.0f;
+// fn(bag, entry, row, scale) for every non-padding bag entry, in entry
+// order; scale = per_sample_weights[entry], or 1 / (the bag's live entries)
+// for mean, else 1.
+template <typename IndexT, typename OffsetT, typename EntryFn>
+void for_each_live_entry(const Bags<IndexT, OffsetT>& bags, const Options& options, int64_t pad,
+                         EntryFn&& fn) {
+  const int64_t num = detail::bag_count(bags, options);
+  for (int64_t b = 0; b < num; ++b) {
+    const detail::IndexRange range = detail::bag_range(bags, b);
+    float bag_scale = 1.0f;
+    if (options.mode == Mode::kMean) {
+      int64_t count = 0;
+      for (int64_t i = range.begin; i < range.end; ++i) count += bags.indices[i] != pad;
+      if (count > 0) bag_scale = 1.0f / static_cast<float>(count);
+    }
+    for (int64_t i = range.begin; i < range.end; ++i) {
+      const int64_t row = bags.indices[i];
+      if (row == pad) continue;
+      fn(b, i, row, bags.per_sample_weights != nullptr ? bags.per_sample_weights[i] : bag_scale);
+    }
+  }
 }
 
 // Fills workspace.sort_rows / sort_pos with the live bag entries ordered by
@@ -59,23 +71,15 @@ float entry_scale_of_bag(const Bags<IndexT, OffsetT>& bags, const Options& optio
 template <typename IndexT, typename OffsetT>
 int64_t group_entries_by_row(const Table& table, const Bags<IndexT, OffsetT>& bags,
                              const Options& options, Workspace& ws) {
-  const int64_t num = detail::bag_count(bags, options);
   const int64_t pad = detail::wrapped_padding_row(options, table.num_embeddings);
-
   int64_t live = 0;
-  for (int64_t b = 0; b < num; ++b) {
-    const detail::IndexRange range = detail::bag_range(bags, b);
-    const float bag_scale = entry_scale_of_bag(bags, options, range, pad);
-    for (int64_t i = range.begin; i < range.end; ++i) {
-      const int64_t row = bags.indices[i];
-      if (row == pad) continue;
-      ws.entry_rows[live] = static_cast<uint32_t>(row);
-      ws.entry_pos[live] = static_cast<uint32_t>(i);
-      ++live;
-      ws.entry_bag[i] = static_cast<uint32_t>(b);
-      ws.entry_scale[i] = bags.per_sample_weights != nullptr ? bags.per_sample_weights[i] : bag_scale;
-    }
-  }
+  for_each_live_entry(bags, options, pad, [&](int64_t b, int64_t i, int64_t row, float scale) {
+    ws.entry_rows[live] = static_cast<uint32_t>(row);
+    ws.entry_pos[live] = static_cast<uint32_t>(i);
+    ++live;
+    ws.entry_bag[i] = static_cast<uint32_t>(b);
+    ws.entry_scale[i] = scale;
+  });
 
   // LSD radix sort on the row id; stable, so equal rows keep entry order.
   // Rows need as many bits as N - 1 has: one pass up to 16 bits, else two.
@@ -246,18 +250,10 @@ Status backward_dense_with(const kernels::KernelSet<IndexT>& kernels, const Tabl
     });
   } else if (scatter) {
     std::memset(grad_weight, 0, sizeof(float) * n * dim);
-    const int64_t pad = detail::wrapped_padding_row(options, n);
-    const int64_t num = detail::bag_count(bags, options);
-    for (int64_t b = 0; b < num; ++b) {
-      const detail::IndexRange range = detail::bag_range(bags, b);
-      const float bag_scale = entry_scale_of_bag(bags, options, range, pad);
-      for (int64_t i = range.begin; i < range.end; ++i) {
-        const int64_t row = bags.indices[i];
-        if (row == pad) continue;
-        const float s = bags.per_sample_weights != nullptr ? bags.per_sample_weights[i] : bag_scale;
-        kernels.add_scaled_row(grad_weight + row * dim, grad_output + b * dim, s, dim);
-      }
-    }
+    for_each_live_entry(bags, options, detail::wrapped_padding_row(options, n),
+                        [&](int64_t b, int64_t, int64_t row, float scale) {
+                          kernels.add_scaled_row(grad_weight + row * dim, grad_output + b * dim, scale, dim);
+                        });
   } else {
     // One pass over the N x D gradient: each piece owns a range of rows,
     // writes the rows that have entries and zeroes the ones between.
