@@ -81,6 +81,9 @@ double BagCore::row_bytes() const {
   return static_cast<double>(table_.embedding_dim) * 4;
 }
 
+int64_t BagCore::num_embeddings() const { return quantized() ? quantized_.num_embeddings : table_.num_embeddings; }
+int64_t BagCore::embedding_dim() const { return quantized() ? quantized_.embedding_dim : table_.embedding_dim; }
+
 int32_t BagCore::quantize_from(const BagCore& source) {
   if (!quantized() || source.quantized() || !source.ok() ||
       source.table_.num_embeddings != quantized_.num_embeddings ||
@@ -115,9 +118,7 @@ int32_t BagCore::set_options(int32_t mode, bool has_padding_idx, double padding_
   o.scale_grad_by_freq = scale_grad_by_freq;
   o.sparse = sparse;
   o.include_last_offset = include_last_offset;
-  const int64_t n = quantized() ? quantized_.num_embeddings : table_.num_embeddings;
-  const int64_t d = quantized() ? quantized_.embedding_dim : table_.embedding_dim;
-  if (Status s = validate_table(n, d, o.padding_idx); !s.ok()) {
+  if (Status s = validate_table(num_embeddings(), embedding_dim(), o.padding_idx); !s.ok()) {
     return finish(s);
   }
   if (Status s = validate_options(o); !s.ok()) return finish(s);
@@ -200,18 +201,13 @@ int32_t BagCore::forward(bool offsets_form, double rows, double row_length, bool
   if (!offsets_form) staged_.num_offsets = 0;
   int64_t num_bags = 0;
   const Status status = with_bags(staged_, [&](const auto& bags) -> Status {
-    if (quantized()) {
-      if (Status s = validate(quantized_, bags, options_); !s.ok()) return s;
-      num_bags = ebag::num_bags(bags, options_);
-      const auto out_size = static_cast<size_t>(num_bags * quantized_.embedding_dim);
-      if (!output_.resize(out_size)) return out_of_memory_status(static_cast<double>(out_size) * 4);
-      return ebag::forward(quantized_, bags, options_, output_.data(), module_parallelism());
-    }
-    if (Status s = validate(table_, bags, options_); !s.ok()) return s;
+    const Status valid = quantized() ? validate(quantized_, bags, options_) : validate(table_, bags, options_);
+    if (!valid.ok()) return valid;
     num_bags = ebag::num_bags(bags, options_);
-    const auto out_size = static_cast<size_t>(num_bags * table_.embedding_dim);
+    const auto out_size = static_cast<size_t>(num_bags * embedding_dim());
     // Outputs sized before anything is written: running out here changes nothing.
     if (!output_.resize(out_size)) return out_of_memory_status(static_cast<double>(out_size) * 4);
+    if (quantized()) return ebag::forward(quantized_, bags, options_, output_.data(), module_parallelism());
     if (options_.mode == Mode::kMax && !staged_.argmax.resize(out_size)) {
       return out_of_memory_status(static_cast<double>(out_size) * 4);
     }

@@ -101,6 +101,9 @@ class BagCore {
     size_t held_bytes() const;
   };
 
+  // N and D of the table, float32 or quantized.
+  int64_t num_embeddings() const;
+  int64_t embedding_dim() const;
   // Calls fn(bags) with the Bags<I, O> matching the inputs' kinds.
   template <typename Fn>
   Status with_bags(const Inputs& in, Fn&& fn);
