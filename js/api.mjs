@@ -515,7 +515,7 @@ export class EmbeddingBag {
     if (this.#dtype !== 'fp32') {
       throw new TypeError(`this bag's table is ${this.#dtype} (quantized): read its rows with quantizedWeight, or its values with dequantize()`);
     }
-    const { buffer } = heap();
+    const { buffer } = heap(core.weightPtr() + this.#numEmbeddings * this.#embeddingDim * 4);
     if (!this.#weightView || this.#weightView.buffer !== buffer) {
       this.#weightView = new Float32Array(buffer, core.weightPtr(), this.#numEmbeddings * this.#embeddingDim);
     }
@@ -580,23 +580,21 @@ export class EmbeddingBag {
     heap(gptr + grad.length * 4).f32.set(grad, gptr / 4);
     const sparse = this.#options.sparse;
     if (core.backward(grad.length, sparse, true) !== Code.ok) throw this.#error(core, { numBags });
-    const { f32: heapF32, i32: heapI32 } = heap();
+    // `count` 4-byte elements at byte `ptr`, as `kind` ('f32' | 'i32').
+    const result = (ptr, count, kind) => take(heap(ptr + count * 4)[kind], ptr / 4, ptr / 4 + count, copy);
     let weight;
     if (sparse) {
       const rows = core.sparseRowCount();
-      const rp = core.sparseRowsPtr() / 4;
-      const vp = core.sparseValuesPtr() / 4;
       weight = {
-        indices: take(heapI32, rp, rp + rows, copy),
-        values: take(heapF32, vp, vp + rows * d, copy),
+        indices: result(core.sparseRowsPtr(), rows, 'i32'),
+        values: result(core.sparseValuesPtr(), rows * d, 'f32'),
         shape: [this.#numEmbeddings, d],
       };
     } else {
-      const wp = core.gradWeightPtr() / 4;
-      weight = take(heapF32, wp, wp + this.#numEmbeddings * d, copy);
+      weight = result(core.gradWeightPtr(), this.#numEmbeddings * d, 'f32');
     }
     const pp = core.gradPerSampleWeightsPtr();
-    const psw = pp === 0 ? null : take(heapF32, pp / 4, pp / 4 + numIndices, copy);
+    const psw = pp === 0 ? null : result(pp, numIndices, 'f32');
     // Once copied, the gradient buffers are freed; views keep them until the
     // next backward() or dispose().
     if (copy) core.releaseGradients();
@@ -632,7 +630,7 @@ export class EmbeddingBag {
     if (ptr === 0) throw this.#error(core);
     // After the staging call, which may have grown the heap.
     if (kind === IndexKind.int32) heap(ptr + length * 4).i32.set(array, ptr / 4);
-    else new BigInt64Array(heap().buffer, ptr, length).set(array);
+    else new BigInt64Array(heap(ptr + length * 8).buffer, ptr, length).set(array);
   }
 
   #live() {
