@@ -5,6 +5,8 @@
 //   wasm 1T    the package, simd variant (child.mjs 1), plus a plain-JS loop;
 //              also forward over the recsys / text tables as fp16 / int8 / int4
 //   wasm NT    the package, simd-threaded variant on N threads (child.mjs N)
+//   pair       both variants in one process (child.mjs pair N), timed in turn:
+//              1T vs NT on the workloads marked threadsInOneProcess (tiny calls)
 //   native     the same C++ kernels, -O3 -march=native (bench/native)
 //   tfjs       tfjs-backend-wasm, the peer (tfjs_child.mjs)
 // Prints medians, min-max, GB/s of rows gathered and ratios of this run;
@@ -17,7 +19,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 import { median } from './timing.mjs';
-import { WORKLOADS } from './workloads.mjs';
+import { QUANTIZED_DTYPES, WORKLOADS } from './workloads.mjs';
 
 const quick = process.argv.includes('--quick');
 const numberArg = (name, fallback) => {
@@ -59,23 +61,41 @@ if (!threadsOnly && !existsSync(nativeBinary)) {
 const runners = {
   one: startRunner('wasm 1T', process.execPath, ['--expose-gc', here('./child.mjs'), '1']),
   many: startRunner(`wasm ${nThreads}T`, process.execPath, ['--expose-gc', here('./child.mjs'), String(nThreads)]),
+  pair: startRunner(`wasm 1T + ${nThreads}T`, process.execPath, ['--expose-gc', here('./child.mjs'), 'pair', String(nThreads)]),
   ...(threadsOnly ? {} : {
     native: startRunner('native', nativeBinary, []),
     tfjs: startRunner('tfjs', process.execPath, ['--expose-gc', here('./tfjs_child.mjs')]),
   }),
 };
 
-// Every timed series of a workload: key -> [runner, op]. A 1-thread series
-// and its N-thread twin are timed back to back (their ratio is taken per
-// round, so a drift of the machine's speed between rounds cancels out).
-function seriesFor(hasBackward, quantizedDtypes) {
+// Every timed series of a workload: key -> [runner, op], or, for series
+// timed in turn in one runner, name -> [runner, [op, op], [key, key]]. A
+// 1-thread series and its N-thread twin are timed back to back (their ratio
+// is taken per round, so a drift of the machine's speed between rounds
+// cancels out).
+function seriesFor(workload, hasBackward, quantizedDtypes) {
+  const inTurn = (op, key) => ['pair', [`${op}@1`, `${op}@N`], [`${key}1`, `${key}N`]];
+  // In one process, also the dense gradient, copied and as a view (its copy
+  // out of shared memory is the threaded build's one measured cost).
+  const threadPairs = workload.threadsInOneProcess
+    ? {
+      forwardThreads: inTurn('forward', 'forward'),
+      ...(hasBackward ? { sparseThreads: inTurn('backwardSparse', 'sparse') } : {}),
+      denseThreads: inTurn('backwardDense', 'denseThreads'),
+      denseViewThreads: inTurn('backwardDenseView', 'denseViewThreads'),
+    }
+    : {
+      forward1: ['one', 'forward'],
+      forwardN: ['many', 'forward'],
+      ...(hasBackward ? { sparse1: ['one', 'backwardSparse'], sparseN: ['many', 'backwardSparse'] } : {}),
+    };
+  if (threadsOnly) return threadPairs;
   const series = {
     plainJs: ['one', 'plainJs'],
     tfjs: ['tfjs', 'forward'],
     forward1View: ['one', 'forwardView'],
     forwardNative: ['native', 'forward'],
-    forward1: ['one', 'forward'],
-    forwardN: ['many', 'forward'],
+    ...threadPairs,
     denseView1: ['one', 'backwardDenseView'],
     denseNative: ['native', 'backwardDense'],
     passNxD: ['one', 'passNxD'],
@@ -84,14 +104,10 @@ function seriesFor(hasBackward, quantizedDtypes) {
     Object.assign(series, {
       sparseView1: ['one', 'backwardSparseView'],
       sparseNative: ['native', 'backwardSparse'],
-      sparse1: ['one', 'backwardSparse'],
-      sparseN: ['many', 'backwardSparse'],
     });
   }
   for (const dtype of quantizedDtypes) series[`quantizedView_${dtype}`] = ['one', `forwardView_${dtype}`];
-  if (!threadsOnly) return series;
-  const { forward1, forwardN, sparse1, sparseN } = series;
-  return hasBackward ? { forward1, forwardN, sparse1, sparseN } : { forward1, forwardN };
+  return series;
 }
 
 // The median over rounds of (1-thread time / N-thread time) within a round.
@@ -110,21 +126,29 @@ function runsFor(name) {
 const infos = {};
 const rows = [];
 for (const workload of WORKLOADS) {
+  // The workload's series, then the runners they use, prepared (every JS
+  // runner answers with the same shape; rowBytes from the 1-thread one).
+  const quantizedDtypes = !threadsOnly && workload.quantized ? QUANTIZED_DTYPES : [];
+  const series = Object.entries(seriesFor(workload, workload.mode !== 'max', quantizedDtypes));
   let shape;
-  for (const [key, runner] of Object.entries(runners)) {
-    const reply = await runner.ask({ prepare: workload.name, quick });
-    if (key === 'one') shape = reply;
-    infos[key] = reply.info ?? reply.variant ?? runner.name;
+  for (const key of new Set(series.map(([, [runner]]) => runner))) {
+    const reply = await runners[key].ask({ prepare: workload.name, quick });
+    if (key === 'one' || (key === 'pair' && !shape)) shape = reply;
+    infos[key] = reply.info ?? reply.variant ?? runners[key].name;
   }
-  const quantizedDtypes = threadsOnly ? [] : Object.keys(shape.rowBytes);
-  const series = Object.entries(seriesFor(shape.hasBackward, quantizedDtypes));
-  const byRound = Object.fromEntries(series.map(([key]) => [key, []])); // key -> [ms of round 0, ...]
+  // key -> [ms of round 0, ...]
+  const byRound = Object.fromEntries(series.flatMap(([key, [, , keys]]) => (keys ?? [key]).map((k) => [k, []])));
   const { runs, warmup, repeat } = runsFor(workload.name);
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? series : [...series].reverse();
-    for (const [key, [runner, op]] of order) {
-      const { ms } = await runners[runner].ask({ time: op, runs, warmup: round === 0 ? warmup : 1, repeat });
-      byRound[key].push(ms);
+    for (const [key, [runner, op, keys]] of order) {
+      const request = { runs, warmup: round === 0 ? warmup : 1, repeat };
+      if (keys) {
+        const { ms } = await runners[runner].ask({ timeInTurn: op, ...request });
+        keys.forEach((k, i) => byRound[k].push(ms[i]));
+      } else {
+        byRound[key].push((await runners[runner].ask({ time: op, ...request })).ms);
+      }
     }
   }
   const times = Object.fromEntries(Object.entries(byRound).map(([key, perRound]) => [key, perRound.flat()]));
@@ -147,6 +171,8 @@ for (const workload of WORKLOADS) {
       threadSpeedup: pairedSpeedup(byRound.forward1, byRound.forwardN),
       sparseViewOverForwardView: ratio(m.sparseView1, m.forward1View),
       sparseThreadSpeedup: byRound.sparse1 ? pairedSpeedup(byRound.sparse1, byRound.sparseN) : null,
+      denseThreadSpeedup: byRound.denseThreads1 ? pairedSpeedup(byRound.denseThreads1, byRound.denseThreadsN) : null,
+      denseViewThreadSpeedup: byRound.denseViewThreads1 ? pairedSpeedup(byRound.denseViewThreads1, byRound.denseViewThreadsN) : null,
       denseViewOverForwardViewPlusPass: ratio(m.denseView1, m.forward1View === undefined ? undefined : m.forward1View + m.passNxD),
       // The spread of the per-round ratios (min-max), to show how much the machine moved.
       threadSpeedupRange: minMax(byRound.forward1.map((ms, r) => median(ms) / median(byRound.forwardN[r]))),
@@ -173,7 +199,8 @@ const table = (header, cells) => {
 const fmtRange = ([lo, hi]) => `${lo.toFixed(2)}-${hi.toFixed(2)}`;
 console.log(`embedding-bag-wasm bench${quick ? ' (quick sizes)' : ''}${threadsOnly ? ' --only=threads' : ''}: ` +
   `node ${process.version}, ${cores} cores, ${rounds} interleaved rounds; wasm 1T = ${infos.one.variant}, ` +
-  `wasm NT = ${infos.many.variant} (${infos.many.threads})` +
+  `wasm NT = ${infos.many.variant} (${infos.many.threads}); ` +
+  `${WORKLOADS.filter((w) => w.threadsInOneProcess).map((w) => w.name).join(', ')}: 1T and NT timed in turn in one process` +
   (threadsOnly ? '' : `, native = same kernels -O3 -march=native, tfjs = ${infos.tfjs}`));
 if (threadsOnly) {
   console.log('\n1 vs N threads, ms (medians); NT/1T = median over rounds of the ratio within a round (min-max of those)');
@@ -197,6 +224,13 @@ if (threadsOnly) {
   table(['workload', 'dtype', 'bytes/row', 'forward view', 'x fp32', 'GB/s of rows'],
     rows.filter((r) => r.quantized).flatMap((r) => r.quantized.map((q) => [r.workload, q.dtype, String(q.rowBytes), fmt(q.ms),
       x(q.vsFp32), q.gbPerS.toFixed(2)])));
+}
+const denseRows = rows.filter((r) => r.ratios.denseThreadSpeedup !== null);
+if (denseRows.length > 0) {
+  console.log('\ndense gradient, 1 vs N threads timed in turn in one process, ms (medians): copied (the default) and as a view');
+  table(['workload', 'dense 1T', 'dense NT', 'NT/1T', 'view 1T', 'view NT', 'NT/1T'],
+    denseRows.map((r) => [r.workload, fmt(r.medianMs.denseThreads1), fmt(r.medianMs.denseThreadsN), x(r.ratios.denseThreadSpeedup),
+      fmt(r.medianMs.denseViewThreads1), fmt(r.medianMs.denseViewThreadsN), x(r.ratios.denseViewThreadSpeedup)]));
 }
 
 const outDir = here('./results/');

@@ -1,65 +1,104 @@
-// One benchmark runner: the package, one variant (argv[2] = threads; argv[3]
-// optionally minParallelWork), plus the plain-JS loop. It stays alive and
-// answers bench.mjs's requests (runner_protocol.mjs), so that the parent can
-// interleave short rounds of the runners in time. Ops: OPS below.
-import { EmbeddingBag, init } from '../js/index.node.mjs';
+// One benchmark runner, answering bench.mjs's requests (runner_protocol.mjs)
+// so that the parent can interleave short rounds of the runners in time:
+//   node child.mjs <threads> [minParallelWork]
+//       the package (ESM entry) on one variant, plus the plain-JS loop;
+//   node child.mjs pair <threads>
+//       the package twice in one process: its ESM entry on 1 thread (ops
+//       "<op>@1") and its CommonJS entry, a second instance, on <threads>
+//       (ops "<op>@N"). For calls of a few microseconds, where two processes
+//       differ by more than the threaded build could cost (code placement,
+//       JIT state), the two variants are timed in turn in the same process.
+import { createRequire } from 'node:module';
+
+import * as esmPackage from '../js/index.node.mjs';
 import { PLAIN_EMBEDDING_BAG } from './plain_js.mjs';
 import { serveRequests, workloadBatch } from './runner_protocol.mjs';
+import { QUANTIZED_DTYPES } from './workloads.mjs';
 
-const threads = Number(process.argv[2]);
-const minParallelWork = process.argv[3] === undefined ? undefined : Number(process.argv[3]);
-const info = await init({ threads, ...(minParallelWork === undefined ? {} : { minParallelWork }) });
+const pair = process.argv[2] === 'pair';
+const threads = Number(process.argv[pair ? 3 : 2]);
+const minParallelWork = pair || process.argv[3] === undefined ? undefined : Number(process.argv[3]);
 
-let current = null; // { w, indices, offsets, forwardBag, sparseBag, gradOutput, weight }
-
-const QUANTIZED_DTYPES = ['fp16', 'int8', 'int4'];
-
-function release() {
-  current?.forwardBag.dispose();
-  current?.sparseBag?.dispose();
-  for (const bag of Object.values(current?.quantized ?? {})) bag.dispose();
-  current = null;
+// One package instance and its bags for the current workload.
+async function startInstance(pkg, instanceThreads) {
+  const info = await pkg.init({ threads: instanceThreads, ...(minParallelWork === undefined ? {} : { minParallelWork }) });
+  let bags = [];
+  return {
+    info,
+    release() {
+      for (const bag of bags) bag.dispose();
+      bags = [];
+    },
+    // The workload's bags: forward (dense backward refers to its last
+    // forward, always this batch), sparse (not for max), and, when asked,
+    // the same table quantized.
+    prepare(w, indices, offsets, withQuantized) {
+      this.release();
+      const forwardBag = new pkg.EmbeddingBag(w.n, w.dim, { mode: w.mode, seed: 3 });
+      forwardBag.forward(indices, offsets);
+      let sparseBag = null;
+      if (w.mode !== 'max') {
+        sparseBag = new pkg.EmbeddingBag(w.n, w.dim, { mode: w.mode, seed: 3, sparse: true });
+        sparseBag.forward(indices, offsets);
+      }
+      const quantized = {};
+      if (withQuantized) {
+        for (const dtype of QUANTIZED_DTYPES) quantized[dtype] = pkg.EmbeddingBag.quantize(forwardBag, { dtype });
+      }
+      bags = [forwardBag, ...(sparseBag ? [sparseBag] : []), ...Object.values(quantized)];
+      return { forwardBag, sparseBag, quantized };
+    },
+  };
 }
 
-function prepare(name, quick) {
-  release();
-  const { w, indices, offsets } = workloadBatch(name, quick);
-  const forwardBag = new EmbeddingBag(w.n, w.dim, { mode: w.mode, seed: 3 });
-  let sparseBag = null;
-  if (w.mode !== 'max') {
-    sparseBag = new EmbeddingBag(w.n, w.dim, { mode: w.mode, seed: 3, sparse: true });
-    sparseBag.forward(indices, offsets);
-  }
-  const gradOutput = new Float32Array(w.bags * w.dim).fill(0.5);
-  const weight = forwardBag.weight.slice();
-  forwardBag.forward(indices, offsets); // what a dense backward refers to
-  // The same table quantized, for the 1-thread runner's quantized rows.
-  const quantized = {};
-  if (w.quantized && threads === 1) {
-    for (const dtype of QUANTIZED_DTYPES) quantized[dtype] = EmbeddingBag.quantize(forwardBag, { dtype });
-  }
-  const rowBytes = Object.fromEntries(Object.entries(quantized).map(([dtype, bag]) => [dtype, bag.quantizedWeight.length / w.n]));
-  current = { w, indices, offsets, forwardBag, sparseBag, gradOutput, weight, quantized, pass: new Float32Array(w.n * w.dim) };
-  return { info, indices: indices.length, dim: w.dim, hasBackward: sparseBag !== null, rowBytes };
-}
+const instances = pair
+  ? { 1: await startInstance(esmPackage, 1), N: await startInstance(createRequire(import.meta.url)('../dist/index.cjs'), threads) }
+  : { only: await startInstance(esmPackage, threads) };
+const info = pair ? instances.N.info : instances.only.info;
 
 const VIEW = { copy: false };
-const OPS = {
-  forward: (c) => () => c.forwardBag.forward(c.indices, c.offsets),
-  forwardView: (c) => () => c.forwardBag.forward(c.indices, c.offsets, null, VIEW),
-  backwardSparse: (c) => () => c.sparseBag.backward(c.gradOutput),
-  backwardSparseView: (c) => () => c.sparseBag.backward(c.gradOutput, VIEW),
-  // forwardBag's last forward is always the same batch.
-  backwardDenseView: (c) => () => c.forwardBag.backward(c.gradOutput, VIEW),
-  // One pass over N x D floats (what a dense gradient must at least write).
-  passNxD: (c) => () => c.pass.fill(0),
+// The ops of one instance's bags (c: the batch, b: what prepare() made).
+const opsOf = (c, b) => ({
+  forward: () => b.forwardBag.forward(c.indices, c.offsets),
+  forwardView: () => b.forwardBag.forward(c.indices, c.offsets, null, VIEW),
+  backwardSparse: () => b.sparseBag.backward(c.gradOutput),
+  backwardSparseView: () => b.sparseBag.backward(c.gradOutput, VIEW),
+  backwardDense: () => b.forwardBag.backward(c.gradOutput),
+  backwardDenseView: () => b.forwardBag.backward(c.gradOutput, VIEW),
   ...Object.fromEntries(QUANTIZED_DTYPES.map((dtype) => [
-    `forwardView_${dtype}`, (c) => () => c.quantized[dtype].forward(c.indices, c.offsets, null, VIEW),
+    `forwardView_${dtype}`, () => b.quantized[dtype].forward(c.indices, c.offsets, null, VIEW),
   ])),
-  plainJs: (c) => {
-    const plain = PLAIN_EMBEDDING_BAG[c.w.mode];
-    return () => plain(c.weight, c.w.dim, c.indices, c.offsets);
-  },
-};
+});
 
-await serveRequests({ prepare, operation: (op) => OPS[op](current), release });
+let ops = {};
+function prepare(name, quick) {
+  const { w, indices, offsets } = workloadBatch(name, quick);
+  const c = { w, indices, offsets, gradOutput: new Float32Array(w.bags * w.dim).fill(0.5) };
+  ops = {};
+  let shape;
+  for (const [key, instance] of Object.entries(instances)) {
+    const made = instance.prepare(w, indices, offsets, Boolean(w.quantized) && threads === 1 && !pair);
+    const instanceOps = opsOf(c, made);
+    for (const [op, fn] of Object.entries(instanceOps)) ops[pair ? `${op}@${key}` : op] = fn;
+    shape ??= {
+      info, indices: indices.length, dim: w.dim, hasBackward: made.sparseBag !== null,
+      rowBytes: Object.fromEntries(Object.entries(made.quantized).map(([dtype, bag]) => [dtype, bag.quantizedWeight.length / w.n])),
+      weight: made.forwardBag.weight.slice(),
+    };
+  }
+  if (!pair) {
+    // One pass over N x D floats (what a dense gradient must at least write).
+    const pass = new Float32Array(w.n * w.dim);
+    ops.passNxD = () => pass.fill(0);
+    const plain = PLAIN_EMBEDDING_BAG[w.mode];
+    ops.plainJs = () => plain(shape.weight, w.dim, indices, offsets);
+  }
+  const { weight, ...reply } = shape;
+  return reply;
+}
+
+await serveRequests({
+  prepare,
+  operation: (op) => ops[op],
+  release: () => Object.values(instances).forEach((instance) => instance.release()),
+});

@@ -4,9 +4,11 @@
 //   -> { prepare: 'recsys', quick }   <- what prepare() returns
 //   -> { time: <op>, runs, warmup, repeat }   <- { ms: [...] }   (ms per call;
 //      a sample times `repeat` calls, so that tiny calls are not lost in the timer's grain)
+//   -> { timeInTurn: [<op>, <op>], runs, warmup, repeat }   <- { ms: [[...], [...]] }
+//      (the ops' samples taken in turn)
 import { createInterface } from 'node:readline';
 
-import { timeRuns } from './timing.mjs';
+import { timeRuns, timeRunsInTurn } from './timing.mjs';
 import { makeBatch, quickWorkload, WORKLOADS } from './workloads.mjs';
 
 // The named workload (at --quick sizes when asked) and its batch.
@@ -25,10 +27,15 @@ export async function serveRequests({ prepare, operation, release }) {
     if (request.prepare) {
       reply = prepare(request.prepare, request.quick);
     } else {
-      const op = operation(request.time);
       const repeat = request.repeat ?? 1;
-      const sample = repeat === 1 ? op : () => { for (let r = 0; r < repeat; r++) op(); };
-      reply = { ms: timeRuns(sample, request.runs, request.warmup).map((ms) => ms / repeat) };
+      const sampleOf = (name) => {
+        const op = operation(name);
+        return repeat === 1 ? op : () => { for (let r = 0; r < repeat; r++) op(); };
+      };
+      const perCall = (ms) => ms.map((t) => t / repeat);
+      reply = request.timeInTurn
+        ? { ms: timeRunsInTurn(request.timeInTurn.map(sampleOf), request.runs, request.warmup).map(perCall) }
+        : { ms: perCall(timeRuns(sampleOf(request.time), request.runs, request.warmup)) };
       // Collect this runner's garbage now (runners get --expose-gc), so that
       // V8's background GC threads do not run into the next runner's samples:
       // on 2 cores they took a core from the threaded variant.

@@ -11,6 +11,22 @@ export function timeRuns(fn, runs, warmup) {
   return ms;
 }
 
+// timeRuns for several functions at once, taking turns sample by sample (the
+// first one first in even runs, last in odd ones): one array of times each.
+export function timeRunsInTurn(fns, runs, warmup) {
+  for (let k = 0; k < warmup; k++) fns.forEach((fn) => fn());
+  const ms = fns.map(() => []);
+  for (let k = 0; k < runs; k++) {
+    const order = k % 2 === 0 ? fns.keys() : [...fns.keys()].reverse();
+    for (const f of order) {
+      const t0 = performance.now();
+      fns[f]();
+      ms[f].push(performance.now() - t0);
+    }
+  }
+  return ms;
+}
+
 export function median(values) {
   return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 }

@@ -1,12 +1,18 @@
 // The benchmark workloads (issue 6's table): the same data in every process,
 // from a fixed seed. quantized: also timed over fp16 / int8 / int4 tables.
+// threadsInOneProcess: the 1- and N-thread variants are timed in turn in one
+// process (child.mjs pair), since separate processes differ by more than the
+// few percent that matter on a call of a few microseconds.
 export const WORKLOADS = [
   { name: 'recsys', n: 1_000_000, dim: 64, bags: 2048, minLen: 1, maxLen: 80, mode: 'sum', quantized: true },
   { name: 'text', n: 100_000, dim: 128, bags: 256, minLen: 1, maxLen: 400, mode: 'mean', quantized: true },
   { name: 'small-max', n: 10_000, dim: 32, bags: 4096, minLen: 16, maxLen: 16, mode: 'max' },
   { name: 'small-sum', n: 10_000, dim: 32, bags: 4096, minLen: 16, maxLen: 16, mode: 'sum' },
-  { name: 'tiny-sum', n: 1_000, dim: 16, bags: 8, minLen: 1, maxLen: 8, mode: 'sum' },
+  { name: 'tiny-sum', n: 1_000, dim: 16, bags: 8, minLen: 1, maxLen: 8, mode: 'sum', threadsInOneProcess: true },
 ];
+
+// The dtypes of the quantized rows (besides fp32).
+export const QUANTIZED_DTYPES = ['fp16', 'int8', 'int4'];
 
 // --quick (npm test): the same code paths on small sizes.
 export function quickWorkload(w) {
