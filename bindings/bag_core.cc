@@ -243,7 +243,17 @@ int32_t BagCore::backward(double grad_output_length, bool sparse, bool want_per_
   }));
 }
 
+double BagCore::gradient_row_runs() {
+  if (!has_forward_) return -1;
+  const int64_t n = num_embeddings();
+  const bool found = committed_.index_kind == kInt64
+      ? row_runs_.find(reinterpret_cast<const int64_t*>(committed_.indices.data()), committed_.num_indices, n)
+      : row_runs_.find(reinterpret_cast<const int32_t*>(committed_.indices.data()), committed_.num_indices, n);
+  return found ? static_cast<double>(row_runs_.count()) : -1;
+}
+
 void BagCore::release_gradients() {
+  row_runs_.release();
   grad_weight_.release();
   sparse_.rows.release();
   sparse_.values.release();
@@ -260,7 +270,7 @@ double BagCore::held_bytes() const {
                              committed_.held_bytes() + output_.capacity_bytes() +
                              grad_output_.capacity_bytes() + grad_weight_.capacity_bytes() +
                              grad_psw_.capacity_bytes() + sparse_.rows.capacity_bytes() +
-                             sparse_.values.capacity_bytes());
+                             sparse_.values.capacity_bytes() + row_runs_.capacity_bytes());
 }
 
 double allocated_heap_bytes() { return static_cast<double>(mallinfo().uordblks); }

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "embedding_bag.h"
+#include "row_runs.h"
 
 namespace ebag::bindings {
 
@@ -75,6 +76,11 @@ class BagCore {
   size_t sparse_values_ptr() const { return reinterpret_cast<size_t>(sparse_.values.data()); }
   double sparse_row_count() const { return static_cast<double>(sparse_.rows.size()); }
   size_t grad_per_sample_weights_ptr() const { return reinterpret_cast<size_t>(grad_psw_.data()); }
+  // The rows of the last forward's indices as runs of consecutive row ids
+  // (RowRuns): outside them the dense gradient is zero. Returns the run
+  // count, -1 when out of memory (then copy the whole gradient).
+  double gradient_row_runs();
+  size_t row_runs_ptr() const { return reinterpret_cast<size_t>(row_runs_.pairs()); }
   // Frees the gradient outputs (the dense one is N x D) once copied out.
   void release_gradients();
 
@@ -124,6 +130,7 @@ class BagCore {
   Buffer<float> grad_weight_;
   Buffer<float> grad_psw_;
   SparseGradient sparse_;
+  RowRuns row_runs_;
   Status status_;
 };
 

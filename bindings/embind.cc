@@ -45,6 +45,8 @@ EMSCRIPTEN_BINDINGS(embedding_bag) {
       .function("sparseValuesPtr", &BagCore::sparse_values_ptr)
       .function("sparseRowCount", &BagCore::sparse_row_count)
       .function("gradPerSampleWeightsPtr", &BagCore::grad_per_sample_weights_ptr)
+      .function("gradientRowRuns", &BagCore::gradient_row_runs)
+      .function("rowRunsPtr", &BagCore::row_runs_ptr)
       .function("releaseGradients", &BagCore::release_gradients)
       .function("heldBytes", &BagCore::held_bytes);
   emscripten::function("allocatedHeapBytes", &ebag::bindings::allocated_heap_bytes);

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { countingTable, EmbeddingBag, embeddingBag, info, init, memoryInfo, testThreads } from './helpers.mjs';
+import { bytesEqual, countingTable, EmbeddingBag, embeddingBag, info, init, memoryInfo, rng, testThreads } from './helpers.mjs';
 
 test('init reports the variant and is idempotent', async () => {
   assert.equal(info.variant, testThreads > 1 ? 'simd-threaded' : 'simd');
@@ -229,6 +229,39 @@ test('{ copy: false }: outputs and gradients as views of wasm memory, same value
     assert.deepEqual(bag.backward(grad).perSampleWeights.length, 4);
     bag.dispose();
   }
+});
+
+test('a copied dense gradient equals the view, bit for bit, whether copied whole or by runs of named rows', () => {
+  // Few indices (<= N/8) are copied row run by row run: runs that start and
+  // end at row 0, N - 1 and around bitmap words (31 | 32 | 33), runs longer
+  // and shorter than 64 floats; many indices take one slice.
+  const next = rng(71);
+  const layouts = [
+    [1, [0]], [8, [7]], [33, [0, 32]], [64, [31, 32]], [65, [32, 64]], [100, [30, 31, 32, 33, 34, 63, 64, 99]],
+    [1000, [0, 1, 2, 500, 998, 999]], [4096, Array.from({ length: 40 }, (_, k) => 1000 + k)],
+  ];
+  let cases = 0;
+  for (const [n, named] of layouts) {
+    for (const d of [1, 3, 16, 70]) {
+      for (const many of [false, true]) {
+        const rows = many ? Array.from({ length: n }, () => Math.floor(next() * n)) : named;
+        for (const [mode, options] of [['sum', {}], ['mean', { paddingIdx: rows[0] }], ['max', {}]]) {
+          const bag = new EmbeddingBag(n, d, { mode, seed: 5 + n, ...options });
+          const indices = many || next() < 0.5 ? Int32Array.from(rows) : BigInt64Array.from(rows, BigInt);
+          const offsets = [0, Math.floor(rows.length / 2)];
+          bag.forward(indices, offsets);
+          const grad = Float32Array.from({ length: 2 * d }, () => next() * 2 - 1);
+          const copied = bag.backward(grad).weight;
+          const view = bag.backward(grad, { copy: false }).weight;
+          assert.ok(bytesEqual(copied, view), `N=${n} D=${d} ${mode} ${many ? 'many' : 'few'} indices`);
+          assert.ok(copied.some((v) => v !== 0) || mode === 'mean', 'a gradient with something in it');
+          bag.dispose();
+          cases++;
+        }
+      }
+    }
+  }
+  assert.equal(cases, 8 * 4 * 2 * 3);
 });
 
 test('forward / backward options are checked before anything runs', () => {
