@@ -2,10 +2,10 @@
 // are grouped by destination row with a stable radix sort, so every row adds
 // its contributions in ascending entry order. That gives one deterministic
 // order for the dense and the sparse gradient alike, and lets threads split
-// the work by row without changing any bit. A single-threaded dense gradient
-// may instead add the entries in entry order straight into the zeroed rows:
-// per element the same adds in the same order, so the same bits, without
-// the grouping buffers (see kScatterCacheBytes for when).
+// the work by row without changing any bit. A dense gradient may instead add
+// the entries in entry order straight into the zeroed rows, each thread the
+// rows of its own row range: per element the same adds in the same order, so
+// the same bits, without the grouping buffers (see kScatterCacheBytes for when).
 #include <algorithm>
 #include <cstring>
 
@@ -212,17 +212,19 @@ Status backward_dense_with(const kernels::KernelSet<IndexT>& kernels, const Tabl
   const int64_t dim = table.embedding_dim;
   if (Status s = validate_buffer(grad_weight, Argument::kGradWeight, n * dim); !s.ok()) return s;
   const int64_t out_size = detail::bag_count(bags, options) * dim;
-  // sum / mean on one thread without scale_grad_by_freq, when the gradient
-  // fits in cache or few of its rows are touched: the entries are added to
-  // their rows in entry order, straight into the zeroed gradient -- no
-  // grouping buffers, and per element the adds of gradient_row. Measured
-  // (wasm, same process) against the grouped pass: 0.71-0.79x the time on
-  // recsys (8% of 1M rows touched), 0.75x on small sum (a 1.3 MB gradient),
-  // but 1.6-1.7x on text (half of 100k x 128 rows touched: the grouped pass
-  // writes them in row order, the scatter in random order).
+  // sum / mean without scale_grad_by_freq, when the gradient fits in cache or
+  // few of its rows are touched: the entries are added to their rows in entry
+  // order, straight into the zeroed gradient -- no grouping buffers, and per
+  // element the adds of gradient_row. With threads, each piece owns a range
+  // of rows and walks every entry, adding the ones in its range. Measured
+  // (wasm, same process) against the grouped pass: one thread 0.71-0.79x the
+  // time on recsys (8% of 1M rows touched), 0.75x on small sum (a 1.3 MB
+  // gradient); two threads 0.88x / 0.62x; but 1.6-1.7x on text on one thread
+  // (half of 100k x 128 rows touched: the grouped pass writes them in row
+  // order, the scatter in random order), 1.46x on two.
   const int64_t entries = detail::bag_entries_end(bags, options);
+  const int scatter_pieces = detail::threads_for(parallel, (n + entries) * dim);
   const bool scatter = options.mode != Mode::kMax && !options.scale_grad_by_freq &&
-                       detail::threads_for(parallel, (n + entries) * dim) == 1 &&
                        (n * dim * 4 <= kScatterCacheBytes || entries * kScatterTouchRatio <= n);
   if (options.mode == Mode::kMax) {
     if (Status s = validate_argmax(argmax, out_size, n); !s.ok()) return s;
@@ -249,11 +251,18 @@ Status backward_dense_with(const kernels::KernelSet<IndexT>& kernels, const Tabl
       }
     });
   } else if (scatter) {
-    std::memset(grad_weight, 0, sizeof(float) * n * dim);
-    for_each_live_entry(bags, options, detail::wrapped_padding_row(options, n),
-                        [&](int64_t b, int64_t, int64_t row, float scale) {
-                          kernels.add_scaled_row(grad_weight + row * dim, grad_output + b * dim, scale, dim);
-                        });
+    // Each piece owns a range of rows: zeroes them, then walks every entry
+    // and adds the ones that land in its range, in entry order.
+    detail::run_tasks(parallel, scatter_pieces, [&](int t) {
+      const detail::IndexRange rows = detail::row_piece(n, scatter_pieces, t);
+      std::memset(grad_weight + rows.begin * dim, 0, sizeof(float) * (rows.end - rows.begin) * dim);
+      for_each_live_entry(bags, options, detail::wrapped_padding_row(options, n),
+                          [&](int64_t b, int64_t, int64_t row, float scale) {
+                            if (row >= rows.begin && row < rows.end) {
+                              kernels.add_scaled_row(grad_weight + row * dim, grad_output + b * dim, scale, dim);
+                            }
+                          });
+    });
   } else {
     // One pass over the N x D gradient: each piece owns a range of rows,
     // writes the rows that have entries and zeroes the ones between.
