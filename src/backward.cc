@@ -45,18 +45,24 @@ constexpr int64_t kScatterTouchRatio = 8;
 // fn(bag, entry, row, scale) for every non-padding bag entry, in entry
 // order; scale = per_sample_weights[entry], or 1 / (the bag's live entries)
 // for mean, else 1.
+// The scale of an unweighted bag's entries: 1 / (its live entries) for
+// mean, else 1.
+template <typename IndexT, typename OffsetT>
+float unweighted_bag_scale(const Bags<IndexT, OffsetT>& bags, const Options& options, int64_t pad,
+                           detail::IndexRange range) {
+  if (options.mode != Mode::kMean) return 1.0f;
+  int64_t count = 0;
+  for (int64_t i = range.begin; i < range.end; ++i) count += bags.indices[i] != pad;
+  return count > 0 ? 1.0f / static_cast<float>(count) : 1.0f;
+}
+
 template <typename IndexT, typename OffsetT, typename EntryFn>
 void for_each_live_entry(const Bags<IndexT, OffsetT>& bags, const Options& options, int64_t pad,
                          EntryFn&& fn) {
   const int64_t num = detail::bag_count(bags, options);
   for (int64_t b = 0; b < num; ++b) {
     const detail::IndexRange range = detail::bag_range(bags, b);
-    float bag_scale = 1.0f;
-    if (options.mode == Mode::kMean) {
-      int64_t count = 0;
-      for (int64_t i = range.begin; i < range.end; ++i) count += bags.indices[i] != pad;
-      if (count > 0) bag_scale = 1.0f / static_cast<float>(count);
-    }
+    const float bag_scale = unweighted_bag_scale(bags, options, pad, range);
     for (int64_t i = range.begin; i < range.end; ++i) {
       const int64_t row = bags.indices[i];
       if (row == pad) continue;
@@ -215,17 +221,25 @@ Status backward_dense_with(const kernels::KernelSet<IndexT>& kernels, const Tabl
   // sum / mean without scale_grad_by_freq, when the gradient fits in cache or
   // few of its rows are touched: the entries are added to their rows in entry
   // order, straight into the zeroed gradient -- no grouping buffers, and per
-  // element the adds of gradient_row. With threads, each piece owns a range
-  // of rows and walks every entry, adding the ones in its range. Measured
-  // (wasm, same process) against the grouped pass: one thread 0.71-0.79x the
-  // time on recsys (8% of 1M rows touched), 0.75x on small sum (a 1.3 MB
-  // gradient); two threads 0.88x / 0.62x; but 1.6-1.7x on text on one thread
-  // (half of 100k x 128 rows touched: the grouped pass writes them in row
-  // order, the scatter in random order), 1.46x on two.
+  // element the adds of gradient_row. One scatter_bag call per bag keeps the
+  // bag's G row in registers. With threads, each piece owns a range of rows
+  // and walks every entry, adding the ones in its range. Measured (wasm, same
+  // process) against the grouped pass, with a kernel call per entry: one
+  // thread 0.71-0.79x the time on recsys (8% of 1M rows touched), 0.75x on
+  // small sum (a 1.3 MB gradient); two threads 0.88x on recsys; but 1.6-1.7x
+  // on text (half of 100k x 128 rows touched: the grouped pass writes them in
+  // row order, the scatter in random order). A call per bag instead of per
+  // entry: 0.73x on recsys, 0.47x on small sum (one thread), 0.74x on recsys
+  // (two threads).
   const int64_t entries = detail::bag_entries_end(bags, options);
-  const int scatter_pieces = detail::threads_for(parallel, (n + entries) * dim);
+  // Threads scatter only into a gradient larger than the cache: on one that
+  // fits, every thread's walk over all the entries (half of them skipped, an
+  // unpredictable branch) cost more than the second thread saved (small sum,
+  // two threads: 1.5x the one-thread time).
+  const bool gradient_in_cache = n * dim * 4 <= kScatterCacheBytes;
+  const int scatter_pieces = gradient_in_cache ? 1 : detail::threads_for(parallel, (n + entries) * dim);
   const bool scatter = options.mode != Mode::kMax && !options.scale_grad_by_freq &&
-                       (n * dim * 4 <= kScatterCacheBytes || entries * kScatterTouchRatio <= n);
+                       (gradient_in_cache || entries * kScatterTouchRatio <= n);
   if (options.mode == Mode::kMax) {
     if (Status s = validate_argmax(argmax, out_size, n); !s.ok()) return s;
   } else if (!scatter && !reserve_grouping(workspace, bags.num_indices)) {
@@ -253,15 +267,20 @@ Status backward_dense_with(const kernels::KernelSet<IndexT>& kernels, const Tabl
   } else if (scatter) {
     // Each piece owns a range of rows: zeroes them, then walks every entry
     // and adds the ones that land in its range, in entry order.
+    const int64_t pad = detail::wrapped_padding_row(options, n);
+    const int64_t num = detail::bag_count(bags, options);
     detail::run_tasks(parallel, scatter_pieces, [&](int t) {
       const detail::IndexRange rows = detail::row_piece(n, scatter_pieces, t);
       std::memset(grad_weight + rows.begin * dim, 0, sizeof(float) * (rows.end - rows.begin) * dim);
-      for_each_live_entry(bags, options, detail::wrapped_padding_row(options, n),
-                          [&](int64_t b, int64_t, int64_t row, float scale) {
-                            if (row >= rows.begin && row < rows.end) {
-                              kernels.add_scaled_row(grad_weight + row * dim, grad_output + b * dim, scale, dim);
-                            }
-                          });
+      for (int64_t b = 0; b < num; ++b) {
+        const detail::IndexRange range = detail::bag_range(bags, b);
+        const float* weights = bags.per_sample_weights;
+        kernels.scatter_bag({bags.indices + range.begin, range.end - range.begin,
+                             weights != nullptr ? weights + range.begin : nullptr,
+                             weights != nullptr ? 1.0f : unweighted_bag_scale(bags, options, pad, range), pad,
+                             grad_output + b * dim, dim, rows.begin, rows.end},
+                            grad_weight);
+      }
     });
   } else {
     // One pass over the N x D gradient: each piece owns a range of rows,

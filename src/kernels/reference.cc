@@ -59,8 +59,15 @@ void gradient_row__ref(const float* rows, int64_t dim, const uint32_t* ids, cons
   }
 }
 
-void add_scaled_row__ref(float* out, const float* g, float s, int64_t dim) {
-  for (int64_t d = 0; d < dim; ++d) out[d] = out[d] + g[d] * s;
+template <typename IndexT>
+void scatter_bag__ref(const BagScatter<IndexT>& bag, float* grad) {
+  for (int64_t j = 0; j < bag.length; ++j) {
+    const int64_t row = bag.indices[j];
+    if (row == bag.pad || row < bag.row_begin || row >= bag.row_end) continue;
+    const float s = bag.weights != nullptr ? bag.weights[j] : bag.scale;
+    float* out = grad + row * bag.dim;
+    for (int64_t d = 0; d < bag.dim; ++d) out[d] = out[d] + bag.g[d] * s;
+  }
 }
 
 float dot4__ref(const float* x, const float* y, int64_t dim) {
@@ -130,7 +137,7 @@ const QuantizedKernelSet<IndexT>& quantized_kernel_set__ref() {
 template <typename IndexT>
 const KernelSet<IndexT>& kernel_set__ref() {
   static const KernelSet<IndexT> set = {"ref", pool_sum__ref<IndexT>, pool_mean__ref<IndexT>,
-                                        pool_max__ref<IndexT>, gradient_row__ref, add_scaled_row__ref, dot4__ref,
+                                        pool_max__ref<IndexT>, gradient_row__ref, scatter_bag__ref<IndexT>, dot4__ref,
                                         &quantized_kernel_set__ref<IndexT>()};
   return set;
 }

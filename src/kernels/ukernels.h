@@ -39,10 +39,25 @@ using PoolMaxFn = void (*)(const BagRef<IndexT>& bag, float* out, int32_t* argma
 // entries; scales: their scales). The order is the reference's.
 using GradientRowFn = void (*)(const float* rows, int64_t dim, const uint32_t* ids,
                                const float* scales, int64_t count, float* out);
-// out[d] = out[d] + g[d] * s for d in [0, dim): one entry's contribution
-// added to its gradient row (the single-threaded dense gradient scatters
-// entries in order; per element the same adds as gradient_row).
-using AddScaledRowFn = void (*)(float* out, const float* g, float s, int64_t dim);
+// One bag's contributions to a dense sum/mean weight gradient, added in
+// place: for each entry j in ascending j that is not padding and whose row r
+// lies in [row_begin, row_end) (a thread's rows),
+//   grad[r * dim + d] = grad[r * dim + d] + g[d] * s_j   for d in [0, dim),
+// s_j = weights[j] when weights, else scale. Bags in order, from a zeroed
+// gradient: per element the adds of gradient_row, in the same order.
+template <typename IndexT>
+struct BagScatter {
+  const IndexT* indices;   // the bag's entries
+  int64_t length;
+  const float* weights;    // per-sample weights aligned with indices, or nullptr
+  float scale;             // every entry's scale when weights == nullptr
+  int64_t pad;             // wrapped padding row, or -1
+  const float* g;          // the bag's row of the output gradient G
+  int64_t dim;
+  int64_t row_begin, row_end;
+};
+template <typename IndexT>
+using ScatterBagFn = void (*)(const BagScatter<IndexT>& bag, float* grad);
 // Four-lane striped dot product (see dot4 in embedding_bag.h).
 using Dot4Fn = float (*)(const float* x, const float* y, int64_t dim);
 
@@ -97,7 +112,7 @@ struct KernelSet {
   PoolMeanFn<IndexT> mean;
   PoolMaxFn<IndexT> max;
   GradientRowFn gradient_row;
-  AddScaledRowFn add_scaled_row;
+  ScatterBagFn<IndexT> scatter_bag;
   Dot4Fn dot4;
   const QuantizedKernelSet<IndexT>* quantized;
 };

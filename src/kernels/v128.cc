@@ -192,18 +192,43 @@ void gradient_row__v128(const float* rows, int64_t dim, const uint32_t* ids, con
   });
 }
 
-void add_scaled_row__v128(float* out, const float* g, float s, int64_t dim) {
-  const F32x4 vs = simd::splat(s);
-  int64_t d = 0;
-  for (; d + 8 <= dim; d += 8) {
-    simd::store(out + d, simd::add(simd::load(out + d), simd::mul(simd::load(g + d), vs)));
-    simd::store(out + d + 4, simd::add(simd::load(out + d + 4), simd::mul(simd::load(g + d + 4), vs)));
+// One column block of scatter_bag: the block of g (times the bag's scale when
+// unweighted: the same product for every entry) stays in registers while the
+// entries' rows are read, added to and written back in entry order.
+template <int kVecs, bool kPartial, bool kWeighted, typename IndexT>
+void scatter_bag_block(const BagScatter<IndexT>& bag, int64_t col, int64_t tail, float* grad) {
+  F32x4 gv[kVecs];
+  for (int v = 0; v < kVecs; ++v) gv[v] = load_block_vec<kVecs, kPartial>(bag.g + col, v, tail);
+  if (!kWeighted) {
+    const F32x4 s = simd::splat(bag.scale);
+    for (int v = 0; v < kVecs; ++v) gv[v] = simd::mul(gv[v], s);
   }
-  for (; d + 4 <= dim; d += 4) simd::store(out + d, simd::add(simd::load(out + d), simd::mul(simd::load(g + d), vs)));
-  if (d < dim) {
-    const int64_t tail = dim - d;
-    simd::store_partial(out + d, simd::add(simd::load_partial(out + d, tail), simd::mul(simd::load_partial(g + d, tail), vs)), tail);
+  for (int64_t j = 0; j < bag.length; ++j) {
+    const int64_t row = bag.indices[j];
+    if (row == bag.pad || row < bag.row_begin || row >= bag.row_end) continue;
+    float* out = grad + row * bag.dim + col;
+    if (kWeighted) {
+      const F32x4 s = simd::splat(bag.weights[j]);
+      for (int v = 0; v < kVecs; ++v) {
+        store_block_vec<kVecs, kPartial>(out, v, simd::add(load_block_vec<kVecs, kPartial>(out, v, tail), simd::mul(gv[v], s)), tail);
+      }
+    } else {
+      for (int v = 0; v < kVecs; ++v) {
+        store_block_vec<kVecs, kPartial>(out, v, simd::add(load_block_vec<kVecs, kPartial>(out, v, tail), gv[v]), tail);
+      }
+    }
   }
+}
+
+template <typename IndexT>
+void scatter_bag__v128(const BagScatter<IndexT>& bag, float* grad) {
+  auto blocks = [&](auto weighted) {
+    for_each_column_block<kSumBlockVecs>(bag.dim, [&](auto vecs, auto partial, int64_t col, int64_t tail) {
+      scatter_bag_block<decltype(vecs)::value, decltype(partial)::value, decltype(weighted)::value>(bag, col, tail, grad);
+    });
+  };
+  if (bag.weights != nullptr) blocks(std::true_type{});
+  else blocks(std::false_type{});
 }
 
 float dot4__v128(const float* x, const float* y, int64_t dim) {
@@ -224,7 +249,7 @@ template <typename IndexT>
 const KernelSet<IndexT>& kernel_set__v128() {
   static const KernelSet<IndexT> set = {"v128", pool_sum__v128<IndexT>,
                                         pool_mean__v128<IndexT>, pool_max__v128<IndexT>,
-                                        gradient_row__v128, add_scaled_row__v128, dot4__v128,
+                                        gradient_row__v128, scatter_bag__v128<IndexT>, dot4__v128,
                                         &quantized_kernel_set__v128<IndexT>()};
   return set;
 }
