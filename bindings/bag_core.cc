@@ -262,10 +262,12 @@ void BagCore::release_gradients() {
 
 double BagCore::held_bytes() const {
   const Workspace& w = workspace_;
-  const size_t workspace = w.renorm_seen.capacity_bytes() + w.entry_rows.capacity_bytes() +
-                           w.entry_pos.capacity_bytes() + w.sort_rows.capacity_bytes() +
-                           w.sort_pos.capacity_bytes() + w.entry_bag.capacity_bytes() +
-                           w.entry_scale.capacity_bytes() + w.histogram.capacity_bytes();
+  size_t workspace = w.row_bits.capacity_bytes() + w.dense_scratch.capacity_bytes() + w.entry_scale.capacity_bytes() +
+                     w.group_scales.capacity_bytes();
+  for (const auto* b : {&w.entry_rows, &w.entry_pos, &w.sort_rows, &w.sort_pos, &w.entry_bag, &w.histogram,
+                        &w.group_starts, &w.group_bags}) {
+    workspace += b->capacity_bytes();
+  }
   return static_cast<double>(table_storage_.capacity_bytes() + quantized_storage_.capacity_bytes() + workspace + staged_.held_bytes() +
                              committed_.held_bytes() + output_.capacity_bytes() +
                              grad_output_.capacity_bytes() + grad_weight_.capacity_bytes() +

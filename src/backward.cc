@@ -71,6 +71,26 @@ void for_each_live_entry(const Bags<IndexT, OffsetT>& bags, const Options& optio
   }
 }
 
+// Adds every bag's entries whose rows lie in `rows` into grad (N x D, those
+// rows zeroed), bag by bag in entry order: scatter_bag.
+template <typename IndexT, typename OffsetT>
+void scatter_bags(const kernels::KernelSet<IndexT>& kernels, const Table& table,
+                  const Bags<IndexT, OffsetT>& bags, const Options& options, const float* grad_output,
+                  detail::IndexRange rows, float* grad) {
+  const int64_t dim = table.embedding_dim;
+  const int64_t pad = detail::wrapped_padding_row(options, table.num_embeddings);
+  const int64_t num = detail::bag_count(bags, options);
+  const float* weights = bags.per_sample_weights;
+  for (int64_t b = 0; b < num; ++b) {
+    const detail::IndexRange range = detail::bag_range(bags, b);
+    kernels.scatter_bag({bags.indices + range.begin, range.end - range.begin,
+                         weights != nullptr ? weights + range.begin : nullptr,
+                         weights != nullptr ? 1.0f : unweighted_bag_scale(bags, options, pad, range), pad,
+                         grad_output + b * dim, dim, rows.begin, rows.end},
+                        grad);
+  }
+}
+
 // Fills workspace.sort_rows / sort_pos with the live bag entries ordered by
 // row (ties in entry order), and entry_bag / entry_scale for every entry.
 // Returns the number of live entries. reserve_grouping() came first.
@@ -192,6 +212,86 @@ void per_sample_weights_gradient(const kernels::KernelSet<IndexT>& kernels, cons
   });
 }
 
+// The sparse gradient by grouping the entries by row (any table size).
+template <typename IndexT, typename OffsetT>
+Status sparse_gradient_grouped(const kernels::KernelSet<IndexT>& kernels, const Table& table,
+                               const Bags<IndexT, OffsetT>& bags, const Options& options,
+                               const float* grad_output, SparseGradient& grad_weight, Workspace& workspace,
+                               const Parallelism& parallel) {
+  const int64_t dim = table.embedding_dim;
+  if (!reserve_grouping(workspace, bags.num_indices)) return grouping_out_of_memory(bags.num_indices);
+  const int64_t live = group_entries_by_row(table, bags, options, workspace);
+  const int64_t groups = find_row_groups(workspace, live);
+  if (!grad_weight.rows.resize(groups) || !grad_weight.values.resize(groups * dim)) {
+    grad_weight.rows.release();
+    grad_weight.values.release();
+    return out_of_memory(groups * (dim + 1) * 4);
+  }
+  const int pieces = detail::threads_for(parallel, live * dim);
+  detail::run_tasks(parallel, pieces, [&](int t) {
+    const int64_t last = first_group_of_piece(workspace, groups, live, pieces, t + 1);
+    for (int64_t g = first_group_of_piece(workspace, groups, live, pieces, t); g < last; ++g) {
+      const int64_t first_entry = workspace.group_starts[g];
+      grad_weight.rows[g] = static_cast<int32_t>(workspace.sort_rows[first_entry]);
+      gradient_row_of_group(kernels, workspace, options, grad_output, dim, first_entry,
+                            workspace.group_starts[g + 1], grad_weight.values.data() + g * dim);
+    }
+  });
+  return {};
+}
+
+// The sparse gradient of a table whose N x D gradient fits in cache (no
+// scale_grad_by_freq): the rows touched marked in workspace.row_bits, the
+// entries scattered into a zeroed dense scratch (scatter_bags, as the dense
+// gradient), then the touched rows copied out in ascending order -- the same
+// bits as grouping, without the O(entries) grouping buffers. Measured (wasm,
+// same process) against grouping: small sum (10k x 32, 65k entries)
+// 0.47-0.58x the time on one thread, 0.50x on two; tiny (1k x 16) 0.80x.
+// One thread: the scratch is cache-sized, and the scatter is not split.
+template <typename IndexT, typename OffsetT>
+Status sparse_gradient_through_dense(const kernels::KernelSet<IndexT>& kernels, const Table& table,
+                                     const Bags<IndexT, OffsetT>& bags, const Options& options,
+                                     const float* grad_output, SparseGradient& grad_weight,
+                                     Workspace& workspace) {
+  const int64_t n = table.num_embeddings;
+  const int64_t dim = table.embedding_dim;
+  const auto words = static_cast<size_t>((n + 63) / 64);
+  Buffer<uint64_t>& touched = workspace.row_bits;  // all zero between calls
+  if ((touched.size() < words && !touched.resize_zeroed(words)) ||
+      (workspace.dense_scratch.size() < static_cast<size_t>(n * dim) &&
+       !workspace.dense_scratch.resize(static_cast<size_t>(n * dim)))) {
+    return out_of_memory(n * dim * 4 + n / 8);
+  }
+  int64_t count = 0;
+  for_each_live_entry(bags, options, detail::wrapped_padding_row(options, n),
+                      [&](int64_t, int64_t, int64_t row, float) {
+                        const uint64_t bit = uint64_t{1} << (row % 64);
+                        count += (touched[static_cast<size_t>(row / 64)] & bit) == 0;
+                        touched[static_cast<size_t>(row / 64)] |= bit;
+                      });
+  if (!grad_weight.rows.resize(static_cast<size_t>(count)) ||
+      !grad_weight.values.resize(static_cast<size_t>(count * dim))) {
+    std::memset(touched.data(), 0, words * sizeof(uint64_t));
+    grad_weight.rows.release();
+    grad_weight.values.release();
+    return out_of_memory(count * (dim + 1) * 4);
+  }
+  float* scratch = workspace.dense_scratch.data();
+  std::memset(scratch, 0, sizeof(float) * n * dim);
+  scatter_bags(kernels, table, bags, options, grad_output, {0, n}, scratch);
+  int64_t k = 0;
+  for (size_t w = 0; w < words; ++w) {
+    for (uint64_t bits = touched[w]; bits != 0; bits &= bits - 1) {
+      const int64_t row = static_cast<int64_t>(w) * 64 + __builtin_ctzll(bits);
+      grad_weight.rows[static_cast<size_t>(k)] = static_cast<int32_t>(row);
+      std::memcpy(grad_weight.values.data() + k * dim, scratch + row * dim, sizeof(float) * dim);
+      ++k;
+    }
+    touched[w] = 0;
+  }
+  return {};
+}
+
 // Checks shared by both backward forms.
 template <typename IndexT, typename OffsetT>
 Status validate_backward(const Table& table, const Bags<IndexT, OffsetT>& bags,
@@ -267,20 +367,10 @@ Status backward_dense_with(const kernels::KernelSet<IndexT>& kernels, const Tabl
   } else if (scatter) {
     // Each piece owns a range of rows: zeroes them, then walks every entry
     // and adds the ones that land in its range, in entry order.
-    const int64_t pad = detail::wrapped_padding_row(options, n);
-    const int64_t num = detail::bag_count(bags, options);
     detail::run_tasks(parallel, scatter_pieces, [&](int t) {
       const detail::IndexRange rows = detail::row_piece(n, scatter_pieces, t);
       std::memset(grad_weight + rows.begin * dim, 0, sizeof(float) * (rows.end - rows.begin) * dim);
-      for (int64_t b = 0; b < num; ++b) {
-        const detail::IndexRange range = detail::bag_range(bags, b);
-        const float* weights = bags.per_sample_weights;
-        kernels.scatter_bag({bags.indices + range.begin, range.end - range.begin,
-                             weights != nullptr ? weights + range.begin : nullptr,
-                             weights != nullptr ? 1.0f : unweighted_bag_scale(bags, options, pad, range), pad,
-                             grad_output + b * dim, dim, rows.begin, rows.end},
-                            grad_weight);
-      }
+      scatter_bags(kernels, table, bags, options, grad_output, rows, grad_weight);
     });
   } else {
     // One pass over the N x D gradient: each piece owns a range of rows,
@@ -331,30 +421,24 @@ Status backward_sparse_with(const kernels::KernelSet<IndexT>& kernels, const Tab
     return s;
   }
   const int64_t dim = table.embedding_dim;
-  if (!reserve_grouping(workspace, bags.num_indices)) return grouping_out_of_memory(bags.num_indices);
-  const int64_t live = group_entries_by_row(table, bags, options, workspace);
-  const int64_t groups = find_row_groups(workspace, live);
-  if (!grad_weight.rows.resize(groups) || !grad_weight.values.resize(groups * dim)) {
-    grad_weight.rows.release();
-    grad_weight.values.release();
-    return out_of_memory(groups * (dim + 1) * 4);
-  }
-  const int pieces = detail::threads_for(parallel, live * dim);
-  detail::run_tasks(parallel, pieces, [&](int t) {
-    const int64_t last = first_group_of_piece(workspace, groups, live, pieces, t + 1);
-    for (int64_t g = first_group_of_piece(workspace, groups, live, pieces, t); g < last; ++g) {
-      const int64_t first_entry = workspace.group_starts[g];
-      grad_weight.rows[g] = static_cast<int32_t>(workspace.sort_rows[first_entry]);
-      gradient_row_of_group(kernels, workspace, options, grad_output, dim, first_entry,
-                            workspace.group_starts[g + 1], grad_weight.values.data() + g * dim);
+  const int64_t n = table.num_embeddings;
+  if (!options.scale_grad_by_freq && n * dim * 4 <= kScatterCacheBytes) {
+    if (Status s = sparse_gradient_through_dense(kernels, table, bags, options, grad_output, grad_weight, workspace);
+        !s.ok()) {
+      return s;
     }
-  });
+  } else if (Status s = sparse_gradient_grouped(kernels, table, bags, options, grad_output, grad_weight, workspace,
+                                                parallel);
+             !s.ok()) {
+    return s;
+  }
   if (grad_per_sample_weights != nullptr && bags.per_sample_weights != nullptr) {
     per_sample_weights_gradient(kernels, table, bags, options, grad_output, grad_per_sample_weights,
                                 parallel);
   }
   return {};
 }
+
 
 template <typename IndexT, typename OffsetT>
 Status backward_dense(const Table& table, const Bags<IndexT, OffsetT>& bags,

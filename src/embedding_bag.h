@@ -211,7 +211,9 @@ Status validate(const Table& table, const Bags<IndexT, OffsetT>& bags, const Opt
 // Not shared between concurrent calls. Grows to O(num_indices) for backward
 // and N bits for max_norm.
 struct Workspace {
-  Buffer<uint64_t> renorm_seen;     // N bits, all zero between calls
+  Buffer<uint64_t> row_bits;        // N bits, all zero between calls (renorm's
+                                    // rows seen, a sparse gradient's rows touched)
+  Buffer<float> dense_scratch;      // a cache-sized sparse gradient, built dense
   Buffer<uint32_t> entry_rows;      // backward grouping (radix sort)
   Buffer<uint32_t> entry_pos;
   Buffer<uint32_t> sort_rows;

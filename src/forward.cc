@@ -139,7 +139,7 @@ Status forward_with(const kernels::KernelSet<IndexT>& kernels, const Table& tabl
   const int64_t entries = detail::bag_entries_end(bags, options);
   if (options.max_norm &&
       !detail::renorm_rows(table, bags.indices, entries, *options.max_norm, options.norm_type,
-                           workspace.renorm_seen)) {
+                           workspace.row_bits)) {
     return out_of_memory(static_cast<int64_t>(table.num_embeddings / 8));
   }
   const FloatPooler<IndexT> pool{kernels, table, argmax};
