@@ -42,9 +42,6 @@ Status grouping_out_of_memory(size_t n) { return out_of_memory(static_cast<int64
 constexpr int64_t kScatterCacheBytes = int64_t{4} << 20;
 constexpr int64_t kScatterTouchRatio = 8;
 
-// fn(bag, entry, row, scale) for every non-padding bag entry, in entry
-// order; scale = per_sample_weights[entry], or 1 / (the bag's live entries)
-// for mean, else 1.
 // The scale of an unweighted bag's entries: 1 / (its live entries) for
 // mean, else 1.
 template <typename IndexT, typename OffsetT>
@@ -56,6 +53,8 @@ float unweighted_bag_scale(const Bags<IndexT, OffsetT>& bags, const Options& opt
   return count > 0 ? 1.0f / static_cast<float>(count) : 1.0f;
 }
 
+// fn(bag, entry, row, scale) for every non-padding bag entry, in entry
+// order; scale = per_sample_weights[entry], or unweighted_bag_scale.
 template <typename IndexT, typename OffsetT, typename EntryFn>
 void for_each_live_entry(const Bags<IndexT, OffsetT>& bags, const Options& options, int64_t pad,
                          EntryFn&& fn) {
