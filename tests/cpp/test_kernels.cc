@@ -2,6 +2,7 @@
 // oracle) through EmbeddingBagTester, on shape families around the SIMD tiles:
 // D below, at and above one vector (4) and one register block (32), bag
 // lengths 0, 1 and many, both index types, both input forms.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -156,6 +157,68 @@ TEST_CASE("large tables: radix grouping over several digit passes", "[kernels]")
     EmbeddingBagTester t;
     t.rows(5000000).dim(1).bags(40).bag_length(0, 30).mode(mode).duplicate_rate(0.3).seed(1200);
     t.test(ebag::kernels::kernel_set__v128<int32_t>());
+  }
+}
+
+TEST_CASE("gradients past 4 MiB: rows grouped, or scattered by row range over threads", "[kernels]") {
+  // 20000 x 64 floats (5.1 MB) with ~16k entries: the dense and the sparse
+  // gradient group the entries by row. 100000 x 16 (6.4 MB) with ~1000
+  // entries (few rows touched): the dense gradient scatters, each thread its
+  // own row range; the sparse one groups.
+  for (Mode mode : {Mode::kSum, Mode::kMean}) {
+    EmbeddingBagTester many;
+    many.rows(20000).dim(64).bags(400).bag_length(0, 80).mode(mode).padding_idx(7).duplicate_rate(0.3)
+        .per_sample_weights(mode == Mode::kSum).seed(1300);
+    many.test(ebag::kernels::kernel_set__v128<int32_t>());
+    EmbeddingBagTester few;
+    few.rows(100000).dim(16).bags(50).bag_length(0, 40).mode(mode).duplicate_rate(0.3)
+        .per_sample_weights(mode == Mode::kSum).seed(1301);
+    few.test(ebag::kernels::kernel_set__v128<int32_t>());
+  }
+}
+
+TEST_CASE("threads scattering a dense gradient by row range add the rows at range edges once", "[kernels][threads]") {
+  ebag::ThreadPool* pool = test_thread_pool();
+  if (pool == nullptr) return;  // the single-threaded wasm build
+  // 100000 x 16 floats (6.4 MB, past the cache bound) and few entries: the
+  // scatter is split into pool->size() row ranges; rows at and around every
+  // range edge, each named by several bags.
+  constexpr int64_t kRows = 100000, kDim = 16;
+  std::vector<float> table(kRows * kDim, 0.5f);
+  std::vector<int32_t> indices, offsets;
+  const int pieces = pool->size();
+  for (int t = 0; t <= pieces; ++t) {
+    const int64_t edge = kRows * t / pieces;
+    offsets.push_back(static_cast<int32_t>(indices.size()));
+    for (int64_t row = edge - 2; row <= edge + 2; ++row) {
+      if (row >= 0 && row < kRows) indices.push_back(static_cast<int32_t>(row));
+    }
+    indices.push_back(static_cast<int32_t>(std::min<int64_t>(edge, kRows - 1)));
+  }
+  const auto bags = ebag::Bags<int32_t>::from_offsets(indices.data(), static_cast<int64_t>(indices.size()),
+                                                      offsets.data(), static_cast<int64_t>(offsets.size()));
+  const auto num_bags = static_cast<int64_t>(offsets.size());
+  std::vector<float> grad_output(num_bags * kDim);
+  for (size_t j = 0; j < grad_output.size(); ++j) grad_output[j] = static_cast<float>(j % 7) * 0.37f - 1.0f;
+  // Expected: every entry's G row added to its row in entry order, from +0.
+  std::vector<float> expected(kRows * kDim, 0.0f);
+  for (int64_t b = 0; b < num_bags; ++b) {
+    const int64_t end = b + 1 < num_bags ? offsets[b + 1] : static_cast<int64_t>(indices.size());
+    for (int64_t i = offsets[b]; i < end; ++i) {
+      for (int64_t d = 0; d < kDim; ++d) expected[indices[i] * kDim + d] += grad_output[b * kDim + d];
+    }
+  }
+  ebag::Options options;
+  options.mode = Mode::kSum;
+  for (const auto* kernels : all_kernel_sets<int32_t>()) {
+    INFO("kernels=" << kernels->name);
+    std::vector<float> grad(kRows * kDim, -1.0f);
+    ebag::Workspace ws;
+    REQUIRE(ebag::backward_dense_with(*kernels, ebag::Table{table.data(), kRows, kDim}, bags, options,
+                                      grad_output.data(), static_cast<int64_t>(grad_output.size()), nullptr,
+                                      grad.data(), nullptr, ws, ebag::Parallelism{pool, 0})
+                .ok());
+    REQUIRE(std::memcmp(grad.data(), expected.data(), grad.size() * 4) == 0);
   }
 }
 
