@@ -9,12 +9,6 @@
 #include "catch.hpp"
 #include "embedding_bag_internal.h"
 
-// Threads: natively, and in the pthreads wasm build of the suite.
-#if !defined(__EMSCRIPTEN__) || defined(__EMSCRIPTEN_PTHREADS__)
-#define EBAG_TEST_THREADS 1
-#else
-#define EBAG_TEST_THREADS 0
-#endif
 #include "test_util.h"
 
 namespace {

@@ -21,6 +21,13 @@
 #include "embedding_bag.h"
 #include "kernels/ukernels.h"
 
+// Threads: natively, and in the pthreads wasm build of the suite.
+#if !defined(__EMSCRIPTEN__) || defined(__EMSCRIPTEN_PTHREADS__)
+#define EBAG_TEST_THREADS 1
+#else
+#define EBAG_TEST_THREADS 0
+#endif
+
 class EmbeddingBagTester {
  public:
   EmbeddingBagTester& rows(int64_t n) { rows_ = n; return *this; }
