@@ -245,11 +245,11 @@ int32_t BagCore::backward(double grad_output_length, bool sparse, bool want_per_
 
 double BagCore::gradient_row_runs() {
   if (!has_forward_) return -1;
-  const int64_t n = num_embeddings();
-  const bool found = committed_.index_kind == kInt64
-      ? row_runs_.find(reinterpret_cast<const int64_t*>(committed_.indices.data()), committed_.num_indices, n)
-      : row_runs_.find(reinterpret_cast<const int32_t*>(committed_.indices.data()), committed_.num_indices, n);
-  return found ? static_cast<double>(row_runs_.count()) : -1;
+  const Status found = with_bags(committed_, [&](const auto& bags) -> Status {
+    if (row_runs_.find(bags.indices, bags.num_indices, num_embeddings())) return {};
+    return out_of_memory_status(static_cast<double>(num_embeddings()) / 8);
+  });
+  return found.ok() ? static_cast<double>(row_runs_.count()) : -1;
 }
 
 void BagCore::release_gradients() {
