@@ -75,26 +75,25 @@ function prepare(name, quick) {
   const { w, indices, offsets } = workloadBatch(name, quick);
   const c = { w, indices, offsets, gradOutput: new Float32Array(w.bags * w.dim).fill(0.5) };
   ops = {};
-  let shape;
-  for (const [key, instance] of Object.entries(instances)) {
-    const made = instance.prepare(w, indices, offsets, Boolean(w.quantized) && threads === 1 && !pair);
-    const instanceOps = opsOf(c, made);
-    for (const [op, fn] of Object.entries(instanceOps)) ops[pair ? `${op}@${key}` : op] = fn;
-    shape ??= {
-      info, indices: indices.length, dim: w.dim, hasBackward: made.sparseBag !== null,
-      rowBytes: Object.fromEntries(Object.entries(made.quantized).map(([dtype, bag]) => [dtype, bag.quantizedWeight.length / w.n])),
-      weight: made.forwardBag.weight.slice(),
-    };
+  const made = Object.fromEntries(Object.entries(instances).map(([key, instance]) => [
+    key, instance.prepare(w, indices, offsets, Boolean(w.quantized) && threads === 1 && !pair),
+  ]));
+  for (const [key, bags] of Object.entries(made)) {
+    for (const [op, fn] of Object.entries(opsOf(c, bags))) ops[pair ? `${op}@${key}` : op] = fn;
   }
   if (!pair) {
     // One pass over N x D floats (what a dense gradient must at least write).
     const pass = new Float32Array(w.n * w.dim);
     ops.passNxD = () => pass.fill(0);
     const plain = PLAIN_EMBEDDING_BAG[w.mode];
-    ops.plainJs = () => plain(shape.weight, w.dim, indices, offsets);
+    const weight = made.only.forwardBag.weight.slice();
+    ops.plainJs = () => plain(weight, w.dim, indices, offsets);
   }
-  const { weight, ...reply } = shape;
-  return reply;
+  const first = Object.values(made)[0];
+  return {
+    info, indices: indices.length, dim: w.dim, hasBackward: first.sparseBag !== null,
+    rowBytes: Object.fromEntries(Object.entries(first.quantized).map(([dtype, bag]) => [dtype, bag.quantizedWeight.length / w.n])),
+  };
 }
 
 await serveRequests({
