@@ -6,19 +6,14 @@
 #include <limits>
 #include <type_traits>
 
+#include "module_threads.h"
 #include "validate.h"
+#include "workspace.h"
 
 namespace ebag::bindings {
 namespace {
 
 constexpr double kMaxCount = static_cast<double>(std::numeric_limits<int32_t>::max());
-
-Status out_of_memory_status(double bytes) {
-  Status s;
-  s.code = ErrorCode::kOutOfMemory;
-  s.value = bytes < 9.2e18 ? static_cast<int64_t>(bytes) : std::numeric_limits<int64_t>::max();
-  return s;
-}
 
 // A count from JavaScript: an integer in [0, 2^31 - 1] (the wrapper made sure).
 bool valid_count(double count) { return count >= 0 && count <= kMaxCount && std::floor(count) == count; }
@@ -55,7 +50,7 @@ BagCore::BagCore(double num_embeddings, double embedding_dim, int32_t row_format
     const double bytes = static_cast<double>(n) * static_cast<double>(d) * 4;
     if (bytes > static_cast<double>(SIZE_MAX) ||
         !table_storage_.resize_zeroed(static_cast<size_t>(n) * static_cast<size_t>(d))) {
-      status_ = out_of_memory_status(bytes);
+      status_ = out_of_memory(bytes);
       return;
     }
     table_ = Table{table_storage_.data(), n, d};
@@ -66,7 +61,7 @@ BagCore::BagCore(double num_embeddings, double embedding_dim, int32_t row_format
   if (!status_.ok()) return;
   const double bytes = static_cast<double>(n) * static_cast<double>(ebag::row_bytes(format, d));
   if (bytes > static_cast<double>(SIZE_MAX) || !quantized_storage_.resize_zeroed(static_cast<size_t>(bytes))) {
-    status_ = out_of_memory_status(bytes);
+    status_ = out_of_memory(bytes);
     return;
   }
   quantized_ = QuantizedTable{quantized_storage_.data(), n, d, format};
@@ -88,7 +83,7 @@ int32_t BagCore::quantize_from(const BagCore& source) {
   if (!quantized() || source.quantized() || !source.ok() ||
       source.table_.num_embeddings != quantized_.num_embeddings ||
       source.table_.embedding_dim != quantized_.embedding_dim) {
-    return finish(Status{ErrorCode::kMissingBuffer, Argument::kTable, -1, 0});
+    return finish(make_error(ErrorCode::kTableMismatch, Argument::kTable));
   }
   return finish(ebag::quantize(source.table_, quantized_.format, quantized_storage_.data()));
 }
@@ -97,7 +92,7 @@ int32_t BagCore::dequantize_into(BagCore& target) const {
   if (!quantized() || target.quantized() || !target.ok() ||
       target.table_.num_embeddings != quantized_.num_embeddings ||
       target.table_.embedding_dim != quantized_.embedding_dim) {
-    return target.finish(Status{ErrorCode::kMissingBuffer, Argument::kTable, -1, 0});
+    return target.finish(make_error(ErrorCode::kTableMismatch, Argument::kTable));
   }
   return target.finish(ebag::dequantize(quantized_, target.table_.data));
 }
@@ -122,29 +117,26 @@ int32_t BagCore::set_options(int32_t mode, bool has_padding_idx, double padding_
     return finish(s);
   }
   if (Status s = validate_options(o); !s.ok()) return finish(s);
-  if (quantized() && o.max_norm) return finish(Status{ErrorCode::kQuantizedTable, Argument::kMaxNorm, -1, 0});
+  if (quantized() && o.max_norm) return finish(make_error(ErrorCode::kQuantizedTable, Argument::kMaxNorm));
   options_ = o;
   return finish({});
 }
 
 int32_t BagCore::init_normal(double seed_high, double seed_low) {
-  if (quantized()) return finish(Status{ErrorCode::kQuantizedTable, Argument::kTable, -1, 0});
+  if (quantized()) return finish(make_error(ErrorCode::kQuantizedTable, Argument::kTable));
   const uint64_t seed = (static_cast<uint64_t>(seed_high) << 32) | static_cast<uint64_t>(seed_low);
   return finish(ebag::init_normal(table_, seed, options_.padding_idx));
 }
 
 size_t BagCore::stage(Buffer<uint8_t>& buffer, size_t element_bytes, double count) {
   if (!valid_count(count)) {
-    Status s;
-    s.code = ErrorCode::kTooLarge;
-    s.value = static_cast<int64_t>(count);
-    finish(s);
+    finish(make_error(ErrorCode::kTooLarge, Argument::kNone, -1, static_cast<int64_t>(count)));
     return 0;
   }
   const size_t bytes = static_cast<size_t>(count) * element_bytes;
   // One spare element: a zero-length buffer still gets a valid address.
   if (!buffer.resize(bytes + element_bytes)) {
-    finish(out_of_memory_status(static_cast<double>(bytes)));
+    finish(out_of_memory(static_cast<double>(bytes)));
     return 0;
   }
   return reinterpret_cast<size_t>(buffer.data());
@@ -206,10 +198,10 @@ int32_t BagCore::forward(bool offsets_form, double rows, double row_length, bool
     num_bags = ebag::num_bags(bags, options_);
     const auto out_size = static_cast<size_t>(num_bags * embedding_dim());
     // Outputs sized before anything is written: running out here changes nothing.
-    if (!output_.resize(out_size)) return out_of_memory_status(static_cast<double>(out_size) * 4);
+    if (!output_.resize(out_size)) return out_of_memory(static_cast<double>(out_size) * 4);
     if (quantized()) return ebag::forward(quantized_, bags, options_, output_.data(), module_parallelism());
-    if (options_.mode == Mode::kMax && !staged_.argmax.resize(out_size)) {
-      return out_of_memory_status(static_cast<double>(out_size) * 4);
+    if (mode_traits(options_.mode)->argmax && !staged_.argmax.resize(out_size)) {
+      return out_of_memory(static_cast<double>(out_size) * 4);
     }
     return ebag::forward(table_, bags, options_, output_.data(), staged_.argmax.data(), workspace_,
                          module_parallelism());
@@ -223,20 +215,20 @@ int32_t BagCore::forward(bool offsets_form, double rows, double row_length, bool
 
 int32_t BagCore::backward(double grad_output_length, bool sparse, bool want_per_sample_weights_grad) {
   if (!ok()) return finish(status_);
-  if (quantized()) return finish(Status{ErrorCode::kQuantizedTable, Argument::kGradOutput, -1, 0});
+  if (quantized()) return finish(make_error(ErrorCode::kQuantizedTable, Argument::kGradOutput));
   const auto length = static_cast<int64_t>(grad_output_length);
   const bool psw_grad = want_per_sample_weights_grad && committed_.with_per_sample_weights;
   const auto n = static_cast<size_t>(table_.num_embeddings * table_.embedding_dim);
   return finish(with_bags(committed_, [&](const auto& bags) -> Status {
     if (psw_grad && !grad_psw_.resize(static_cast<size_t>(bags.num_indices) + 1)) {  // +1: never null
-      return out_of_memory_status(static_cast<double>(bags.num_indices) * 4);
+      return out_of_memory(static_cast<double>(bags.num_indices) * 4);
     }
     float* grad_psw = psw_grad ? grad_psw_.data() : nullptr;
     if (sparse) {
       return backward_sparse(table_, bags, options_, reinterpret_cast<const float*>(grad_output_.data()),
                              length, sparse_, grad_psw, workspace_, module_parallelism());
     }
-    if (!grad_weight_.resize(n)) return out_of_memory_status(static_cast<double>(n) * 4);
+    if (!grad_weight_.resize(n)) return out_of_memory(static_cast<double>(n) * 4);
     return backward_dense(table_, bags, options_, reinterpret_cast<const float*>(grad_output_.data()),
                           length, committed_.argmax.data(), grad_weight_.data(), grad_psw, workspace_,
                           module_parallelism());
@@ -246,8 +238,8 @@ int32_t BagCore::backward(double grad_output_length, bool sparse, bool want_per_
 double BagCore::gradient_row_runs() {
   if (!has_forward_) return -1;
   const Status found = with_bags(committed_, [&](const auto& bags) -> Status {
-    if (row_runs_.find(bags.indices, bags.num_indices, num_embeddings())) return {};
-    return out_of_memory_status(static_cast<double>(num_embeddings()) / 8);
+    if (row_runs_.find(bags.indices, bags.num_indices, num_embeddings(), workspace_.impl().rows)) return {};
+    return out_of_memory(static_cast<double>(num_embeddings()) / 8);
   });
   return found.ok() ? static_cast<double>(row_runs_.count()) : -1;
 }
@@ -261,49 +253,14 @@ void BagCore::release_gradients() {
 }
 
 double BagCore::held_bytes() const {
-  const Workspace& w = workspace_;
-  size_t workspace = w.row_bits.capacity_bytes() + w.dense_scratch.capacity_bytes() + w.entry_scale.capacity_bytes() +
-                     w.group_scales.capacity_bytes();
-  for (const auto* b : {&w.entry_rows, &w.entry_pos, &w.sort_rows, &w.sort_pos, &w.entry_bag, &w.histogram,
-                        &w.group_starts, &w.group_bags}) {
-    workspace += b->capacity_bytes();
-  }
-  return static_cast<double>(table_storage_.capacity_bytes() + quantized_storage_.capacity_bytes() + workspace + staged_.held_bytes() +
-                             committed_.held_bytes() + output_.capacity_bytes() +
-                             grad_output_.capacity_bytes() + grad_weight_.capacity_bytes() +
-                             grad_psw_.capacity_bytes() + sparse_.rows.capacity_bytes() +
-                             sparse_.values.capacity_bytes() + row_runs_.capacity_bytes());
+  return static_cast<double>(table_storage_.capacity_bytes() + quantized_storage_.capacity_bytes() +
+                             workspace_.held_bytes() + staged_.held_bytes() + committed_.held_bytes() +
+                             output_.capacity_bytes() + grad_output_.capacity_bytes() +
+                             grad_weight_.capacity_bytes() + grad_psw_.capacity_bytes() +
+                             sparse_.rows.capacity_bytes() + sparse_.values.capacity_bytes() +
+                             row_runs_.capacity_bytes());
 }
 
 double allocated_heap_bytes() { return static_cast<double>(mallinfo().uordblks); }
-
-namespace {
-Parallelism g_parallelism;
-ThreadPool* g_pool = nullptr;
-}  // namespace
-
-int32_t start_threads(int32_t num_threads) {
-#if defined(__EMSCRIPTEN_PTHREADS__) || !defined(__EMSCRIPTEN__)
-  if (g_pool == nullptr && num_threads > 1) {
-    g_pool = new ThreadPool(num_threads);
-    g_parallelism.pool = g_pool;
-  }
-#else
-  (void)num_threads;
-#endif
-  return thread_count();
-}
-
-void stop_threads() {
-  g_parallelism.pool = nullptr;
-  delete g_pool;
-  g_pool = nullptr;
-}
-
-int32_t thread_count() { return g_pool != nullptr ? g_pool->size() : 1; }
-
-void set_min_parallel_work(double work) { g_parallelism.min_work = static_cast<int64_t>(work); }
-
-const Parallelism& module_parallelism() { return g_parallelism; }
 
 }  // namespace ebag::bindings

@@ -1,8 +1,10 @@
-// The Embind surface of the wasm module: BagCore and two free functions. The
+// The Embind surface of the wasm module: BagCore and a few free functions. The
 // JavaScript wrapper (js/) is the only caller; users never see these names.
 #include <emscripten/bind.h>
 
 #include "bag_core.h"
+#include "module_threads.h"
+#include "registry_json.h"
 
 using ebag::bindings::BagCore;
 
@@ -56,4 +58,5 @@ EMSCRIPTEN_BINDINGS(embedding_bag) {
   emscripten::function("setMinParallelWork", &ebag::bindings::set_min_parallel_work);
   emscripten::function("errorMessage", &error_message);
   emscripten::function("argumentName", &argument_name);
+  emscripten::function("registry", &ebag::bindings::registry_json);
 }

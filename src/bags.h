@@ -1,7 +1,7 @@
 // Internal: how a validated Bags description maps bag numbers to index ranges.
 #pragma once
 
-#include "embedding_bag.h"
+#include "ebag/embedding_bag.h"
 
 // Every (index type, offset type) pair the entry points are instantiated for:
 // X(IndexT, OffsetT) once per pair.

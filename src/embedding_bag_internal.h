@@ -2,7 +2,7 @@
 // so that tests and benchmarks can run every variant through the real drivers.
 #pragma once
 
-#include "embedding_bag.h"
+#include "ebag/embedding_bag.h"
 #include "kernels/ukernels.h"
 
 namespace ebag {

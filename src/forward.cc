@@ -3,24 +3,25 @@
 #include <algorithm>
 #include <cstring>
 
+#include "bag_scale.h"
 #include "bags.h"
 #include "embedding_bag_internal.h"
 #include "renorm.h"
 #include "validate.h"
 #include "work_split.h"
+#include "workspace.h"
 
 namespace ebag {
 
 namespace {
 
-// Live entries of a bag (entries not equal to the padding row).
+// Whether a bag has an entry that is not the padding row.
 template <typename IndexT>
-int64_t live_count(const IndexT* indices, int64_t length, int64_t pad) {
-  int64_t count = length;
-  if (pad >= 0) {
-    for (int64_t k = 0; k < length; ++k) count -= indices[k] == pad;
+bool has_live_entry(const IndexT* indices, int64_t length, int64_t pad) {
+  for (int64_t k = 0; k < length; ++k) {
+    if (indices[k] != pad) return true;
   }
-  return count;
+  return false;
 }
 
 // Bags [first, last), columns [cols.begin, cols.end) of the output: one
@@ -32,6 +33,7 @@ void forward_piece(const Pooler& pool, const Bags<IndexT, OffsetT>& bags, const 
                    detail::IndexRange cols, float* output) {
   const int64_t width = cols.end - cols.begin;
   const int64_t pad = detail::wrapped_padding_row(options, num_embeddings);
+  const ModeTraits& mode = *mode_traits(options.mode);
   for (int64_t b = first; b < last; ++b) {
     const detail::IndexRange range = detail::bag_range(bags, b);
     const IndexT* indices = bags.indices + range.begin;
@@ -39,18 +41,17 @@ void forward_piece(const Pooler& pool, const Bags<IndexT, OffsetT>& bags, const 
     const float* weights = bags.per_sample_weights != nullptr ? bags.per_sample_weights + range.begin : nullptr;
     const auto bag = pool.bag(indices, length, weights, pad, cols);
     float* out = output + b * dim + cols.begin;
-    if (options.mode == Mode::kSum) {
+    if (mode.scaled) {
+      const float scale = detail::bag_scale(options.mode, indices, weights, length, pad);
+      if (scale == 0.0f) std::memset(out, 0, sizeof(float) * width);
+      else pool.scaled_sum(bag, scale, out);
+    } else if (!mode.argmax) {
       pool.sum(bag, out);
-      continue;
-    }
-    const int64_t count = live_count(indices, length, pad);
-    if (count == 0) {
-      std::memset(out, 0, sizeof(float) * width);
-      if (options.mode == Mode::kMax) pool.no_max(b, cols);
-    } else if (options.mode == Mode::kMean) {
-      pool.mean(bag, count, out);
-    } else {
+    } else if (has_live_entry(indices, length, pad)) {
       pool.max(bag, out, b, cols);
+    } else {
+      std::memset(out, 0, sizeof(float) * width);
+      pool.no_max(b, cols);
     }
   }
 }
@@ -66,7 +67,9 @@ struct FloatPooler {
     return {table.data + cols.begin, cols.end - cols.begin, table.embedding_dim, indices, length, weights, pad};
   }
   void sum(const kernels::BagRef<IndexT>& bag, float* out) const { kernels.sum(bag, out); }
-  void mean(const kernels::BagRef<IndexT>& bag, int64_t count, float* out) const { kernels.mean(bag, count, out); }
+  void scaled_sum(const kernels::BagRef<IndexT>& bag, float scale, float* out) const {
+    kernels.scaled_sum(bag, scale, out);
+  }
   void max(const kernels::BagRef<IndexT>& bag, float* out, int64_t b, detail::IndexRange cols) const {
     kernels.max(bag, out, argmax + b * table.embedding_dim + cols.begin);
   }
@@ -86,8 +89,8 @@ struct QuantizedPooler {
     return {table.data, stride, table.embedding_dim, cols.begin, cols.end - cols.begin, indices, length, weights, pad};
   }
   void sum(const kernels::QuantizedBagRef<IndexT>& bag, float* out) const { kernels.sum(bag, out); }
-  void mean(const kernels::QuantizedBagRef<IndexT>& bag, int64_t count, float* out) const {
-    kernels.mean(bag, count, out);
+  void scaled_sum(const kernels::QuantizedBagRef<IndexT>& bag, float scale, float* out) const {
+    kernels.scaled_sum(bag, scale, out);
   }
   void max(const kernels::QuantizedBagRef<IndexT>& bag, float* out, int64_t, detail::IndexRange) const {
     kernels.max(bag, out);
@@ -133,13 +136,13 @@ Status forward_with(const kernels::KernelSet<IndexT>& kernels, const Table& tabl
   const int64_t dim = table.embedding_dim;
   const int64_t num = detail::bag_count(bags, options);
   if (Status s = validate_buffer(output, Argument::kOutput, num * dim); !s.ok()) return s;
-  if (options.mode == Mode::kMax) {
+  if (mode_traits(options.mode)->argmax) {
     if (Status s = validate_buffer(argmax, Argument::kArgmax, num * dim); !s.ok()) return s;
   }
   const int64_t entries = detail::bag_entries_end(bags, options);
   if (options.max_norm &&
       !detail::renorm_rows(table, bags.indices, entries, *options.max_norm, options.norm_type,
-                           workspace.row_bits)) {
+                           workspace.impl().rows)) {
     return out_of_memory(static_cast<int64_t>(table.num_embeddings / 8));
   }
   const FloatPooler<IndexT> pool{kernels, table, argmax};

@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "bags.h"
-#include "embedding_bag.h"
+#include "ebag/embedding_bag.h"
 #include "validate.h"
 
 namespace ebag {

@@ -12,16 +12,7 @@ namespace ebag {
 namespace {
 
 Status not_quantizable(int64_t row, int64_t dim, int64_t col) {
-  Status s;
-  s.code = ErrorCode::kNotQuantizable;
-  s.argument = Argument::kTable;
-  s.position = row * dim + col;
-  return s;
-}
-
-bool is_format(RowFormat format) {
-  return format == RowFormat::kFloat16 || format == RowFormat::kInt8RowWise ||
-         format == RowFormat::kInt4RowWise;
+  return make_error(ErrorCode::kNotQuantizable, Argument::kTable, row * dim + col);
 }
 
 // Columns of the smallest and largest value of a row (the first of equals).
@@ -124,11 +115,15 @@ void dequantize_rows(const QuantizedTable& table, float* out) {
 
 }  // namespace
 
-int64_t row_bytes(RowFormat format, int64_t embedding_dim) {
-  if (!is_format(format)) return 0;
-  const int64_t params = format == RowFormat::kInt8RowWise ? 8 : format == RowFormat::kInt4RowWise ? 4 : 0;
-  return detail::code_bytes(format, embedding_dim) + params;
-}
+// One row of a format, as PyTorch's prepack writes it.
+template <RowFormat kFormat>
+void quantize_row(const float* row, int64_t dim, uint8_t* out);
+template <>
+void quantize_row<RowFormat::kFloat16>(const float* row, int64_t dim, uint8_t* out) { quantize_row_half(row, dim, out); }
+template <>
+void quantize_row<RowFormat::kInt8RowWise>(const float* row, int64_t dim, uint8_t* out) { quantize_row_int8(row, dim, out); }
+template <>
+void quantize_row<RowFormat::kInt4RowWise>(const float* row, int64_t dim, uint8_t* out) { quantize_row_int4(row, dim, out); }
 
 Status quantize(const Table& table, RowFormat format, uint8_t* out) {
   const int64_t dim = table.embedding_dim;
@@ -142,9 +137,10 @@ Status quantize(const Table& table, RowFormat format, uint8_t* out) {
     const float* row = table.data + r * dim;
     uint8_t* dst = out + r * stride;
     switch (format) {
-      case RowFormat::kFloat16: quantize_row_half(row, dim, dst); break;
-      case RowFormat::kInt8RowWise: quantize_row_int8(row, dim, dst); break;
-      case RowFormat::kInt4RowWise: quantize_row_int4(row, dim, dst); break;
+#define EBAG_ROW_FORMAT(Name, number, dtype, code_bits, param_bytes, layout) \
+  case RowFormat::k##Name: quantize_row<RowFormat::k##Name>(row, dim, dst); break;
+#include "ebag/row_formats.inc"
+#undef EBAG_ROW_FORMAT
     }
   }
   return {};
@@ -156,9 +152,10 @@ Status dequantize(const QuantizedTable& table, float* out) {
   if (Status s = validate_buffer(table.data, Argument::kTable, 1); !s.ok()) return s;
   if (Status s = validate_buffer(out, Argument::kOutput, 1); !s.ok()) return s;
   switch (table.format) {
-    case RowFormat::kFloat16: dequantize_rows<RowFormat::kFloat16>(table, out); break;
-    case RowFormat::kInt8RowWise: dequantize_rows<RowFormat::kInt8RowWise>(table, out); break;
-    case RowFormat::kInt4RowWise: dequantize_rows<RowFormat::kInt4RowWise>(table, out); break;
+#define EBAG_ROW_FORMAT(Name, number, dtype, code_bits, param_bytes, layout) \
+  case RowFormat::k##Name: dequantize_rows<RowFormat::k##Name>(table, out); break;
+#include "ebag/row_formats.inc"
+#undef EBAG_ROW_FORMAT
   }
   return {};
 }

@@ -28,32 +28,26 @@ double row_norm(const float* row, int64_t dim, double p) {
 
 template <typename IndexT>
 bool renorm_rows(const Table& table, const IndexT* indices, int64_t count, double max_norm,
-                 double norm_type, Buffer<uint64_t>& seen) {
+                 double norm_type, RowBitmap& seen) {
   const int64_t dim = table.embedding_dim;
-  const auto words = static_cast<size_t>((table.num_embeddings + 63) / 64);
-  if (seen.size() < words && !seen.resize_zeroed(words)) return false;
+  if (!seen.reserve(table.num_embeddings)) return false;
   for (int64_t i = 0; i < count; ++i) {
-    const auto row = static_cast<uint64_t>(indices[i]);
-    const uint64_t bit = uint64_t{1} << (row % 64);
-    if (seen[row / 64] & bit) continue;
-    seen[row / 64] |= bit;
-    float* w = table.data + static_cast<int64_t>(row) * dim;
+    const auto row = static_cast<int64_t>(indices[i]);
+    if (!seen.mark(row)) continue;
+    float* w = table.data + row * dim;
     const double norm = row_norm(w, dim, norm_type);
     if (norm > max_norm) {
       const auto scale = static_cast<float>(max_norm / (norm + 1e-7));
       for (int64_t d = 0; d < dim; ++d) w[d] = w[d] * scale;
     }
   }
-  for (int64_t i = 0; i < count; ++i) {
-    const auto row = static_cast<uint64_t>(indices[i]);
-    seen[row / 64] &= ~(uint64_t{1} << (row % 64));
-  }
+  seen.clear_rows(indices, count);
   return true;
 }
 
 template bool renorm_rows<int32_t>(const Table&, const int32_t*, int64_t, double, double,
-                                   Buffer<uint64_t>&);
+                                   RowBitmap&);
 template bool renorm_rows<int64_t>(const Table&, const int64_t*, int64_t, double, double,
-                                   Buffer<uint64_t>&);
+                                   RowBitmap&);
 
 }  // namespace ebag::detail

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "embedding_bag.h"
+#include "ebag/embedding_bag.h"
 
 namespace ebag::detail {
 
@@ -57,16 +57,6 @@ inline float load_f32(const uint8_t* p) {
   float f;
   std::memcpy(&f, p, sizeof f);
   return f;
-}
-
-// Bytes of a row's codes (the scale and bias follow them).
-inline int64_t code_bytes(RowFormat format, int64_t dim) {
-  switch (format) {
-    case RowFormat::kFloat16: return 2 * dim;
-    case RowFormat::kInt8RowWise: return dim;
-    case RowFormat::kInt4RowWise: return (dim + 1) / 2;
-  }
-  return 0;
 }
 
 // The value of column d of a row that starts at `row`, a table of dim columns.

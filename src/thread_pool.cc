@@ -1,4 +1,4 @@
-#include "thread_pool.h"
+#include "ebag/thread_pool.h"
 
 namespace ebag {
 

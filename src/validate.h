@@ -1,9 +1,20 @@
 // Internal: the validation helpers shared by forward, backward and init.
 #pragma once
 
-#include "embedding_bag.h"
+#include "ebag/embedding_bag.h"
 
 namespace ebag {
+
+// Every Status that is not ok is made here.
+inline Status make_error(ErrorCode code, Argument argument = Argument::kNone, int64_t position = -1,
+                         int64_t value = 0) {
+  Status s;
+  s.code = code;
+  s.argument = argument;
+  s.position = position;
+  s.value = value;
+  return s;
+}
 
 Status validate_table(int64_t num_embeddings, int64_t embedding_dim,
                       std::optional<int64_t> padding_idx);
@@ -15,6 +26,7 @@ Status validate_grad_output(const float* grad_output, int64_t length, int64_t ex
 Status validate_row_format(RowFormat format);
 // kOutOfMemory, value = the bytes that could not be had.
 Status out_of_memory(int64_t bytes);
+Status out_of_memory(double bytes);
 // Every argmax entry in [-1, num_embeddings): backward indexes the table with them.
 Status validate_argmax(const int32_t* argmax, int64_t length, int64_t num_embeddings);
 

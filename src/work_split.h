@@ -7,7 +7,7 @@
 #include <cstdint>
 
 #include "bags.h"
-#include "embedding_bag.h"
+#include "ebag/embedding_bag.h"
 
 namespace ebag::detail {
 

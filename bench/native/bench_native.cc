@@ -18,7 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "embedding_bag.h"
+#include "ebag/embedding_bag.h"
 
 namespace {
 

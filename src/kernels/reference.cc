@@ -24,12 +24,9 @@ void pool_sum__ref(const BagRef<IndexT>& bag, float* out) {
 }
 
 template <typename IndexT>
-void pool_mean__ref(const BagRef<IndexT>& bag, int64_t count, float* out) {
-  BagRef<IndexT> unweighted = bag;
-  unweighted.weights = nullptr;
-  pool_sum__ref(unweighted, out);
-  const float divisor = static_cast<float>(count);
-  for (int64_t d = 0; d < bag.dim; ++d) out[d] = out[d] / divisor;
+void pool_scaled_sum__ref(const BagRef<IndexT>& bag, float scale, float* out) {
+  pool_sum__ref(bag, out);
+  for (int64_t d = 0; d < bag.dim; ++d) out[d] = out[d] * scale;
 }
 
 template <typename IndexT>
@@ -64,7 +61,7 @@ void scatter_bag__ref(const BagScatter<IndexT>& bag, float* grad) {
   for (int64_t j = 0; j < bag.length; ++j) {
     const int64_t row = bag.indices[j];
     if (row == bag.pad || row < bag.row_begin || row >= bag.row_end) continue;
-    const float s = bag.weights != nullptr ? bag.weights[j] : bag.scale;
+    const float s = bag.weights != nullptr ? bag.weights[j] * bag.scale : bag.scale;
     float* out = grad + row * bag.dim;
     for (int64_t d = 0; d < bag.dim; ++d) out[d] = out[d] + bag.g[d] * s;
   }
@@ -96,12 +93,9 @@ void quantized_sum__ref(const QuantizedBagRef<IndexT>& bag, float* out) {
 }
 
 template <RowFormat kFormat, typename IndexT>
-void quantized_mean__ref(const QuantizedBagRef<IndexT>& bag, int64_t count, float* out) {
-  QuantizedBagRef<IndexT> unweighted = bag;
-  unweighted.weights = nullptr;
-  quantized_sum__ref<kFormat>(unweighted, out);
-  const float divisor = static_cast<float>(count);
-  for (int64_t d = 0; d < bag.dim; ++d) out[d] = out[d] / divisor;
+void quantized_scaled_sum__ref(const QuantizedBagRef<IndexT>& bag, float scale, float* out) {
+  quantized_sum__ref<kFormat>(bag, out);
+  for (int64_t d = 0; d < bag.dim; ++d) out[d] = out[d] * scale;
 }
 
 template <RowFormat kFormat, typename IndexT>
@@ -120,7 +114,7 @@ void quantized_max__ref(const QuantizedBagRef<IndexT>& bag, float* out) {
 
 template <RowFormat kFormat, typename IndexT>
 constexpr QuantizedKernels<IndexT> quantized_kernels__ref() {
-  return {quantized_sum__ref<kFormat, IndexT>, quantized_mean__ref<kFormat, IndexT>,
+  return {quantized_sum__ref<kFormat, IndexT>, quantized_scaled_sum__ref<kFormat, IndexT>,
           quantized_max__ref<kFormat, IndexT>};
 }
 
@@ -128,15 +122,14 @@ constexpr QuantizedKernels<IndexT> quantized_kernels__ref() {
 
 template <typename IndexT>
 const QuantizedKernelSet<IndexT>& quantized_kernel_set__ref() {
-  static const QuantizedKernelSet<IndexT> set = {quantized_kernels__ref<RowFormat::kFloat16, IndexT>(),
-                                                 quantized_kernels__ref<RowFormat::kInt8RowWise, IndexT>(),
-                                                 quantized_kernels__ref<RowFormat::kInt4RowWise, IndexT>()};
+  static const QuantizedKernelSet<IndexT> set = QuantizedKernelSet<IndexT>::make(
+      [](auto format) { return quantized_kernels__ref<decltype(format)::value, IndexT>(); });
   return set;
 }
 
 template <typename IndexT>
 const KernelSet<IndexT>& kernel_set__ref() {
-  static const KernelSet<IndexT> set = {"ref", pool_sum__ref<IndexT>, pool_mean__ref<IndexT>,
+  static const KernelSet<IndexT> set = {"ref", pool_sum__ref<IndexT>, pool_scaled_sum__ref<IndexT>,
                                         pool_max__ref<IndexT>, gradient_row__ref, scatter_bag__ref<IndexT>, dot4__ref,
                                         &quantized_kernel_set__ref<IndexT>()};
   return set;

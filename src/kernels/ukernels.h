@@ -5,8 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
-#include "embedding_bag.h"
+#include "ebag/embedding_bag.h"
 
 namespace ebag::kernels {
 
@@ -27,9 +28,10 @@ struct BagRef {
 // out[0:dim] = sum over live entries (weighted when bag.weights).
 template <typename IndexT>
 using PoolSumFn = void (*)(const BagRef<IndexT>& bag, float* out);
-// out[0:dim] = unweighted sum / count; count = number of live entries > 0.
+// out[0:dim] = (sum over live entries, weighted when bag.weights) * scale:
+// every scaled mode (mean, sqrtn), scale = 1 / the bag's divisor.
 template <typename IndexT>
-using PoolMeanFn = void (*)(const BagRef<IndexT>& bag, int64_t count, float* out);
+using PoolScaledSumFn = void (*)(const BagRef<IndexT>& bag, float scale, float* out);
 // out[0:dim] = element-wise max, argmax[0:dim] = its row; the bag has a live entry.
 template <typename IndexT>
 using PoolMaxFn = void (*)(const BagRef<IndexT>& bag, float* out, int32_t* argmax);
@@ -43,14 +45,14 @@ using GradientRowFn = void (*)(const float* rows, int64_t dim, const uint32_t* i
 // place: for each entry j in ascending j that is not padding and whose row r
 // lies in [row_begin, row_end) (a thread's rows),
 //   grad[r * dim + d] = grad[r * dim + d] + g[d] * s_j   for d in [0, dim),
-// s_j = weights[j] when weights, else scale. Bags in order, from a zeroed
+// s_j = weights[j] * scale when weights, else scale (embedding_bag.h's s). Bags in order, from a zeroed
 // gradient: per element the adds of gradient_row, in the same order.
 template <typename IndexT>
 struct BagScatter {
   const IndexT* indices;   // the bag's entries
   int64_t length;
   const float* weights;    // per-sample weights aligned with indices, or nullptr
-  float scale;             // every entry's scale when weights == nullptr
+  float scale;             // the bag's scale: 1 for sum, scale(b) for a scaled mode
   int64_t pad;             // wrapped padding row, or -1
   const float* g;          // the bag's row of the output gradient G
   int64_t dim;
@@ -77,31 +79,58 @@ struct QuantizedBagRef {
   int64_t pad;             // wrapped padding row, or -1
 };
 
-// As PoolSumFn / PoolMeanFn / PoolMaxFn over the decoded values; max keeps no
-// arg-max (a quantized table has no backward).
+// As PoolSumFn / PoolScaledSumFn / PoolMaxFn over the decoded values; max
+// keeps no arg-max (a quantized table has no backward).
 template <typename IndexT>
 using QuantizedSumFn = void (*)(const QuantizedBagRef<IndexT>& bag, float* out);
 template <typename IndexT>
-using QuantizedMeanFn = void (*)(const QuantizedBagRef<IndexT>& bag, int64_t count, float* out);
+using QuantizedScaledSumFn = void (*)(const QuantizedBagRef<IndexT>& bag, float scale, float* out);
 template <typename IndexT>
 using QuantizedMaxFn = void (*)(const QuantizedBagRef<IndexT>& bag, float* out);
 
 template <typename IndexT>
 struct QuantizedKernels {
   QuantizedSumFn<IndexT> sum;
-  QuantizedMeanFn<IndexT> mean;
+  QuantizedScaledSumFn<IndexT> scaled_sum;
   QuantizedMaxFn<IndexT> max;
 };
 
-// One QuantizedKernels per RowFormat.
+// Slot of a RowFormat in a QuantizedKernelSet: its place in row_formats.inc.
+enum class RowFormatSlot : int {
+#define EBAG_ROW_FORMAT(Name, number, dtype, code_bits, param_bytes, layout) k##Name,
+#include "ebag/row_formats.inc"
+#undef EBAG_ROW_FORMAT
+  kCount
+};
+constexpr int row_format_slot(RowFormat format) {
+  switch (format) {
+#define EBAG_ROW_FORMAT(Name, number, dtype, code_bits, param_bytes, layout) \
+  case RowFormat::k##Name: return static_cast<int>(RowFormatSlot::k##Name);
+#include "ebag/row_formats.inc"
+#undef EBAG_ROW_FORMAT
+  }
+  return -1;
+}
+
+// One QuantizedKernels per RowFormat, in the order of row_formats.inc. A
+// variant fills it with make(kernels_of), kernels_of(std::integral_constant<
+// RowFormat, f>) giving format f's kernels: a new format is one more line of
+// the list, and one more instantiation of each variant's templates.
 template <typename IndexT>
 struct QuantizedKernelSet {
-  QuantizedKernels<IndexT> float16;
-  QuantizedKernels<IndexT> int8;
-  QuantizedKernels<IndexT> int4;
+  QuantizedKernels<IndexT> formats[static_cast<int>(RowFormatSlot::kCount)];
 
-  const QuantizedKernels<IndexT>& of(RowFormat format) const {
-    return format == RowFormat::kFloat16 ? float16 : format == RowFormat::kInt8RowWise ? int8 : int4;
+  // `format` is valid (validated before any kernel runs).
+  const QuantizedKernels<IndexT>& of(RowFormat format) const { return formats[row_format_slot(format)]; }
+
+  template <typename KernelsOf>
+  static QuantizedKernelSet make(KernelsOf kernels_of) {
+    return {{
+#define EBAG_ROW_FORMAT(Name, number, dtype, code_bits, param_bytes, layout) \
+  kernels_of(std::integral_constant<RowFormat, RowFormat::k##Name>{}),
+#include "ebag/row_formats.inc"
+#undef EBAG_ROW_FORMAT
+    }};
   }
 };
 
@@ -109,7 +138,7 @@ template <typename IndexT>
 struct KernelSet {
   const char* name;
   PoolSumFn<IndexT> sum;
-  PoolMeanFn<IndexT> mean;
+  PoolScaledSumFn<IndexT> scaled_sum;
   PoolMaxFn<IndexT> max;
   GradientRowFn gradient_row;
   ScatterBagFn<IndexT> scatter_bag;

@@ -61,7 +61,7 @@ inline void accumulate_rows(F32x4* acc, const Batch& batch, int64_t tail) {
   }
 }
 
-// Sum (or mean, with out_scale != 1 applied once at the store) of columns
+// Sum (times out_scale, applied once at the store, when scale_out: the scaled modes) of columns
 // [col, col + 4*kVecs) (the last vector partial when kPartial).
 template <int kVecs, bool kPartial, bool kWeighted, typename IndexT>
 void pool_sum_block(const BagRef<IndexT>& bag, int64_t col, int64_t tail, bool scale_out,
@@ -131,10 +131,13 @@ void pool_sum__v128(const BagRef<IndexT>& bag, float* out) {
 }
 
 template <typename IndexT>
-void pool_mean__v128(const BagRef<IndexT>& bag, int64_t count, float* out) {
-  const float inv_count = 1.0f / static_cast<float>(count);
+void pool_scaled_sum__v128(const BagRef<IndexT>& bag, float scale, float* out) {
   for_each_column_block<kSumBlockVecs>(bag.dim, [&](auto vecs, auto partial, int64_t col, int64_t tail) {
-    pool_sum_block<decltype(vecs)::value, decltype(partial)::value, false>(bag, col, tail, true, inv_count, out);
+    if (bag.weights != nullptr) {
+      pool_sum_block<decltype(vecs)::value, decltype(partial)::value, true>(bag, col, tail, true, scale, out);
+    } else {
+      pool_sum_block<decltype(vecs)::value, decltype(partial)::value, false>(bag, col, tail, true, scale, out);
+    }
   });
 }
 
@@ -208,7 +211,7 @@ void scatter_bag_block(const BagScatter<IndexT>& bag, int64_t col, int64_t tail,
     if (row == bag.pad || row < bag.row_begin || row >= bag.row_end) continue;
     float* out = grad + row * bag.dim + col;
     if (kWeighted) {
-      const F32x4 s = simd::splat(bag.weights[j]);
+      const F32x4 s = simd::splat(bag.weights[j] * bag.scale);
       for (int v = 0; v < kVecs; ++v) {
         store_block_vec<kVecs, kPartial>(out, v, simd::add(load_block_vec<kVecs, kPartial>(out, v, tail), simd::mul(gv[v], s)), tail);
       }
@@ -248,7 +251,7 @@ float dot4__v128(const float* x, const float* y, int64_t dim) {
 template <typename IndexT>
 const KernelSet<IndexT>& kernel_set__v128() {
   static const KernelSet<IndexT> set = {"v128", pool_sum__v128<IndexT>,
-                                        pool_mean__v128<IndexT>, pool_max__v128<IndexT>,
+                                        pool_scaled_sum__v128<IndexT>, pool_max__v128<IndexT>,
                                         gradient_row__v128, scatter_bag__v128<IndexT>, dot4__v128,
                                         &quantized_kernel_set__v128<IndexT>()};
   return set;

@@ -173,11 +173,15 @@ void quantized_sum__v128(const QuantizedBagRef<IndexT>& bag, float* out) {
 }
 
 template <RowFormat kFormat, typename IndexT>
-void quantized_mean__v128(const QuantizedBagRef<IndexT>& bag, int64_t count, float* out) {
-  const float inv_count = 1.0f / static_cast<float>(count);
+void quantized_scaled_sum__v128(const QuantizedBagRef<IndexT>& bag, float scale, float* out) {
   for_each_column_block<RowCodes<kFormat>::kSumBlockVecs>(bag.dim, [&](auto vecs, auto partial, int64_t col, int64_t tail) {
-    quantized_sum_block<kFormat, decltype(vecs)::value, decltype(partial)::value, false>(bag, col, tail, true,
-                                                                                        inv_count, out);
+    constexpr int kVecs = decltype(vecs)::value;
+    constexpr bool kPartial = decltype(partial)::value;
+    if (bag.weights != nullptr) {
+      quantized_sum_block<kFormat, kVecs, kPartial, true>(bag, col, tail, true, scale, out);
+    } else {
+      quantized_sum_block<kFormat, kVecs, kPartial, false>(bag, col, tail, true, scale, out);
+    }
   });
 }
 
@@ -190,7 +194,7 @@ void quantized_max__v128(const QuantizedBagRef<IndexT>& bag, float* out) {
 
 template <RowFormat kFormat, typename IndexT>
 constexpr QuantizedKernels<IndexT> quantized_kernels__v128() {
-  return {quantized_sum__v128<kFormat, IndexT>, quantized_mean__v128<kFormat, IndexT>,
+  return {quantized_sum__v128<kFormat, IndexT>, quantized_scaled_sum__v128<kFormat, IndexT>,
           quantized_max__v128<kFormat, IndexT>};
 }
 
@@ -198,9 +202,8 @@ constexpr QuantizedKernels<IndexT> quantized_kernels__v128() {
 
 template <typename IndexT>
 const QuantizedKernelSet<IndexT>& quantized_kernel_set__v128() {
-  static const QuantizedKernelSet<IndexT> set = {quantized_kernels__v128<RowFormat::kFloat16, IndexT>(),
-                                                 quantized_kernels__v128<RowFormat::kInt8RowWise, IndexT>(),
-                                                 quantized_kernels__v128<RowFormat::kInt4RowWise, IndexT>()};
+  static const QuantizedKernelSet<IndexT> set = QuantizedKernelSet<IndexT>::make(
+      [](auto format) { return quantized_kernels__v128<decltype(format)::value, IndexT>(); });
   return set;
 }
 

@@ -1,7 +1,7 @@
 // Buffer: the non-throwing growable array under Workspace and SparseGradient.
 #include <cstdint>
 
-#include "buffer.h"
+#include "ebag/buffer.h"
 #include "catch.hpp"
 
 TEST_CASE("Buffer keeps contents when it grows, zeroes on request, reports failure", "[buffer]") {

@@ -5,7 +5,7 @@
 #include <limits>
 
 #include "catch.hpp"
-#include "embedding_bag.h"
+#include "ebag/embedding_bag.h"
 #include "test_util.h"
 
 using ebag::Argument;
@@ -213,10 +213,10 @@ TEST_CASE("errors: indices, offsets, 2-D shape, per_sample_weights", "[errors]")
     CHECK(s.code == ErrorCode::kTooLarge);
     CHECK(s.argument == Argument::kOffsets);
   }
-  SECTION("per_sample_weights with mean") {
-    c.options.mode = Mode::kMean;
+  SECTION("per_sample_weights with max") {
+    c.options.mode = Mode::kMax;
     c.psw.assign(5, 1.0f);
-    expect_error(c, ErrorCode::kPerSampleWeightsNeedSumMode, Argument::kPerSampleWeights, -1, 1);
+    expect_error(c, ErrorCode::kPerSampleWeightsNotSupported, Argument::kPerSampleWeights, -1, 2);
   }
   SECTION("per_sample_weights of the wrong length") {
     c.psw.assign(4, 1.0f);

@@ -7,7 +7,8 @@
 #include <vector>
 
 #include "catch.hpp"
-#include "embedding_bag.h"
+#include "tester.h"
+#include "ebag/embedding_bag.h"
 #include "test_util.h"
 #include "nlohmann/json.hpp"
 
@@ -40,10 +41,11 @@ void check_close(const std::vector<float>& got, const std::vector<float>& want, 
 }
 
 ebag::Mode parse_mode(const std::string& m) {
-  if (m == "sum") return ebag::Mode::kSum;
-  if (m == "mean") return ebag::Mode::kMean;
-  REQUIRE(m == "max");
-  return ebag::Mode::kMax;
+  for (ebag::Mode mode : all_modes()) {
+    if (m == ebag::mode_traits(mode)->name) return mode;
+  }
+  FAIL("unknown mode " << m);
+  return ebag::Mode::kSum;
 }
 
 template <typename IndexT>

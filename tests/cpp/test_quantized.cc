@@ -25,11 +25,11 @@ using ebag::detail::float_bits;
 using ebag::detail::float_to_half;
 using ebag::detail::half_to_float;
 
-const RowFormat kFormats[] = {RowFormat::kFloat16, RowFormat::kInt8RowWise, RowFormat::kInt4RowWise};
-const Mode kModes[] = {Mode::kSum, Mode::kMean, Mode::kMax};
+const std::vector<RowFormat> kFormats = all_row_formats();
+const std::vector<Mode> kModes = all_modes();
 
 const char* format_name(RowFormat f) {
-  return f == RowFormat::kFloat16 ? "float16" : f == RowFormat::kInt8RowWise ? "int8" : "int4";
+  return ebag::row_format_traits(f)->dtype;
 }
 
 std::vector<uint8_t> quantized(const std::vector<float>& w, int64_t n, int64_t d, RowFormat f) {
@@ -230,10 +230,10 @@ TEST_CASE("quantized forward = float forward over the dequantised table, every k
         for (const auto* k : all_kernel_sets<int32_t>()) {
           check_against_float(*k, format, mode, dim, false, false, false, seed++);
           check_against_float(*k, format, mode, dim, false, true, false, seed++);
-          if (mode == Mode::kSum) check_against_float(*k, format, mode, dim, true, true, false, seed++);
+          if (takes_weights(mode)) check_against_float(*k, format, mode, dim, true, true, false, seed++);
         }
         for (const auto* k : all_kernel_sets<int64_t>()) {
-          check_against_float(*k, format, mode, dim, mode == Mode::kSum, true, false, seed++);
+          check_against_float(*k, format, mode, dim, takes_weights(mode), true, false, seed++);
         }
       }
       // One bag with most of the entries: threads split the columns.

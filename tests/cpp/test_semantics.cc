@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "catch.hpp"
-#include "embedding_bag.h"
+#include "ebag/embedding_bag.h"
 #include "test_util.h"
 
 using ebag::Bags;

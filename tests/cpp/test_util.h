@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "embedding_bag.h"
+#include "ebag/embedding_bag.h"
 
 namespace test_util {
 

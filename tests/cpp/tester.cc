@@ -117,13 +117,26 @@ Oracle compute_oracle(const Problem& p, const ebag::Options& o) {
   r.out_tol.assign(B * d, 0.0);
   r.argmax.assign(B * d, -1);
   std::vector<int64_t> count(B, 0), freq(n, 0);
+  // The divisor of a scaled mode, in double: count, sum of weights, or the
+  // square roots of count / sum of squared weights.
+  std::vector<double> divisor(B, 0.0), divisor_abs(B, 0.0), rel(B, 0.0);
+  const bool scaled = ebag::mode_traits(o.mode)->scaled;
+  const bool sqrtn = o.mode == Mode::kSqrtn;
   for (int64_t b = 0; b < B; ++b) {
     for (int64_t i : members[b]) {
       if (p.indices[i] == pad) continue;
       ++count[b];
       ++freq[p.indices[i]];
+      const double wi = p.psw.empty() ? 1.0 : p.psw[i];
+      divisor[b] += sqrtn ? wi * wi : wi;
+      divisor_abs[b] += sqrtn ? wi * wi : std::fabs(wi);
     }
+    // Relative error of the float32 divisor (cancellation in a sum of weights).
+    if (divisor[b] != 0.0) rel[b] = (count[b] + 4) * kEps * divisor_abs[b] / std::fabs(divisor[b]);
+    if (sqrtn) divisor[b] = std::sqrt(divisor[b]);
   }
+  // scale(b) = 1 / divisor, 0 for a zero divisor (div_no_nan).
+  auto bag_scale = [&](int64_t b) { return divisor[b] != 0.0 ? 1.0 / divisor[b] : 0.0; };
   for (int64_t b = 0; b < B; ++b) {
     for (int64_t k = 0; k < d; ++k) {
       double acc = 0, mag = 0;
@@ -143,11 +156,13 @@ Oracle compute_oracle(const Problem& p, const ebag::Options& o) {
         any = true;
       }
       double value = acc;
-      if (o.mode == Mode::kMean) value = count[b] ? acc / count[b] : 0.0;
+      if (scaled) value = acc * bag_scale(b);
       if (o.mode == Mode::kMax) value = any ? best : 0.0;
       r.out[b * d + k] = value;
-      const double scale = o.mode == Mode::kMean && count[b] ? 1.0 / count[b] : 1.0;
-      r.out_tol[b * d + k] = o.mode == Mode::kMax ? 0.0 : (count[b] + 2) * kEps * mag * scale;
+      // The float32 divisor itself carries up to (count + 2) rounding errors.
+      const double scale = scaled ? std::fabs(bag_scale(b)) : 1.0;
+      r.out_tol[b * d + k] =
+          o.mode == Mode::kMax ? 0.0 : 2 * (count[b] + 4) * kEps * mag * scale + 2 * rel[b] * std::fabs(value);
     }
   }
   // Backward.
@@ -167,16 +182,26 @@ Oracle compute_oracle(const Problem& p, const ebag::Options& o) {
     return r;
   }
   for (int64_t b = 0; b < B; ++b) {
+    const double bag_s = scaled ? bag_scale(b) : 1.0;
+    // c = dot(G[b], the bag's weighted sum), for the scaled modes' weight gradient.
+    double c = 0, c_mag = 0;
+    for (int64_t i : members[b]) {
+      const int64_t row = p.indices[i];
+      if (row == pad || p.psw.empty()) continue;
+      for (int64_t k = 0; k < d; ++k) {
+        c += static_cast<double>(p.psw[i]) * g[b * d + k] * w[row * d + k];
+        c_mag += std::fabs(static_cast<double>(p.psw[i]) * g[b * d + k] * w[row * d + k]);
+      }
+    }
     for (int64_t i : members[b]) {
       const int64_t row = p.indices[i];
       if (row == pad) continue;
       r.grad_row_touched[row] = 1;
-      double s = p.psw.empty() ? 1.0 : p.psw[i];
-      if (o.mode == Mode::kMean) s /= count[b];
+      double s = (p.psw.empty() ? 1.0 : p.psw[i]) * bag_s;
       if (o.scale_grad_by_freq) s /= freq[row];
       for (int64_t k = 0; k < d; ++k) {
         r.grad[row * d + k] += g[b * d + k] * s;
-        r.grad_tol[row * d + k] += (freq[row] + 4) * kEps * std::fabs(g[b * d + k] * s);
+        r.grad_tol[row * d + k] += (2 * (freq[row] + 4) * kEps + 2 * rel[b]) * std::fabs(g[b * d + k] * s);
       }
       if (!p.psw.empty()) {
         double dot = 0, mag = 0;
@@ -184,8 +209,16 @@ Oracle compute_oracle(const Problem& p, const ebag::Options& o) {
           dot += static_cast<double>(g[b * d + k]) * w[row * d + k];
           mag += std::fabs(static_cast<double>(g[b * d + k]) * w[row * d + k]);
         }
-        r.grad_psw[i] = dot;
-        r.grad_psw_tol[i] = (d + 2) * kEps * mag;
+        if (!scaled) {
+          r.grad_psw[i] = dot;
+          r.grad_psw_tol[i] = (d + 2) * kEps * mag;
+        } else if (bag_s != 0.0) {
+          // d out / d w_i: mean: s (p - s c); sqrtn: s (p - w_i s^2 c).
+          const double dscale = sqrtn ? p.psw[i] * bag_s * bag_s : bag_s;
+          r.grad_psw[i] = bag_s * (dot - dscale * c);
+          r.grad_psw_tol[i] = 4 * (d + count[b] + 4) * kEps * std::fabs(bag_s) * (mag + std::fabs(dscale) * c_mag) +
+                              4 * rel[b] * (std::fabs(bag_s * dot) + 3 * std::fabs(bag_s * dscale * c));
+        }
       }
     }
   }
@@ -276,10 +309,9 @@ int64_t ulp_distance(float a, float b) {
 }
 
 std::string EmbeddingBagTester::describe() const {
-  static const char* kModes[] = {"sum", "mean", "max"};
   std::ostringstream s;
   s << "seed=" << seed_ << " N=" << rows_ << " D=" << dim_ << " bags=" << bags_ << " len=["
-    << min_len_ << "," << max_len_ << "] mode=" << kModes[static_cast<int>(mode_)]
+    << min_len_ << "," << max_len_ << "] mode=" << ebag::mode_traits(mode_)->name
     << " two_d=" << two_d_ << " include_last_offset=" << include_last_offset_
     << " trailing=" << trailing_ << " psw=" << psw_ << " sgbf=" << sgbf_ << " dominant=" << dominant_;
   if (padding_idx_) s << " padding_idx=" << *padding_idx_;
@@ -334,7 +366,7 @@ void EmbeddingBagTester::run(const ebag::kernels::KernelSet<IndexT>& kernels) co
     s = ebag::backward_dense_with(k, table, bags, options, p.grad_output.data(), out_size,
                                   r.argmax.ptr(), r.grad.ptr(), r.grad_psw.ptr(), ws, parallel);
     REQUIRE(s.ok());
-    if (mode_ != Mode::kMax) {
+    if (!is_argmax(mode_)) {
       s = ebag::backward_sparse_with(k, table, bags, options, p.grad_output.data(), out_size,
                                      r.sparse, r.grad_psw_sparse.ptr(), ws, parallel);
       REQUIRE(s.ok());
@@ -383,7 +415,6 @@ void EmbeddingBagTester::run(const ebag::kernels::KernelSet<IndexT>& kernels) co
   // Forward: the reference against the oracle, the kernels against the reference.
   require_each(out_size, [&](int64_t j) {
     if (std::fabs(ref.out.data[j] - oracle.out[j]) > oracle.out_tol[j]) return false;
-    if (mode_ == Mode::kMean) return ulp_distance(ref.out.data[j], got.out.data[j]) <= 1;
     return same_bits(ref.out.data[j], got.out.data[j]);
   }, [&](int64_t j) { return show("output", j, ref.out.data[j], got.out.data[j], oracle.out[j]); });
   if (mode_ == Mode::kMax) {

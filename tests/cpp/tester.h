@@ -2,8 +2,8 @@
 // seed and checks a kernel set on it, through the real drivers:
 //   - the reference kernels against an independent double-precision oracle
 //     written straight from the header's pseudocode (tolerance; argmax exact),
-//   - the given kernels against the reference: sum, max, gradients and the
-//     per-sample-weight gradient bit for bit, mean within 1 ulp,
+//   - the given kernels against the reference: outputs, gradients and the
+//     per-sample-weight gradient bit for bit, in every mode,
 //   - guard values after every output unchanged, the sparse gradient equal
 //     to the dense one row for row, the table changed only by max_norm,
 //   - (where threads exist) the same call split over a 3-thread pool, bit
@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "embedding_bag.h"
+#include "ebag/embedding_bag.h"
 #include "kernels/ukernels.h"
 
 // Threads: natively, and in the pthreads wasm build of the suite.
@@ -87,6 +87,25 @@ std::vector<const ebag::kernels::KernelSet<IndexT>*> all_kernel_sets() {
 #undef EBAG_KERNEL_SET
   return sets;
 }
+
+// Every mode of modes.inc, in its order.
+inline std::vector<ebag::Mode> all_modes() {
+  return {
+#define EBAG_MODE(Name, number, name, per_sample_weights, scaled, argmax) ebag::Mode::k##Name,
+#include "ebag/modes.inc"
+#undef EBAG_MODE
+  };
+}
+// Every row format of row_formats.inc, in its order.
+inline std::vector<ebag::RowFormat> all_row_formats() {
+  return {
+#define EBAG_ROW_FORMAT(Name, number, dtype, code_bits, param_bytes, layout) ebag::RowFormat::k##Name,
+#include "ebag/row_formats.inc"
+#undef EBAG_ROW_FORMAT
+  };
+}
+inline bool takes_weights(ebag::Mode mode) { return ebag::mode_traits(mode)->per_sample_weights; }
+inline bool is_argmax(ebag::Mode mode) { return ebag::mode_traits(mode)->argmax; }
 
 // The suite's 3-thread pool, or nullptr in a build without threads.
 ebag::ThreadPool* test_thread_pool();

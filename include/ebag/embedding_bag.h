@@ -19,19 +19,30 @@
 //
 // Forward, for every bag b and column d (pad = wrapped padding_idx, or none):
 //
-//   live(b) = [ i in bag b : indices[i] != pad ]
+//   live(b) = [ i in bag b : indices[i] != pad ]      (in ascending i)
 //   count(b) = |live(b)|
-//   sum:   out[b][d] = 0;    for i in live(b): out[b][d] = out[b][d] + psw[i] * W[indices[i]][d]
-//                                               (without psw:  out[b][d] + W[indices[i]][d])
-//   mean:  out[b][d] = count(b) ? sum(b, d) / count(b) : 0          (psw not allowed)
-//   max:   out[b][d] = 0, argmax[b][d] = -1 when count(b) == 0; else
-//          out = W[first live][d], argmax = first live row, then for later i in live(b):
-//            if (W[indices[i]][d] > out[b][d]) { out[b][d] = W[indices[i]][d]; argmax[b][d] = indices[i]; }
-//          (strict > : the first occurrence wins ties; a NaN never replaces a value)
+//   w_i = per_sample_weights[i] when given (modes sum, mean, sqrtn), else 1
+//   sum(b, d) = 0;  for i in live(b): sum(b, d) = sum(b, d) + w_i * W[indices[i]][d]
+//                                      (without weights:  sum(b, d) + W[indices[i]][d])
+//   sum:    out[b][d] = sum(b, d)
+//   mean:   out[b][d] = sum(b, d) * scale(b), divisor(b) = count(b)          without weights,
+//                                                          sum of w_i over live(b)  with weights
+//   sqrtn:  out[b][d] = sum(b, d) * scale(b), divisor(b) = sqrt(count(b))    without weights,
+//                                                          sqrt(sum of w_i * w_i over live(b)) with
+//           (TensorFlow's embedding_lookup_sparse combiners; PyTorch has no sqrtn and refuses
+//            weights with mean.) Sums over live(b) run in ascending i, in float32; sqrt is
+//           float32's; scale(b) = 1 / divisor(b) in float32; a zero divisor (an empty or
+//           all-padding bag, weights summing -- or whose squares sum -- to 0) gives
+//           out[b] = 0 (TensorFlow's div_no_nan).
+//   max:    out[b][d] = 0, argmax[b][d] = -1 when count(b) == 0; else
+//           out = W[first live][d], argmax = first live row, then for later i in live(b):
+//             if (W[indices[i]][d] > out[b][d]) { out[b][d] = W[indices[i]][d]; argmax[b][d] = indices[i]; }
+//           (strict > : the first occurrence wins ties; a NaN never replaces a value)
+//           No per-sample weights.
 //
 // Additions run in the order written, one bag entry after the other, so the
-// SIMD kernels give the same bits as the scalar reference for sum and max;
-// mean may differ from the reference by 1 ulp (it multiplies by 1/count).
+// SIMD kernels give the same bits as the scalar reference in every mode.
+// The modes and their properties are listed once in ebag/modes.inc.
 //
 // padding_idx: may be negative (wraps: pad = padding_idx + N); must lie in
 // [-N, N-1]. Entries equal to it are skipped, not counted, get no gradient.
@@ -43,13 +54,18 @@
 // every input has been validated: a call that fails validation changes nothing.
 //
 // Backward, given G (B x D):
-//   sum/mean:  for every non-padding entry i of bag b, in ascending i:
-//                s = 1;  if (psw) s = psw[i];  if (mean) s = s / count(b);
+//   sum/mean/sqrtn: for every live entry i of bag b, in ascending i:
+//                s = w_i * scale(b)   (sum: s = w_i; a zero divisor: s = 0)
 //                if (scale_grad_by_freq) s = s / freq(indices[i]);
 //                gW[indices[i]][d] = gW[indices[i]][d] + G[b][d] * s
 //              freq(r) = number of non-padding bag entries equal to r in this call.
 //   max:       for every bag with count > 0:  gW[argmax[b][d]][d] += G[b][d]   (b, then d ascending)
-//   psw grad:  gpsw[i] = dot4(G[bag(i)], W[indices[i]]) for bag entries, 0 for padding
+//   psw grad:  p_i = dot4(G[bag(i)], W[indices[i]]) for the live entries; then
+//                sum:    gpsw[i] = p_i
+//                mean:   gpsw[i] = scale * (p_i - scale * c)              (d out / d w_i)
+//                sqrtn:  gpsw[i] = scale * (p_i - w_i * (scale * scale) * c)
+//              with scale = scale(b), c = the sum over live j of w_j * p_j in ascending j
+//              (= dot(G[b], sum(b))), and gpsw[i] = 0 where the divisor is 0, for padding
 //              entries and for indices outside every bag. dot4 sums lanes
 //              d = 0,4,8,.. / 1,5,.. / 2,6,.. / 3,7,.. each in ascending d, then
 //              (lane0 + lane1) + (lane2 + lane3)   (the order the SIMD kernel uses).
@@ -66,69 +82,42 @@
 #pragma once
 
 #include <cstdint>
+#include <cstddef>
 #include <optional>
 
-#include "buffer.h"
-#include "thread_pool.h"
+#include "ebag/buffer.h"
+#include "ebag/thread_pool.h"
 
 namespace ebag {
 
-enum class Mode : int32_t { kSum = 0, kMean = 1, kMax = 2 };
-
-enum class ErrorCode : int32_t {
-  kOk = 0,
-  kBadNumEmbeddings,            // value = N; need 1 <= N <= 2^31 - 1
-  kBadEmbeddingDim,             // value = D; need 1 <= D <= 2^31 - 1
-  kBadMode,                     // value = the mode number
-  kBadPaddingIdx,               // value = padding_idx; need -N <= padding_idx < N
-  kBadMaxNorm,                  // max_norm is NaN or negative
-  kBadNormType,                 // norm_type is NaN or <= 0
-  kPerSampleWeightsNeedSumMode, // value = the mode number
-  kMaxModeWithScaleGradByFreq,
-  kMaxModeWithSparse,
-  kShapeMismatch,               // 2-D: rows * row_length != num_indices (value = num_indices)
-  kNegativeSize,                // value = the size
-  kTooLarge,                    // value = the size; sizes are limited to 2^31 - 1
-  kEmptyOffsetsWithIncludeLastOffset,
-  kFirstOffsetNotZero,          // position 0, value = offsets[0]
-  kOffsetsDecreasing,           // position k, value = offsets[k] < offsets[k-1]
-  kOffsetPastEnd,               // position k, value = offsets[k] > num_indices
-  kIndexOutOfRange,             // position i, value = indices[i] outside [0, N)
-  kLengthMismatch,              // value = the length given (per_sample_weights, grad_output)
-  kBadArgmax,                   // position j, value = argmax[j] outside [-1, N)
-  kMissingBuffer,               // a required pointer is null
-  kOutOfMemory,                 // scratch or output memory could not be allocated (value = bytes)
-  kBadRowFormat,                // value = the RowFormat number
-  kNotQuantizable,              // position = element r * D + d of a table value that is not
-                                // finite, or (float16) beyond +-65504, or whose row's max - min
-                                // overflows float32
-  kQuantizedTable,              // the argument (max_norm) needs a float32 table
+// The modes of ebag/modes.inc: Mode::kSum, kMean, kMax, kSqrtn.
+enum class Mode : int32_t {
+#define EBAG_MODE(Name, number, name, per_sample_weights, scaled, argmax) k##Name = number,
+#include "ebag/modes.inc"
+#undef EBAG_MODE
 };
 
-// Which argument a Status refers to.
+// What a mode is, as ebag/modes.inc states it.
+struct ModeTraits {
+  const char* name;         // as the JavaScript API spells it
+  bool per_sample_weights;  // takes per-sample weights
+  bool scaled;              // out = (weighted) sum x scale(b)
+  bool argmax;              // element-wise max with an arg-max
+};
+// The traits of a mode; nullptr when `mode` is not one.
+const ModeTraits* mode_traits(Mode mode);
+
+enum class ErrorCode : int32_t {
+#define EBAG_STATUS_CODE(Name, number, message) k##Name = number,
+#include "ebag/status_codes.inc"
+#undef EBAG_STATUS_CODE
+};
+
+// Which argument a Status refers to (ebag/arguments.inc).
 enum class Argument : int32_t {
-  kNone = 0,
-  kNumEmbeddings,
-  kEmbeddingDim,
-  kMode,
-  kPaddingIdx,
-  kMaxNorm,
-  kNormType,
-  kScaleGradByFreq,
-  kSparse,
-  kIncludeLastOffset,
-  kTable,
-  kIndices,
-  kOffsets,
-  kRows,
-  kRowLength,
-  kPerSampleWeights,
-  kOutput,
-  kArgmax,
-  kGradOutput,
-  kGradWeight,
-  kGradPerSampleWeights,
-  kRowFormat,
+#define EBAG_ARGUMENT(Name, name) k##Name,
+#include "ebag/arguments.inc"
+#undef EBAG_ARGUMENT
 };
 
 // Short English text of a code ("is out of range", ...) and an argument's
@@ -207,23 +196,28 @@ int64_t num_bags(const Bags<IndexT, OffsetT>& bags, const Options& options);
 template <typename IndexT, typename OffsetT>
 Status validate(const Table& table, const Bags<IndexT, OffsetT>& bags, const Options& options);
 
-// Scratch reused across calls so that steady-state calls do not allocate.
-// Not shared between concurrent calls. Grows to O(num_indices) for backward
-// and N bits for max_norm.
-struct Workspace {
-  Buffer<uint64_t> row_bits;        // N bits, all zero between calls (renorm's
-                                    // rows seen, a sparse gradient's rows touched)
-  Buffer<float> dense_scratch;      // a cache-sized sparse gradient, built dense
-  Buffer<uint32_t> entry_rows;      // backward grouping (radix sort)
-  Buffer<uint32_t> entry_pos;
-  Buffer<uint32_t> sort_rows;
-  Buffer<uint32_t> sort_pos;
-  Buffer<uint32_t> entry_bag;       // bag of every index position
-  Buffer<float> entry_scale;        // psw[i] or 1/count(bag) of every position
-  Buffer<uint32_t> histogram;
-  Buffer<uint32_t> group_starts;    // first sorted entry of every destination row
-  Buffer<uint32_t> group_bags;      // bag of every sorted entry
-  Buffer<float> group_scales;       // scale of every sorted entry
+// Scratch reused across calls so that steady-state calls do not allocate:
+// backward's grouping buffers (O(num_indices)), a row bitmap (N bits), a
+// dense scratch for the sparse gradient of a cache-sized table. What it holds
+// and when is private to the drivers (src/workspace.h). Not shared between
+// concurrent calls; movable.
+class Workspace {
+ public:
+  Workspace();
+  ~Workspace();
+  Workspace(Workspace&& other) noexcept;
+  Workspace& operator=(Workspace&& other) noexcept;
+  Workspace(const Workspace&) = delete;
+  Workspace& operator=(const Workspace&) = delete;
+
+  // Heap bytes held now.
+  size_t held_bytes() const;
+
+  struct Impl;  // src/workspace.h
+  Impl& impl() { return *impl_; }
+
+ private:
+  Impl* impl_;
 };
 
 // How a call may use threads: none by default. With a pool, a call whose work
@@ -283,7 +277,12 @@ Status backward_sparse(const Table& table, const Bags<IndexT, OffsetT>& bags,
 // per_sample_weights, padding and both input forms: the rows are decoded in
 // registers inside the gather, never copied. max_norm is refused
 // (kQuantizedTable): it would rewrite rows. No backward.
-enum class RowFormat : int32_t { kFloat16 = 1, kInt8RowWise = 2, kInt4RowWise = 3 };
+// The formats of ebag/row_formats.inc: RowFormat::kFloat16, kInt8RowWise, kInt4RowWise.
+enum class RowFormat : int32_t {
+#define EBAG_ROW_FORMAT(Name, number, dtype, code_bits, param_bytes, layout) k##Name = number,
+#include "ebag/row_formats.inc"
+#undef EBAG_ROW_FORMAT
+};
 
 struct QuantizedTable {
   const uint8_t* data = nullptr;
@@ -292,7 +291,18 @@ struct QuantizedTable {
   RowFormat format = RowFormat::kInt8RowWise;
 };
 
-// Bytes per row of format f for D columns; 0 when f is not a RowFormat.
+// What a row format is, as ebag/row_formats.inc states it.
+struct RowFormatTraits {
+  const char* dtype;    // as the JavaScript API spells it
+  int code_bits;        // bits per column's code
+  int param_bytes;      // bytes of scale and bias after the codes
+  const char* layout;   // the row in words
+};
+// The traits of a format; nullptr when `format` is not one.
+const RowFormatTraits* row_format_traits(RowFormat format);
+
+// Bytes per row of format f for D columns: ceil(D * code_bits / 8) +
+// param_bytes; 0 when f is not a RowFormat.
 int64_t row_bytes(RowFormat format, int64_t embedding_dim);
 
 // Quantizes every row of a float32 table into `out` (N * row_bytes bytes),

@@ -1,0 +1,40 @@
+#include "registry_json.h"
+
+#include "ebag/embedding_bag.h"
+
+namespace ebag::bindings {
+namespace {
+
+// One string literal, put together by the preprocessor from the lists (the
+// names and texts there need no JSON escaping; a test parses the result).
+// Each list ends with a null element so that every entry can end in a comma.
+constexpr char kRegistryJson[] =
+    "{\"modes\":["
+#define EBAG_MODE(Name, number, name, per_sample_weights, scaled, argmax)                            \
+  "{\"name\":\"" name "\",\"number\":" #number ",\"perSampleWeights\":" #per_sample_weights \
+  ",\"scaled\":" #scaled ",\"argmax\":" #argmax "},"
+#include "ebag/modes.inc"
+#undef EBAG_MODE
+    "null],\"dtypes\":["
+    // dtype 0 is the float32 table, then every row format.
+    "{\"name\":\"fp32\",\"number\":0,\"codeBits\":32,\"paramBytes\":0,\"layout\":\"D float32 values\"},"
+#define EBAG_ROW_FORMAT(Name, number, dtype, code_bits, param_bytes, layout)                             \
+  "{\"name\":\"" dtype "\",\"number\":" #number ",\"codeBits\":" #code_bits ",\"paramBytes\":" #param_bytes \
+  ",\"layout\":\"" layout "\"},"
+#include "ebag/row_formats.inc"
+#undef EBAG_ROW_FORMAT
+    "null],\"codes\":{"
+#define EBAG_STATUS_CODE(Name, number, message) "\"" #Name "\":" #number ","
+#include "ebag/status_codes.inc"
+#undef EBAG_STATUS_CODE
+    "\"\":null},\"arguments\":["
+#define EBAG_ARGUMENT(Name, name) "\"" name "\","
+#include "ebag/arguments.inc"
+#undef EBAG_ARGUMENT
+    "null]}";
+
+}  // namespace
+
+std::string registry_json() { return kRegistryJson; }
+
+}  // namespace ebag::bindings
