@@ -1,35 +1,8 @@
 // Turns a status of the C++ core (code, argument, position, value) into the
 // JavaScript error a user should see: TypeError / RangeError / Error with a
-// message naming the argument, the position and the value.
-
-// Mirrors ebag::ErrorCode in src/embedding_bag.h.
-export const Code = Object.freeze({
-  ok: 0,
-  badNumEmbeddings: 1,
-  badEmbeddingDim: 2,
-  badMode: 3,
-  badPaddingIdx: 4,
-  badMaxNorm: 5,
-  badNormType: 6,
-  perSampleWeightsNeedSumMode: 7,
-  maxModeWithScaleGradByFreq: 8,
-  maxModeWithSparse: 9,
-  shapeMismatch: 10,
-  negativeSize: 11,
-  tooLarge: 12,
-  emptyOffsetsWithIncludeLastOffset: 13,
-  firstOffsetNotZero: 14,
-  offsetsDecreasing: 15,
-  offsetPastEnd: 16,
-  indexOutOfRange: 17,
-  lengthMismatch: 18,
-  badArgmax: 19,
-  missingBuffer: 20,
-  outOfMemory: 21,
-  badRowFormat: 22,
-  notQuantizable: 23,
-  quantizedTable: 24,
-});
+// message naming the argument, the position and the value. Codes are
+// matched by name (include/ebag/status_codes.inc, through registry.mjs).
+import { codeName, listed, modeNames, modeInfo } from './registry.mjs';
 
 // The C++ argument names are snake_case; the JavaScript API's are camelCase.
 export function camelCase(name) {
@@ -42,6 +15,8 @@ export function show(value) {
   if (typeof value === 'bigint') return `${value}n`;
   if (Array.isArray(value)) return `array(${value.length})`;
   if (value === null) return 'null';
+  // Never a function's source text.
+  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
   if (typeof value === 'object') return value.constructor ? value.constructor.name : 'object';
   return String(value);
 }
@@ -51,6 +26,7 @@ export function show(value) {
 //            offsets (the user's array), numBags }
 export function statusError(status, context) {
   const arg = camelCase(status.argument);
+  const name = codeName(status.code);
   const pos = status.position;
   const value = status.value;
   const n = context.numEmbeddings;
@@ -62,36 +38,37 @@ export function statusError(status, context) {
     }
     return `${name}[${pos}]`;
   };
-  switch (status.code) {
-    case Code.badNumEmbeddings:
+  switch (name) {
+    case 'badNumEmbeddings':
       return new RangeError(`numEmbeddings = ${value} must be an integer in [1, 2147483647]`);
-    case Code.badEmbeddingDim:
+    case 'badEmbeddingDim':
       return new RangeError(`embeddingDim = ${value} must be an integer in [1, 2147483647]`);
-    case Code.badPaddingIdx:
+    case 'badPaddingIdx':
       return new RangeError(`paddingIdx = ${value} is out of range [${-n}, ${n})`);
-    case Code.badMaxNorm:
+    case 'badMaxNorm':
       return new RangeError(`maxNorm = ${show(context.maxNorm)} must be a number >= 0`);
-    case Code.badNormType:
+    case 'badNormType':
       return new RangeError(`normType = ${show(context.normType)} must be a number > 0 (or Infinity)`);
-    case Code.perSampleWeightsNeedSumMode:
-      return new RangeError(`perSampleWeights are only supported with mode 'sum' (mode is '${context.mode}')`);
-    case Code.maxModeWithScaleGradByFreq:
+    case 'perSampleWeightsNotSupported':
+      return new RangeError(`perSampleWeights are not supported with mode '${context.mode}' ` +
+        `(modes that take them: ${listed(modeNames().filter((m) => modeInfo(m).perSampleWeights))})`);
+    case 'maxModeWithScaleGradByFreq':
       return new RangeError("scaleGradByFreq = true is not supported with mode 'max'");
-    case Code.maxModeWithSparse:
+    case 'maxModeWithSparse':
       return new RangeError("sparse = true is not supported with mode 'max'");
-    case Code.emptyOffsetsWithIncludeLastOffset:
+    case 'emptyOffsetsWithIncludeLastOffset':
       return new RangeError('offsets must have at least one entry with includeLastOffset = true');
-    case Code.firstOffsetNotZero:
+    case 'firstOffsetNotZero':
       return new RangeError(`offsets[0] = ${value} must be 0`);
-    case Code.offsetsDecreasing: {
+    case 'offsetsDecreasing': {
       const previous = context.offsets ? ` < offsets[${pos - 1}] = ${context.offsets[pos - 1]}` : '';
       return new RangeError(`offsets[${pos}] = ${value}${previous}: offsets must not decrease`);
     }
-    case Code.offsetPastEnd:
+    case 'offsetPastEnd':
       return new RangeError(`offsets[${pos}] = ${value} is past the end of indices (length ${context.numIndices})`);
-    case Code.indexOutOfRange:
+    case 'indexOutOfRange':
       return new RangeError(`${element('indices')} = ${value} is out of range [0, ${n})`);
-    case Code.lengthMismatch:
+    case 'lengthMismatch':
       if (arg === 'gradOutput') {
         return new RangeError(
           `gradOutput has length ${value}, expected ${context.numBags * context.embeddingDim} ` +
@@ -99,16 +76,18 @@ export function statusError(status, context) {
         );
       }
       return new RangeError(`${arg} has length ${value}, expected ${context.numIndices} (one per index)`);
-    case Code.outOfMemory:
+    case 'outOfMemory':
       return new RangeError(`${arg || 'the call'} needs ${value} bytes, more than the wasm memory can grow to`);
-    case Code.tooLarge:
+    case 'tooLarge':
       return new RangeError(`${arg || 'a size'} = ${value} is larger than 2147483647 elements`);
-    case Code.quantizedTable:
+    case 'quantizedTable':
       return new RangeError(
         `${arg} = ${show(context.maxNorm)} cannot be used with a quantized table (${context.dtype}): ` +
           'renormalising rewrites rows in place, which needs float32 rows (pass maxNorm: null)',
       );
-    case Code.negativeSize:
+    case 'tableMismatch':
+      return new RangeError(`the two tables differ in numEmbeddings x embeddingDim (${n} x ${context.embeddingDim} here)`);
+    case 'negativeSize':
       return new RangeError(`${arg} has a negative size ${value}`);
     default:
       return new Error(`embedding-bag-wasm: internal error ${status.code} (${arg} ${value} at ${pos})`);

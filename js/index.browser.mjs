@@ -3,7 +3,7 @@
 // webpack 5 and Rollup recognise: they emit the files and rewrite the URLs.
 // Bundlers that do not (esbuild) use init({ wasmPaths: '<url prefix>/' })
 // with dist/ copied there.
-import { setPlatform } from './api.mjs';
+import { setPlatform } from './module.mjs';
 import { simdSupported, threadsUnavailable, variantStem } from './features.mjs';
 
 const BUNDLED_ASSETS = {
@@ -86,4 +86,6 @@ setPlatform({
   },
 });
 
-export { init, shutdown, EmbeddingBag, embeddingBag, memoryInfo } from './api.mjs';
+export { init, shutdown, memoryInfo } from './module.mjs';
+export { EmbeddingBag } from './embedding-bag.mjs';
+export { embeddingBag } from './functional.mjs';

@@ -9,7 +9,13 @@ export interface Tensor2D<T> {
   shape: [number, number];
 }
 
-export type Mode = 'sum' | 'mean' | 'max';
+/**
+ * How a bag is reduced: 'sum'; 'mean' (sum / count, or with per-sample
+ * weights sum(w x) / sum(w)); 'max' (element-wise, no per-sample weights);
+ * 'sqrtn' (sum / sqrt(count), or with weights sum(w x) / sqrt(sum(w^2)):
+ * TensorFlow's combiner). A zero divisor gives zeros.
+ */
+export type Mode = 'sum' | 'mean' | 'max' | 'sqrtn';
 
 export interface InitOptions {
   /** 'auto' (default) or a thread count; > 1 asks for the threaded build. */
@@ -103,6 +109,10 @@ export type WeightSource = Uint8Array | ArrayBuffer | string | { readonly href: 
 
 /** 1-D indices (with offsets) or a 2-D input (offsets null). */
 export type BagInput = IndexArray | Tensor2D<IndexArray> | number[][];
+/**
+ * One weight per index (modes 'sum', 'mean', 'sqrtn'): flat, or for a 2-D
+ * input rows of the input's shape.
+ */
 export type PerSampleWeights = Float32Array | number[] | Tensor2D<Float32Array | number[]> | number[][];
 
 export declare function init(options?: InitOptions): Promise<InitInfo>;

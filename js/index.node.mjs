@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
-import { setPlatform } from './api.mjs';
+import { setPlatform } from './module.mjs';
 import { simdSupported, threadsUnavailable, variantStem } from './features.mjs';
 
 const requireGlue = createRequire(import.meta.url);
@@ -46,4 +46,6 @@ setPlatform({
   },
 });
 
-export { init, shutdown, EmbeddingBag, embeddingBag, memoryInfo } from './api.mjs';
+export { init, shutdown, memoryInfo } from './module.mjs';
+export { EmbeddingBag } from './embedding-bag.mjs';
+export { embeddingBag } from './functional.mjs';

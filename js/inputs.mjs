@@ -12,6 +12,15 @@ function isPlainObject(x) {
   return x !== null && typeof x === 'object' && !Array.isArray(x) && !ArrayBuffer.isView(x);
 }
 
+// A tf.Tensor (or any object whose data is read by a method): its values are
+// not in memory we can copy from synchronously without the caller's say.
+function rejectTensorLike(value, name) {
+  if (value !== null && typeof value === 'object' && (typeof value.data === 'function' || typeof value.dataSync === 'function')) {
+    throw new TypeError(`${name} looks like a tensor (its data is a method): pass its values, ` +
+      `e.g. { data: await t.data(), shape: t.shape } or t.dataSync()`);
+  }
+}
+
 // An integer array argument -> { kind, length, array } where array is an
 // Int32Array or BigInt64Array ready to be copied into the heap.
 // number[] becomes Int32Array when every value fits, else BigInt64Array (so
@@ -79,6 +88,7 @@ function flattenRows(rows, name) {
 
 // The input of forward: { twoD, rows, rowLength, indices: integerArray(...) }.
 export function forwardInput(input, offsets) {
+  rejectTensorLike(input, 'input');
   if (isPlainObject(input)) {
     if (!('data' in input) || !('shape' in input)) {
       throw new TypeError('input must be an index array, an array of rows, or { data, shape: [B, L] }');
@@ -103,20 +113,42 @@ export function forwardInput(input, offsets) {
   return { twoD: false, indices, offsets: integerArray(offsets, 'offsets') };
 }
 
-// per_sample_weights: like the input, flat or 2-D -> Float32Array.
-export function perSampleWeightsArray(value) {
+// per_sample_weights: like the input, flat or 2-D -> Float32Array. A 2-D
+// form must have the 2-D input's shape (a 1-D input takes a flat array);
+// the length of a flat one is checked by the core against the indices.
+export function perSampleWeightsArray(value, call) {
+  rejectTensorLike(value, 'perSampleWeights');
+  let shape = null;
+  let flat;
   if (isPlainObject(value)) {
     if (!('data' in value)) throw new TypeError('perSampleWeights must be a Float32Array, an array or { data, shape }');
-    return floatArray(value.data, 'perSampleWeights.data');
+    if ('shape' in value) {
+      if (!Array.isArray(value.shape) || !value.shape.every((s) => Number.isInteger(s) && s >= 0)) {
+        throw new TypeError(`perSampleWeights.shape must be an array of non-negative integers, not ${show(value.shape)}`);
+      }
+      shape = value.shape;
+    }
+    flat = floatArray(value.data, 'perSampleWeights.data');
+  } else if (Array.isArray(value) && value.length > 0 && Array.isArray(value[0])) {
+    const rows = flattenRows(value, 'perSampleWeights');
+    shape = rows.shape;
+    flat = floatArray(rows.flat, 'perSampleWeights');
+  } else {
+    flat = floatArray(value, 'perSampleWeights');
   }
-  if (Array.isArray(value) && value.length > 0 && Array.isArray(value[0])) {
-    return floatArray(flattenRows(value, 'perSampleWeights').flat, 'perSampleWeights');
+  if (shape !== null && shape.length !== 1) {
+    const want = call.twoD ? [call.rows, call.rowLength] : null;
+    if (want === null || shape.length !== 2 || shape[0] !== want[0] || shape[1] !== want[1]) {
+      throw new RangeError(`perSampleWeights has shape [${shape.join(', ')}], expected ` +
+        (want ? `[${want.join(', ')}] (the input's shape)` : `a flat array of ${call.indices.length} (one per index of a 1-D input)`));
+    }
   }
-  return floatArray(value, 'perSampleWeights');
+  return flat;
 }
 
 // gradOutput: Float32Array of B*D, or { data, shape: [B, D] }.
 export function gradOutputArray(value, numBags, embeddingDim) {
+  rejectTensorLike(value, 'gradOutput');
   if (isPlainObject(value)) {
     if (!('data' in value)) throw new TypeError('gradOutput must be a Float32Array or { data, shape: [B, D] }');
     if ('shape' in value) {
@@ -132,6 +164,7 @@ export function gradOutputArray(value, numBags, embeddingDim) {
 
 // A table given as { data, shape: [N, D] } (fromPretrained, embeddingBag).
 export function tableArgument(value, name) {
+  rejectTensorLike(value, name);
   if (!isPlainObject(value) || !('data' in value) || !('shape' in value)) {
     throw new TypeError(`${name} must be { data: Float32Array, shape: [numEmbeddings, embeddingDim] }`);
   }

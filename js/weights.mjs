@@ -5,10 +5,14 @@
 // second full copy of the table in JS.
 import { show } from './errors.mjs';
 import { halfToFloat, parseNpyHeader, parseSafetensorsHeader } from './formats.mjs';
-import { rowBytes, rowLayout } from './quantized.mjs';
+import { checkOptionsObject } from './options.mjs';
+import { dtypeInfo, dtypeNames, quantizedDtypeNames, rowBytes, rowLayout } from './registry.mjs';
 
+// The tensor dtypes a table can be read from (bytes per element).
 const TABLE_DTYPES = { F32: 4, F16: 2, U8: 1 };
-const LOAD_DTYPES = ['fp32', 'fp16', 'int8', 'int4'];
+// Quantized dtypes whose rows are stored as U8 tensors: codes of under 16
+// bits plus a scale and bias (int8, int4).
+const packedRowDtypes = () => quantizedDtypeNames().filter((d) => dtypeInfo(d).paramBytes > 0);
 
 async function* chunksOf(source, platform, format) {
   if (source instanceof Uint8Array) yield source;
@@ -52,11 +56,16 @@ function planTable(format, tensor, asked, recordedDim) {
   const [, cols] = tensor.shape;
   const what = `${format}: ${tensor.name} (${tensor.dtype} [${tensor.shape.join(', ')}])`;
   if (tensor.dtype === 'U8') {
-    if (asked !== 'int8' && asked !== 'int4') {
-      throw new TypeError(`${what} holds quantized rows: say which layout with { dtype: 'int8' } (${rowLayout('int8')}; ` +
-        `torch.ops.quantized.embedding_bag_byte_prepack) or { dtype: 'int4' } (${rowLayout('int4')}; embedding_bag_4bit_prepack)`);
+    const packed = packedRowDtypes();
+    if (!packed.includes(asked)) {
+      throw new TypeError(`${what} holds quantized rows: say which layout with ` +
+        packed.map((d) => `{ dtype: '${d}' } (${rowLayout(d)})`).join(' or ') +
+        ' (torch.ops.quantized.embedding_bag_byte_prepack writes int8 rows, embedding_bag_4bit_prepack int4)');
     }
-    const dim = asked === 'int8' ? cols - 8 : recordedDim ?? 2 * (cols - 4);
+    // D from the row's bytes; with codes under 8 bits the last byte may be half
+    // used (an odd D of int4), which toSafetensors records.
+    const { codeBits, paramBytes } = dtypeInfo(asked);
+    const dim = recordedDim ?? Math.floor(((cols - paramBytes) * 8) / codeBits);
     if (dim < 1 || rowBytes(asked, dim) !== cols) {
       throw new RangeError(`${what}: ${cols} bytes per row is not an ${asked} row (${rowLayout(asked)}) of D >= 1 columns`);
     }
@@ -73,7 +82,7 @@ function askedDtype(format, options, metadata, keys) {
   let dim;
   if (dtype === undefined && metadata && typeof metadata[keys.dtype] === 'string') {
     dtype = metadata[keys.dtype];
-    if (!LOAD_DTYPES.includes(dtype)) throw new RangeError(`${format}: the file records dtype ${show(dtype)}, not one of ${LOAD_DTYPES.join(', ')}`);
+    if (!dtypeNames().includes(dtype)) throw new RangeError(`${format}: the file records dtype ${show(dtype)}, not one of ${dtypeNames().join(', ')}`);
     dim = Number(metadata[keys.embeddingDim]);
     if (!(Number.isSafeInteger(dim) && dim >= 1)) dim = undefined;
   }
@@ -111,13 +120,11 @@ function tableWriter(bag, write) {
  * toSafetensors records a quantized table's dtype and D.
  */
 export async function loadTable(format, source, options, platform, bags, metadataKeys) {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new TypeError(`options must be an object, not ${show(options)}`);
-  }
+  checkOptionsObject(options);
   if (format === 'npy' && 'tensor' in options) throw new TypeError('options.tensor is for safetensors files; a .npy file holds one array');
-  if (options.dtype !== undefined && !LOAD_DTYPES.includes(options.dtype)) {
+  if (options.dtype !== undefined && !dtypeNames().includes(options.dtype)) {
     throw new (typeof options.dtype === 'string' ? RangeError : TypeError)(
-      `dtype = ${show(options.dtype)} must be one of ${LOAD_DTYPES.map((d) => `'${d}'`).join(', ')}`);
+      `dtype = ${show(options.dtype)} must be one of ${dtypeNames().map((d) => `'${d}'`).join(', ')}`);
   }
   const { tensor: tensorName, dtype: _dtype, ...bagOptions } = options;
   let plan = null;

@@ -38,7 +38,7 @@ test('wrong types throw TypeError naming the argument', () => {
     [() => bag.forward([1, 2], [0], [1, null]), /perSampleWeights\[1\] = null is not a number/],
     [() => new EmbeddingBag(10.5, 3), /numEmbeddings = 10.5 must be an integer/],
     [() => new EmbeddingBag('10', 3), /numEmbeddings = "10" must be an integer/],
-    [() => new EmbeddingBag(10, 3, { mode: 1 }), /mode = 1 must be 'sum', 'mean' or 'max'/],
+    [() => new EmbeddingBag(10, 3, { mode: 1 }), /mode = 1 must be 'sum', 'mean', 'max' or 'sqrtn'/],
     [() => new EmbeddingBag(10, 3, { padding_idx: 1 }), /unknown option 'padding_idx' \(did you mean 'paddingIdx'\?\)/],
     [() => new EmbeddingBag(10, 3, { sparse: 1 }), /sparse = 1 must be true or false/],
     [() => new EmbeddingBag(10, 3, { paddingIdx: 1.5 }), /paddingIdx = 1.5 must be an integer or null/],
@@ -68,7 +68,7 @@ test('wrong values throw RangeError with argument, position and value', () => {
     [() => bag.forward({ data: [1, 2, 3], shape: [2, 2] }), 'input.data has length 3, expected 4 (shape [2, 2])'],
     [() => new EmbeddingBag(0, 3), 'numEmbeddings = 0 must be an integer in [1, 2147483647]'],
     [() => new EmbeddingBag(3, -1), 'embeddingDim = -1 must be an integer in [1, 2147483647]'],
-    [() => new EmbeddingBag(10, 3, { mode: 'median' }), `mode = "median" must be 'sum', 'mean' or 'max'`],
+    [() => new EmbeddingBag(10, 3, { mode: 'median' }), `mode = "median" must be 'sum', 'mean', 'max' or 'sqrtn'`],
     [() => new EmbeddingBag(10, 3, { paddingIdx: 10 }), 'paddingIdx = 10 is out of range [-10, 10)'],
     [() => new EmbeddingBag(10, 3, { paddingIdx: -11 }), 'paddingIdx = -11 is out of range [-10, 10)'],
     [() => new EmbeddingBag(10, 3, { maxNorm: -1 }), 'maxNorm = -1 must be a number >= 0'],
@@ -78,7 +78,7 @@ test('wrong values throw RangeError with argument, position and value', () => {
     [() => new EmbeddingBag(10, 3, { mode: 'max', scaleGradByFreq: true }), "scaleGradByFreq = true is not supported with mode 'max'"],
     [() => new EmbeddingBag(10, 3, { weight: new Float32Array(29) }), 'weight has length 29, expected 30 (numEmbeddings x embeddingDim)'],
     [() => new EmbeddingBag(10, 3, { includeLastOffset: true, mode: 'sum' }).forward([1], []), 'offsets must have at least one entry with includeLastOffset = true'],
-    [() => new EmbeddingBag(10, 3, { mode: 'mean' }).forward([1], [0], [1]), "perSampleWeights are only supported with mode 'sum' (mode is 'mean')"],
+    [() => new EmbeddingBag(10, 3, { mode: 'max' }).forward([1], [0], [1]), "perSampleWeights are not supported with mode 'max' (modes that take them: 'sum', 'mean' or 'sqrtn')"],
   ];
   for (const [call, message] of cases) assert.throws(call, { name: 'RangeError', message });
   bag.dispose();

@@ -271,7 +271,7 @@ test('bad input to quantize / fromQuantized and misuse of a quantized bag: clear
     [() => EmbeddingBag.quantize(renorm, { dtype: 'int4' }), RangeError, /maxNorm = 1 cannot be used with a quantized table \(int4\).*pass maxNorm: null/],
     [() => EmbeddingBag.quantize(bag, { dtype: 'int8', sparse: true }), TypeError, /sparse concerns gradients; a quantized \(int8\) bag is inference-only/],
     [() => EmbeddingBag.quantize(bag, { dtype: 'int8', weight: [] }), TypeError, /options\.weight cannot be given/],
-    [() => EmbeddingBag.quantize(bag, { dtype: 'int8', mode: 'avg' }), RangeError, /mode = "avg" must be 'sum', 'mean' or 'max'/],
+    [() => EmbeddingBag.quantize(bag, { dtype: 'int8', mode: 'avg' }), RangeError, /mode = "avg" must be 'sum', 'mean', 'max' or 'sqrtn'/],
     [() => EmbeddingBag.fromQuantized(new Uint8Array(24), { dtype: 'int8' }), TypeError, /embeddingDim = undefined must be an integer/],
     [() => EmbeddingBag.fromQuantized(new Uint8Array(25), { dtype: 'int8', embeddingDim: 4 }), RangeError, /bytes has length 25, not a positive multiple of 12 \(one int8 row of 4 columns: D uint8 codes \+ float32 scale \+ float32 bias\)/],
     [() => EmbeddingBag.fromQuantized(new Uint8Array(0), { dtype: 'int4', embeddingDim: 4 }), RangeError, /bytes has length 0, not a positive multiple of 6/],

@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { rowBytes, TABLE_METADATA } from '../../js/quantized.mjs';
+import { TABLE_METADATA } from '../../js/quantized.mjs';
+import { rowBytes } from '../../js/registry.mjs';
 import { loadTable } from '../../js/weights.mjs';
 import { EmbeddingBag, memoryInfo } from './helpers.mjs';
 

@@ -1,0 +1,329 @@
+// The EmbeddingBag class: a table in wasm memory, forward and backward.
+// Thin on purpose: check types, copy inputs once into the wasm heap, call the
+// core, turn its status into an exception, copy outputs out. Semantics and
+// value checks live in C++ (include/ebag/embedding_bag.h). The factories and
+// serialisers (fromPretrained, quantize, toSafetensors, ...) live in
+// tables.mjs and reach a bag's core through `internals`, not its fields.
+import { copyDenseGradient } from './dense-copy.mjs';
+import { statusError } from './errors.mjs';
+import { floatArray, forwardInput, gradOutputArray, IndexKind, perSampleWeightsArray } from './inputs.mjs';
+import { generation, heap, requireModule } from './module.mjs';
+import { checkDim, normaliseOptions, wantsCopy } from './options.mjs';
+import { argumentName, Code, dtypeInfo, modeInfo, rowBytes } from './registry.mjs';
+import * as tables from './tables.mjs';
+
+// Options only this package passes (symbols: no user option can name them):
+// the table stays zero (its rows are written next), and the table's dtype.
+export const FILLED_BY_LOADER = Symbol('filledByLoader');
+export const TABLE_DTYPE = Symbol('tableDtype');
+
+// What tables.mjs may reach in a bag (set by the class's static block).
+export let internals;
+
+function randomSeed() {
+  const words = new Uint32Array(2);
+  globalThis.crypto.getRandomValues(words);
+  return (BigInt(words[0]) << 32n) | BigInt(words[1]);
+}
+
+// Elements [begin, end) of a heap view: a copy, or a view of wasm memory.
+function take(view, begin, end, copy) {
+  return copy ? view.slice(begin, end) : view.subarray(begin, end);
+}
+
+// Frees the wasm side of bags that were garbage-collected without dispose().
+const finalizer = new FinalizationRegistry(({ core, madeIn }) => {
+  if (madeIn === generation() && !core.isDeleted()) core.delete();
+});
+
+export class EmbeddingBag {
+  #core = null;
+  #dtype = 'fp32';
+  #options;
+  #numEmbeddings;
+  #embeddingDim;
+  #weightView = null;
+  #lastForward = null; // { numBags, numIndices } of the last successful forward
+  #generation = generation();
+
+  static {
+    internals = {
+      core: (bag) => bag.#live(),
+      dtype: (bag) => bag.#dtype,
+      options: (bag) => bag.#options,
+      error: (bag, core, context) => bag.#error(core, context),
+    };
+  }
+
+  /**
+   * @param {number} numEmbeddings rows of the table (N)
+   * @param {number} embeddingDim columns (D)
+   * @param {object} [options] mode, maxNorm, normType, scaleGradByFreq, sparse,
+   *   paddingIdx, includeLastOffset, weight, seed
+   */
+  constructor(numEmbeddings, embeddingDim, options = {}) {
+    const m = requireModule();
+    checkDim(numEmbeddings, 'numEmbeddings');
+    checkDim(embeddingDim, 'embeddingDim');
+    const o = normaliseOptions(options);
+    const dtype = options[TABLE_DTYPE] ?? 'fp32';
+    if (dtype !== 'fp32') {
+      for (const key of ['sparse', 'scaleGradByFreq']) {
+        if (o[key]) throw new TypeError(`${key} concerns gradients; a quantized (${dtype}) bag is inference-only`);
+      }
+    }
+    let weight = null;
+    if (o.weight !== undefined) {
+      weight = floatArray(o.weight, 'weight');
+      if (weight.length !== numEmbeddings * embeddingDim) {
+        throw new RangeError(`weight has length ${weight.length}, expected ${numEmbeddings * embeddingDim} (numEmbeddings x embeddingDim)`);
+      }
+    }
+    this.#numEmbeddings = numEmbeddings;
+    this.#embeddingDim = embeddingDim;
+    const core = new m.BagCore(numEmbeddings, embeddingDim, dtypeInfo(dtype).number);
+    this.#dtype = dtype;
+    try {
+      if (!core.ok()) {
+        throw new RangeError(
+          `a table of numEmbeddings x embeddingDim = ${numEmbeddings} x ${embeddingDim} ${dtype === 'fp32' ? 'floats' : `${dtype} values`} ` +
+            `(${numEmbeddings * rowBytes(dtype, embeddingDim)} bytes) does not fit in the wasm memory ` +
+            '(one table must stay under 2 GiB; the whole heap grows to 4 GiB)',
+        );
+      }
+      const status = core.setOptions(
+        modeInfo(o.mode).number, o.paddingIdx !== null, o.paddingIdx ?? 0, o.maxNorm !== null, o.maxNorm ?? 0,
+        o.normType, o.scaleGradByFreq, o.sparse, o.includeLastOffset,
+      );
+      if (status !== Code.ok) throw this.#error(core, { maxNorm: o.maxNorm, normType: o.normType, mode: o.mode });
+      if (dtype !== 'fp32') {
+        // Quantized rows are written next (quantize, fromQuantized, a loader).
+      } else if (weight) {
+        heap(core.weightPtr() + weight.length * 4).f32.set(weight, core.weightPtr() / 4);
+      } else if (options[FILLED_BY_LOADER]) {
+        // The table stays zero: a weight file's rows are streamed into it.
+      } else {
+        const seed = o.seed === undefined ? randomSeed() : BigInt(o.seed);
+        if (core.initNormal(Number(seed >> 32n), Number(seed & 0xffffffffn)) !== Code.ok) throw this.#error(core);
+      }
+    } catch (error) {
+      core.delete();
+      throw error;
+    }
+    const pad = o.paddingIdx;
+    this.#options = Object.freeze({
+      mode: o.mode,
+      maxNorm: o.maxNorm,
+      normType: o.normType,
+      scaleGradByFreq: o.scaleGradByFreq,
+      sparse: o.sparse,
+      // Stored wrapped to [0, N), as PyTorch does.
+      paddingIdx: pad === null ? null : pad < 0 ? pad + numEmbeddings : pad,
+      includeLastOffset: o.includeLastOffset,
+    });
+    this.#core = core;
+    finalizer.register(this, { core, madeIn: generation() }, this);
+  }
+
+  /** Like nn.EmbeddingBag.from_pretrained: the table is copied in. */
+  static fromPretrained(embeddings, options = {}) { return tables.fromPretrained(embeddings, options); }
+  /**
+   * Like fromPretrained, from a safetensors file: bytes (Uint8Array,
+   * ArrayBuffer, Buffer), a path (Node) or a URL (fetched in the browser).
+   * options.tensor names the tensor (optional when the file has one);
+   * options.dtype the bag's table (see tables.mjs). The rest are the
+   * constructor's options. Rows are copied once, straight into wasm memory.
+   */
+  static fromSafetensors(source, options = {}) { return tables.fromFile('safetensors', source, options); }
+  /** The same from a NumPy .npy file (float32, float16 or uint8 rows; C order, 2-D). */
+  static fromNpy(source, options = {}) { return tables.fromFile('npy', source, options); }
+  /** An inference-only bag whose table is `source`'s, quantized (options.dtype). */
+  static quantize(source, options = {}) { return tables.quantize(source, options); }
+  /** An inference-only bag over rows quantized elsewhere (options: dtype, embeddingDim, ...). */
+  static fromQuantized(bytes, options = {}) { return tables.fromQuantized(bytes, options); }
+  /** A float32 bag (same options) whose table is this quantized bag's values, as forward sees them. */
+  dequantize() { return tables.dequantize(this); }
+  /** The table as a safetensors file (F32, F16, or U8 packed rows with the dtype recorded). */
+  toSafetensors(options = {}) { return tables.toSafetensors(this, options); }
+
+  get numEmbeddings() { return this.#numEmbeddings; }
+  get embeddingDim() { return this.#embeddingDim; }
+  get mode() { return this.#options.mode; }
+  get maxNorm() { return this.#options.maxNorm; }
+  get normType() { return this.#options.normType; }
+  get scaleGradByFreq() { return this.#options.scaleGradByFreq; }
+  get sparse() { return this.#options.sparse; }
+  get paddingIdx() { return this.#options.paddingIdx; }
+  get includeLastOffset() { return this.#options.includeLastOffset; }
+  get disposed() { return this.#core === null; }
+  /** 'fp32', or the quantized table's dtype ('fp16' | 'int8' | 'int4'). */
+  get dtype() { return this.#dtype; }
+
+  /**
+   * A quantized table's rows inside wasm memory (N rows of the dtype's row
+   * bytes, see fromQuantized), as a Uint8Array; null for a float32 bag.
+   * Re-read it after calls, as weight.
+   */
+  get quantizedWeight() {
+    const core = this.#live();
+    if (this.#dtype === 'fp32') return null;
+    const bytes = this.#numEmbeddings * core.rowBytes();
+    return heap(core.weightPtr() + bytes).u8.subarray(core.weightPtr(), core.weightPtr() + bytes);
+  }
+
+  /**
+   * The table inside wasm memory (N*D floats, row-major): reads and writes go
+   * to the table. Re-read it after calls: a view made before the memory grew
+   * no longer covers the heap.
+   */
+  get weight() {
+    const core = this.#live();
+    if (this.#dtype !== 'fp32') {
+      throw new TypeError(`this bag's table is ${this.#dtype} (quantized): read its rows with quantizedWeight, or its values with dequantize()`);
+    }
+    const { buffer } = heap(core.weightPtr() + this.#numEmbeddings * this.#embeddingDim * 4);
+    if (!this.#weightView || this.#weightView.buffer !== buffer) {
+      this.#weightView = new Float32Array(buffer, core.weightPtr(), this.#numEmbeddings * this.#embeddingDim);
+    }
+    return this.#weightView;
+  }
+
+  /**
+   * @param input 1-D indices (Int32Array | BigInt64Array | number[]) with offsets,
+   *   or 2-D: { data, shape: [B, L] } | number[][] (offsets null)
+   * @param options { copy: false } returns the output as a view of wasm
+   *   memory instead of a copy: no allocation, valid until the next call into
+   *   the package.
+   * @returns {{ data: Float32Array, shape: [number, number] }}
+   */
+  forward(input, offsets = null, perSampleWeights = null, options = undefined) {
+    const core = this.#live();
+    const copy = wantsCopy(options, 'forward');
+    const call = forwardInput(input, offsets);
+    const psw = perSampleWeights == null ? null : perSampleWeightsArray(perSampleWeights, call);
+    this.#stage(core, core.stageIndices(call.indices.kind, call.indices.length), call.indices);
+    if (!call.twoD) this.#stage(core, core.stageOffsets(call.offsets.kind, call.offsets.length), call.offsets);
+    if (psw) {
+      const ptr = core.stagePerSampleWeights(psw.length);
+      if (ptr === 0) throw this.#error(core);
+      heap(ptr + psw.length * 4).f32.set(psw, ptr / 4);
+    }
+    const status = core.forward(!call.twoD, call.rows ?? 0, call.rowLength ?? 0, psw !== null);
+    if (status !== Code.ok) {
+      throw this.#error(core, {
+        numIndices: call.indices.length,
+        rowLength: call.twoD ? call.rowLength : undefined,
+        offsets: call.twoD ? null : call.offsets.array,
+      });
+    }
+    const numBags = core.lastNumBags();
+    this.#lastForward = { numBags, numIndices: call.indices.length };
+    const ptr = core.outputPtr() / 4;
+    const end = ptr + numBags * this.#embeddingDim;
+    return { data: take(heap(end * 4).f32, ptr, end, copy), shape: [numBags, this.#embeddingDim] };
+  }
+
+  /**
+   * Gradients of the most recent successful forward.
+   * @returns {{ weight: Float32Array | { indices: Int32Array, values: Float32Array, shape: [number, number] },
+   *             perSampleWeights: Float32Array | null }}
+   * @param options { copy: false } returns views of wasm memory instead of
+   *   copies (valid until the next call into the package).
+   */
+  backward(gradOutput, options = undefined) {
+    const core = this.#live();
+    const copy = wantsCopy(options, 'backward');
+    if (this.#dtype !== 'fp32') {
+      throw new Error(`backward() is not available: this bag's table is ${this.#dtype} (quantized), inference only; ` +
+        'train a float32 bag and quantize it afterwards');
+    }
+    if (!this.#lastForward) throw new Error('backward() needs a forward() first: it returns the gradients of the most recent forward');
+    const { numBags, numIndices } = this.#lastForward;
+    const d = this.#embeddingDim;
+    const grad = gradOutputArray(gradOutput, numBags, d);
+    const gptr = core.stageGradOutput(grad.length);
+    if (gptr === 0) throw this.#error(core);
+    heap(gptr + grad.length * 4).f32.set(grad, gptr / 4);
+    const sparse = this.#options.sparse;
+    if (core.backward(grad.length, sparse, true) !== Code.ok) throw this.#error(core, { numBags });
+    // `count` 4-byte elements at byte `ptr`, as `kind` ('f32' | 'i32').
+    const result = (ptr, count, kind) => take(heap(ptr + count * 4)[kind], ptr / 4, ptr / 4 + count, copy);
+    let weight;
+    if (sparse) {
+      const rows = core.sparseRowCount();
+      weight = {
+        indices: result(core.sparseRowsPtr(), rows, 'i32'),
+        values: result(core.sparseValuesPtr(), rows * d, 'f32'),
+        shape: [this.#numEmbeddings, d],
+      };
+    } else if (copy) {
+      weight = copyDenseGradient(core, this.#numEmbeddings, d, numIndices);
+    } else {
+      weight = result(core.gradWeightPtr(), this.#numEmbeddings * d, 'f32');
+    }
+    const pp = core.gradPerSampleWeightsPtr();
+    const psw = pp === 0 ? null : result(pp, numIndices, 'f32');
+    // Once copied, the gradient buffers are freed; views keep them until the
+    // next backward() or dispose().
+    if (copy) core.releaseGradients();
+    return { weight, perSampleWeights: psw };
+  }
+
+  /** Frees the table and every buffer. Idempotent. */
+  dispose() {
+    if (this.#core === null) return;
+    finalizer.unregister(this);
+    if (this.#generation === generation()) this.#core.delete();
+    this.#core = null;
+    this.#weightView = null;
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')]() {
+    const o = this.#options;
+    const extra = [
+      `mode='${o.mode}'`,
+      this.#dtype !== 'fp32' ? `dtype='${this.#dtype}'` : null,
+      o.paddingIdx !== null ? `paddingIdx=${o.paddingIdx}` : null,
+      o.maxNorm !== null ? `maxNorm=${o.maxNorm}, normType=${o.normType}` : null,
+      o.scaleGradByFreq ? 'scaleGradByFreq=true' : null,
+      o.sparse ? 'sparse=true' : null,
+      o.includeLastOffset ? 'includeLastOffset=true' : null,
+      this.disposed ? 'disposed' : null,
+    ].filter(Boolean);
+    return `EmbeddingBag(${this.#numEmbeddings}, ${this.#embeddingDim}, ${extra.join(', ')})`;
+  }
+
+  // Copies an integerArray() result into a staging buffer of the heap.
+  #stage(core, ptr, { kind, length, array }) {
+    if (ptr === 0) throw this.#error(core);
+    // After the staging call, which may have grown the heap.
+    if (kind === IndexKind.int32) heap(ptr + length * 4).i32.set(array, ptr / 4);
+    else new BigInt64Array(heap(ptr + length * 8).buffer, ptr, length).set(array);
+  }
+
+  #live() {
+    if (this.#core === null) throw new Error('this EmbeddingBag was disposed');
+    if (this.#generation !== generation()) throw new Error('embedding-bag-wasm was shut down after this EmbeddingBag was made');
+    return this.#core;
+  }
+
+  #error(core, context = {}) {
+    return statusError(
+      {
+        code: core.statusCode(),
+        argument: argumentName(core.errorArgument()),
+        position: core.errorPosition(),
+        value: core.errorValue(),
+      },
+      {
+        numEmbeddings: this.#numEmbeddings, embeddingDim: this.#embeddingDim, mode: this.#options?.mode, dtype: this.#dtype,
+        ...context,
+      },
+    );
+  }
+}
+
+if (typeof Symbol.dispose === 'symbol') {
+  EmbeddingBag.prototype[Symbol.dispose] = EmbeddingBag.prototype.dispose;
+}
+

@@ -1,0 +1,117 @@
+// The wasm module's lifecycle, in one place:
+//   1. an entry point (index.node.mjs / index.browser.mjs) registers its
+//      platform: how to load a variant, how many cores there are;
+//   2. init() picks a variant, loads it once, starts its threads and reads its
+//      registry (registry.mjs);
+//   3. calls reach the module through requireModule() and read its memory
+//      through heap();
+//   4. shutdown() stops the threads and drops the module; bags made before
+//      refuse to work (generation()), and init() may load it again.
+import { loadRegistry } from './registry.mjs';
+import { parseInitOptions } from './options.mjs';
+
+const MAX_AUTO_THREADS = 8;
+
+let platform = null;
+let wasm = null; // the loaded Emscripten module
+let loading = null;
+let info = null;
+let generationCount = 0; // bumped by shutdown()
+
+// Views of the wasm heap, re-made when the memory has grown. With threads the
+// heap is a SharedArrayBuffer: growing it does not detach old views, they
+// silently keep the old length, so never hold one across a call.
+// heap(end) only asks for the memory's buffer (a slow getter, ~0.1 us) when
+// the current views do not reach byte `end`: a detached view has length 0,
+// and an old view of shared memory still aliases the same bytes.
+let views = null;
+export function heap(end = Infinity) {
+  if (views === null || views.u8.length < end) {
+    const buffer = wasm.wasmMemory ? wasm.wasmMemory.buffer : wasm.HEAPU8.buffer;
+    if (!views || views.buffer !== buffer) {
+      views = { buffer, u8: new Uint8Array(buffer), i32: new Int32Array(buffer), f32: new Float32Array(buffer) };
+    }
+  }
+  return views;
+}
+
+/** Registered by the entry point before anything else runs. */
+export function setPlatform(p) {
+  platform = p;
+}
+
+/** The platform (weight loaders read files through it). */
+export const currentPlatform = () => platform;
+
+/** Which load of the module is current: bags remember theirs. */
+export const generation = () => generationCount;
+
+/**
+ * Loads the wasm module. Call (and await) once before anything else; later
+ * calls return the same info (call shutdown() first to load it anew).
+ * options.threads: 'auto' (default: min(8, cores) where threads can work) or
+ * a number; > 1 loads the simd-threaded variant, 1 the simd one.
+ * options.minParallelWork: calls with fewer bag entries x embeddingDim stay on
+ * the calling thread.
+ */
+export async function init(options = {}) {
+  const { threads, minParallelWork } = parseInitOptions(options);
+  if (info) return { ...info };
+  if (!loading) {
+    loading = (async () => {
+      if (!platform) throw new Error('embedding-bag-wasm: no platform registered (import the package entry, not js/module.mjs)');
+      if (!platform.simdSupported()) {
+        throw new Error('embedding-bag-wasm needs WebAssembly SIMD (Node >= 16.4, Chrome >= 91, Firefox >= 89, Safari >= 16.4)');
+      }
+      const asked = threads === 'auto' ? Math.min(MAX_AUTO_THREADS, platform.cores()) : threads;
+      const why = asked > 1 ? platform.threadsUnavailable() : null;
+      const count = why ? 1 : asked;
+      const variant = count > 1 ? 'simd-threaded' : 'simd';
+      const module = await platform.loadVariant(variant, { ...options, poolSize: count - 1 });
+      const running = module.startThreads(count);
+      module.setMinParallelWork(minParallelWork);
+      if (count > 1) platform.threadsStarted(module);
+      loadRegistry(module);
+      const loaded = { variant, simd: true, threads: running };
+      if (why) loaded.reason = why;
+      wasm = module;
+      views = null;
+      info = loaded;
+    })();
+  }
+  try {
+    await loading;
+  } catch (error) {
+    loading = null;
+    throw error;
+  }
+  return { ...info };
+}
+
+/**
+ * Stops the worker threads and unloads the module. Bags made before no
+ * longer work; init() may be called again.
+ */
+export function shutdown() {
+  if (!wasm) return;
+  wasm.stopThreads();
+  if (wasm.PThread) wasm.PThread.terminateAllThreads();
+  wasm = null;
+  views = null;
+  info = null;
+  loading = null;
+  generationCount++;
+}
+
+/** The loaded module, or the Error users see before init(). */
+export function requireModule() {
+  if (!wasm) throw new Error('embedding-bag-wasm is not initialised: call `await init()` first');
+  return wasm;
+}
+
+/** Heap size and the bytes malloc has handed out (leak checks). */
+export function memoryInfo() {
+  const m = requireModule();
+  return { heapBytes: heap().buffer.byteLength, allocatedBytes: m.allocatedHeapBytes() };
+}
+

@@ -1,0 +1,108 @@
+// Option parsing: what users pass as options objects becomes complete,
+// type-checked values. Value checks that need the table (paddingIdx against
+// N, maxNorm's sign, mode conflicts) are the C++ core's; the mode and dtype
+// names come from the registry (registry.mjs).
+import { camelCase, show } from './errors.mjs';
+import { listed, modeInfo, modeNames } from './registry.mjs';
+
+export const MAX_DIM = 2147483647;
+
+// Below this many bag entries x embeddingDim a call stays on the calling
+// thread (waking the workers costs more than it saves). Measured on the
+// 2-core machine, same process, splitting off vs on: a 2-thread split of a
+// sum breaks even at ~32k (0.5x at 8k, 1.0x at 32k, 1.4x at 64k), of a max
+// earlier; 64k keeps every call at or above break-even.
+const DEFAULT_MIN_PARALLEL_WORK = 1 << 16;
+
+export const OPTION_DEFAULTS = Object.freeze({
+  mode: 'mean',
+  maxNorm: null,
+  normType: 2,
+  scaleGradByFreq: false,
+  sparse: false,
+  paddingIdx: null,
+  includeLastOffset: false,
+  weight: undefined,
+  seed: undefined,
+});
+
+/** Throws the TypeError of an options argument that is not a plain object. */
+export function checkOptionsObject(value, what = 'options') {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new TypeError(`${what} must be an object, not ${show(value)}`);
+  }
+  return value;
+}
+
+// Unknown keys are a TypeError naming the known ones.
+function checkKnownKeys(options, known, what) {
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new TypeError(`unknown ${what} option '${key}' (known: ${known.join(', ')})`);
+  }
+}
+
+export function checkDim(value, name) {
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw new TypeError(`${name} = ${show(value)} must be an integer`);
+  if (value < 1 || value > MAX_DIM) throw new RangeError(`${name} = ${value} must be an integer in [1, ${MAX_DIM}]`);
+}
+
+export function checkBoolean(value, name) {
+  if (typeof value !== 'boolean') throw new TypeError(`${name} = ${show(value)} must be true or false`);
+}
+
+/** init()'s options -> { threads, minParallelWork }. */
+export function parseInitOptions(options) {
+  checkOptionsObject(options, 'init options');
+  checkKnownKeys(options, ['threads', 'wasmPaths', 'minParallelWork'], 'init');
+  const threads = options.threads ?? 'auto';
+  if (threads !== 'auto' && !(Number.isInteger(threads) && threads >= 1)) {
+    throw new RangeError(`threads = ${show(threads)} must be 'auto' or an integer >= 1`);
+  }
+  const minParallelWork = options.minParallelWork ?? DEFAULT_MIN_PARALLEL_WORK;
+  if (!(Number.isInteger(minParallelWork) && minParallelWork >= 0)) {
+    throw new RangeError(`minParallelWork = ${show(minParallelWork)} must be an integer >= 0`);
+  }
+  return { threads, minParallelWork };
+}
+
+/**
+ * The options of forward() and backward(): { copy } -> whether results are
+ * copied out of wasm memory (the default) or returned as views of it.
+ */
+export function wantsCopy(options, method) {
+  if (options === undefined) return true;
+  checkOptionsObject(options, `${method} options`);
+  checkKnownKeys(options, ['copy'], method);
+  if (options.copy === undefined) return true;
+  checkBoolean(options.copy, 'copy');
+  return options.copy;
+}
+
+/** A bag's options as given -> complete, type-checked options. */
+export function normaliseOptions(options) {
+  checkOptionsObject(options);
+  for (const key of Object.keys(options)) {
+    if (!(key in OPTION_DEFAULTS)) {
+      const hint = camelCase(key) in OPTION_DEFAULTS ? ` (did you mean '${camelCase(key)}'?)` : '';
+      throw new TypeError(`unknown option '${key}'${hint}; known: ${Object.keys(OPTION_DEFAULTS).join(', ')}`);
+    }
+  }
+  const o = { ...OPTION_DEFAULTS };
+  for (const [key, value] of Object.entries(options)) if (value !== undefined) o[key] = value;
+  if (typeof o.mode !== 'string') throw new TypeError(`mode = ${show(o.mode)} must be ${listed(modeNames())}`);
+  if (modeInfo(o.mode) === undefined) throw new RangeError(`mode = ${show(o.mode)} must be ${listed(modeNames())}`);
+  if (o.maxNorm !== null && typeof o.maxNorm !== 'number') throw new TypeError(`maxNorm = ${show(o.maxNorm)} must be a number or null`);
+  if (typeof o.normType !== 'number') throw new TypeError(`normType = ${show(o.normType)} must be a number`);
+  if (o.paddingIdx !== null && !(typeof o.paddingIdx === 'number' && Number.isInteger(o.paddingIdx))) {
+    throw new TypeError(`paddingIdx = ${show(o.paddingIdx)} must be an integer or null`);
+  }
+  checkBoolean(o.scaleGradByFreq, 'scaleGradByFreq');
+  checkBoolean(o.sparse, 'sparse');
+  checkBoolean(o.includeLastOffset, 'includeLastOffset');
+  if (o.seed !== undefined) {
+    const ok = (typeof o.seed === 'number' && Number.isSafeInteger(o.seed) && o.seed >= 0) ||
+      (typeof o.seed === 'bigint' && o.seed >= 0n && o.seed < 2n ** 64n);
+    if (!ok) throw new TypeError(`seed = ${show(o.seed)} must be a non-negative safe integer or a BigInt below 2^64`);
+  }
+  return o;
+}

@@ -1,0 +1,65 @@
+// The lists of include/ebag/*.inc (modes, dtypes, status codes, argument
+// names) as the loaded wasm module states them: its Embind `registry()` is
+// read once when the module loads. No number is written twice; a new mode or
+// row format in C++ appears here with its name and properties.
+
+let current = null;
+
+// Status code numbers by name (ok, indexOutOfRange, ...), filled when the
+// module loads; read them only after init().
+export const Code = {};
+
+const lowerFirst = (name) => name[0].toLowerCase() + name.slice(1);
+
+/** Reads the module's registry (init() calls it once the module is loaded). */
+export function loadRegistry(module) {
+  const r = JSON.parse(module.registry());
+  // Every list ends in a null (or, for codes, an empty name): the C++ side
+  // writes a comma after each entry.
+  for (const list of [r.modes, r.dtypes, r.arguments]) list.pop();
+  delete r.codes[''];
+  const codes = Object.fromEntries(Object.entries(r.codes).map(([name, number]) => [lowerFirst(name), number]));
+  Object.assign(Code, codes);
+  current = Object.freeze({
+    modes: new Map(r.modes.map((m) => [m.name, Object.freeze(m)])),
+    dtypes: new Map(r.dtypes.map((d) => [d.name, Object.freeze(d)])),
+    codeNames: new Map(Object.entries(codes).map(([name, number]) => [number, name])),
+    arguments: Object.freeze(r.arguments),
+  });
+  return current;
+}
+
+function loaded() {
+  if (current === null) throw new Error('embedding-bag-wasm is not initialised: call `await init()` first');
+  return current;
+}
+
+/** The mode names, in the registry's order: ['sum', 'mean', 'max', 'sqrtn']. */
+export const modeNames = () => [...loaded().modes.keys()];
+/** A mode's entry { name, number, perSampleWeights, scaled, argmax }, or undefined. */
+export const modeInfo = (name) => loaded().modes.get(name);
+/** The dtype names, float32's ('fp32') first. */
+export const dtypeNames = () => [...loaded().dtypes.keys()];
+/** The quantized dtypes (every dtype but 'fp32'). */
+export const quantizedDtypeNames = () => dtypeNames().filter((name) => name !== 'fp32');
+/** A dtype's entry { name, number, codeBits, paramBytes, layout }, or undefined. */
+export const dtypeInfo = (name) => loaded().dtypes.get(name);
+/** The name of a status code number (camelCase: 'indexOutOfRange'). */
+export const codeName = (number) => loaded().codeNames.get(number);
+/** An argument's C++ name (snake_case) by its number. */
+export const argumentName = (number) => loaded().arguments[number] ?? '';
+
+/** Bytes of one row of `dtype` with `dim` columns: ceil(dim * codeBits / 8) + paramBytes. */
+export function rowBytes(dtype, dim) {
+  const d = dtypeInfo(dtype);
+  return Math.ceil((dim * d.codeBits) / 8) + d.paramBytes;
+}
+
+/** A row's layout in words, for messages. */
+export const rowLayout = (dtype) => dtypeInfo(dtype).layout;
+
+/** 'a', 'b' or 'c' */
+export function listed(names) {
+  const quoted = names.map((n) => `'${n}'`);
+  return quoted.length < 2 ? quoted.join('') : `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}`;
+}

@@ -1,0 +1,164 @@
+// Making bags from tables that exist elsewhere, and writing them out:
+// fromPretrained, weight files (safetensors, .npy), quantize / fromQuantized /
+// dequantize, toSafetensors. A bag's core is reached through
+// embedding-bag.mjs's `internals`, never through its fields.
+import { EmbeddingBag, FILLED_BY_LOADER, internals, TABLE_DTYPE } from './embedding-bag.mjs';
+import { show } from './errors.mjs';
+import { writeSafetensors } from './formats.mjs';
+import { tableArgument } from './inputs.mjs';
+import { currentPlatform, requireModule } from './module.mjs';
+import { checkDim, checkOptionsObject } from './options.mjs';
+import { byteView, notQuantizableError, quantizedDtype, TABLE_METADATA } from './quantized.mjs';
+import { Code, rowBytes, rowLayout } from './registry.mjs';
+import { loadTable } from './weights.mjs';
+
+// A bag with a zero table of `dtype`, whose rows the caller writes next.
+function withRowsToCome(numEmbeddings, embeddingDim, options, dtype, why) {
+  checkOptionsObject(options);
+  for (const key of ['weight', 'seed']) {
+    if (key in options) throw new TypeError(`options.${key} cannot be given: ${why}`);
+  }
+  return new EmbeddingBag(numEmbeddings, embeddingDim, { ...options, [FILLED_BY_LOADER]: true, [TABLE_DTYPE]: dtype });
+}
+
+export function fromPretrained(embeddings, options) {
+  const table = tableArgument(embeddings, 'embeddings');
+  if (options !== null && typeof options === 'object' && 'weight' in options) {
+    throw new TypeError('fromPretrained takes the table as its first argument, not options.weight');
+  }
+  return new EmbeddingBag(table.numEmbeddings, table.embeddingDim, { ...options, weight: table.data });
+}
+
+// What weights.mjs needs to make and quantize bags.
+const forLoader = {
+  create: (numEmbeddings, embeddingDim, options, dtype) =>
+    withRowsToCome(numEmbeddings, embeddingDim, options, dtype, 'the table comes from the file'),
+  quantize: (bag, dtype) => quantize(bag, { dtype }),
+};
+
+/**
+ * A bag from a weight file. options.dtype: default float32 for F32 / F16
+ * tensors [N, D] (F16 widened; 'fp16' keeps it), what toSafetensors recorded
+ * for its own files; U8 tensors (PyTorch's packed rows) need 'int8' or
+ * 'int4'; a float tensor with a quantized dtype is quantized on load.
+ */
+export function fromFile(format, source, options) {
+  return loadTable(format, source, options, currentPlatform(), forLoader, TABLE_METADATA);
+}
+
+/**
+ * An inference-only bag whose table is `source`'s, quantized row by row (as
+ * PyTorch's embedding_bag_byte_prepack / embedding_bag_4bit_prepack do it,
+ * bit for bit; fp16 rounds to nearest even). source: an EmbeddingBag (its
+ * mode, paddingIdx and includeLastOffset carry over) or a table
+ * { data, shape: [N, D] }. options: { dtype } and the bag options to set or
+ * override (mode, paddingIdx, includeLastOffset).
+ */
+export function quantize(source, options) {
+  requireModule();
+  checkOptionsObject(options);
+  const { dtype: asked, ...rest } = options;
+  const dtype = quantizedDtype(asked);
+  let float = source;
+  let inherited = {};
+  if (source instanceof EmbeddingBag) {
+    if (internals.dtype(source) !== 'fp32') {
+      throw new TypeError(`the bag is already quantized (${internals.dtype(source)}): quantize a float32 bag, or dequantize() this one first`);
+    }
+    internals.core(source);
+    const o = internals.options(source);
+    inherited = { mode: o.mode, paddingIdx: o.paddingIdx, includeLastOffset: o.includeLastOffset, maxNorm: o.maxNorm };
+  } else if (source !== null && typeof source === 'object' && 'data' in source && 'shape' in source) {
+    const table = tableArgument(source, 'source');
+    float = new EmbeddingBag(table.numEmbeddings, table.embeddingDim, { weight: table.data });
+  } else {
+    throw new TypeError(`source must be an EmbeddingBag or a table { data: Float32Array, shape: [numEmbeddings, embeddingDim] }, not ${show(source)}`);
+  }
+  try {
+    const bag = withRowsToCome(float.numEmbeddings, float.embeddingDim, { ...inherited, ...rest }, dtype,
+      'the table comes from the source');
+    const core = internals.core(bag);
+    if (core.quantizeFrom(internals.core(float)) !== Code.ok) {
+      const error = core.statusCode() === Code.notQuantizable
+        ? notQuantizableError(float.weight, float.embeddingDim, core.errorPosition(), dtype)
+        : internals.error(bag, core);
+      bag.dispose();
+      throw error;
+    }
+    return bag;
+  } finally {
+    if (float !== source) float.dispose();
+  }
+}
+
+/**
+ * An inference-only bag over rows quantized elsewhere (e.g. by
+ * torch.ops.quantized.embedding_bag_byte_prepack): `bytes` holds
+ * numEmbeddings rows in the dtype's layout, copied once. options: { dtype,
+ * embeddingDim, numEmbeddings (default: from the length), mode, paddingIdx,
+ * includeLastOffset }.
+ */
+export function fromQuantized(bytes, options) {
+  requireModule();
+  checkOptionsObject(options);
+  const { dtype: asked, numEmbeddings: givenRows, embeddingDim, ...rest } = options;
+  const dtype = quantizedDtype(asked);
+  checkDim(embeddingDim, 'embeddingDim');
+  const data = byteView(bytes, 'bytes');
+  const perRow = rowBytes(dtype, embeddingDim);
+  let numEmbeddings = givenRows;
+  if (numEmbeddings === undefined) {
+    if (data.length === 0 || data.length % perRow !== 0) {
+      throw new RangeError(`bytes has length ${data.length}, not a positive multiple of ${perRow} ` +
+        `(one ${dtype} row of ${embeddingDim} columns: ${rowLayout(dtype)})`);
+    }
+    numEmbeddings = data.length / perRow;
+  } else {
+    checkDim(numEmbeddings, 'numEmbeddings');
+    if (data.length !== numEmbeddings * perRow) {
+      throw new RangeError(`bytes has length ${data.length}, expected ${numEmbeddings * perRow} ` +
+        `(numEmbeddings x ${perRow} bytes per ${dtype} row: ${rowLayout(dtype)})`);
+    }
+  }
+  const bag = withRowsToCome(numEmbeddings, embeddingDim, rest, dtype, 'the rows are the bytes given');
+  bag.quantizedWeight.set(data);
+  return bag;
+}
+
+export function dequantize(quantized) {
+  const core = internals.core(quantized);
+  if (quantized.dtype === 'fp32') throw new TypeError('dequantize() needs a quantized bag; this one is already float32');
+  const bag = new EmbeddingBag(quantized.numEmbeddings, quantized.embeddingDim, {
+    mode: quantized.mode, paddingIdx: quantized.paddingIdx, includeLastOffset: quantized.includeLastOffset,
+    [FILLED_BY_LOADER]: true,
+  });
+  const target = internals.core(bag);
+  if (core.dequantizeInto(target) !== Code.ok) {
+    const error = internals.error(bag, target);
+    bag.dispose();
+    throw error;
+  }
+  return bag;
+}
+
+/**
+ * The table as a safetensors file, for PyTorch (safetensors.torch.load_file)
+ * or fromSafetensors: one tensor, F32 [N, D] (fp32), F16 [N, D] (fp16) or
+ * U8 [N, row bytes] (int8 / int4, PyTorch's packed layout). A quantized
+ * table also records its dtype and D in the metadata, so that
+ * fromSafetensors reads it back as it was.
+ */
+export function toSafetensors(bag, { name = 'weight', metadata = null } = {}) {
+  if (typeof name !== 'string' || name === '' || name === '__metadata__') {
+    throw new TypeError(`name = ${show(name)} must be a non-empty string other than '__metadata__'`);
+  }
+  const n = bag.numEmbeddings;
+  const d = bag.embeddingDim;
+  const dtype = bag.dtype;
+  if (dtype === 'fp32') return writeSafetensors({ [name]: { data: bag.weight, shape: [n, d] } }, metadata);
+  const tensor = dtype === 'fp16'
+    ? { dtype: 'F16', data: bag.quantizedWeight, shape: [n, d] }
+    : { dtype: 'U8', data: bag.quantizedWeight, shape: [n, rowBytes(dtype, d)] };
+  const recorded = { ...(metadata ?? {}), [TABLE_METADATA.dtype]: dtype, [TABLE_METADATA.embeddingDim]: String(d) };
+  return writeSafetensors({ [name]: tensor }, recorded);
+}
