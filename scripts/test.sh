@@ -29,10 +29,10 @@ done
 bash scripts/build.sh package >/dev/null
 # --expose-gc: the FinalizationRegistry test collects forgotten bags.
 echo "=== node:test suite of the package, simd-threaded variant (2 threads) ==="
-variant_tests=(api errors fuzz leaks golden weights quantized)
+variant_tests=(api errors fuzz leaks golden weights quantized registry)
 variant_files=("${variant_tests[@]/#/tests/node/}")
 rc=0
-EBW_TEST_THREADS=2 node --expose-gc --test "${variant_files[@]/%/.test.mjs}" tests/node/require.test.cjs \
+EBAG_TEST_THREADS=2 node --expose-gc --test "${variant_files[@]/%/.test.mjs}" tests/node/require.test.cjs \
   >"$logs/threaded.log" 2>&1 || rc=$?
 [[ $rc -eq 0 ]] || cat "$logs/threaded.log"
 tally $rc

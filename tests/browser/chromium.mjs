@@ -7,7 +7,7 @@ const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-backgro
   '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 export async function launchChromium() {
-  return chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: FLAGS });
+  return chromium.launch({ executablePath: process.env.EBAG_CHROMIUM ?? '/usr/bin/chromium', args: FLAGS });
 }
 
 // A new page whose errors land in page.problems (uncaught exceptions,

@@ -94,6 +94,9 @@ describe('the demo page', { timeout: 300_000 }, () => {
         assert.deepEqual(
           await submitForm(page, { n: 20, d: 5, mode: 'sum', padding: 3, seed: 7, bags: '3 1; ; 19 3 0; 5' }),
           { ...expected(sumPadded), error: null });
+        const sqrtn = { n: 9, d: 3, mode: 'sqrtn', paddingIdx: 0, seed: 3, indices: [8, 0, 8, 2, 4], offsets: [0, 3] };
+        assert.deepEqual(await submitForm(page, { n: 9, d: 3, mode: 'sqrtn', padding: 0, seed: 3, bags: '8 0 8; 2 4' }),
+          { ...expected(sqrtn), error: null });
         const max = { n: 6, d: 4, mode: 'max', seed: 2, indices: [5, 0, 1, 2, 2], offsets: [0, 3] };
         assert.deepEqual(await submitForm(page, { n: 6, d: 4, mode: 'max', padding: '', seed: 2, bags: '5 0 1; 2 2' }),
           { ...expected(max), error: null });

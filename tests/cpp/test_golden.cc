@@ -1,6 +1,8 @@
-// Golden cases computed with PyTorch 1.13 (tests/golden/generate.py): forward,
-// the table after max_norm, dense and sparse weight gradients and the
-// per-sample-weight gradient, with int64 and int32 indices.
+// Golden cases: forward, the table after max_norm, dense and sparse weight
+// gradients and the per-sample-weight gradient, with int64 and int32 indices.
+// Computed with PyTorch 1.13 (tests/golden/generate.py), and for the scaled
+// modes beyond PyTorch (sqrtn, weighted mean) from the formula in float64
+// (tests/golden/generate_scaled.py).
 #include <cmath>
 #include <fstream>
 #include <string>
@@ -16,13 +18,10 @@ using nlohmann::json;
 
 namespace {
 
-const json& golden_cases() {
-  static const json cases = [] {
-    std::ifstream in(std::string(EBAG_GOLDEN_DIR) + "/embedding_bag_golden.json");
-    REQUIRE(in.good());
-    return json::parse(in)["cases"];
-  }();
-  return cases;
+json read_cases(const char* file) {
+  std::ifstream in(std::string(EBAG_GOLDEN_DIR) + "/" + file);
+  REQUIRE(in.good());
+  return json::parse(in)["cases"];
 }
 
 std::vector<float> floats(const json& j) {
@@ -105,8 +104,17 @@ void run_case(const json& c) {
 }  // namespace
 
 TEST_CASE("golden cases from PyTorch 1.13", "[golden]") {
-  const json& cases = golden_cases();
+  const json cases = read_cases("embedding_bag_golden.json");
   REQUIRE(cases.size() >= 50);
+  for (const auto& c : cases) {
+    run_case<int64_t>(c);
+    run_case<int32_t>(c);
+  }
+}
+
+TEST_CASE("golden cases of sqrtn and weighted mean, from the formula in float64", "[golden]") {
+  const json cases = read_cases("scaled_golden.json");
+  REQUIRE(cases.size() >= 30);
   for (const auto& c : cases) {
     run_case<int64_t>(c);
     run_case<int32_t>(c);

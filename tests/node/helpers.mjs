@@ -6,9 +6,9 @@ import * as ebw from '../../js/index.node.mjs';
 
 export const { init, shutdown, EmbeddingBag, embeddingBag, memoryInfo } = ebw;
 
-// npm test runs this suite twice: EBW_TEST_THREADS=1 (the simd variant) and
-// EBW_TEST_THREADS=2 (simd-threaded, every call split however small).
-export const testThreads = Number(process.env.EBW_TEST_THREADS ?? 1);
+// npm test runs this suite twice: EBAG_TEST_THREADS=1 (the simd variant) and
+// EBAG_TEST_THREADS=2 (simd-threaded, every call split however small).
+export const testThreads = Number(process.env.EBAG_TEST_THREADS ?? 1);
 export const info = await init(testThreads > 1 ? { threads: testThreads, minParallelWork: 0 } : { threads: 1 });
 if (info.threads !== testThreads) throw new Error(`asked for ${testThreads} threads, got ${JSON.stringify(info)}`);
 
@@ -19,8 +19,11 @@ export function countingTable(n, d) {
   return w;
 }
 
-export function goldenCases() {
-  const url = new URL('../golden/embedding_bag_golden.json', import.meta.url);
+// The cases of a golden file in tests/golden/: embedding_bag_golden.json
+// (PyTorch 1.13) or scaled_golden.json (sqrtn and weighted mean, from the
+// formula in float64).
+export function goldenCases(file = 'embedding_bag_golden.json') {
+  const url = new URL(`../golden/${file}`, import.meta.url);
   return JSON.parse(readFileSync(url, 'utf8')).cases;
 }
 

@@ -6,7 +6,7 @@ const ebw = require('../../dist/index.cjs');
 
 test('require() exposes init, EmbeddingBag, embeddingBag, memoryInfo', async () => {
   assert.deepEqual(Object.keys(ebw).sort(), ['EmbeddingBag', 'embeddingBag', 'init', 'memoryInfo', 'shutdown']);
-  const threads = Number(process.env.EBW_TEST_THREADS ?? 1);
+  const threads = Number(process.env.EBAG_TEST_THREADS ?? 1);
   const info = await ebw.init({ threads });
   assert.equal(info.variant, threads > 1 ? 'simd-threaded' : 'simd');
   const bag = new ebw.EmbeddingBag(10, 4, { mode: 'sum', weight: new Float32Array(40).map((_, i) => i) });

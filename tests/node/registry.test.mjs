@@ -1,0 +1,64 @@
+// The JavaScript layer and the C++ registry (include/ebag/*.inc, read through
+// the module's registry() at init) agree: every mode and dtype the core lists
+// works through the API and is in index.d.ts; row sizes computed in JS equal
+// the core's; every status code is either turned into a user-facing error or
+// listed here as one the wrapper's own checks make unreachable.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+
+import { statusError } from '../../js/errors.mjs';
+import { Code, dtypeInfo, dtypeNames, modeInfo, modeNames, quantizedDtypeNames, rowBytes } from '../../js/registry.mjs';
+import { countingTable, EmbeddingBag } from './helpers.mjs';
+
+const dts = readFileSync(new URL('../../js/index.d.ts', import.meta.url), 'utf8');
+const union = (name) => {
+  const m = dts.match(new RegExp(`export type ${name} = ([^;]+);`));
+  return m[1].split('|').map((s) => s.trim()).filter((s) => s.startsWith("'")).map((s) => s.slice(1, -1));
+};
+
+test('modes: the registry lists sum, mean, max, sqrtn; index.d.ts and the API know each', () => {
+  assert.deepEqual(modeNames(), ['sum', 'mean', 'max', 'sqrtn']);
+  assert.deepEqual(union('Mode').sort(), modeNames().sort());
+  for (const mode of modeNames()) {
+    const info = modeInfo(mode);
+    const bag = new EmbeddingBag(4, 3, { mode, weight: countingTable(4, 3) });
+    const psw = info.perSampleWeights ? [1, 2, 0.5] : null;
+    const y = bag.forward([0, 1, 3], [0, 2], psw);
+    assert.deepEqual(y.shape, [2, 3]);
+    if (!info.perSampleWeights) assert.throws(() => bag.forward([0], [0], [1]), RangeError);
+    bag.dispose();
+  }
+  assert.throws(() => new EmbeddingBag(4, 3, { mode: 'median' }), { message: `mode = "median" must be 'sum', 'mean', 'max' or 'sqrtn'` });
+});
+
+test('dtypes: names in index.d.ts, row sizes computed in JS equal the core\'s', () => {
+  assert.deepEqual(dtypeNames(), ['fp32', 'fp16', 'int8', 'int4']);
+  assert.deepEqual(['fp32', ...union('QuantizedDtype')], dtypeNames());
+  assert.equal(dtypeInfo('fp32').number, 0);
+  for (const dtype of quantizedDtypeNames()) {
+    for (const d of [1, 2, 3, 7, 8, 64, 65]) {
+      const n = 5;
+      const bag = EmbeddingBag.fromQuantized(new Uint8Array(n * rowBytes(dtype, d)), { dtype, embeddingDim: d });
+      // quantizedWeight's length is N x the core's row_bytes().
+      assert.equal(bag.quantizedWeight.length, n * rowBytes(dtype, d), `${dtype} D=${d}`);
+      bag.dispose();
+    }
+  }
+  assert.equal(rowBytes('int8', 64), 72);
+  assert.equal(rowBytes('int4', 7), 8);
+  assert.equal(rowBytes('fp16', 5), 10);
+});
+
+test('status codes: each is a user-facing error, or unreachable through the wrapper', () => {
+  // The wrapper checks these itself before the core sees the call (types,
+  // shapes, mode names, non-null buffers), or handles them where they arise.
+  const unreachable = ['ok', 'badMode', 'shapeMismatch', 'badArgmax', 'missingBuffer', 'badRowFormat', 'notQuantizable'];
+  const context = { numEmbeddings: 10, embeddingDim: 4, mode: 'max', dtype: 'int8', numIndices: 3, numBags: 2, offsets: [0, 2, 1] };
+  const internal = Object.keys(Code).filter((name) => {
+    const error = statusError({ code: Code[name], argument: 'indices', position: 1, value: '7' }, context);
+    return /internal error/.test(error.message);
+  });
+  assert.deepEqual(internal.sort(), unreachable.sort());
+  assert.equal(new Set(Object.values(Code)).size, Object.keys(Code).length);
+});
