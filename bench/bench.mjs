@@ -19,7 +19,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 import { median } from './timing.mjs';
-import { QUANTIZED_DTYPES, WORKLOADS } from './workloads.mjs';
+import { WORKLOADS } from './workloads.mjs';
 
 const quick = process.argv.includes('--quick');
 const numberArg = (name, fallback) => {
@@ -68,6 +68,11 @@ const runners = {
   }),
 };
 
+// What the runners can time: the package's quantized dtypes (its registry),
+// the native build's kernel variants (src/kernels/kernel_sets.inc).
+const { quantizedDtypes: QUANTIZED_DTYPES } = await runners.one.ask({ describe: true });
+const { kernelSets: NATIVE_KERNEL_SETS } = threadsOnly ? { kernelSets: [] } : await runners.native.ask({ describe: true });
+
 // Every timed series of a workload: key -> [runner, op], or, for series
 // timed in turn in one runner, name -> [runner, [op, op], [key, key]]. A
 // 1-thread series and its N-thread twin are timed back to back (their ratio
@@ -107,6 +112,12 @@ function seriesFor(workload, hasBackward, quantizedDtypes) {
     });
   }
   for (const dtype of quantizedDtypes) series[`quantizedView_${dtype}`] = ['one', `forwardView_${dtype}`];
+  // Every native kernel variant through the real drivers.
+  for (const k of NATIVE_KERNEL_SETS) {
+    series[`forwardNative_${k}`] = ['native', `forward@${k}`];
+    if (hasBackward) series[`sparseNative_${k}`] = ['native', `backwardSparse@${k}`];
+    series[`denseNative_${k}`] = ['native', `backwardDense@${k}`];
+  }
   return series;
 }
 
@@ -177,6 +188,14 @@ for (const workload of WORKLOADS) {
       // The spread of the per-round ratios (min-max), to show how much the machine moved.
       threadSpeedupRange: minMax(byRound.forward1.map((ms, r) => median(ms) / median(byRound.forwardN[r]))),
     },
+    // The native build's kernel variants: forward, sparse and dense gradient.
+    nativeKernels: NATIVE_KERNEL_SETS.map((k) => ({
+      kernels: k,
+      forwardMs: m[`forwardNative_${k}`],
+      forwardGbPerS: gb / (m[`forwardNative_${k}`] / 1e3),
+      sparseMs: m[`sparseNative_${k}`] ?? null,
+      denseMs: m[`denseNative_${k}`],
+    })),
     // Forward (view) over the same table in each dtype: bytes per row, ms,
     // speed against fp32, GB/s of rows gathered.
     quantized: quantizedDtypes.length === 0 ? null : [['fp32', shape.dim * 4, m.forward1View],
@@ -220,7 +239,11 @@ if (threadsOnly) {
     rows.map((r) => [r.workload, fmt(r.medianMs.sparse1), fmt(r.medianMs.sparseView1), x(r.ratios.sparseViewOverForwardView),
       fmt(r.medianMs.sparseNative), fmt(r.medianMs.sparseN), x(r.ratios.sparseThreadSpeedup), fmt(r.medianMs.denseView1),
       fmt(r.medianMs.forward1View + r.medianMs.passNxD), x(r.ratios.denseViewOverForwardViewPlusPass), fmt(r.medianMs.denseNative)]));
-  console.log('\nquantized tables: forward (view, 1T), ms (medians), over the same table stored as fp32 / fp16 / int8 / int4');
+  console.log('\nnative kernel variants (src/kernels/kernel_sets.inc) through the real drivers, one thread, ms (medians)');
+  table(['workload', 'kernels', 'forward', 'GB/s', 'sparse', 'dense'],
+    rows.flatMap((r) => r.nativeKernels.map((k) => [r.workload, k.kernels, fmt(k.forwardMs), k.forwardGbPerS.toFixed(2),
+      k.sparseMs === null ? '-' : fmt(k.sparseMs), fmt(k.denseMs)])));
+  console.log(`\nquantized tables: forward (view, 1T), ms (medians), over the same table stored as ${['fp32', ...QUANTIZED_DTYPES].join(' / ')}`);
   table(['workload', 'dtype', 'bytes/row', 'forward view', 'x fp32', 'GB/s of rows'],
     rows.filter((r) => r.quantized).flatMap((r) => r.quantized.map((q) => [r.workload, q.dtype, String(q.rowBytes), fmt(q.ms),
       x(q.vsFp32), q.gbPerS.toFixed(2)])));

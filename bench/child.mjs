@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import * as esmPackage from '../js/index.node.mjs';
 import { PLAIN_EMBEDDING_BAG } from './plain_js.mjs';
 import { serveRequests, workloadBatch } from './runner_protocol.mjs';
-import { QUANTIZED_DTYPES } from './workloads.mjs';
+import { quantizedDtypeNames } from '../js/registry.mjs';
 
 const pair = process.argv[2] === 'pair';
 const threads = Number(process.argv[pair ? 3 : 2]);
@@ -43,7 +43,7 @@ async function startInstance(pkg, instanceThreads) {
       }
       const quantized = {};
       if (withQuantized) {
-        for (const dtype of QUANTIZED_DTYPES) quantized[dtype] = pkg.EmbeddingBag.quantize(forwardBag, { dtype });
+        for (const dtype of quantizedDtypeNames()) quantized[dtype] = pkg.EmbeddingBag.quantize(forwardBag, { dtype });
       }
       bags = [forwardBag, ...(sparseBag ? [sparseBag] : []), ...Object.values(quantized)];
       return { forwardBag, sparseBag, quantized };
@@ -65,7 +65,7 @@ const opsOf = (c, b) => ({
   backwardSparseView: () => b.sparseBag.backward(c.gradOutput, VIEW),
   backwardDense: () => b.forwardBag.backward(c.gradOutput),
   backwardDenseView: () => b.forwardBag.backward(c.gradOutput, VIEW),
-  ...Object.fromEntries(QUANTIZED_DTYPES.map((dtype) => [
+  ...Object.fromEntries(Object.keys(b.quantized).map((dtype) => [
     `forwardView_${dtype}`, () => b.quantized[dtype].forward(c.indices, c.offsets, null, VIEW),
   ])),
 });
@@ -97,6 +97,8 @@ function prepare(name, quick) {
 }
 
 await serveRequests({
+  // The quantized dtypes, as the package's registry lists them.
+  describe: () => ({ quantizedDtypes: quantizedDtypeNames() }),
   prepare,
   operation: (op) => ops[op],
   release: () => Object.values(instances).forEach((instance) => instance.release()),

@@ -1,6 +1,8 @@
 // The runner side of bench.mjs's protocol, shared by the JS runners (the
 // native runner speaks the same in C++): one JSON request per stdin line,
 // one JSON reply per stdout line.
+//   -> { describe: true }   <- what the runner can time (quantizedDtypes of the
+//      package's registry; the native runner: its kernelSets)
 //   -> { prepare: 'recsys', quick }   <- what prepare() returns
 //   -> { time: <op>, runs, warmup, repeat }   <- { ms: [...] }   (ms per call;
 //      a sample times `repeat` calls, so that tiny calls are not lost in the timer's grain)
@@ -18,13 +20,16 @@ export function workloadBatch(name, quick) {
   return { w, ...makeBatch(w) };
 }
 
-// Answers requests until stdin ends: prepare(name, quick) -> reply object;
-// operation(op) -> the function to time; release() at the end.
-export async function serveRequests({ prepare, operation, release }) {
+// Answers requests until stdin ends: describe() -> reply object;
+// prepare(name, quick) -> reply object; operation(op) -> the function to
+// time; release() at the end.
+export async function serveRequests({ describe = () => ({}), prepare, operation, release }) {
   for await (const line of createInterface({ input: process.stdin })) {
     const request = JSON.parse(line);
     let reply;
-    if (request.prepare) {
+    if (request.describe) {
+      reply = describe();
+    } else if (request.prepare) {
       reply = prepare(request.prepare, request.quick);
     } else {
       const repeat = request.repeat ?? 1;

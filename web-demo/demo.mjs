@@ -5,7 +5,7 @@
 import { EmbeddingBag, init, shutdown } from '../js/index.browser.mjs';
 import { PLAIN_EMBEDDING_BAG } from '../bench/plain_js.mjs';
 import { median, timeRuns } from '../bench/timing.mjs';
-import { makeBatch } from '../bench/workloads.mjs';
+import { makeBatch } from '../bench/batch.mjs';
 import { drawBars } from './chart.mjs';
 import { drawHeatmap } from './heatmap.mjs';
 

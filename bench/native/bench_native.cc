@@ -1,14 +1,19 @@
 // The native side of `npm run bench`: the same C++ kernels built with
-// -O3 -march=native, on the same workloads and data as bench/child.mjs, and
-// speaking the same protocol (one JSON line each way on stdin / stdout), so
-// that bench.mjs interleaves its rounds with the wasm processes':
+// -O3 -march=native, on the workloads of bench/workloads.json and the same
+// data as bench/child.mjs, speaking the same protocol (one JSON line each
+// way on stdin / stdout), so that bench.mjs interleaves its rounds with the
+// wasm processes':
+//   -> {"describe": true}   <- {"kernelSets": ["ref", "v128"]}   (kernel_sets.inc)
 //   -> {"prepare": "recsys", "quick": false}   <- {"indices": ..., "dim": ..., "hasBackward": ...}
 //   -> {"time": "forward" | "backwardSparse" | "backwardDense", "runs": 5, "warmup": 1, "repeat": 1}
 //   <- {"ms": [...]}   (ms per call; a sample times `repeat` calls)
+// An op is the public entry point (the best kernel set), or "<op>@<variant>"
+// for one variant of kernel_sets.inc through the same drivers.
 // One thread; inputs are already in memory and outputs are preallocated, so a
 // time is validation plus the kernel.
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -19,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ebag/embedding_bag.h"
+#include "embedding_bag_internal.h"
 
 namespace {
 
@@ -28,21 +34,47 @@ struct Workload {
   ebag::Mode mode;
 };
 
-// bench/workloads.mjs, WORKLOADS and quickWorkload().
-const Workload kWorkloads[] = {
-    {"recsys", 1000000, 64, 2048, 1, 80, ebag::Mode::kSum},
-    {"text", 100000, 128, 256, 1, 400, ebag::Mode::kMean},
-    {"small-max", 10000, 32, 4096, 16, 16, ebag::Mode::kMax},
-    {"small-sum", 10000, 32, 4096, 16, 16, ebag::Mode::kSum},
-    {"tiny-sum", 1000, 16, 8, 1, 8, ebag::Mode::kSum},
-};
+ebag::Mode mode_named(const std::string& name) {
+#define EBAG_MODE(Name, number, js_name, per_sample_weights, scaled, argmax) \
+  if (name == js_name) return ebag::Mode::k##Name;
+#include "ebag/modes.inc"
+#undef EBAG_MODE
+  std::fprintf(stderr, "bench_native: unknown mode %s\n", name.c_str());
+  std::exit(2);
+}
 
-Workload quick_workload(Workload w) {
-  w.n = std::min<int64_t>(w.n, 5000);
-  w.bags = std::min<int64_t>(w.bags, 64);
-  w.max_len = std::min<int64_t>(w.max_len, 20);
-  w.min_len = std::min<int64_t>(w.min_len, 20);
-  return w;
+// bench/workloads.json (EBAG_WORKLOADS_JSON, set by CMake): the workloads,
+// at --quick caps when asked.
+std::vector<Workload> read_workloads(bool quick) {
+  std::ifstream in(EBAG_WORKLOADS_JSON);
+  if (!in.good()) {
+    std::fprintf(stderr, "bench_native: cannot read %s\n", EBAG_WORKLOADS_JSON);
+    std::exit(2);
+  }
+  const auto spec = nlohmann::json::parse(in);
+  const auto& cap = spec["quick"];
+  std::vector<Workload> out;
+  for (const auto& w : spec["workloads"]) {
+    Workload x{w["name"], w["n"], w["dim"], w["bags"], w["minLen"], w["maxLen"], mode_named(w["mode"])};
+    if (quick) {
+      x.n = std::min<int64_t>(x.n, cap["n"]);
+      x.bags = std::min<int64_t>(x.bags, cap["bags"]);
+      x.max_len = std::min<int64_t>(x.max_len, cap["maxLen"]);
+      x.min_len = std::min<int64_t>(x.min_len, cap["minLen"]);
+    }
+    out.push_back(x);
+  }
+  return out;
+}
+
+// Every variant of kernel_sets.inc, by name.
+const std::vector<const ebag::kernels::KernelSet<int32_t>*>& kernel_sets() {
+  static const std::vector<const ebag::kernels::KernelSet<int32_t>*> sets = {
+#define EBAG_KERNEL_SET(variant) &ebag::kernels::kernel_set__##variant<int32_t>(),
+#include "kernels/kernel_sets.inc"
+#undef EBAG_KERNEL_SET
+  };
+  return sets;
 }
 
 // makeBatch() of bench/workloads.mjs, bit for bit: the same LCG, the same
@@ -93,17 +125,32 @@ void check(const ebag::Status& s, const char* what) {
   }
 }
 
-void run_op(State& st, const std::string& op) {
+// "forward" (the public entry point) or "forward@v128" (that variant).
+void run_op(State& st, const std::string& request) {
+  const size_t at = request.find('@');
+  const std::string op = request.substr(0, at);
+  const ebag::kernels::KernelSet<int32_t>* k = &ebag::kernels::best_kernel_set<int32_t>();
+  if (at != std::string::npos) {
+    const std::string variant = request.substr(at + 1);
+    const auto& sets = kernel_sets();
+    const auto found = std::find_if(sets.begin(), sets.end(), [&](const auto* s) { return variant == s->name; });
+    if (found == sets.end()) {
+      std::fprintf(stderr, "bench_native: unknown kernel set %s\n", variant.c_str());
+      std::exit(2);
+    }
+    k = *found;
+  }
+  const auto n_out = static_cast<int64_t>(st.grad_output.size());
   if (op == "forward") {
-    check(ebag::forward(st.view(), st.bags(), st.options, st.output.data(), st.argmax.data(), st.workspace), "forward");
+    check(ebag::forward_with(*k, st.view(), st.bags(), st.options, st.output.data(), st.argmax.data(), st.workspace),
+          "forward");
   } else if (op == "backwardSparse") {
-    check(ebag::backward_sparse(st.view(), st.bags(), st.options, st.grad_output.data(),
-                                static_cast<int64_t>(st.grad_output.size()), st.sparse, nullptr, st.workspace),
+    check(ebag::backward_sparse_with(*k, st.view(), st.bags(), st.options, st.grad_output.data(), n_out, st.sparse,
+                                     nullptr, st.workspace),
           "backward_sparse");
   } else if (op == "backwardDense") {
-    check(ebag::backward_dense(st.view(), st.bags(), st.options, st.grad_output.data(),
-                               static_cast<int64_t>(st.grad_output.size()), st.argmax.data(), st.grad_dense.data(),
-                               nullptr, st.workspace),
+    check(ebag::backward_dense_with(*k, st.view(), st.bags(), st.options, st.grad_output.data(), n_out,
+                                    st.argmax.data(), st.grad_dense.data(), nullptr, st.workspace),
           "backward_dense");
   } else {
     std::fprintf(stderr, "bench_native: unknown op %s\n", op.c_str());
@@ -119,15 +166,19 @@ int main() {
   while (std::getline(std::cin, line)) {
     const auto request = nlohmann::json::parse(line);
     nlohmann::json reply;
-    if (request.contains("prepare")) {
+    if (request.contains("describe")) {
+      std::vector<std::string> names;
+      for (const auto* k : kernel_sets()) names.emplace_back(k->name);
+      reply = {{"kernelSets", names}};
+    } else if (request.contains("prepare")) {
       const std::string name = request["prepare"];
-      const auto* found = std::find_if(std::begin(kWorkloads), std::end(kWorkloads),
-                                       [&](const Workload& w) { return w.name == name; });
-      if (found == std::end(kWorkloads)) {
+      const std::vector<Workload> workloads = read_workloads(request.value("quick", false));
+      const auto found = std::find_if(workloads.begin(), workloads.end(), [&](const Workload& w) { return w.name == name; });
+      if (found == workloads.end()) {
         std::fprintf(stderr, "bench_native: unknown workload %s\n", name.c_str());
         return 2;
       }
-      st.w = request.value("quick", false) ? quick_workload(*found) : *found;
+      st.w = *found;
       st.batch = make_batch(st.w);
       st.table.assign(static_cast<size_t>(st.w.n * st.w.dim), 0.0f);
       check(ebag::init_normal(st.view(), 3, std::nullopt), "init_normal");
@@ -138,7 +189,9 @@ int main() {
       st.grad_output.assign(st.output.size(), 0.5f);
       st.grad_dense.assign(st.table.size(), 0.0f);
       run_op(st, "forward");  // argmax for the max backward
-      reply = {{"indices", st.batch.indices.size()}, {"dim", st.w.dim}, {"hasBackward", st.w.mode != ebag::Mode::kMax}};
+      reply = {{"indices", st.batch.indices.size()},
+               {"dim", st.w.dim},
+               {"hasBackward", !ebag::mode_traits(st.w.mode)->argmax}};
     } else {
       const std::string op = request["time"];
       const int runs = request["runs"];
