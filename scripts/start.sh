@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh package >/dev/null
-node bench/demo.mjs
+node examples/demo.mjs

@@ -7,8 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/build.sh native embedding_bag_tests
-bash scripts/build.sh wasm embedding_bag_tests embedding_bag_tests_mt
+bash scripts/build.sh native
+bash scripts/build.sh wasm
 
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
@@ -19,7 +19,7 @@ tally() { if [[ $1 -eq 0 ]]; then passed=$((passed + 1)); else failed=$((failed 
 for kind in native wasm; do
   echo "=== Catch2 suite, $kind ==="
   rc=0
-  ctest --test-dir "build/$kind" --output-on-failure -V >"$logs/$kind.log" 2>&1 || rc=$?
+  ctest --preset "$kind" >"$logs/$kind.log" 2>&1 || rc=$?
   [[ $rc -eq 0 ]] || cat "$logs/$kind.log"
   tally $rc
   grep -E "^([0-9]+: )?(All tests passed|test cases:|assertions:|  vec128 kernels run on)" "$logs/$kind.log" | sed "s/^[0-9]*: /  /"

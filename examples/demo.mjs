@@ -1,10 +1,10 @@
 // npm start: the main job on an embedded default. Loads the package, builds a
-// 100k x 64 table, runs sum / mean / max forward and a backward (dense and
+// 100k x 64 table, runs sum / mean / max / sqrtn forward and a backward (dense and
 // sparse) on sample bags, then the sum over the table quantized to fp16 /
 // int8 / int4, and prints the heads of the outputs and the throughput
 // (medians after warm-up).
 import { EmbeddingBag, init, memoryInfo } from '../js/index.node.mjs';
-import { median, timeRuns } from './timing.mjs';
+import { median, timeRuns } from '../bench/timing.mjs';
 
 const N = 100_000;
 const D = 64;
@@ -34,11 +34,11 @@ for (let b = 0, at = 0; b < BAGS; b++) {
 const gatheredGB = (indices.length * D * 4) / 1e9;
 console.log(`table ${N} x ${D} (${((N * D * 4) / 2 ** 20).toFixed(0)} MiB), ${BAGS} bags, ${indices.length} indices\n`);
 
-for (const mode of ['sum', 'mean', 'max']) {
+for (const mode of ['sum', 'mean', 'max', 'sqrtn']) {
   const bag = new EmbeddingBag(N, D, { mode, seed: 0 });
   let y;
   const ms = time(() => { y = bag.forward(indices, offsets); });
-  console.log(`forward ${mode.padEnd(4)} ${ms.toFixed(3).padStart(8)} ms  ${(gatheredGB / (ms / 1e3)).toFixed(2).padStart(6)} GB/s of rows gathered`);
+  console.log(`forward ${mode.padEnd(5)} ${ms.toFixed(3).padStart(8)} ms  ${(gatheredGB / (ms / 1e3)).toFixed(2).padStart(6)} GB/s of rows gathered`);
   console.log(`  output[0][0:6]  ${head(y.data)}`);
   bag.dispose();
 }
