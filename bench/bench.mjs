@@ -1,4 +1,4 @@
-// npm run bench: EmbeddingBag forward and backward on the issue's workloads,
+// npm run bench: EmbeddingBag forward and backward on the workloads of workloads.json,
 // in long-lived processes that take turns in short rounds (the machine's
 // speed drifts by 2x over seconds; interleaving gives every runner the same
 // drift):
@@ -18,6 +18,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
+import { writeResults } from './results_md.mjs';
 import { median } from './timing.mjs';
 import { WORKLOADS } from './workloads.mjs';
 
@@ -264,3 +265,7 @@ writeFileSync(file, `${JSON.stringify({
   runners: infos, rows,
 }, null, 2)}\n`);
 console.log(`\nwrote ${file}`);
+if (!quick && !threadsOnly) {
+  writeResults();
+  console.log('wrote bench/RESULTS.md and the README\'s summary table from it');
+}

@@ -8,15 +8,6 @@
 
 using ebag::bindings::BagCore;
 
-namespace {
-
-std::string error_message(int32_t code) { return ebag::error_message(static_cast<ebag::ErrorCode>(code)); }
-std::string argument_name(int32_t argument) {
-  return ebag::argument_name(static_cast<ebag::Argument>(argument));
-}
-
-}  // namespace
-
 EMSCRIPTEN_BINDINGS(embedding_bag) {
   emscripten::class_<BagCore>("BagCore")
       .constructor<double, double, int32_t>()
@@ -56,7 +47,5 @@ EMSCRIPTEN_BINDINGS(embedding_bag) {
   emscripten::function("stopThreads", &ebag::bindings::stop_threads);
   emscripten::function("threadCount", &ebag::bindings::thread_count);
   emscripten::function("setMinParallelWork", &ebag::bindings::set_min_parallel_work);
-  emscripten::function("errorMessage", &error_message);
-  emscripten::function("argumentName", &argument_name);
   emscripten::function("registry", &ebag::bindings::registry_json);
 }

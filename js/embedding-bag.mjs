@@ -8,7 +8,7 @@ import { copyDenseGradient } from './dense-copy.mjs';
 import { statusError } from './errors.mjs';
 import { floatArray, forwardInput, gradOutputArray, IndexKind, perSampleWeightsArray } from './inputs.mjs';
 import { generation, heap, requireModule } from './module.mjs';
-import { checkDim, normaliseOptions, wantsCopy } from './options.mjs';
+import { checkDim, normaliseOptions, seedOf, wantsCopy } from './options.mjs';
 import { argumentName, Code, dtypeInfo, modeInfo, rowBytes } from './registry.mjs';
 import * as tables from './tables.mjs';
 
@@ -19,12 +19,6 @@ export const TABLE_DTYPE = Symbol('tableDtype');
 
 // What tables.mjs may reach in a bag (set by the class's static block).
 export let internals;
-
-function randomSeed() {
-  const words = new Uint32Array(2);
-  globalThis.crypto.getRandomValues(words);
-  return (BigInt(words[0]) << 32n) | BigInt(words[1]);
-}
 
 // Elements [begin, end) of a heap view: a copy, or a view of wasm memory.
 function take(view, begin, end, copy) {
@@ -103,7 +97,7 @@ export class EmbeddingBag {
       } else if (options[FILLED_BY_LOADER]) {
         // The table stays zero: a weight file's rows are streamed into it.
       } else {
-        const seed = o.seed === undefined ? randomSeed() : BigInt(o.seed);
+        const seed = seedOf(o);
         if (core.initNormal(Number(seed >> 32n), Number(seed & 0xffffffffn)) !== Code.ok) throw this.#error(core);
       }
     } catch (error) {
@@ -125,25 +119,13 @@ export class EmbeddingBag {
     finalizer.register(this, { core, madeIn: generation() }, this);
   }
 
-  /** Like nn.EmbeddingBag.from_pretrained: the table is copied in. */
+  // Factories and serialisers (documented in tables.mjs and index.d.ts).
   static fromPretrained(embeddings, options = {}) { return tables.fromPretrained(embeddings, options); }
-  /**
-   * Like fromPretrained, from a safetensors file: bytes (Uint8Array,
-   * ArrayBuffer, Buffer), a path (Node) or a URL (fetched in the browser).
-   * options.tensor names the tensor (optional when the file has one);
-   * options.dtype the bag's table (see tables.mjs). The rest are the
-   * constructor's options. Rows are copied once, straight into wasm memory.
-   */
   static fromSafetensors(source, options = {}) { return tables.fromFile('safetensors', source, options); }
-  /** The same from a NumPy .npy file (float32, float16 or uint8 rows; C order, 2-D). */
   static fromNpy(source, options = {}) { return tables.fromFile('npy', source, options); }
-  /** An inference-only bag whose table is `source`'s, quantized (options.dtype). */
   static quantize(source, options = {}) { return tables.quantize(source, options); }
-  /** An inference-only bag over rows quantized elsewhere (options: dtype, embeddingDim, ...). */
   static fromQuantized(bytes, options = {}) { return tables.fromQuantized(bytes, options); }
-  /** A float32 bag (same options) whose table is this quantized bag's values, as forward sees them. */
   dequantize() { return tables.dequantize(this); }
-  /** The table as a safetensors file (F32, F16, or U8 packed rows with the dtype recorded). */
   toSafetensors(options = {}) { return tables.toSafetensors(this, options); }
 
   get numEmbeddings() { return this.#numEmbeddings; }

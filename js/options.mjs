@@ -106,3 +106,11 @@ export function normaliseOptions(options) {
   }
   return o;
 }
+
+/** The 64-bit seed of the default init: options.seed, or a random one. */
+export function seedOf(o) {
+  if (o.seed !== undefined) return BigInt(o.seed);
+  const words = new Uint32Array(2);
+  globalThis.crypto.getRandomValues(words);
+  return (BigInt(words[0]) << 32n) | BigInt(words[1]);
+}

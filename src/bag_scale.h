@@ -19,8 +19,10 @@ template <typename IndexT>
 float bag_scale(Mode mode, const IndexT* indices, const float* weights, int64_t length, int64_t pad) {
   float divisor = 0.0f;
   if (weights == nullptr) {
-    int64_t count = 0;
-    for (int64_t k = 0; k < length; ++k) count += indices[k] != pad;
+    int64_t count = length;
+    if (pad >= 0) {
+      for (int64_t k = 0; k < length; ++k) count -= indices[k] == pad;
+    }
     divisor = static_cast<float>(count);
     if (mode == Mode::kSqrtn) divisor = std::sqrt(divisor);
   } else if (mode == Mode::kSqrtn) {

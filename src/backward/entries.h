@@ -11,10 +11,12 @@
 namespace ebag::detail {
 
 // What every entry of bag `range` is scaled by before weights: scale(b) in
-// a scaled mode, else 1.
+// a scaled mode (`scaled`: mode_traits(mode)->scaled, looked up once per
+// call), else 1.
 template <typename IndexT, typename OffsetT>
-float bag_entry_scale(const Bags<IndexT, OffsetT>& bags, const Options& options, int64_t pad, IndexRange range) {
-  if (!mode_traits(options.mode)->scaled) return 1.0f;
+float bag_entry_scale(const Bags<IndexT, OffsetT>& bags, const Options& options, bool scaled, int64_t pad,
+                      IndexRange range) {
+  if (!scaled) return 1.0f;
   const float* weights = bags.per_sample_weights != nullptr ? bags.per_sample_weights + range.begin : nullptr;
   return bag_scale(options.mode, bags.indices + range.begin, weights, range.end - range.begin, pad);
 }
@@ -25,13 +27,15 @@ float bag_entry_scale(const Bags<IndexT, OffsetT>& bags, const Options& options,
 template <typename IndexT, typename OffsetT, typename EntryFn>
 void for_each_live_entry(const Bags<IndexT, OffsetT>& bags, const Options& options, int64_t pad, EntryFn&& fn) {
   const int64_t num = bag_count(bags, options);
+  const bool scaled = mode_traits(options.mode)->scaled;
+  const float* weights = bags.per_sample_weights;
   for (int64_t b = 0; b < num; ++b) {
     const IndexRange range = bag_range(bags, b);
-    const float scale = bag_entry_scale(bags, options, pad, range);
+    const float scale = bag_entry_scale(bags, options, scaled, pad, range);
     for (int64_t i = range.begin; i < range.end; ++i) {
       const int64_t row = bags.indices[i];
       if (row == pad) continue;
-      fn(b, i, row, bags.per_sample_weights != nullptr ? bags.per_sample_weights[i] * scale : scale);
+      fn(b, i, row, weights != nullptr ? weights[i] * scale : scale);
     }
   }
 }

@@ -34,34 +34,43 @@ class RowGroups {
   template <typename IndexT, typename OffsetT>
   void group(const Bags<IndexT, OffsetT>& bags, const Options& options, int64_t num_embeddings) {
     const int64_t pad = wrapped_padding_row(options, num_embeddings);
-    live_ = 0;
+    // Locals, not members, in the loops: the compiler keeps them in registers.
+    uint32_t* entry_rows = b_.entry_rows.data();
+    uint32_t* entry_pos = b_.entry_pos.data();
+    uint32_t* entry_bag = b_.entry_bag.data();
+    float* entry_scale = b_.entry_scale.data();
+    int64_t live = 0;
     for_each_live_entry(bags, options, pad, [&](int64_t b, int64_t i, int64_t row, float scale) {
-      b_.entry_rows[live_] = static_cast<uint32_t>(row);
-      b_.entry_pos[live_] = static_cast<uint32_t>(i);
-      ++live_;
-      b_.entry_bag[i] = static_cast<uint32_t>(b);
-      b_.entry_scale[i] = scale;
+      entry_rows[live] = static_cast<uint32_t>(row);
+      entry_pos[live] = static_cast<uint32_t>(i);
+      ++live;
+      entry_bag[i] = static_cast<uint32_t>(b);
+      entry_scale[i] = scale;
     });
+    live_ = live;
     sort_by_row(num_embeddings);
-    groups_ = 0;
-    for (int64_t e = 0; e < live_; ++e) {
-      if (e == 0 || b_.sort_rows[e] != b_.sort_rows[e - 1]) b_.group_starts[groups_++] = static_cast<uint32_t>(e);
+    v_ = {b_.sort_rows.data(), b_.sort_pos.data(), b_.group_starts.data(), b_.entry_bag.data(),
+          b_.entry_scale.data(), b_.group_bags.data(), b_.group_scales.data()};
+    const uint32_t* sorted = b_.sort_rows.data();
+    uint32_t* starts = b_.group_starts.data();
+    int64_t groups = 0;
+    for (int64_t e = 0; e < live; ++e) {
+      if (e == 0 || sorted[e] != sorted[e - 1]) starts[groups++] = static_cast<uint32_t>(e);
     }
-    b_.group_starts[groups_] = static_cast<uint32_t>(live_);
+    starts[groups] = static_cast<uint32_t>(live);
+    groups_ = groups;
   }
 
   int64_t live() const { return live_; }
   int64_t groups() const { return groups_; }
-  // The destination row of group g, and its first sorted entry.
-  int64_t row(int64_t g) const { return b_.sort_rows[b_.group_starts[g]]; }
-  int64_t start(int64_t g) const { return b_.group_starts[g]; }
+  // The destination row of group g.
+  int64_t row(int64_t g) const { return v_.sort_rows[v_.group_starts[g]]; }
 
   // First group of piece t of `pieces`, splitting the groups' entries evenly.
   int64_t first_group_of_piece(int pieces, int t) const {
     if (t >= pieces) return groups_;
     const auto target = static_cast<uint32_t>(live_ * t / pieces);
-    return std::lower_bound(b_.group_starts.data(), b_.group_starts.data() + groups_, target) -
-           b_.group_starts.data();
+    return std::lower_bound(v_.group_starts, v_.group_starts + groups_, target) - v_.group_starts;
   }
 
   // dest = the gradient row of group g: its entries' bags and scales (divided
@@ -70,30 +79,31 @@ class RowGroups {
   template <typename IndexT>
   void gradient_row(const kernels::KernelSet<IndexT>& kernels, bool scale_grad_by_freq, const float* grad_output,
                     int64_t dim, int64_t g, float* dest) {
-    const int64_t first = b_.group_starts[g];
-    const int64_t last = b_.group_starts[g + 1];
+    const Views v = v_;  // in registers for the loop
+    const int64_t first = v.group_starts[g];
+    const int64_t last = v.group_starts[g + 1];
     const auto freq = static_cast<float>(last - first);
     if (last - first == 1) {  // most rows of a large table: no layout needed
-      const uint32_t i = b_.sort_pos[first];
-      const float s = scale_grad_by_freq ? b_.entry_scale[i] / freq : b_.entry_scale[i];
-      kernels.gradient_row(grad_output, dim, &b_.entry_bag[i], &s, 1, dest);
+      const uint32_t i = v.sort_pos[first];
+      const float s = scale_grad_by_freq ? v.entry_scale[i] / freq : v.entry_scale[i];
+      kernels.gradient_row(grad_output, dim, &v.entry_bag[i], &s, 1, dest);
       return;
     }
     for (int64_t e = first; e < last; ++e) {
-      const uint32_t i = b_.sort_pos[e];
-      float s = b_.entry_scale[i];
+      const uint32_t i = v.sort_pos[e];
+      float s = v.entry_scale[i];
       if (scale_grad_by_freq) s = s / freq;
-      b_.group_bags[e] = b_.entry_bag[i];
-      b_.group_scales[e] = s;
+      v.group_bags[e] = v.entry_bag[i];
+      v.group_scales[e] = s;
     }
-    kernels.gradient_row(grad_output, dim, b_.group_bags.data() + first, b_.group_scales.data() + first,
-                         last - first, dest);
+    kernels.gradient_row(grad_output, dim, v.group_bags + first, v.group_scales + first, last - first, dest);
   }
 
  private:
   // LSD radix sort of entries [0, live_) on the row id; stable, so equal
   // rows keep entry order. Rows need as many bits as N - 1 has.
   void sort_by_row(int64_t num_embeddings) {
+    const int64_t live = live_;
     uint32_t* rows = b_.entry_rows.data();
     uint32_t* pos = b_.entry_pos.data();
     uint32_t* rows_out = b_.sort_rows.data();
@@ -106,14 +116,14 @@ class RowGroups {
     const uint32_t mask = (1u << pass_bits) - 1;  // pass_bits <= kMaxRadixBits
     for (int shift = 0; shift < bits; shift += pass_bits) {
       std::memset(hist, 0, sizeof(uint32_t) * (mask + 1));
-      for (int64_t e = 0; e < live_; ++e) ++hist[(rows[e] >> shift) & mask];
+      for (int64_t e = 0; e < live; ++e) ++hist[(rows[e] >> shift) & mask];
       uint32_t start = 0;
       for (uint32_t d = 0; d <= mask; ++d) {
         const uint32_t c = hist[d];
         hist[d] = start;
         start += c;
       }
-      for (int64_t e = 0; e < live_; ++e) {
+      for (int64_t e = 0; e < live; ++e) {
         const uint32_t slot = hist[(rows[e] >> shift) & mask]++;
         rows_out[slot] = rows[e];
         pos_out[slot] = pos[e];
@@ -122,12 +132,24 @@ class RowGroups {
       std::swap(pos, pos_out);
     }
     if (rows != b_.sort_rows.data()) {
-      std::memcpy(b_.sort_rows.data(), rows, sizeof(uint32_t) * live_);
-      std::memcpy(b_.sort_pos.data(), pos, sizeof(uint32_t) * live_);
+      std::memcpy(b_.sort_rows.data(), rows, sizeof(uint32_t) * live);
+      std::memcpy(b_.sort_pos.data(), pos, sizeof(uint32_t) * live);
     }
   }
 
+  // The buffers' data, fixed once group() has run (reserve came before).
+  struct Views {
+    const uint32_t* sort_rows;
+    const uint32_t* sort_pos;
+    const uint32_t* group_starts;
+    const uint32_t* entry_bag;
+    const float* entry_scale;
+    uint32_t* group_bags;
+    float* group_scales;
+  };
+
   GroupingBuffers& b_;
+  Views v_{};
   int64_t live_ = 0;
   int64_t groups_ = 0;
 };

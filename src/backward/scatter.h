@@ -23,11 +23,12 @@ void scatter_bags(const kernels::KernelSet<IndexT>& kernels, const Table& table,
   const int64_t pad = wrapped_padding_row(options, table.num_embeddings);
   const int64_t num = bag_count(bags, options);
   const float* weights = bags.per_sample_weights;
+  const bool scaled = mode_traits(options.mode)->scaled;
   for (int64_t b = 0; b < num; ++b) {
     const IndexRange range = bag_range(bags, b);
     kernels.scatter_bag({bags.indices + range.begin, range.end - range.begin,
                          weights != nullptr ? weights + range.begin : nullptr,
-                         bag_entry_scale(bags, options, pad, range), pad, grad_output + b * dim, dim, rows.begin,
+                         bag_entry_scale(bags, options, scaled, pad, range), pad, grad_output + b * dim, dim, rows.begin,
                          rows.end},
                         grad);
   }

@@ -1,5 +1,5 @@
 // The scalar reference micro-kernels: the executable spec of
-// src/embedding_bag.h. Plain loops in the documented order of operations.
+// include/ebag/embedding_bag.h. Plain loops in the documented order of operations.
 #include "kernels/ukernels.h"
 #include "row_format.h"
 

@@ -24,7 +24,7 @@ constexpr int kMaxBlockVecs = 8;
 // kAffine: value = code * scale + bias, with params() giving the row's scale
 // and bias. kSumBlockVecs: accumulators of sum; measured (wasm, recsys and
 // text, same process): int8 / int4 are 1.2-1.6x faster with 8 than with 16
-// (the decode's temporaries no longer spill), fp16 1.2-1.5x slower.
+// (the decode's temporaries do not spill), fp16 1.2-1.5x slower.
 template <RowFormat kFormat>
 struct RowCodes;
 

@@ -5,7 +5,7 @@ Writes tests/golden/embedding_bag_golden.json; the tests read that file and
 need no PyTorch. Run: /usr/bin/python3 tests/golden/generate.py
 (scripts/setup.sh --golden installs python3-torch.)
 
-Two deliberate departures from PyTorch 1.13, as in src/embedding_bag.h:
+Two deliberate departures from PyTorch 1.13, as in include/ebag/embedding_bag.h:
 - scale_grad_by_freq: 1.13's CPU backward divides by the wrong count
   (pytorch issue 190063), so those weight gradients come from the formula
   gW[idx_i] += G[bag(i)] * s_i / freq(idx_i), computed here in float64 from

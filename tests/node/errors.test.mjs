@@ -12,7 +12,7 @@ function freshBag(options = {}) {
   return new EmbeddingBag(N, 3, { mode: 'sum', weight: countingTable(N, 3), ...options });
 }
 
-test('the message of the issue: indices[17] = 1000 is out of range [0, 1000)', () => {
+test('a bad index names its position: indices[17] = 1000 is out of range [0, 1000)', () => {
   const bag = freshBag();
   const indices = Array.from({ length: 20 }, (_, i) => i);
   indices[17] = 1000;
@@ -47,6 +47,11 @@ test('wrong types throw TypeError naming the argument', () => {
     [() => new EmbeddingBag(10, 3, { seed: -1 }), /seed = -1 must be a non-negative/],
     [() => new EmbeddingBag(10, 3, null), /options must be an object, not null/],
     [() => embeddingBag([1, 2], [0], [0]), /weight must be \{ data: Float32Array, shape/],
+    // A tf.Tensor-like object (its data is a method): a short message, never a method's source.
+    [() => bag.forward({ shape: [1, 2], data() { return 'SOURCE-TEXT'; } }), /^input looks like a tensor \(its data is a method\): pass its values/],
+    [() => bag.forward([1], [0], { dataSync() {}, shape: [1] }), /^perSampleWeights looks like a tensor/],
+    [() => bag.forward({ data: () => 0 }, null), /^input looks like a tensor/],
+    [() => bag.forward([1], [0], { data: function weights() {} }), /^perSampleWeights looks like a tensor/],
   ];
   for (const [call, message] of cases) assert.throws(call, (e) => e instanceof TypeError && message.test(e.message), String(message));
   bag.dispose();
@@ -64,6 +69,11 @@ test('wrong values throw RangeError with argument, position and value', () => {
     [() => bag.forward([1, 2, 3], [0, 2, 1]), 'offsets[2] = 1 < offsets[1] = 2: offsets must not decrease'],
     [() => bag.forward([1, 2, 3], [0, 4]), 'offsets[1] = 4 is past the end of indices (length 3)'],
     [() => bag.forward([1, 2, 3], [0], [1, 2]), 'perSampleWeights has length 2, expected 3 (one per index)'],
+    // A 2-D perSampleWeights must have the 2-D input's shape; a 1-D input takes a flat array.
+    [() => bag.forward({ data: [1, 2, 3, 4, 5, 6], shape: [3, 2] }, null, { data: new Float32Array(6), shape: [2, 3] }),
+      'perSampleWeights has shape [2, 3], expected [3, 2] (the input\'s shape)'],
+    [() => bag.forward([[1, 2, 3], [4, 5, 6]], null, [[1, 1], [1, 1], [1, 1]]), 'perSampleWeights has shape [3, 2], expected [2, 3] (the input\'s shape)'],
+    [() => bag.forward([1, 2, 3, 4], [0, 2], [[1, 1], [1, 1]]), 'perSampleWeights has shape [2, 2], expected a flat array of 4 (one per index of a 1-D input)'],
     [() => bag.forward([[1, 2], [3]]), 'input[1] has length 1, expected 2: the rows of a 2-D input have one length'],
     [() => bag.forward({ data: [1, 2, 3], shape: [2, 2] }), 'input.data has length 3, expected 4 (shape [2, 2])'],
     [() => new EmbeddingBag(0, 3), 'numEmbeddings = 0 must be an integer in [1, 2147483647]'],
