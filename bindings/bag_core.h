@@ -20,7 +20,15 @@
 
 namespace ebag::bindings {
 
-enum IndexKind : int32_t { kInt32 = 0, kInt64 = 1 };
+// The index (and offset) types a call's inputs may have: X(Name, "js name", number).
+#define EBAG_INDEX_KINDS(X) \
+  X(Int32, "int32", 0)      \
+  X(Int64, "int64", 1)
+enum IndexKind : int32_t {
+#define EBAG_INDEX_KIND(Name, name, number) k##Name = number,
+  EBAG_INDEX_KINDS(EBAG_INDEX_KIND)
+#undef EBAG_INDEX_KIND
+};
 
 class BagCore {
  public:

@@ -1,13 +1,19 @@
 #include "registry_json.h"
 
+#include "bag_core.h"
 #include "ebag/embedding_bag.h"
+
+#define EBAG_STRINGIFY_VALUE(x) #x
+#define EBAG_STRINGIFY(x) EBAG_STRINGIFY_VALUE(x)
 
 namespace ebag::bindings {
 namespace {
 
 // One string literal, put together by the preprocessor from the lists (the
 // names and texts there need no JSON escaping; a test parses the result).
-// Each list ends with a null element so that every entry can end in a comma.
+// Each list ends with a null element (an object with an empty key) so that
+// every entry can end in a comma. Besides the lists of include/ebag: the
+// index kinds BagCore's staging takes, and the largest size of anything.
 constexpr char kRegistryJson[] =
     "{\"modes\":["
 #define EBAG_MODE(Name, number, name, per_sample_weights, scaled, argmax)                            \
@@ -31,7 +37,11 @@ constexpr char kRegistryJson[] =
 #define EBAG_ARGUMENT(Name, name) "\"" name "\","
 #include "ebag/arguments.inc"
 #undef EBAG_ARGUMENT
-    "null]}";
+    "null],\"indexKinds\":{"
+#define EBAG_INDEX_KIND(Name, name, number) "\"" name "\":" #number ","
+    EBAG_INDEX_KINDS(EBAG_INDEX_KIND)
+#undef EBAG_INDEX_KIND
+    "\"\":null},\"maxSize\":" EBAG_STRINGIFY(EBAG_MAX_SIZE) "}";
 
 }  // namespace
 

@@ -6,10 +6,10 @@
 // tables.mjs and reach a bag's core through `internals`, not its fields.
 import { copyDenseGradient } from './dense-copy.mjs';
 import { statusError } from './errors.mjs';
-import { floatArray, forwardInput, gradOutputArray, IndexKind, perSampleWeightsArray } from './inputs.mjs';
+import { floatArray, forwardInput, gradOutputArray, perSampleWeightsArray } from './inputs.mjs';
 import { generation, heap, requireModule } from './module.mjs';
 import { checkDim, normaliseOptions, seedOf, wantsCopy } from './options.mjs';
-import { argumentName, Code, dtypeInfo, modeInfo, rowBytes } from './registry.mjs';
+import { argumentName, Code, dtypeInfo, IndexKind, modeInfo, rowBytes } from './registry.mjs';
 import * as tables from './tables.mjs';
 
 // Options only this package passes (symbols: no user option can name them):

@@ -2,7 +2,7 @@
 // JavaScript error a user should see: TypeError / RangeError / Error with a
 // message naming the argument, the position and the value. Codes are
 // matched by name (include/ebag/status_codes.inc, through registry.mjs).
-import { codeName, listed, modeNames, modeInfo } from './registry.mjs';
+import { codeName, listed, maxSize, modeInfo, modeNames } from './registry.mjs';
 
 // The C++ argument names are snake_case; the JavaScript API's are camelCase.
 export function camelCase(name) {
@@ -40,9 +40,9 @@ export function statusError(status, context) {
   };
   switch (name) {
     case 'badNumEmbeddings':
-      return new RangeError(`numEmbeddings = ${value} must be an integer in [1, 2147483647]`);
+      return new RangeError(`numEmbeddings = ${value} must be an integer in [1, ${maxSize()}]`);
     case 'badEmbeddingDim':
-      return new RangeError(`embeddingDim = ${value} must be an integer in [1, 2147483647]`);
+      return new RangeError(`embeddingDim = ${value} must be an integer in [1, ${maxSize()}]`);
     case 'badPaddingIdx':
       return new RangeError(`paddingIdx = ${value} is out of range [${-n}, ${n})`);
     case 'badMaxNorm':
@@ -79,7 +79,7 @@ export function statusError(status, context) {
     case 'outOfMemory':
       return new RangeError(`${arg || 'the call'} needs ${value} bytes, more than the wasm memory can grow to`);
     case 'tooLarge':
-      return new RangeError(`${arg || 'a size'} = ${value} is larger than 2147483647 elements`);
+      return new RangeError(`${arg || 'a size'} = ${value} is larger than ${maxSize()} elements`);
     case 'quantizedTable':
       return new RangeError(
         `${arg} = ${show(context.maxNorm)} cannot be used with a quantized table (${context.dtype}): ` +

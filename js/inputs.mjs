@@ -2,11 +2,11 @@
 // which typed array to copy, its length, its 2-D shape. Values (ranges,
 // offsets order) are checked by the C++ core, which reports position and value.
 import { show } from './errors.mjs';
+import { IndexKind } from './registry.mjs';
 
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 
-export const IndexKind = Object.freeze({ int32: 0, int64: 1 });
 
 function isPlainObject(x) {
   return x !== null && typeof x === 'object' && !Array.isArray(x) && !ArrayBuffer.isView(x);

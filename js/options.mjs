@@ -3,9 +3,7 @@
 // N, maxNorm's sign, mode conflicts) are the C++ core's; the mode and dtype
 // names come from the registry (registry.mjs).
 import { camelCase, show } from './errors.mjs';
-import { listed, modeInfo, modeNames } from './registry.mjs';
-
-export const MAX_DIM = 2147483647;
+import { listed, maxSize, modeInfo, modeNames } from './registry.mjs';
 
 // Below this many bag entries x embeddingDim a call stays on the calling
 // thread (waking the workers costs more than it saves). Measured on the
@@ -43,7 +41,7 @@ function checkKnownKeys(options, known, what) {
 
 export function checkDim(value, name) {
   if (typeof value !== 'number' || !Number.isInteger(value)) throw new TypeError(`${name} = ${show(value)} must be an integer`);
-  if (value < 1 || value > MAX_DIM) throw new RangeError(`${name} = ${value} must be an integer in [1, ${MAX_DIM}]`);
+  if (value < 1 || value > maxSize()) throw new RangeError(`${name} = ${value} must be an integer in [1, ${maxSize()}]`);
 }
 
 export function checkBoolean(value, name) {

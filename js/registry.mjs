@@ -5,9 +5,11 @@
 
 let current = null;
 
-// Status code numbers by name (ok, indexOutOfRange, ...), filled when the
-// module loads; read them only after init().
+// Status code numbers by name (ok, indexOutOfRange, ...) and the index kinds
+// of BagCore's staging (int32, int64), filled when the module loads; read
+// them only after init().
 export const Code = {};
+export const IndexKind = {};
 
 const lowerFirst = (name) => name[0].toLowerCase() + name.slice(1);
 
@@ -18,6 +20,8 @@ export function loadRegistry(module) {
   // writes a comma after each entry.
   for (const list of [r.modes, r.dtypes, r.arguments]) list.pop();
   delete r.codes[''];
+  delete r.indexKinds[''];
+  Object.assign(IndexKind, r.indexKinds);
   const codes = Object.fromEntries(Object.entries(r.codes).map(([name, number]) => [lowerFirst(name), number]));
   Object.assign(Code, codes);
   current = Object.freeze({
@@ -25,6 +29,7 @@ export function loadRegistry(module) {
     dtypes: new Map(r.dtypes.map((d) => [d.name, Object.freeze(d)])),
     codeNames: new Map(Object.entries(codes).map(([name, number]) => [number, name])),
     arguments: Object.freeze(r.arguments),
+    maxSize: r.maxSize,
   });
   return current;
 }
@@ -48,6 +53,9 @@ export const dtypeInfo = (name) => loaded().dtypes.get(name);
 export const codeName = (number) => loaded().codeNames.get(number);
 /** An argument's C++ name (snake_case) by its number. */
 export const argumentName = (number) => loaded().arguments[number] ?? '';
+
+/** The largest N, D and element count: 2^31 - 1. */
+export const maxSize = () => loaded().maxSize;
 
 /** Bytes of one row of `dtype` with `dim` columns: ceil(dim * codeBits / 8) + paramBytes. */
 export function rowBytes(dtype, dim) {

@@ -12,8 +12,6 @@
 namespace ebag {
 namespace {
 
-constexpr int64_t kMaxSize = std::numeric_limits<int32_t>::max();
-
 Status check_size(int64_t size, Argument argument) {
   if (size < 0) return make_error(ErrorCode::kNegativeSize, argument, -1, size);
   if (size > kMaxSize) return make_error(ErrorCode::kTooLarge, argument, -1, size);

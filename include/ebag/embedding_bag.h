@@ -90,6 +90,11 @@
 
 namespace ebag {
 
+// The largest N, D and element count of any argument (2^31 - 1): row ids and
+// counts are int32 in the kernels and in JavaScript's typed arrays.
+#define EBAG_MAX_SIZE 2147483647
+constexpr int64_t kMaxSize = EBAG_MAX_SIZE;
+
 // The modes of ebag/modes.inc: Mode::kSum, kMean, kMax, kSqrtn.
 enum class Mode : int32_t {
 #define EBAG_MODE(Name, number, name, per_sample_weights, scaled, argmax) k##Name = number,

@@ -3,29 +3,15 @@
 // cross-origin isolated runs the threaded build, not isolated the
 // single-threaded one. The same checker as Node's (tests/golden/check_case.mjs).
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { describe, test } from 'node:test';
 
-import { startServer } from '../../web-demo/server.mjs';
-import { launchChromium, openPage } from './chromium.mjs';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
+import { useChromium, withDemoPage } from './chromium.mjs';
 
 describe('golden cases in the browser', { timeout: 120_000 }, () => {
-  let browser;
-  before(async () => {
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-  });
-
+  const chromium = useChromium();
   for (const isolated of [true, false]) {
-    test(`sqrtn and weighted mean match the float64 formula (${isolated ? 'threaded' : 'one thread'})`, async () => {
-      const server = await startServer({ root, isolated });
-      try {
-        const page = await openPage(browser, `${server.url}web-demo/`);
-        await page.evaluate(() => globalThis.demo.ready);
+    test(`sqrtn and weighted mean match the float64 formula (${isolated ? 'threaded' : 'one thread'})`, () =>
+      withDemoPage(chromium.browser, isolated, async (page) => {
         const result = await page.evaluate(async () => {
           const { EmbeddingBag } = await import('/js/index.browser.mjs');
           const { checkGoldenCase } = await import('/tests/golden/check_case.mjs');
@@ -42,10 +28,6 @@ describe('golden cases in the browser', { timeout: 120_000 }, () => {
         assert.deepEqual(result.modes, ['mean', 'sqrtn']);
         assert.deepEqual(result.failures, []);
         assert.deepEqual(page.problems, []);
-        await page.close();
-      } finally {
-        await server.close();
-      }
-    });
+      }));
   }
 });

@@ -4,30 +4,17 @@
 // missing file is a clear error.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { describe, test } from 'node:test';
 
-import { startServer } from '../../web-demo/server.mjs';
-import { launchChromium, openPage } from './chromium.mjs';
+import { useChromium, withDemoPage } from './chromium.mjs';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const expected = JSON.parse(readFileSync(new URL('../weights/expected.json', import.meta.url), 'utf8'));
 
 describe('weights fetched in the browser', { timeout: 120_000 }, () => {
-  let browser;
-  before(async () => {
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-  });
-
+  const chromium = useChromium();
   for (const isolated of [true, false]) {
-    test(`safetensors and npy from the server give PyTorch's outputs (${isolated ? 'threaded' : 'one thread'})`, async () => {
-      const server = await startServer({ root, isolated });
-      try {
-        const page = await openPage(browser, `${server.url}web-demo/`);
-        await page.evaluate(() => globalThis.demo.ready);
+    test(`safetensors and npy from the server give PyTorch's outputs (${isolated ? 'threaded' : 'one thread'})`, () =>
+      withDemoPage(chromium.browser, isolated, async (page) => {
         const results = await page.evaluate(async ({ indices, offsets, tensor }) => {
           const { EmbeddingBag } = await import('/js/index.browser.mjs');
           const run = async (load, url, options) => {
@@ -61,10 +48,6 @@ describe('weights fetched in the browser', { timeout: 120_000 }, () => {
         // arrived). Nothing else may go wrong.
         const expectedProblems = (p) => p.includes('404') || /weights\/table_.* net::ERR_ABORTED$/.test(p);
         assert.deepEqual(page.problems.filter((p) => !expectedProblems(p)), []);
-        await page.close();
-      } finally {
-        await server.close();
-      }
-    });
+      }));
   }
 });

@@ -103,20 +103,18 @@ void run_case(const json& c) {
 
 }  // namespace
 
-TEST_CASE("golden cases from PyTorch 1.13", "[golden]") {
-  const json cases = read_cases("embedding_bag_golden.json");
-  REQUIRE(cases.size() >= 50);
+// Every case of a golden file, with int64 and int32 indices.
+static void run_file(const char* file, size_t min_cases) {
+  const json cases = read_cases(file);
+  REQUIRE(cases.size() >= min_cases);
   for (const auto& c : cases) {
     run_case<int64_t>(c);
     run_case<int32_t>(c);
   }
 }
 
+TEST_CASE("golden cases from PyTorch 1.13", "[golden]") { run_file("embedding_bag_golden.json", 50); }
+
 TEST_CASE("golden cases of sqrtn and weighted mean, from the formula in float64", "[golden]") {
-  const json cases = read_cases("scaled_golden.json");
-  REQUIRE(cases.size() >= 30);
-  for (const auto& c : cases) {
-    run_case<int64_t>(c);
-    run_case<int32_t>(c);
-  }
+  run_file("scaled_golden.json", 30);
 }

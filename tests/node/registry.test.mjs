@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
 import { statusError } from '../../js/errors.mjs';
-import { Code, dtypeInfo, dtypeNames, modeInfo, modeNames, quantizedDtypeNames, rowBytes } from '../../js/registry.mjs';
+import { Code, dtypeInfo, dtypeNames, IndexKind, maxSize, modeInfo, modeNames, quantizedDtypeNames, rowBytes } from '../../js/registry.mjs';
 import { countingTable, EmbeddingBag } from './helpers.mjs';
 
 const dts = readFileSync(new URL('../../js/index.d.ts', import.meta.url), 'utf8');
@@ -61,4 +61,17 @@ test('status codes: each is a user-facing error, or unreachable through the wrap
   });
   assert.deepEqual(internal.sort(), unreachable.sort());
   assert.equal(new Set(Object.values(Code)).size, Object.keys(Code).length);
+});
+
+test('limits and index kinds come from the core', () => {
+  assert.equal(maxSize(), 2 ** 31 - 1);
+  assert.deepEqual(Object.keys(IndexKind).sort(), ['int32', 'int64']);
+  assert.notEqual(IndexKind.int32, IndexKind.int64);
+  // Both kinds reach the core as what they are: the same bags give the same bits.
+  const bag = new EmbeddingBag(6, 2, { mode: 'sum', weight: countingTable(6, 2) });
+  const a = bag.forward(Int32Array.of(1, 5, 2), Int32Array.of(0, 1)).data;
+  const b = bag.forward(BigInt64Array.of(1n, 5n, 2n), BigInt64Array.of(0n, 1n)).data;
+  assert.deepEqual(Array.from(a), Array.from(b));
+  assert.throws(() => new EmbeddingBag(maxSize() + 1, 1), { message: `numEmbeddings = ${maxSize() + 1} must be an integer in [1, 2147483647]` });
+  bag.dispose();
 });
