@@ -8,12 +8,7 @@ namespace ebag {
 // Every Status that is not ok is made here.
 inline Status make_error(ErrorCode code, Argument argument = Argument::kNone, int64_t position = -1,
                          int64_t value = 0) {
-  Status s;
-  s.code = code;
-  s.argument = argument;
-  s.position = position;
-  s.value = value;
-  return s;
+  return Status{code, argument, position, value};
 }
 
 Status validate_table(int64_t num_embeddings, int64_t embedding_dim,

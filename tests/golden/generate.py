@@ -14,19 +14,13 @@ Two deliberate departures from PyTorch 1.13, as in include/ebag/embedding_bag.h:
   them (ours ignores them) and 1.13's max corrupts its heap on them, so such
   a case is made for sum only (tests/cpp covers the other modes by hand).
 """
-import json
-import os
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "embedding_bag_golden.json")
+from golden_io import floats, write_cases
 
-
-def floats(t):
-    # 9 significant digits identify a float32 exactly and keep the file small.
-    return [float("%.9g" % x) for x in t.detach().reshape(-1).to(torch.float32).tolist()]
 
 
 def case(name, n, d, mode, indices, offsets=None, rows=None, padding_idx=None,
@@ -169,11 +163,7 @@ def main():
                       per_sample_weights=True, seed=41))
     cases.append(case("mean_scale_grad_by_freq", 9, 5, "mean", r.randint(0, 9, size=25).tolist(),
                       offsets=[0, 7, 7, 20], scale_grad_by_freq=True, padding_idx=4, seed=42))
-    with open(OUT, "w") as f:
-        json.dump({"generator": "tests/golden/generate.py", "torch": torch.__version__,
-                   "cases": cases}, f, separators=(",", ":"))
-        f.write("\n")
-    print(f"wrote {len(cases)} cases to {OUT}")
+    write_cases("embedding_bag_golden.json", "tests/golden/generate.py", cases)
 
 
 if __name__ == "__main__":

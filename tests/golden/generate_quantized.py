@@ -21,22 +21,12 @@ quantized embedding_bag ignores mode=1 (mean) and returns the sum. The mean
 cases are therefore its sum times 1 / bag length in float32 (what FBGEMM's
 normalize_by_lengths does); an empty bag stays 0.
 """
-import base64
-import json
-import os
 
 import torch
 import torch.nn.functional as F
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "quantized_golden.json")
+from golden_io import b64, floats, write_cases
 
-
-def floats(t):
-    return [float("%.9g" % x) for x in t.detach().reshape(-1).to(torch.float32).tolist()]
-
-
-def b64(t):
-    return base64.b64encode(t.contiguous().numpy().tobytes()).decode("ascii")
 
 
 def table(n, d, seed):
@@ -123,11 +113,7 @@ def main():
                     torch.ops.quantized.embedding_bag_4bit_rowwise_offsets, packed4, indices, offsets, psw,
                     include_last_offset)}
             cases.append(case)
-    with open(OUT, "w") as f:
-        json.dump({"generator": "tests/golden/generate_quantized.py", "torch": torch.__version__,
-                   "cases": cases}, f, separators=(",", ":"))
-        f.write("\n")
-    print(f"wrote {OUT}: {len(cases)} cases")
+    write_cases("quantized_golden.json", "tests/golden/generate_quantized.py", cases)
 
 
 if __name__ == "__main__":

@@ -18,21 +18,11 @@ decode to (code * scale + bias, in float32, as include/ebag/embedding_bag.h
 states). Run: /usr/bin/python3 tests/golden/generate_scaled.py
 (scripts/setup.sh --golden installs python3-torch.)
 """
-import base64
-import json
-import os
 
 import torch
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "scaled_golden.json")
+from golden_io import b64, floats, write_cases
 
-
-def floats(t):
-    return [float("%.9g" % x) for x in t.detach().reshape(-1).to(torch.float32).tolist()]
-
-
-def b64(t):
-    return base64.b64encode(t.contiguous().numpy().tobytes()).decode("ascii")
 
 
 def bag_bounds(n_indices, offsets, rows, row_length, include_last_offset):
@@ -159,11 +149,7 @@ def main():
                           rows=2, psw=[0.5, 1.0, 1.5, 0.75, 1.25, 0.5, 2.0, 0.25], padding_idx=0, seed=302))
         cases.append(case(f"{mode}_include_last_offset", 12, 6, mode, [1, 4, 4, 0, 11, 2, 9, 9, 5],
                           offsets=[0, 2, 2, 6, 8], include_last_offset=True, seed=303))
-    with open(OUT, "w") as f:
-        json.dump({"generator": "tests/golden/generate_scaled.py", "torch": torch.__version__,
-                   "cases": cases}, f, separators=(",", ":"))
-        f.write("\n")
-    print(f"wrote {len(cases)} cases to {OUT}")
+    write_cases("scaled_golden.json", "tests/golden/generate_scaled.py", cases)
 
 
 if __name__ == "__main__":
