@@ -1,5 +1,8 @@
 // The lists of ebag/*.inc as data: mode and row-format traits, row sizes,
 // the text of every status code and argument.
+#include <cstddef>
+#include <utility>
+
 #include "ebag/embedding_bag.h"
 
 namespace ebag {
@@ -17,33 +20,34 @@ constexpr char kRowFormatMessage[] = "must be a row format:"
 #undef EBAG_ROW_FORMAT
     ;
 
-}  // namespace
-
-const ModeTraits* mode_traits(Mode mode) {
-  switch (mode) {
-#define EBAG_MODE(Name, number, name, per_sample_weights, scaled, argmax) \
-  case Mode::k##Name: {                                                   \
-    static constexpr ModeTraits traits{name, per_sample_weights, scaled, argmax}; \
-    return &traits;                                                       \
+// A list's traits by key: the entry of `key` in `table`, or nullptr.
+template <typename Key, typename Traits, size_t kCount>
+const Traits* find_traits(const std::pair<Key, Traits> (&table)[kCount], Key key) {
+  for (const auto& entry : table) {
+    if (entry.first == key) return &entry.second;
   }
+  return nullptr;
+}
+
+const std::pair<Mode, ModeTraits> kModes[] = {
+#define EBAG_MODE(Name, number, name, per_sample_weights, scaled, argmax) \
+  {Mode::k##Name, {name, per_sample_weights, scaled, argmax}},
 #include "ebag/modes.inc"
 #undef EBAG_MODE
-  }
-  return nullptr;
-}
+};
 
-const RowFormatTraits* row_format_traits(RowFormat format) {
-  switch (format) {
+const std::pair<RowFormat, RowFormatTraits> kRowFormats[] = {
 #define EBAG_ROW_FORMAT(Name, number, dtype, code_bits, param_bytes, layout) \
-  case RowFormat::k##Name: {                                                 \
-    static constexpr RowFormatTraits traits{dtype, code_bits, param_bytes, layout}; \
-    return &traits;                                                          \
-  }
+  {RowFormat::k##Name, {dtype, code_bits, param_bytes, layout}},
 #include "ebag/row_formats.inc"
 #undef EBAG_ROW_FORMAT
-  }
-  return nullptr;
-}
+};
+
+}  // namespace
+
+const ModeTraits* mode_traits(Mode mode) { return find_traits(kModes, mode); }
+
+const RowFormatTraits* row_format_traits(RowFormat format) { return find_traits(kRowFormats, format); }
 
 int64_t row_bytes(RowFormat format, int64_t embedding_dim) {
   const RowFormatTraits* traits = row_format_traits(format);

@@ -71,23 +71,16 @@ def case(name, n, d, mode, indices, offsets=None, rows=None, padding_idx=None, p
     grad_weight = table.grad
     live = [i for b, e in bounds for i in range(b, e) if indices[i] != pad]
     touched = sorted(set(indices[i] for i in live))
-    c = {
-        "name": name, "num_embeddings": n, "embedding_dim": d, "mode": mode,
-        "padding_idx": padding_idx, "max_norm": None, "norm_type": 2.0,
-        "scale_grad_by_freq": False, "include_last_offset": include_last_offset,
-        "weight": floats(weight32), "indices": indices,
-        "offsets": offsets, "rows": rows, "row_length": row_length,
-        "per_sample_weights": floats(psw32) if psw32 is not None else None,
-        "grad_output": floats(grad_out),
-        "expected": {
-            "output": floats(out), "output_shape": list(out.shape),
-            "weight_after": floats(weight32),
-            "grad_weight": floats(grad_weight),
-            "sparse_rows": touched,
-            "sparse_values": floats(grad_weight[touched]) if touched else [],
-            "grad_per_sample_weights": floats(w64.grad) if w64 is not None else None,
-        },
-    }
+    # The schema of embedding_bag_golden.json; these cases renormalise nothing
+    # and do not scale by frequency.
+    c = dict(name=name, num_embeddings=n, embedding_dim=d, mode=mode, padding_idx=padding_idx,
+             include_last_offset=include_last_offset, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
+             weight=floats(weight32), indices=indices, offsets=offsets, rows=rows, row_length=row_length,
+             per_sample_weights=floats(psw32) if psw32 is not None else None, grad_output=floats(grad_out))
+    c["expected"] = dict(
+        output=floats(out), output_shape=list(out.shape), weight_after=c["weight"], grad_weight=floats(grad_weight),
+        sparse_rows=touched, sparse_values=floats(grad_weight[touched]) if touched else [],
+        grad_per_sample_weights=floats(w64.grad) if w64 is not None else None)
     if quantized:
         c["quantized"] = {}
         packed = {
