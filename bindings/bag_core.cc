@@ -133,7 +133,8 @@ size_t BagCore::stage(Buffer<uint8_t>& buffer, size_t element_bytes, double coun
     finish(make_error(ErrorCode::kTooLarge, Argument::kNone, -1, static_cast<int64_t>(count)));
     return 0;
   }
-  const size_t bytes = static_cast<size_t>(count) * element_bytes;
+  // In 64 bits: count (< 2^31) x 8 bytes may pass what wasm32 addresses.
+  const uint64_t bytes = static_cast<uint64_t>(count) * element_bytes;
   // One spare element: a zero-length buffer still gets a valid address.
   if (!buffer.resize(bytes + element_bytes)) {
     finish(out_of_memory(static_cast<double>(bytes)));
@@ -196,7 +197,11 @@ int32_t BagCore::forward(bool offsets_form, double rows, double row_length, bool
     const Status valid = quantized() ? validate(quantized_, bags, options_) : validate(table_, bags, options_);
     if (!valid.ok()) return valid;
     num_bags = ebag::num_bags(bags, options_);
-    const auto out_size = static_cast<size_t>(num_bags * embedding_dim());
+    // B x D in 64 bits (each < 2^31); its floats must be addressable.
+    const int64_t out_size = num_bags * embedding_dim();
+    if (static_cast<uint64_t>(out_size) > SIZE_MAX / sizeof(float)) {
+      return make_error(ErrorCode::kTooLarge, Argument::kOutput, -1, out_size);
+    }
     // Outputs sized before anything is written: running out here changes nothing.
     if (!output_.resize(out_size)) return out_of_memory(static_cast<double>(out_size) * 4);
     if (quantized()) return ebag::forward(quantized_, bags, options_, output_.data(), module_parallelism());
@@ -218,9 +223,9 @@ int32_t BagCore::backward(double grad_output_length, bool sparse, bool want_per_
   if (quantized()) return finish(make_error(ErrorCode::kQuantizedTable, Argument::kGradOutput));
   const auto length = static_cast<int64_t>(grad_output_length);
   const bool psw_grad = want_per_sample_weights_grad && committed_.with_per_sample_weights;
-  const auto n = static_cast<size_t>(table_.num_embeddings * table_.embedding_dim);
+  const int64_t n = table_.num_embeddings * table_.embedding_dim;  // allocated: addressable
   return finish(with_bags(committed_, [&](const auto& bags) -> Status {
-    if (psw_grad && !grad_psw_.resize(static_cast<size_t>(bags.num_indices) + 1)) {  // +1: never null
+    if (psw_grad && !grad_psw_.resize(static_cast<uint64_t>(bags.num_indices) + 1)) {  // +1: never null
       return out_of_memory(static_cast<double>(bags.num_indices) * 4);
     }
     float* grad_psw = psw_grad ? grad_psw_.data() : nullptr;
@@ -261,6 +266,8 @@ double BagCore::held_bytes() const {
                              row_runs_.capacity_bytes());
 }
 
-double allocated_heap_bytes() { return static_cast<double>(mallinfo().uordblks); }
+// mallinfo() reports an int: read it as the unsigned 32-bit count it is in
+// wasm32, so that a heap past 2 GiB does not read as negative.
+double allocated_heap_bytes() { return static_cast<double>(static_cast<uint32_t>(mallinfo().uordblks)); }
 
 }  // namespace ebag::bindings

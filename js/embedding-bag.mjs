@@ -60,6 +60,11 @@ export class EmbeddingBag {
     checkDim(numEmbeddings, 'numEmbeddings');
     checkDim(embeddingDim, 'embeddingDim');
     const o = normaliseOptions(options);
+    // Past 2^53 an integer is out of [-N, N) for any N; the core would see it
+    // wrapped through int64.
+    if (o.paddingIdx !== null && !Number.isSafeInteger(o.paddingIdx)) {
+      throw new RangeError(`paddingIdx = ${o.paddingIdx} is out of range [${-numEmbeddings}, ${numEmbeddings})`);
+    }
     const dtype = options[TABLE_DTYPE] ?? 'fp32';
     if (dtype !== 'fp32') {
       for (const key of ['sparse', 'scaleGradByFreq']) {

@@ -79,6 +79,11 @@ export function statusError(status, context) {
     case 'outOfMemory':
       return new RangeError(`${arg || 'the call'} needs ${value} bytes, more than the wasm memory can grow to`);
     case 'tooLarge':
+      if (arg === 'output') {
+        const d = context.embeddingDim;
+        return new RangeError(`the output has ${value} floats (numBags x embeddingDim = ${Number(value) / d} x ${d}), ` +
+          'more than wasm32 memory can address (4 GiB)');
+      }
       return new RangeError(`${arg || 'a size'} = ${value} is larger than ${maxSize()} elements`);
     case 'quantizedTable':
       return new RangeError(

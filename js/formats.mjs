@@ -36,13 +36,14 @@ export function parseSafetensorsHeader(bytes) {
   if (header === null || typeof header !== 'object' || Array.isArray(header)) {
     throw new RangeError('safetensors: the header is not a JSON object');
   }
-  const tensors = {};
+  // No prototype: a tensor may be named __proto__ or constructor.
+  const tensors = Object.create(null);
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') continue;
     const where = `safetensors tensor '${name}'`;
     if (entry === null || typeof entry !== 'object') throw new RangeError(`${where}: not an object in the header`);
     const { dtype, shape, data_offsets: offsets } = entry;
-    if (typeof dtype !== 'string' || !(dtype in ITEM_BYTES)) throw new TypeError(`${where}: unknown dtype ${JSON.stringify(dtype)}`);
+    if (typeof dtype !== 'string' || !Object.hasOwn(ITEM_BYTES, dtype)) throw new TypeError(`${where}: unknown dtype ${JSON.stringify(dtype)}`);
     checkShape(shape, where);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((n) => Number.isSafeInteger(n) && n >= 0) || offsets[1] < offsets[0]) {
       throw new RangeError(`${where}: data_offsets ${JSON.stringify(offsets)} are not [begin, end] with 0 <= begin <= end`);
@@ -53,7 +54,7 @@ export function parseSafetensorsHeader(bytes) {
     }
     tensors[name] = { dtype, shape, begin: dataStart + offsets[0], end: dataStart + offsets[1] };
   }
-  return { dataStart, tensors, metadata: header.__metadata__ ?? null };
+  return { dataStart, tensors, metadata: Object.hasOwn(header, '__metadata__') ? header.__metadata__ : null };
 }
 
 /**
@@ -61,7 +62,7 @@ export function parseSafetensorsHeader(bytes) {
  * typed array holding the tensor's little-endian bytes.
  */
 export function writeSafetensors(tensors, metadata = null) {
-  const header = {};
+  const header = Object.create(null);  // no prototype: a tensor may be named __proto__
   let offset = 0;
   for (const [name, { data, shape, dtype = 'F32' }] of Object.entries(tensors)) {
     header[name] = { dtype, shape, data_offsets: [offset, offset + data.byteLength] };
@@ -110,7 +111,7 @@ export function parseNpyHeader(bytes) {
   }
   if (fortran === 'True') throw new RangeError('npy: the array is in Fortran (column-major) order; save it C-contiguous (np.ascontiguousarray)');
   const shape = checkShape(shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number), 'npy');
-  const dtype = NPY_DTYPES[descr];
+  const dtype = Object.hasOwn(NPY_DTYPES, descr) ? NPY_DTYPES[descr] : undefined;
   if (dtype === undefined) throw new TypeError(`npy: dtype '${descr}' is not supported (float32 '<f4', float16 '<f2', or uint8 '|u1' for quantized rows)`);
   const size = shape.reduce((a, b) => a * b, 1) * ITEM_BYTES[dtype];
   return { dtype, shape, begin, end: begin + size };

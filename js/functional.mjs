@@ -1,7 +1,7 @@
 // The functional form, like torch.nn.functional.embedding_bag.
 import { EmbeddingBag } from './embedding-bag.mjs';
 import { tableArgument } from './inputs.mjs';
-import { checkOptionsObject } from './options.mjs';
+import { ownOptions } from './options.mjs';
 
 /**
  * With maxNorm the rows of weight.data are renormalised in place, as in
@@ -10,8 +10,7 @@ import { checkOptionsObject } from './options.mjs';
  */
 export function embeddingBag(weight, input, offsets = null, options = {}) {
   const table = tableArgument(weight, 'weight');
-  checkOptionsObject(options);
-  const { perSampleWeights = null, ...bagOptions } = options;
+  const { perSampleWeights = null, ...bagOptions } = ownOptions(options);
   for (const key of ['weight', 'seed', 'sparse', 'scaleGradByFreq']) {
     if (key in bagOptions) throw new TypeError(`embeddingBag() takes no option '${key}'`);
   }

@@ -55,7 +55,7 @@ export const generation = () => generationCount;
  * the calling thread.
  */
 export async function init(options = {}) {
-  const { threads, minParallelWork } = parseInitOptions(options);
+  const { threads, minParallelWork, wasmPaths } = parseInitOptions(options);
   if (info) return { ...info };
   if (!loading) {
     loading = (async () => {
@@ -67,7 +67,7 @@ export async function init(options = {}) {
       const why = asked > 1 ? platform.threadsUnavailable() : null;
       const count = why ? 1 : asked;
       const variant = count > 1 ? 'simd-threaded' : 'simd';
-      const module = await platform.loadVariant(variant, { ...options, poolSize: count - 1 });
+      const module = await platform.loadVariant(variant, { wasmPaths, poolSize: count - 1 });
       const running = module.startThreads(count);
       module.setMinParallelWork(minParallelWork);
       if (count > 1) platform.threadsStarted(module);

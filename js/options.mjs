@@ -32,6 +32,15 @@ export function checkOptionsObject(value, what = 'options') {
   return value;
 }
 
+/**
+ * An options argument's own properties, each read once, in an object with no
+ * prototype: nothing inherited (a polluted Object.prototype.copy, an option
+ * named 'toString') is ever taken for an option.
+ */
+export function ownOptions(value, what = 'options') {
+  return Object.assign(Object.create(null), checkOptionsObject(value, what));
+}
+
 // Unknown keys are a TypeError naming the known ones.
 function checkKnownKeys(options, known, what) {
   for (const key of Object.keys(options)) {
@@ -48,28 +57,32 @@ export function checkBoolean(value, name) {
   if (typeof value !== 'boolean') throw new TypeError(`${name} = ${show(value)} must be true or false`);
 }
 
+// The most threads init() starts: more is never faster on a machine that
+// exists, and each is a Web Worker with its own stack.
+export const MAX_THREADS = 64;
+
 /** init()'s options -> { threads, minParallelWork }. */
-export function parseInitOptions(options) {
-  checkOptionsObject(options, 'init options');
+export function parseInitOptions(given) {
+  const options = ownOptions(given, 'init options');
   checkKnownKeys(options, ['threads', 'wasmPaths', 'minParallelWork'], 'init');
   const threads = options.threads ?? 'auto';
-  if (threads !== 'auto' && !(Number.isInteger(threads) && threads >= 1)) {
-    throw new RangeError(`threads = ${show(threads)} must be 'auto' or an integer >= 1`);
+  if (threads !== 'auto' && !(Number.isInteger(threads) && threads >= 1 && threads <= MAX_THREADS)) {
+    throw new RangeError(`threads = ${show(threads)} must be 'auto' or an integer in [1, ${MAX_THREADS}]`);
   }
   const minParallelWork = options.minParallelWork ?? DEFAULT_MIN_PARALLEL_WORK;
   if (!(Number.isInteger(minParallelWork) && minParallelWork >= 0)) {
     throw new RangeError(`minParallelWork = ${show(minParallelWork)} must be an integer >= 0`);
   }
-  return { threads, minParallelWork };
+  return { threads, minParallelWork, wasmPaths: options.wasmPaths };
 }
 
 /**
  * The options of forward() and backward(): { copy } -> whether results are
  * copied out of wasm memory (the default) or returned as views of it.
  */
-export function wantsCopy(options, method) {
-  if (options === undefined) return true;
-  checkOptionsObject(options, `${method} options`);
+export function wantsCopy(given, method) {
+  if (given === undefined) return true;
+  const options = ownOptions(given, `${method} options`);
   checkKnownKeys(options, ['copy'], method);
   if (options.copy === undefined) return true;
   checkBoolean(options.copy, 'copy');
@@ -77,11 +90,11 @@ export function wantsCopy(options, method) {
 }
 
 /** A bag's options as given -> complete, type-checked options. */
-export function normaliseOptions(options) {
-  checkOptionsObject(options);
+export function normaliseOptions(given) {
+  const options = ownOptions(given);
   for (const key of Object.keys(options)) {
-    if (!(key in OPTION_DEFAULTS)) {
-      const hint = camelCase(key) in OPTION_DEFAULTS ? ` (did you mean '${camelCase(key)}'?)` : '';
+    if (!Object.hasOwn(OPTION_DEFAULTS, key)) {
+      const hint = Object.hasOwn(OPTION_DEFAULTS, camelCase(key)) ? ` (did you mean '${camelCase(key)}'?)` : '';
       throw new TypeError(`unknown option '${key}'${hint}; known: ${Object.keys(OPTION_DEFAULTS).join(', ')}`);
     }
   }

@@ -7,23 +7,24 @@ import { show } from './errors.mjs';
 import { writeSafetensors } from './formats.mjs';
 import { tableArgument } from './inputs.mjs';
 import { currentPlatform, requireModule } from './module.mjs';
-import { checkDim, checkOptionsObject } from './options.mjs';
+import { checkDim, ownOptions } from './options.mjs';
 import { byteView, notQuantizableError, quantizedDtype, TABLE_METADATA } from './quantized.mjs';
 import { Code, rowBytes, rowLayout } from './registry.mjs';
 import { loadTable } from './weights.mjs';
 
 // A bag with a zero table of `dtype`, whose rows the caller writes next.
-function withRowsToCome(numEmbeddings, embeddingDim, options, dtype, why) {
-  checkOptionsObject(options);
+function withRowsToCome(numEmbeddings, embeddingDim, given, dtype, why) {
+  const options = ownOptions(given);
   for (const key of ['weight', 'seed']) {
     if (key in options) throw new TypeError(`options.${key} cannot be given: ${why}`);
   }
   return new EmbeddingBag(numEmbeddings, embeddingDim, { ...options, [FILLED_BY_LOADER]: true, [TABLE_DTYPE]: dtype });
 }
 
-export function fromPretrained(embeddings, options) {
+export function fromPretrained(embeddings, given) {
   const table = tableArgument(embeddings, 'embeddings');
-  if (options !== null && typeof options === 'object' && 'weight' in options) {
+  const options = ownOptions(given);
+  if ('weight' in options) {
     throw new TypeError('fromPretrained takes the table as its first argument, not options.weight');
   }
   return new EmbeddingBag(table.numEmbeddings, table.embeddingDim, { ...options, weight: table.data });
@@ -54,9 +55,9 @@ export function fromFile(format, source, options) {
  * { data, shape: [N, D] }. options: { dtype } and the bag options to set or
  * override (mode, paddingIdx, includeLastOffset).
  */
-export function quantize(source, options) {
+export function quantize(source, given) {
   requireModule();
-  checkOptionsObject(options);
+  const options = ownOptions(given);
   const { dtype: asked, ...rest } = options;
   const dtype = quantizedDtype(asked);
   let float = source;
@@ -98,9 +99,9 @@ export function quantize(source, options) {
  * embeddingDim, numEmbeddings (default: from the length), mode, paddingIdx,
  * includeLastOffset }.
  */
-export function fromQuantized(bytes, options) {
+export function fromQuantized(bytes, given) {
   requireModule();
-  checkOptionsObject(options);
+  const options = ownOptions(given);
   const { dtype: asked, numEmbeddings: givenRows, embeddingDim, ...rest } = options;
   const dtype = quantizedDtype(asked);
   checkDim(embeddingDim, 'embeddingDim');
@@ -148,17 +149,24 @@ export function dequantize(quantized) {
  * table also records its dtype and D in the metadata, so that
  * fromSafetensors reads it back as it was.
  */
-export function toSafetensors(bag, { name = 'weight', metadata = null } = {}) {
+export function toSafetensors(bag, given = {}) {
+  const { name = 'weight', metadata = null } = ownOptions(given);
   if (typeof name !== 'string' || name === '' || name === '__metadata__') {
     throw new TypeError(`name = ${show(name)} must be a non-empty string other than '__metadata__'`);
+  }
+  // The format's metadata is string -> string; the package's own keys are its own.
+  const extra = metadata === null ? {} : ownOptions(metadata, 'metadata');
+  for (const [key, value] of Object.entries(extra)) {
+    if (typeof value !== 'string') throw new TypeError(`metadata['${key}'] = ${show(value)} must be a string (safetensors metadata is string to string)`);
+    if (Object.values(TABLE_METADATA).includes(key)) throw new TypeError(`metadata['${key}'] is the package's own key (it records how the table loads)`);
   }
   const n = bag.numEmbeddings;
   const d = bag.embeddingDim;
   const dtype = bag.dtype;
-  if (dtype === 'fp32') return writeSafetensors({ [name]: { data: bag.weight, shape: [n, d] } }, metadata);
+  if (dtype === 'fp32') return writeSafetensors({ [name]: { data: bag.weight, shape: [n, d] } }, metadata === null ? null : { ...extra });
   const tensor = dtype === 'fp16'
     ? { dtype: 'F16', data: bag.quantizedWeight, shape: [n, d] }
     : { dtype: 'U8', data: bag.quantizedWeight, shape: [n, rowBytes(dtype, d)] };
-  const recorded = { ...(metadata ?? {}), [TABLE_METADATA.dtype]: dtype, [TABLE_METADATA.embeddingDim]: String(d) };
+  const recorded = { ...extra, [TABLE_METADATA.dtype]: dtype, [TABLE_METADATA.embeddingDim]: String(d) };
   return writeSafetensors({ [name]: tensor }, recorded);
 }

@@ -5,7 +5,7 @@
 // second full copy of the table in JS.
 import { show } from './errors.mjs';
 import { halfToFloat, parseNpyHeader, parseSafetensorsHeader } from './formats.mjs';
-import { checkOptionsObject } from './options.mjs';
+import { ownOptions } from './options.mjs';
 import { dtypeInfo, dtypeNames, quantizedDtypeNames, rowBytes, rowLayout } from './registry.mjs';
 
 // The tensor dtypes a table can be read from (bytes per element).
@@ -35,12 +35,12 @@ function pickTensor(format, header, name) {
   } else if (typeof name !== 'string') {
     throw new TypeError(`tensor = ${show(name)} must be a string`);
   }
-  if (!(name in header.tensors)) throw new RangeError(`no tensor '${name}' in the safetensors file (it has: ${names.join(', ')})`);
+  if (!Object.hasOwn(header.tensors, name)) throw new RangeError(`no tensor '${name}' in the safetensors file (it has: ${names.join(', ')})`);
   return { name: `tensor '${name}'`, ...header.tensors[name] };
 }
 
 function checkTable(format, tensor) {
-  if (!(tensor.dtype in TABLE_DTYPES)) {
+  if (!Object.hasOwn(TABLE_DTYPES, tensor.dtype)) {
     throw new TypeError(`${format}: ${tensor.name} has dtype ${tensor.dtype}; a table needs F32 (float32), F16 (float16) or U8 (quantized rows)`);
   }
   if (tensor.shape.length !== 2 || tensor.shape[0] < 1 || tensor.shape[1] < 1) {
@@ -80,7 +80,7 @@ function planTable(format, tensor, asked, recordedDim) {
 function askedDtype(format, options, metadata, keys) {
   let dtype = options.dtype;
   let dim;
-  if (dtype === undefined && metadata && typeof metadata[keys.dtype] === 'string') {
+  if (dtype === undefined && metadata && Object.hasOwn(metadata, keys.dtype) && typeof metadata[keys.dtype] === 'string') {
     dtype = metadata[keys.dtype];
     if (!dtypeNames().includes(dtype)) throw new RangeError(`${format}: the file records dtype ${show(dtype)}, not one of ${dtypeNames().join(', ')}`);
     dim = Number(metadata[keys.embeddingDim]);
@@ -119,8 +119,8 @@ function tableWriter(bag, write) {
  * bags.quantize(bag, dtype) a quantized copy; metadataKeys: where
  * toSafetensors records a quantized table's dtype and D.
  */
-export async function loadTable(format, source, options, platform, bags, metadataKeys) {
-  checkOptionsObject(options);
+export async function loadTable(format, source, given, platform, bags, metadataKeys) {
+  const options = ownOptions(given);
   if (format === 'npy' && 'tensor' in options) throw new TypeError('options.tensor is for safetensors files; a .npy file holds one array');
   if (options.dtype !== undefined && !dtypeNames().includes(options.dtype)) {
     throw new (typeof options.dtype === 'string' ? RangeError : TypeError)(

@@ -29,7 +29,7 @@ done
 bash scripts/build.sh package >/dev/null
 # --expose-gc: the FinalizationRegistry test collects forgotten bags.
 echo "=== node:test suite of the package, simd-threaded variant (2 threads) ==="
-variant_tests=(api errors fuzz leaks golden weights quantized registry)
+variant_tests=(api errors fuzz leaks golden weights quantized registry hostile)
 variant_files=("${variant_tests[@]/#/tests/node/}")
 rc=0
 EBAG_TEST_THREADS=2 node --expose-gc --test "${variant_files[@]/%/.test.mjs}" tests/node/require.test.cjs \

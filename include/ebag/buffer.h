@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <type_traits>
@@ -29,23 +30,26 @@ class Buffer {
 
   // Sets the size to n, keeping the first min(n, size()) elements; new
   // elements are uninitialised. Capacity only grows. False (and nothing
-  // changed) when memory cannot be had.
-  [[nodiscard]] bool resize(size_t n) {
-    if (n > capacity_) {
-      if (n > SIZE_MAX / sizeof(T)) return false;
-      void* grown = std::realloc(data_, n * sizeof(T));
+  // changed) when memory cannot be had, or when n elements do not fit in the
+  // address space: n is taken as 64 bits and never truncated to size_t (in
+  // wasm32, 2^32 floats would otherwise become 0).
+  [[nodiscard]] bool resize(uint64_t n) {
+    if (n > SIZE_MAX / sizeof(T)) return false;
+    const auto count = static_cast<size_t>(n);
+    if (count > capacity_) {
+      void* grown = std::realloc(data_, count * sizeof(T));
       if (grown == nullptr) return false;
       data_ = static_cast<T*>(grown);
-      capacity_ = n;
+      capacity_ = count;
     }
-    size_ = n;
+    size_ = count;
     return true;
   }
   // As resize, with every new element (index >= size()) set to zero.
-  [[nodiscard]] bool resize_zeroed(size_t n) {
+  [[nodiscard]] bool resize_zeroed(uint64_t n) {
     const size_t old = size_;
     if (!resize(n)) return false;
-    if (n > old) std::memset(static_cast<void*>(data_ + old), 0, (n - old) * sizeof(T));
+    if (size_ > old) std::memset(static_cast<void*>(data_ + old), 0, (size_ - old) * sizeof(T));
     return true;
   }
   // Frees the memory.

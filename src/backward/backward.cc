@@ -27,7 +27,8 @@ Status sparse_gradient_grouped(const kernels::KernelSet<IndexT>& kernels, const 
   if (!groups.reserve(bags.num_indices)) return out_of_memory(detail::RowGroups::bytes_needed(bags.num_indices));
   groups.group(bags, options, table.num_embeddings);
   const int64_t count = groups.groups();
-  if (!grad_weight.rows.resize(count) || !grad_weight.values.resize(count * dim)) {
+  if (!grad_weight.rows.resize(static_cast<uint64_t>(count)) ||
+      !grad_weight.values.resize(static_cast<uint64_t>(count * dim))) {
     grad_weight.rows.release();
     grad_weight.values.release();
     return out_of_memory(count * (dim + 1) * 4);

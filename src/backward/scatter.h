@@ -46,14 +46,14 @@ Status sparse_gradient_through_dense(const kernels::KernelSet<IndexT>& kernels, 
   const int64_t dim = table.embedding_dim;
   RowBitmap& touched = ws.rows;
   if (!touched.reserve(n) || (ws.dense_scratch.size() < static_cast<size_t>(n * dim) &&
-                              !ws.dense_scratch.resize(static_cast<size_t>(n * dim)))) {
+                              !ws.dense_scratch.resize(static_cast<uint64_t>(n * dim)))) {
     return out_of_memory(n * dim * 4 + n / 8);
   }
   int64_t count = 0;
   for_each_live_entry(bags, options, wrapped_padding_row(options, n),
                       [&](int64_t, int64_t, int64_t row, float) { count += touched.mark(row); });
-  if (!grad_weight.rows.resize(static_cast<size_t>(count)) ||
-      !grad_weight.values.resize(static_cast<size_t>(count * dim))) {
+  if (!grad_weight.rows.resize(static_cast<uint64_t>(count)) ||
+      !grad_weight.values.resize(static_cast<uint64_t>(count * dim))) {
     touched.clear();
     grad_weight.rows.release();
     grad_weight.values.release();

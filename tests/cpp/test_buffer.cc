@@ -27,3 +27,19 @@ TEST_CASE("Buffer keeps contents when it grows, zeroes on request, reports failu
   moved.release();
   CHECK(moved.capacity_bytes() == 0);
 }
+
+TEST_CASE("Buffer never truncates a 64-bit size to size_t (wasm32: 2^32 floats is not 0)", "[buffer]") {
+  ebag::Buffer<float> b;
+  REQUIRE(b.resize(4));
+  // Element counts that wrap to small numbers in a 32-bit size_t.
+  for (uint64_t n : {uint64_t{1} << 32, (uint64_t{1} << 32) + 3, uint64_t{1} << 62, ~uint64_t{0}}) {
+    if (n <= SIZE_MAX / sizeof(float)) continue;  // natively, 2^32 floats is a real (huge) request
+    INFO("n = " << n);
+    CHECK_FALSE(b.resize(n));
+    CHECK_FALSE(b.resize_zeroed(n));
+    CHECK(b.size() == 4);
+  }
+  // A negative int64 count is a huge uint64: refused everywhere.
+  CHECK_FALSE(b.resize(static_cast<uint64_t>(int64_t{-1})));
+  CHECK(b.size() == 4);
+}

@@ -108,6 +108,32 @@ test('misuse throws Error: backward before forward, use after dispose, before in
   await init();
 });
 
+test('init() refuses a thread count it cannot start, before starting any', async () => {
+  for (const threads of [0, 65, 1e6, 2.5, -1]) {
+    await assert.rejects(init({ threads }), { name: 'RangeError', message: `threads = ${threads} must be 'auto' or an integer in [1, 64]` });
+  }
+  assert.equal((await init()).threads, (await init()).threads);
+});
+
+test('an output past what wasm32 addresses is a RangeError, not a write over other tables', () => {
+  // 65536 empty bags of a 65536-wide table: 2^32 output floats (16 GiB); one
+  // bag more wraps to 65536 floats in 32 bits.
+  const wide = new EmbeddingBag(2, 65536, { mode: 'sum', weight: new Float32Array(2 * 65536).fill(1) });
+  const other = freshBag();
+  const before = Float32Array.from(other.weight);
+  for (const bags of [65536, 65537, 16384]) {
+    assert.throws(() => wide.forward({ data: new Int32Array(0), shape: [bags, 0] }), {
+      name: 'RangeError',
+      message: `the output has ${bags * 65536} floats (numBags x embeddingDim = ${bags} x 65536), more than wasm32 memory can address (4 GiB)`,
+    });
+  }
+  assert.ok(bytesEqual(other.weight, before), 'another table unchanged');
+  assert.deepEqual(Array.from(wide.forward([1, 0], [0]).data.subarray(0, 3)), [2, 2, 2]);
+  assert.deepEqual(Array.from(other.forward([1], [0]).data), [10, 11, 12]);
+  wide.dispose();
+  other.dispose();
+});
+
 test('a call that throws changes nothing: table (max_norm), next backward, later calls', () => {
   const bag = freshBag({ maxNorm: 1 });
   bag.forward([1, 2], [0, 1]);

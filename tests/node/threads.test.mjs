@@ -7,8 +7,8 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const fixture = (name) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
-const run = (name, args = [], timeout = 60000) =>
-  execFileSync(process.execPath, [fixture(name), ...args], { encoding: 'utf8', timeout }).trim();
+const run = (name, args = [], timeout = 60000, nodeFlags = []) =>
+  execFileSync(process.execPath, [...nodeFlags, fixture(name), ...args], { encoding: 'utf8', timeout }).trim();
 
 test('1 and 2 threads give the same bytes (outputs, tables, dense and sparse gradients)', () => {
   const one = run('workload-digest.mjs', ['1']);
@@ -51,4 +51,21 @@ test('a 1 GiB table (4M x 64) works in the threaded build', () => {
   assert.equal(out.last, 0.5);
   assert.equal(out.gradRows, N);
   assert.ok(out.heapMiB >= 1024 * 2, `heap ${out.heapMiB} MiB: table plus a dense gradient`);
+});
+
+for (const threads of [1, 2]) {
+  test(`the host process is untouched (${threads} thread${threads > 1 ? 's' : ''}): no glue handlers, a user's handled errors do not end it, 20 init/shutdown cycles keep memory flat`, () => {
+    const out = JSON.parse(run('host-process.mjs', [String(threads), '20'], 180000, ['--expose-gc']));
+    assert.deepEqual(out.listeners, { uncaughtException: 0, unhandledRejection: 0 });
+    assert.deepEqual(out.handled, ['exception: the user throws', 'rejection: the user rejects']);
+    // Each cycle holds a 64 MiB table: a kept heap would add >= 1280 MiB.
+    assert.ok(out.rssGrowthMiB < 200, `rss grew by ${out.rssGrowthMiB} MiB over 20 cycles`);
+  });
+}
+
+test('memoryInfo() counts a heap past 2 GiB as it is (never negative)', () => {
+  const out = JSON.parse(run('big-heap.mjs', ['1'], 120000));
+  assert.ok(out.allocatedBytes > 2 ** 31 && out.allocatedBytes < 2 ** 32, JSON.stringify(out));
+  assert.ok(out.heapBytes >= out.allocatedBytes);
+  assert.equal(out.rows, 1);
 });
