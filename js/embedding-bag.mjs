@@ -8,6 +8,7 @@ import { copyDenseGradient } from './dense-copy.mjs';
 import { statusError } from './errors.mjs';
 import { floatArray, forwardInput, gradOutputArray, perSampleWeightsArray } from './inputs.mjs';
 import { generation, heap, requireModule } from './module.mjs';
+import { settle } from './snapshot.mjs';
 import { checkDim, normaliseOptions, seedOf, wantsCopy } from './options.mjs';
 import { argumentName, Code, dtypeInfo, IndexKind, modeInfo, rowBytes } from './registry.mjs';
 import * as tables from './tables.mjs';
@@ -73,10 +74,14 @@ export class EmbeddingBag {
     }
     let weight = null;
     if (o.weight !== undefined) {
-      weight = floatArray(o.weight, 'weight');
+      const pinned = [];
+      weight = floatArray(o.weight, 'weight', pinned);
       if (weight.length !== numEmbeddings * embeddingDim) {
         throw new RangeError(`weight has length ${weight.length}, expected ${numEmbeddings * embeddingDim} (numEmbeddings x embeddingDim)`);
       }
+      // A view of wasm memory (another bag's weight) is copied before the new
+      // table's allocation can detach it.
+      weight = settle(pinned, heap(1).buffer, 'weight')(weight);
     }
     this.#numEmbeddings = numEmbeddings;
     this.#embeddingDim = embeddingDim;
@@ -184,10 +189,17 @@ export class EmbeddingBag {
    * @returns {{ data: Float32Array, shape: [number, number] }}
    */
   forward(input, offsets = null, perSampleWeights = null, options = undefined) {
-    const core = this.#live();
+    // Every argument first: user code (getters, Proxies) runs only until
+    // then, and may even have disposed this bag.
     const copy = wantsCopy(options, 'forward');
-    const call = forwardInput(input, offsets);
-    const psw = perSampleWeights == null ? null : perSampleWeightsArray(perSampleWeights, call);
+    const pinned = [];
+    const call = forwardInput(input, offsets, pinned);
+    let psw = perSampleWeights == null ? null : perSampleWeightsArray(perSampleWeights, call, pinned);
+    const core = this.#live();
+    const own = settle(pinned, heap(1).buffer, 'an argument of forward()');
+    call.indices.array = own(call.indices.array);
+    if (!call.twoD) call.offsets.array = own(call.offsets.array);
+    if (psw) psw = own(psw);
     this.#stage(core, core.stageIndices(call.indices.kind, call.indices.length), call.indices);
     if (!call.twoD) this.#stage(core, core.stageOffsets(call.offsets.kind, call.offsets.length), call.offsets);
     if (psw) {
@@ -218,8 +230,11 @@ export class EmbeddingBag {
    *   copies (valid until the next call into the package).
    */
   backward(gradOutput, options = undefined) {
-    const core = this.#live();
+    // Every argument first (see forward), then the bag's state.
     const copy = wantsCopy(options, 'backward');
+    const pinned = [];
+    const given = gradOutputArray(gradOutput, pinned);
+    const core = this.#live();
     if (this.#dtype !== 'fp32') {
       throw new Error(`backward() is not available: this bag's table is ${this.#dtype} (quantized), inference only; ` +
         'train a float32 bag and quantize it afterwards');
@@ -227,7 +242,10 @@ export class EmbeddingBag {
     if (!this.#lastForward) throw new Error('backward() needs a forward() first: it returns the gradients of the most recent forward');
     const { numBags, numIndices } = this.#lastForward;
     const d = this.#embeddingDim;
-    const grad = gradOutputArray(gradOutput, numBags, d);
+    if (given.shape !== null && (given.shape[0] !== numBags || given.shape[1] !== d)) {
+      throw new RangeError(`gradOutput.shape = [${given.shape.join(', ')}], expected [${numBags}, ${d}] (the output's shape)`);
+    }
+    const grad = settle(pinned, heap(1).buffer, 'gradOutput')(given.data);
     const gptr = core.stageGradOutput(grad.length);
     if (gptr === 0) throw this.#error(core);
     heap(gptr + grad.length * 4).f32.set(grad, gptr / 4);

@@ -1,12 +1,15 @@
 // Checks the types and shapes of what users pass and says what they are:
 // which typed array to copy, its length, its 2-D shape. Values (ranges,
 // offsets order) are checked by the C++ core, which reports position and value.
+// Every caller array is read once (snapshot.mjs): a typed array is pinned to
+// a fixed-length view, a plain array's elements are read one time each;
+// `pinned` collects the views for settle() once all arguments are converted.
 import { show } from './errors.mjs';
 import { IndexKind } from './registry.mjs';
+import { pin, typedKind } from './snapshot.mjs';
 
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
-
 
 function isPlainObject(x) {
   return x !== null && typeof x === 'object' && !Array.isArray(x) && !ArrayBuffer.isView(x);
@@ -14,24 +17,41 @@ function isPlainObject(x) {
 
 // A tf.Tensor (or any object whose data is read by a method): its values are
 // not in memory we can copy from synchronously without the caller's say.
-function rejectTensorLike(value, name) {
-  if (value !== null && typeof value === 'object' && (typeof value.data === 'function' || typeof value.dataSync === 'function')) {
+function rejectTensorLike(value, name, data) {
+  if (value !== null && typeof value === 'object' && (typeof data === 'function' || typeof value.dataSync === 'function')) {
     throw new TypeError(`${name} looks like a tensor (its data is a method): pass its values, ` +
       `e.g. { data: await t.data(), shape: t.shape } or t.dataSync()`);
   }
+}
+
+// { data, shape } of an object argument, each property read once.
+function dataAndShape(value) {
+  return { data: value.data, shape: value.shape, hasData: 'data' in value, hasShape: 'shape' in value };
+}
+
+// The elements of a plain array, each read once (a getter or Proxy sees one read).
+function readOnce(array) {
+  const n = array.length;
+  const out = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = array[i];
+  return out;
 }
 
 // An integer array argument -> { kind, length, array } where array is an
 // Int32Array or BigInt64Array ready to be copied into the heap.
 // number[] becomes Int32Array when every value fits, else BigInt64Array (so
 // that the core reports an out-of-range value exactly as given).
-export function integerArray(value, name) {
-  if (value instanceof Int32Array) return { kind: IndexKind.int32, length: value.length, array: value };
-  if (value instanceof BigInt64Array) return { kind: IndexKind.int64, length: value.length, array: value };
+export function integerArray(value, name, pinned) {
+  const kind = typedKind(value);
+  if (kind === 'Int32Array' || kind === 'BigInt64Array') {
+    const array = pin(value, kind, pinned);
+    return { kind: kind === 'Int32Array' ? IndexKind.int32 : IndexKind.int64, length: array.length, array };
+  }
   if (Array.isArray(value)) {
+    const values = readOnce(value);
     let fitsInt32 = true;
-    for (let i = 0; i < value.length; i++) {
-      const v = value[i];
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
       if (typeof v === 'number' && Number.isInteger(v)) {
         if (v < INT32_MIN || v > INT32_MAX) fitsInt32 = false;
       } else if (typeof v === 'bigint') {
@@ -41,100 +61,115 @@ export function integerArray(value, name) {
         throw new TypeError(`${name}[${i}] = ${show(v)} is not an integer`);
       }
     }
-    if (fitsInt32) return { kind: IndexKind.int32, length: value.length, array: Int32Array.from(value) };
-    if (value.some((v) => typeof v === 'number' && !Number.isSafeInteger(v))) {
-      const i = value.findIndex((v) => typeof v === 'number' && !Number.isSafeInteger(v));
-      throw new RangeError(`${name}[${i}] = ${value[i]} is not a safe integer (use a BigInt64Array)`);
-    }
-    return { kind: IndexKind.int64, length: value.length, array: BigInt64Array.from(value, (v) => BigInt(v)) };
+    if (fitsInt32) return { kind: IndexKind.int32, length: values.length, array: Int32Array.from(values) };
+    const unsafe = values.findIndex((v) => typeof v === 'number' && !Number.isSafeInteger(v));
+    if (unsafe >= 0) throw new RangeError(`${name}[${unsafe}] = ${values[unsafe]} is not a safe integer (use a BigInt64Array)`);
+    return { kind: IndexKind.int64, length: values.length, array: BigInt64Array.from(values, (v) => BigInt(v)) };
   }
   throw new TypeError(`${name} must be an Int32Array, a BigInt64Array or an array of integers, not ${show(value)}`);
 }
 
-// A float argument -> Float32Array (copied only when it is not one already).
-export function floatArray(value, name) {
-  if (value instanceof Float32Array) return value;
-  if (value instanceof Float64Array) return Float32Array.from(value);
+// A float argument -> Float32Array (pinned when it is one already).
+export function floatArray(value, name, pinned) {
+  const kind = typedKind(value);
+  if (kind === 'Float32Array') return pin(value, kind, pinned);
+  if (kind === 'Float64Array') return Float32Array.from(pin(value, kind));
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      if (typeof value[i] !== 'number') throw new TypeError(`${name}[${i}] = ${show(value[i])} is not a number`);
+    const values = readOnce(value);
+    const out = new Float32Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      if (typeof values[i] !== 'number') throw new TypeError(`${name}[${i}] = ${show(values[i])} is not a number`);
+      out[i] = values[i];
     }
-    return Float32Array.from(value);
+    return out;
   }
   throw new TypeError(`${name} must be a Float32Array or an array of numbers, not ${show(value)}`);
 }
 
-// A 2-D shape [rows, cols] of non-negative integers.
-function shape2d(shape, name) {
+// A 2-D shape [rows, cols] of non-negative integers, read once.
+function shape2d(given, name) {
+  const shape = Array.isArray(given) ? readOnce(given) : given;
   if (!Array.isArray(shape) || shape.length !== 2 || !shape.every((s) => Number.isInteger(s) && s >= 0)) {
-    throw new TypeError(`${name}.shape must be [rows, columns] of non-negative integers, not ${show(shape)}`);
+    throw new TypeError(`${name}.shape must be [rows, columns] of non-negative integers, not ${show(given)}`);
   }
   return shape;
 }
 
-// number[][] -> flat number[] with its shape; rows must have equal length.
-function flattenRows(rows, name) {
-  const cols = rows.length > 0 ? (Array.isArray(rows[0]) ? rows[0].length : -1) : 0;
+// number[][] -> flat values with their shape; rows must have equal length.
+// Every row and element is read once.
+function flattenRows(given, name) {
+  const rows = readOnce(given);
   const flat = [];
+  let cols = 0;
   for (let b = 0; b < rows.length; b++) {
     if (!Array.isArray(rows[b])) throw new TypeError(`${name}[${b}] must be an array (a 2-D input is an array of rows)`);
-    if (rows[b].length !== cols) {
-      throw new RangeError(`${name}[${b}] has length ${rows[b].length}, expected ${cols}: the rows of a 2-D input have one length`);
+    const row = readOnce(rows[b]);
+    if (b === 0) cols = row.length;
+    if (row.length !== cols) {
+      throw new RangeError(`${name}[${b}] has length ${row.length}, expected ${cols}: the rows of a 2-D input have one length`);
     }
-    for (let l = 0; l < cols; l++) flat.push(rows[b][l]);
+    for (let l = 0; l < cols; l++) flat.push(row[l]);
   }
   return { flat, shape: [rows.length, cols] };
 }
 
+const TWO_D_NO_OFFSETS = 'offsets must be null for a 2-D input (each row is a bag)';
+
 // The input of forward: { twoD, rows, rowLength, indices: integerArray(...) }.
-export function forwardInput(input, offsets) {
-  rejectTensorLike(input, 'input');
+export function forwardInput(input, offsets, pinned) {
   if (isPlainObject(input)) {
-    if (!('data' in input) || !('shape' in input)) {
+    const { data, shape, hasData, hasShape } = dataAndShape(input);
+    rejectTensorLike(input, 'input', data);
+    if (!hasData || !hasShape) {
       throw new TypeError('input must be an index array, an array of rows, or { data, shape: [B, L] }');
     }
-    const [rows, rowLength] = shape2d(input.shape, 'input');
-    const indices = integerArray(input.data, 'input.data');
+    const [rows, rowLength] = shape2d(shape, 'input');
+    const indices = integerArray(data, 'input.data', pinned);
     if (indices.length !== rows * rowLength) {
       throw new RangeError(`input.data has length ${indices.length}, expected ${rows * rowLength} (shape [${rows}, ${rowLength}])`);
     }
-    if (offsets != null) throw new TypeError('offsets must be null for a 2-D input (each row is a bag)');
+    if (offsets != null) throw new TypeError(TWO_D_NO_OFFSETS);
     return { twoD: true, rows, rowLength, indices };
   }
-  if (Array.isArray(input) && input.length > 0 && Array.isArray(input[0])) {
-    const { flat, shape } = flattenRows(input, 'input');
-    if (offsets != null) throw new TypeError('offsets must be null for a 2-D input (each row is a bag)');
+  const items = Array.isArray(input) ? readOnce(input) : input;
+  if (Array.isArray(items) && items.length > 0 && Array.isArray(items[0])) {
+    const { flat, shape } = flattenRows(items, 'input');
+    if (offsets != null) throw new TypeError(TWO_D_NO_OFFSETS);
     return { twoD: true, rows: shape[0], rowLength: shape[1], indices: integerArray(flat, 'input') };
   }
-  const indices = integerArray(input, 'indices');
+  const indices = integerArray(items, 'indices', pinned);
   if (offsets == null) {
     throw new TypeError('offsets are required with a 1-D input (or pass a 2-D input: an array of rows or { data, shape })');
   }
-  return { twoD: false, indices, offsets: integerArray(offsets, 'offsets') };
+  return { twoD: false, indices, offsets: integerArray(offsets, 'offsets', pinned) };
 }
 
 // per_sample_weights: like the input, flat or 2-D -> Float32Array. A 2-D
 // form must have the 2-D input's shape (a 1-D input takes a flat array);
 // the length of a flat one is checked by the core against the indices.
-export function perSampleWeightsArray(value, call) {
-  rejectTensorLike(value, 'perSampleWeights');
+export function perSampleWeightsArray(value, call, pinned) {
   let shape = null;
   let flat;
   if (isPlainObject(value)) {
-    if (!('data' in value)) throw new TypeError('perSampleWeights must be a Float32Array, an array or { data, shape }');
-    if ('shape' in value) {
-      if (!Array.isArray(value.shape) || !value.shape.every((s) => Number.isInteger(s) && s >= 0)) {
-        throw new TypeError(`perSampleWeights.shape must be an array of non-negative integers, not ${show(value.shape)}`);
+    const { data, shape: given, hasData, hasShape } = dataAndShape(value);
+    rejectTensorLike(value, 'perSampleWeights', data);
+    if (!hasData) throw new TypeError('perSampleWeights must be a Float32Array, an array or { data, shape }');
+    if (hasShape) {
+      shape = Array.isArray(given) ? readOnce(given) : given;
+      if (!Array.isArray(shape) || !shape.every((s) => Number.isInteger(s) && s >= 0)) {
+        throw new TypeError(`perSampleWeights.shape must be an array of non-negative integers, not ${show(given)}`);
       }
-      shape = value.shape;
     }
-    flat = floatArray(value.data, 'perSampleWeights.data');
-  } else if (Array.isArray(value) && value.length > 0 && Array.isArray(value[0])) {
-    const rows = flattenRows(value, 'perSampleWeights');
-    shape = rows.shape;
-    flat = floatArray(rows.flat, 'perSampleWeights');
+    flat = floatArray(data, 'perSampleWeights.data', pinned);
   } else {
-    flat = floatArray(value, 'perSampleWeights');
+    const items = Array.isArray(value) ? readOnce(value) : value;
+    if (Array.isArray(items) && items.length > 0 && Array.isArray(items[0])) {
+      const rows = flattenRows(items, 'perSampleWeights');
+      shape = rows.shape;
+      flat = floatArray(rows.flat, 'perSampleWeights');
+    } else {
+      flat = floatArray(items, 'perSampleWeights', pinned);
+    }
   }
   if (shape !== null && shape.length !== 1) {
     const want = call.twoD ? [call.rows, call.rowLength] : null;
@@ -146,30 +181,30 @@ export function perSampleWeightsArray(value, call) {
   return flat;
 }
 
-// gradOutput: Float32Array of B*D, or { data, shape: [B, D] }.
-export function gradOutputArray(value, numBags, embeddingDim) {
-  rejectTensorLike(value, 'gradOutput');
+// gradOutput: Float32Array of B*D, or { data, shape: [B, D] } -> { data, shape
+// (or null) }; the caller checks the shape against the last forward's.
+export function gradOutputArray(value, pinned) {
   if (isPlainObject(value)) {
-    if (!('data' in value)) throw new TypeError('gradOutput must be a Float32Array or { data, shape: [B, D] }');
-    if ('shape' in value) {
-      const [b, d] = shape2d(value.shape, 'gradOutput');
-      if (b !== numBags || d !== embeddingDim) {
-        throw new RangeError(`gradOutput.shape = [${b}, ${d}], expected [${numBags}, ${embeddingDim}] (the output's shape)`);
-      }
-    }
-    return floatArray(value.data, 'gradOutput.data');
+    const { data, shape, hasData, hasShape } = dataAndShape(value);
+    rejectTensorLike(value, 'gradOutput', data);
+    if (!hasData) throw new TypeError('gradOutput must be a Float32Array or { data, shape: [B, D] }');
+    return { data: floatArray(data, 'gradOutput.data', pinned), shape: hasShape ? shape2d(shape, 'gradOutput') : null };
   }
-  return floatArray(value, 'gradOutput');
+  return { data: floatArray(value, 'gradOutput', pinned), shape: null };
 }
 
 // A table given as { data, shape: [N, D] } (fromPretrained, embeddingBag).
-export function tableArgument(value, name) {
-  rejectTensorLike(value, name);
-  if (!isPlainObject(value) || !('data' in value) || !('shape' in value)) {
+export function tableArgument(value, name, pinned) {
+  if (!isPlainObject(value)) {
     throw new TypeError(`${name} must be { data: Float32Array, shape: [numEmbeddings, embeddingDim] }`);
   }
-  const [n, d] = shape2d(value.shape, name);
-  const data = floatArray(value.data, `${name}.data`);
+  const { data: given, shape: givenShape, hasData, hasShape } = dataAndShape(value);
+  rejectTensorLike(value, name, given);
+  if (!hasData || !hasShape) {
+    throw new TypeError(`${name} must be { data: Float32Array, shape: [numEmbeddings, embeddingDim] }`);
+  }
+  const [n, d] = shape2d(givenShape, name);
+  const data = floatArray(given, `${name}.data`, pinned);
   if (data.length !== n * d) {
     throw new RangeError(`${name}.data has length ${data.length}, expected ${n * d} (shape [${n}, ${d}])`);
   }

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { countingTable, EmbeddingBag, init } from './helpers.mjs';
+import { bytesEqual, countingTable, EmbeddingBag, init, testThreads } from './helpers.mjs';
 
 test('mode names and option names that exist on Object.prototype are not modes or options', () => {
   for (const mode of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
@@ -65,4 +65,70 @@ test('values far out of range are shown as given, not wrapped through int64', ()
   for (const [value, shown] of [[1e300, '1e+300'], [-1e300, '-1e+300'], [2 ** 60, String(2 ** 60)]]) {
     assert.throws(() => new EmbeddingBag(10, 2, { paddingIdx: value }), { name: 'RangeError', message: `paddingIdx = ${shown} is out of range [-10, 10)` });
   }
+});
+
+test('a typed array is read through its real length, once: a lying subclass, a buffer resized mid-call', () => {
+  const bag = new EmbeddingBag(10, 2, { mode: 'sum', weight: countingTable(10, 2) });
+  class Liar extends Int32Array {
+    get length() { return 1e6; }
+  }
+  assert.deepEqual(Array.from(bag.forward(Liar.of(1, 2), [0]).data), [30, 32]);
+  // offsets read after the indices: its getter grows, then shrinks, the indices' buffer.
+  const buffer = new ArrayBuffer(8, { maxByteLength: 1 << 16 });
+  const indices = new Int32Array(buffer);  // tracks the buffer's length
+  indices.set([3, 4]);
+  const growing = [0];
+  Object.defineProperty(growing, 0, { get() { buffer.resize(1 << 16); return 0; } });
+  assert.deepEqual(Array.from(bag.forward(indices, growing).data), [70, 72], 'the two indices there were when read');
+  buffer.resize(8);
+  const shrinking = [0];
+  Object.defineProperty(shrinking, 0, { get() { buffer.resize(0); return 0; } });
+  assert.throws(() => bag.forward(new Int32Array(buffer, 0, 2), shrinking), { name: 'TypeError', message: /changed \(its buffer was resized\)/ });
+  assert.deepEqual(Array.from(bag.forward([5], [0]).data), [50, 51], 'the bag still works');
+  bag.dispose();
+});
+
+test('plain-array elements are read once: a getter cannot pass validation and then change', () => {
+  const bag = new EmbeddingBag(10, 2, { mode: 'sum', weight: countingTable(10, 2) });
+  const indices = [0];
+  let reads = 0;
+  Object.defineProperty(indices, 0, { get() { return reads++ === 0 ? 2 : 2 ** 32 + 3; } });
+  assert.deepEqual(Array.from(bag.forward(indices, [0]).data), [20, 21]);
+  assert.equal(reads, 1);
+  const weights = [0];
+  let weightReads = 0;
+  Object.defineProperty(weights, 0, { get() { return weightReads++ === 0 ? 1 : 'oops'; } });
+  assert.deepEqual(Array.from(bag.forward([2], [0], weights).data), [20, 21]);
+  assert.equal(weightReads, 1);
+  bag.dispose();
+});
+
+test('user code inside a call (getters) sees a consistent bag: arguments first, then its state', async () => {
+  const bag = new EmbeddingBag(10, 2, { mode: 'sum', weight: countingTable(10, 2) });
+  bag.forward([1, 2, 3], [0, 1]);  // 2 bags
+  // A gradOutput whose getter runs another forward (1 bag): backward is that forward's.
+  const grad = { get data() { bag.forward([4], [0]); return new Float32Array([1, 1]); } };
+  const g = bag.backward(grad);
+  assert.deepEqual(Array.from(g.weight.subarray(8, 10)), [1, 1], 'row 4, of the forward that ran last');
+  assert.equal(g.weight.reduce((a, v) => a + Math.abs(v), 0), 2, 'nothing else: no stale or foreign memory');
+  // A getter that disposes the bag, or shuts the package down: the documented Errors.
+  const disposing = { get data() { bag.dispose(); return new Float32Array(2); } };
+  assert.throws(() => bag.backward(disposing), { name: 'Error', message: 'this EmbeddingBag was disposed' });
+  const other = new EmbeddingBag(10, 2, { mode: 'sum', seed: 1 });
+  const { shutdown } = await import('../../js/index.node.mjs');
+  const stopping = [0];
+  Object.defineProperty(stopping, 0, { get() { shutdown(); return 0; } });
+  assert.throws(() => other.forward([1], stopping), { name: 'Error', message: 'embedding-bag-wasm was shut down after this EmbeddingBag was made' });
+  await init(testThreads > 1 ? { threads: testThreads, minParallelWork: 0 } : { threads: 1 });
+});
+
+test('views of wasm memory as sources: copied before the call can grow memory', () => {
+  const big = new EmbeddingBag(1 << 20, 16, { mode: 'sum', seed: 3 });  // 64 MiB
+  const copy = new EmbeddingBag(1 << 20, 16, { mode: 'sum', weight: big.weight });  // allocating it grows memory
+  assert.ok(bytesEqual(copy.weight, big.weight));
+  const y = big.forward([1, 2, 3], [0], null, { copy: false });
+  const g = big.backward(y.data);  // a view of the output buffer as the gradient
+  assert.equal(g.weight.length, (1 << 20) * 16);
+  copy.dispose();
+  big.dispose();
 });

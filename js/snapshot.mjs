@@ -1,0 +1,46 @@
+// Caller arrays, read once. A typed array is pinned to a fixed-length view of
+// its elements through the intrinsic getters (never a subclass's `length`, a
+// Proxy's traps or a resizable buffer's later size); a plain array's elements
+// are read once each into a fresh typed array. After every argument of a
+// call has been converted (user getters may run until then), settle() checks
+// that no pinned view changed and copies those that alias wasm memory, which
+// the call may grow (and so detach) before it reads them.
+
+const TypedArray = Object.getPrototypeOf(Int8Array);
+const intrinsic = (key) => Object.getOwnPropertyDescriptor(TypedArray.prototype, key).get;
+const kindOf = intrinsic(Symbol.toStringTag);
+const lengthOf = intrinsic('length');
+const bufferOf = intrinsic('buffer');
+const offsetOf = intrinsic('byteOffset');
+const CONSTRUCTORS = { Int32Array, BigInt64Array, Float32Array, Float64Array, Uint8Array };
+
+/** The typed array kind of `value` ('Int32Array', ...), or undefined; no user code runs. */
+export function typedKind(value) {
+  return ArrayBuffer.isView(value) ? kindOf.call(value) : undefined;
+}
+
+/** A fixed-length view of a typed array's elements now, as `kind`; remembered for settle(). */
+export function pin(value, kind, pinned) {
+  const C = CONSTRUCTORS[kind];
+  const view = new C(bufferOf.call(value), offsetOf.call(value), lengthOf.call(value));
+  pinned?.push({ view, length: view.length });
+  return view;
+}
+
+/**
+ * Once all user code of a call has run: every pinned view still covers what
+ * it did (else a TypeError: the caller resized an argument's buffer while the
+ * call read its others), and a view of `heapBuffer` (wasm memory, which the
+ * call may grow and so detach before it reads the view) is replaced by a
+ * copy. Returns own(array): the array to use in place of a pinned one.
+ */
+export function settle(pinned, heapBuffer, what) {
+  const copies = new Map();
+  for (const { view, length } of pinned) {
+    if (lengthOf.call(view) !== length) {
+      throw new TypeError(`${what} changed (its buffer was resized) while the call read its other arguments`);
+    }
+    if (bufferOf.call(view) === heapBuffer) copies.set(view, new CONSTRUCTORS[kindOf.call(view)](view));
+  }
+  return (array) => copies.get(array) ?? array;
+}
