@@ -2,7 +2,7 @@
 // Loads the CommonJS Emscripten glue with createRequire and hands it the
 // .wasm bytes read with fs: 3.1.6's glue would fetch() a file path under
 // Node >= 18 and fail.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism, cpus } from 'node:os';
@@ -23,6 +23,15 @@ setPlatform({
     const createModule = requireGlue(`${base}.js`);
     // ebagPoolSize: read by the threaded glue as its PTHREAD_POOL_SIZE.
     return createModule({ wasmBinary: readFileSync(`${base}.wasm`), ebagPoolSize: poolSize });
+  },
+  // The size of a weight file, when it is a regular file (else undefined).
+  sourceLength(source) {
+    try {
+      const stat = statSync(source);
+      return stat.isFile() ? stat.size : undefined;
+    } catch {
+      return undefined;  // readChunks reports the error
+    }
   },
   // A weight file from a path (or file: URL), in 1 MiB pieces (one buffer,
   // reused: the loader copies each piece into wasm memory before the next).

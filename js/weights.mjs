@@ -4,7 +4,7 @@
 // written into the bag's table in wasm memory as they arrive: one copy, no
 // second full copy of the table in JS.
 import { show } from './errors.mjs';
-import { halfToFloat, parseNpyHeader, parseSafetensorsHeader } from './formats.mjs';
+import { halfToFloat, headerEnd, parseNpyHeader, parseSafetensorsHeader } from './formats.mjs';
 import { ownOptions } from './options.mjs';
 import { dtypeInfo, dtypeNames, quantizedDtypeNames, rowBytes, rowLayout } from './registry.mjs';
 
@@ -13,6 +13,32 @@ const TABLE_DTYPES = { F32: 4, F16: 2, U8: 1 };
 // Quantized dtypes whose rows are stored as U8 tensors: codes of under 16
 // bits plus a scale and bias (int8, int4).
 const packedRowDtypes = () => quantizedDtypeNames().filter((d) => dtypeInfo(d).paramBytes > 0);
+
+function truncated(format, end, tensor) {
+  return new RangeError(`${format}: the file ends at byte ${end}, inside ${tensor.name} (its data runs to byte ${tensor.end}): truncated`);
+}
+
+// The first `count` bytes of a list of chunks, as one array (one copy).
+function joined(chunks, count) {
+  const out = new Uint8Array(count);
+  let at = 0;
+  for (const chunk of chunks) {
+    if (at >= count) break;
+    const part = chunk.subarray(0, count - at);
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+// The source's length in bytes when it is known before reading: bytes, or
+// a file the platform can stat; else undefined.
+function knownLength(source, platform) {
+  if (source instanceof ArrayBuffer) return source.byteLength;
+  if (ArrayBuffer.isView(source)) return source.byteLength;
+  if (typeof source === 'string' || typeof source?.href === 'string') return platform.sourceLength?.(source);
+  return undefined;
+}
 
 async function* chunksOf(source, platform, format) {
   if (source instanceof Uint8Array) yield source;
@@ -129,7 +155,12 @@ export async function loadTable(format, source, given, platform, bags, metadataK
   const { tensor: tensorName, dtype: _dtype, ...bagOptions } = options;
   let plan = null;
   const parse = format === 'safetensors' ? parseSafetensorsHeader : parseNpyHeader;
-  let head = new Uint8Array(0); // the file's first bytes, until the header parses
+  // The file's first chunks, until the header is complete: kept as a list and
+  // joined once, so that reading a header is linear in its size.
+  const pending = [];
+  let pendingBytes = 0;
+  let need = null; // where the header ends, once the first bytes tell
+  const total = knownLength(source, platform);
   let tensor = null;
   let bag = null;
   let write = null;
@@ -142,20 +173,27 @@ export async function loadTable(format, source, given, platform, bags, metadataK
       if (tensor !== null && position >= tensor.end) break;
       let data = chunk;
       if (tensor === null) {
-        const joined = new Uint8Array(head.length + chunk.length);
-        joined.set(head);
-        joined.set(chunk, head.length);
-        head = joined;
+        pending.push(chunk);
+        pendingBytes += chunk.length;
+        if (need === null) {
+          need = headerEnd(format, joined(pending, Math.min(pendingBytes, 16)));
+          if (need !== null && total !== undefined && need > total) {
+            throw new RangeError(`${format}: the file ends inside its header (${total} bytes), which claims ${need}`);
+          }
+        }
+        if (need === null || pendingBytes < need) continue;
+        const head = joined(pending, pendingBytes);
+        pending.length = 0;
         const header = parse(head);
-        if (header === null) continue;
         tensor = pickTensor(format, header, tensorName);
         checkTable(format, tensor);
+        // A known length is checked now, before a table is made or read into.
+        if (total !== undefined && tensor.end > total) throw truncated(format, total, tensor);
         const asked = askedDtype(format, options, header.metadata, metadataKeys);
         plan = planTable(format, tensor, asked.dtype, asked.dim);
         bag = bags.create(tensor.shape[0], plan.dim, bagOptions, plan.dtype);
         write = tableWriter(bag, plan.write);
         data = head;
-        head = null;
       }
       const from = Math.max(tensor.begin, position);
       const to = Math.min(tensor.end, position + data.length);
@@ -163,11 +201,9 @@ export async function loadTable(format, source, given, platform, bags, metadataK
       position += data.length;
     }
     if (tensor === null) {
-      throw new RangeError(`${format}: the file ends inside its header (${head.length} bytes)`);
+      throw new RangeError(`${format}: the file ends inside its header (${pendingBytes} bytes)`);
     }
-    if (position < tensor.end) {
-      throw new RangeError(`${format}: the file ends at byte ${position}, inside ${tensor.name} (its data runs to byte ${tensor.end}): truncated`);
-    }
+    if (position < tensor.end) throw truncated(format, position, tensor);
     if (!plan.then) return bag;
     const quantized = bags.quantize(bag, plan.then);
     bag.dispose();

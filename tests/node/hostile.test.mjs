@@ -132,3 +132,65 @@ test('views of wasm memory as sources: copied before the call can grow memory', 
   copy.dispose();
   big.dispose();
 });
+
+// An .npy header for a float32 array of `shape`, padded as numpy pads it.
+function npyHeader(shape, { major = 1, headerLength } = {}) {
+  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  const lengthBytes = major === 1 ? 2 : 4;
+  const padded = dict.padEnd(Math.ceil((dict.length + 1 + 8 + lengthBytes) / 64) * 64 - 8 - lengthBytes - 1) + '\n';
+  const length = headerLength ?? padded.length;
+  const out = new Uint8Array(8 + lengthBytes + padded.length);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, major, 0]);
+  const view = new DataView(out.buffer);
+  if (major === 1) view.setUint16(8, length, true);
+  else view.setUint32(8, length, true);
+  out.set(new TextEncoder().encode(padded), 8 + lengthBytes);
+  return out;
+}
+
+test('loaders check what a header promises against the source before reading on', async () => {
+  const { writeFileSync, mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(`${tmpdir()}/ebag-`);
+  try {
+    // A header promising 4 GiB of rows in a small buffer, and in a small file.
+    const claim = npyHeader([1 << 24, 64]);
+    const bytes = new Uint8Array(claim.length + 4096);
+    bytes.set(claim);
+    await assert.rejects(EmbeddingBag.fromNpy(bytes), { name: 'RangeError', message: /npy: the file ends at byte \d+, inside the array \(its data runs to byte 4294967\d+\): truncated/ });
+    writeFileSync(`${dir}/claim.npy`, bytes);
+    await assert.rejects(EmbeddingBag.fromNpy(`${dir}/claim.npy`), { name: 'RangeError', message: /truncated/ });
+    // Header lengths beyond the caps, or beyond the source.
+    await assert.rejects(EmbeddingBag.fromNpy(npyHeader([2, 2], { major: 2, headerLength: 2 ** 31 })), { name: 'RangeError', message: /npy: header length 2147483648 is larger than 65535 bytes/ });
+    const safetensors = new Uint8Array(4096);
+    new DataView(safetensors.buffer).setBigUint64(0, 64n * 1024n * 1024n, true);
+    await assert.rejects(EmbeddingBag.fromSafetensors(safetensors), { name: 'RangeError', message: 'safetensors: the file ends inside its header (4096 bytes), which claims 67108872' });
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test('an .npy header is read as the Python dict it is: what numpy refuses is refused', async () => {
+  const npy = (dict, rows = 2, cols = 2) => {
+    const text = new TextEncoder().encode(`${dict}\n`);
+    const out = new Uint8Array(10 + text.length + rows * cols * 4);
+    out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
+    new DataView(out.buffer).setUint16(8, text.length, true);
+    out.set(text, 10);
+    return out;
+  };
+  const good = await EmbeddingBag.fromNpy(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }"), { mode: 'sum' });
+  assert.equal(good.numEmbeddings, 2);
+  good.dispose();
+  const refused = [
+    ["{'note': \"'descr': '<f2'\", 'descr': '<f4', 'fortran_order': False, 'shape': (2, 2)}", /the unknown key 'note'/],
+    ["{'descr': '<f2', 'descr': '<f4', 'fortran_order': False, 'shape': (2, 2)}", /the key 'descr' twice/],
+    ["{'descr': '<f4', 'fortran_order': False, 'shape': (, 2, 2)}", /a tuple item that is not a non-negative integer/],
+    ["{'descr': '<f4', 'fortran_order': False, 'shape': (4)}", /\(n\) is a number, not a tuple/],
+    ["{'descr': '<f4', 'shape': (2, 2)}", /a missing key/],
+    ["{'descr': '<f4', 'fortran_order': 0, 'shape': (2, 2)}", /a value that is not a string, a boolean or a tuple/],
+  ];
+  for (const [dict, message] of refused) {
+    await assert.rejects(EmbeddingBag.fromNpy(npy(dict)), { name: 'RangeError', message }, dict);
+  }
+});
