@@ -10,15 +10,26 @@ export function camelCase(name) {
 }
 
 // How a value reads in a message: strings quoted, the rest as String() does.
+// Briefly: at most this many characters of any one value.
+const MAX_SHOWN = 64;
+
+function clip(text) {
+  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…` : text;
+}
+
 export function show(value) {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (Array.isArray(value)) return `array(${value.length})`;
-  if (value === null) return 'null';
-  // Never a function's source text.
-  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
-  if (typeof value === 'object') return value.constructor ? value.constructor.name : 'object';
-  return String(value);
+  try {
+    if (typeof value === 'string') return clip(JSON.stringify(value));
+    if (typeof value === 'bigint') return clip(`${value}n`);
+    if (Array.isArray(value)) return `array(${value.length})`;
+    if (value === null) return 'null';
+    // Never a function's source text.
+    if (typeof value === 'function') return clip(`function ${String(value.name) || '(anonymous)'}`);
+    if (typeof value === 'object') return clip(String(value.constructor?.name ?? 'object'));
+    return clip(String(value));
+  } catch {
+    return typeof value;  // a revoked Proxy, a throwing getter
+  }
 }
 
 // status: { code, argument (C++ name), position, value (decimal string) };

@@ -103,6 +103,9 @@ export function shutdown() {
   generationCount++;
 }
 
+/** Whether a module is loaded. */
+export const loaded = () => wasm !== null;
+
 /** The loaded module, or the Error users see before init(). */
 export function requireModule() {
   if (!wasm) throw new Error('embedding-bag-wasm is not initialised: call `await init()` first');

@@ -6,7 +6,8 @@ import { EmbeddingBag, FILLED_BY_LOADER, internals, TABLE_DTYPE } from './embedd
 import { show } from './errors.mjs';
 import { writeSafetensors } from './formats.mjs';
 import { tableArgument } from './inputs.mjs';
-import { currentPlatform, requireModule } from './module.mjs';
+import { currentPlatform, heap, loaded as wasmLoaded, requireModule } from './module.mjs';
+import { pin, settle } from './snapshot.mjs';
 import { checkDim, ownOptions } from './options.mjs';
 import { byteView, notQuantizableError, quantizedDtype, TABLE_METADATA } from './quantized.mjs';
 import { Code, rowBytes, rowLayout } from './registry.mjs';
@@ -44,7 +45,10 @@ const forLoader = {
  * 'int4'; a float tensor with a quantized dtype is quantized on load.
  */
 export function fromFile(format, source, options) {
-  return loadTable(format, source, options, currentPlatform(), forLoader, TABLE_METADATA);
+  // Bytes that are a view of wasm memory are copied before the table's
+  // allocation can detach them.
+  const bytes = ArrayBuffer.isView(source) && wasmLoaded() && source.buffer === heap(1).buffer ? source.slice() : source;
+  return loadTable(format, bytes, options, currentPlatform(), forLoader, TABLE_METADATA);
 }
 
 /**
@@ -105,7 +109,11 @@ export function fromQuantized(bytes, given) {
   const { dtype: asked, numEmbeddings: givenRows, embeddingDim, ...rest } = options;
   const dtype = quantizedDtype(asked);
   checkDim(embeddingDim, 'embeddingDim');
-  const data = byteView(bytes, 'bytes');
+  const pinned = [];
+  const rows = pin(byteView(bytes, 'bytes'), 'Uint8Array', pinned);
+  // A view of wasm memory (another bag's quantizedWeight): copied before the
+  // new table's allocation can detach it.
+  const data = settle(pinned, heap(1).buffer, 'bytes')(rows);
   const perRow = rowBytes(dtype, embeddingDim);
   let numEmbeddings = givenRows;
   if (numEmbeddings === undefined) {

@@ -194,3 +194,23 @@ test('an .npy header is read as the Python dict it is: what numpy refuses is ref
     await assert.rejects(EmbeddingBag.fromNpy(npy(dict)), { name: 'RangeError', message }, dict);
   }
 });
+
+test('quantized rows and tables given as views of wasm memory load while memory grows', () => {
+  const big = new EmbeddingBag(1 << 18, 64, { mode: 'sum', seed: 4 });  // 64 MiB
+  const q = EmbeddingBag.quantize(big, { dtype: 'int8' });
+  const again = EmbeddingBag.fromQuantized(q.quantizedWeight, { dtype: 'int8', embeddingDim: 64, mode: 'sum' });
+  assert.ok(bytesEqual(again.quantizedWeight, q.quantizedWeight));
+  const fromView = EmbeddingBag.quantize({ data: big.weight, shape: [1 << 18, 64] }, { dtype: 'int8' });
+  assert.ok(bytesEqual(fromView.quantizedWeight, q.quantizedWeight));
+  for (const b of [big, q, again, fromView]) b.dispose();
+});
+
+test('messages show a value briefly, whatever it is', () => {
+  const long = 'x'.repeat(100000);
+  assert.throws(() => new EmbeddingBag(10, 2, { mode: long }), (e) => e instanceof RangeError && e.message.length < 200);
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  assert.throws(() => new EmbeddingBag(10, 2, { mode: proxy }), { name: 'TypeError', message: /^mode = object must be/ });
+  const named = Object.defineProperty(() => 0, 'name', { value: 'y'.repeat(5000) });
+  assert.throws(() => new EmbeddingBag(10, 2, { mode: named }), (e) => e instanceof TypeError && e.message.length < 200);
+});
