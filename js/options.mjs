@@ -82,11 +82,13 @@ export function parseInitOptions(given) {
  */
 export function wantsCopy(given, method) {
   if (given === undefined) return true;
-  const options = ownOptions(given, `${method} options`);
-  checkKnownKeys(options, ['copy'], method);
-  if (options.copy === undefined) return true;
-  checkBoolean(options.copy, 'copy');
-  return options.copy;
+  // Per call, so without copying the object: its own keys, then `copy` read once.
+  checkKnownKeys(checkOptionsObject(given, `${method} options`), ['copy'], method);
+  if (!Object.hasOwn(given, 'copy')) return true;
+  const copy = given.copy;
+  if (copy === undefined) return true;
+  checkBoolean(copy, 'copy');
+  return copy;
 }
 
 /** A bag's options as given -> complete, type-checked options. */

@@ -19,11 +19,29 @@ export function typedKind(value) {
   return ArrayBuffer.isView(value) ? kindOf.call(value) : undefined;
 }
 
+const resizableOf = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'resizable')?.get;
+const growableOf = typeof SharedArrayBuffer === 'function'
+  ? Object.getOwnPropertyDescriptor(SharedArrayBuffer.prototype, 'growable')?.get
+  : undefined;
+
+// Whether a buffer's length can change under a view (short of detaching).
+function canResize(buffer) {
+  if (buffer instanceof ArrayBuffer) return resizableOf !== undefined && resizableOf.call(buffer);
+  return growableOf !== undefined && growableOf.call(buffer);
+}
+
 /** A fixed-length view of a typed array's elements now, as `kind`; remembered for settle(). */
 export function pin(value, kind, pinned) {
   const C = CONSTRUCTORS[kind];
-  const view = new C(bufferOf.call(value), offsetOf.call(value), lengthOf.call(value));
-  pinned?.push({ view, length: view.length });
+  const buffer = bufferOf.call(value);
+  const length = lengthOf.call(value);
+  // The common case, kept as it is (a new view per call costs more than the
+  // call's own work on tiny inputs): the intrinsic class over a buffer whose
+  // length cannot change; detaching it makes its length 0, which settle() sees.
+  const view = Object.getPrototypeOf(value) === C.prototype && !canResize(buffer)
+    ? value
+    : new C(buffer, offsetOf.call(value), length);
+  pinned?.push(view, length);  // flat pairs: no object per argument
   return view;
 }
 
@@ -34,13 +52,16 @@ export function pin(value, kind, pinned) {
  * call may grow and so detach before it reads the view) is replaced by a
  * copy. Returns own(array): the array to use in place of a pinned one.
  */
+const unchanged = (array) => array;
+
 export function settle(pinned, heapBuffer, what) {
-  const copies = new Map();
-  for (const { view, length } of pinned) {
-    if (lengthOf.call(view) !== length) {
+  let copies = null;  // made only when a view aliases wasm memory
+  for (let k = 0; k < pinned.length; k += 2) {
+    const view = pinned[k];
+    if (lengthOf.call(view) !== pinned[k + 1]) {
       throw new TypeError(`${what} changed (its buffer was resized) while the call read its other arguments`);
     }
-    if (bufferOf.call(view) === heapBuffer) copies.set(view, new CONSTRUCTORS[kindOf.call(view)](view));
+    if (bufferOf.call(view) === heapBuffer) (copies ??= new Map()).set(view, new CONSTRUCTORS[kindOf.call(view)](view));
   }
-  return (array) => copies.get(array) ?? array;
+  return copies === null ? unchanged : (array) => copies.get(array) ?? array;
 }
