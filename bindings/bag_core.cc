@@ -107,7 +107,12 @@ int32_t BagCore::set_options(int32_t mode, bool has_padding_idx, double padding_
                              bool include_last_offset) {
   Options o;
   o.mode = static_cast<Mode>(mode);
-  if (has_padding_idx) o.padding_idx = static_cast<int64_t>(padding_idx);
+  // A double beyond +-2^62 (or NaN) is out of range for any table; cast as it
+  // is it would be undefined behaviour: saturated, validation refuses it.
+  if (has_padding_idx) {
+    o.padding_idx = padding_idx > -0x1p62 && padding_idx < 0x1p62 ? static_cast<int64_t>(padding_idx)
+                                                                  : int64_t{1} << 62;
+  }
   if (has_max_norm) o.max_norm = max_norm;
   o.norm_type = norm_type;
   o.scale_grad_by_freq = scale_grad_by_freq;
