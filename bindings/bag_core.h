@@ -38,6 +38,8 @@ class BagCore {
   // is false and the status says why.
   BagCore(double num_embeddings, double embedding_dim, int32_t row_format);
 
+  // This object's address, for the plain exports of hot_calls.cc.
+  size_t address() const { return reinterpret_cast<size_t>(this); }
   bool ok() const { return table_.data != nullptr || quantized_.data != nullptr; }
   bool quantized() const { return quantized_.data != nullptr; }
   int32_t status_code() const { return static_cast<int32_t>(status_.code); }

@@ -1,4 +1,5 @@
-// The Embind surface of the wasm module: BagCore and a few free functions. The
+// The Embind surface of the wasm module: BagCore and a few free functions (the
+// calls of every forward / backward are plain exports: hot_calls.cc). The
 // JavaScript wrapper (js/) is the only caller; users never see these names.
 #include <emscripten/bind.h>
 
@@ -12,6 +13,7 @@ EMSCRIPTEN_BINDINGS(embedding_bag) {
   emscripten::class_<BagCore>("BagCore")
       .constructor<double, double, int32_t>()
       .function("ok", &BagCore::ok)
+      .function("address", &BagCore::address)
       .function("statusCode", &BagCore::status_code)
       .function("errorArgument", &BagCore::error_argument)
       .function("errorPosition", &BagCore::error_position)
@@ -23,24 +25,6 @@ EMSCRIPTEN_BINDINGS(embedding_bag) {
       .function("dequantizeInto", &BagCore::dequantize_into)
       .function("setOptions", &BagCore::set_options)
       .function("initNormal", &BagCore::init_normal)
-      .function("stageIndices", &BagCore::stage_indices)
-      .function("stageOffsets", &BagCore::stage_offsets)
-      .function("stagePerSampleWeights", &BagCore::stage_per_sample_weights)
-      .function("stageGradOutput", &BagCore::stage_grad_output)
-      .function("forward", &BagCore::forward)
-      .function("outputPtr", &BagCore::output_ptr)
-      .function("outputLength", &BagCore::output_length)
-      .function("lastNumBags", &BagCore::last_num_bags)
-      .function("hasForward", &BagCore::has_forward)
-      .function("backward", &BagCore::backward)
-      .function("gradWeightPtr", &BagCore::grad_weight_ptr)
-      .function("sparseRowsPtr", &BagCore::sparse_rows_ptr)
-      .function("sparseValuesPtr", &BagCore::sparse_values_ptr)
-      .function("sparseRowCount", &BagCore::sparse_row_count)
-      .function("gradPerSampleWeightsPtr", &BagCore::grad_per_sample_weights_ptr)
-      .function("gradientRowRuns", &BagCore::gradient_row_runs)
-      .function("rowRunsPtr", &BagCore::row_runs_ptr)
-      .function("releaseGradients", &BagCore::release_gradients)
       .function("heldBytes", &BagCore::held_bytes);
   emscripten::function("allocatedHeapBytes", &ebag::bindings::allocated_heap_bytes);
   emscripten::function("startThreads", &ebag::bindings::start_threads);

@@ -11,12 +11,13 @@ import { heap } from './module.mjs';
 // rows (text) 0.86x, all of them 0.81x: hence N/8.
 const RUN_COPY_MAX_INDICES_PER_ROW = 1 / 8;
 
-export function copyDenseGradient(core, n, d, numIndices) {
-  const ptr = core.gradWeightPtr();
+// `calls`: the bag's hotCalls().
+export function copyDenseGradient(calls, n, d, numIndices) {
+  const ptr = calls.gradWeightPtr();
   const base = ptr / 4;
-  const runs = numIndices <= n * RUN_COPY_MAX_INDICES_PER_ROW ? core.gradientRowRuns() : -1;
+  const runs = numIndices <= n * RUN_COPY_MAX_INDICES_PER_ROW ? calls.gradientRowRuns() : -1;
   if (runs < 0) return heap(ptr + n * d * 4).f32.slice(base, base + n * d);
-  const rp = core.rowRunsPtr() / 4;
+  const rp = calls.rowRunsPtr() / 4;
   const { f32, i32 } = heap(Math.max(ptr + n * d * 4, (rp + 2 * runs) * 4));
   const out = new Float32Array(n * d);
   for (let k = 0; k < runs; k++) {

@@ -8,6 +8,7 @@ import { copyDenseGradient } from './dense-copy.mjs';
 import { statusError } from './errors.mjs';
 import { floatArray, forwardInput, gradOutputArray, perSampleWeightsArray } from './inputs.mjs';
 import { generation, heap, requireModule } from './module.mjs';
+import { hotCalls } from './hot-calls.mjs';
 import { settle } from './snapshot.mjs';
 import { checkDim, normaliseOptions, seedOf, wantsCopy } from './options.mjs';
 import { argumentName, Code, dtypeInfo, IndexKind, modeInfo, rowBytes } from './registry.mjs';
@@ -33,6 +34,7 @@ const finalizer = new FinalizationRegistry(({ core, madeIn }) => {
 
 export class EmbeddingBag {
   #core = null;
+  #calls = null; // hotCalls(module, #core)
   #dtype = 'fp32';
   #options;
   #numEmbeddings;
@@ -126,6 +128,7 @@ export class EmbeddingBag {
       includeLastOffset: o.includeLastOffset,
     });
     this.#core = core;
+    this.#calls = hotCalls(m, core);
     finalizer.register(this, { core, madeIn: generation() }, this);
   }
 
@@ -196,18 +199,19 @@ export class EmbeddingBag {
     const call = forwardInput(input, offsets, pinned);
     let psw = perSampleWeights == null ? null : perSampleWeightsArray(perSampleWeights, call, pinned);
     const core = this.#live();
+    const calls = this.#calls;
     const own = settle(pinned, heap(1).buffer, 'an argument of forward()');
     call.indices.array = own(call.indices.array);
     if (!call.twoD) call.offsets.array = own(call.offsets.array);
     if (psw) psw = own(psw);
-    this.#stage(core, core.stageIndices(call.indices.kind, call.indices.length), call.indices);
-    if (!call.twoD) this.#stage(core, core.stageOffsets(call.offsets.kind, call.offsets.length), call.offsets);
+    this.#stage(core, calls.stageIndices(call.indices.kind, call.indices.length), call.indices);
+    if (!call.twoD) this.#stage(core, calls.stageOffsets(call.offsets.kind, call.offsets.length), call.offsets);
     if (psw) {
-      const ptr = core.stagePerSampleWeights(psw.length);
+      const ptr = calls.stagePerSampleWeights(psw.length);
       if (ptr === 0) throw this.#error(core);
       heap(ptr + psw.length * 4).f32.set(psw, ptr / 4);
     }
-    const status = core.forward(!call.twoD, call.rows ?? 0, call.rowLength ?? 0, psw !== null);
+    const status = calls.forward(!call.twoD, call.rows ?? 0, call.rowLength ?? 0, psw !== null);
     if (status !== Code.ok) {
       throw this.#error(core, {
         numIndices: call.indices.length,
@@ -215,9 +219,9 @@ export class EmbeddingBag {
         offsets: call.twoD ? null : call.offsets.array,
       });
     }
-    const numBags = core.lastNumBags();
+    const numBags = calls.lastNumBags();
     this.#lastForward = { numBags, numIndices: call.indices.length };
-    const ptr = core.outputPtr() / 4;
+    const ptr = calls.outputPtr() / 4;
     const end = ptr + numBags * this.#embeddingDim;
     return { data: take(heap(end * 4).f32, ptr, end, copy), shape: [numBags, this.#embeddingDim] };
   }
@@ -235,6 +239,7 @@ export class EmbeddingBag {
     const pinned = [];
     const given = gradOutputArray(gradOutput, pinned);
     const core = this.#live();
+    const calls = this.#calls;
     if (this.#dtype !== 'fp32') {
       throw new Error(`backward() is not available: this bag's table is ${this.#dtype} (quantized), inference only; ` +
         'train a float32 bag and quantize it afterwards');
@@ -246,31 +251,31 @@ export class EmbeddingBag {
       throw new RangeError(`gradOutput.shape = [${given.shape.join(', ')}], expected [${numBags}, ${d}] (the output's shape)`);
     }
     const grad = settle(pinned, heap(1).buffer, 'gradOutput')(given.data);
-    const gptr = core.stageGradOutput(grad.length);
+    const gptr = calls.stageGradOutput(grad.length);
     if (gptr === 0) throw this.#error(core);
     heap(gptr + grad.length * 4).f32.set(grad, gptr / 4);
     const sparse = this.#options.sparse;
-    if (core.backward(grad.length, sparse, true) !== Code.ok) throw this.#error(core, { numBags });
+    if (calls.backward(grad.length, sparse, true) !== Code.ok) throw this.#error(core, { numBags });
     // `count` 4-byte elements at byte `ptr`, as `kind` ('f32' | 'i32').
     const result = (ptr, count, kind) => take(heap(ptr + count * 4)[kind], ptr / 4, ptr / 4 + count, copy);
     let weight;
     if (sparse) {
-      const rows = core.sparseRowCount();
+      const rows = calls.sparseRowCount();
       weight = {
-        indices: result(core.sparseRowsPtr(), rows, 'i32'),
-        values: result(core.sparseValuesPtr(), rows * d, 'f32'),
+        indices: result(calls.sparseRowsPtr(), rows, 'i32'),
+        values: result(calls.sparseValuesPtr(), rows * d, 'f32'),
         shape: [this.#numEmbeddings, d],
       };
     } else if (copy) {
-      weight = copyDenseGradient(core, this.#numEmbeddings, d, numIndices);
+      weight = copyDenseGradient(calls, this.#numEmbeddings, d, numIndices);
     } else {
-      weight = result(core.gradWeightPtr(), this.#numEmbeddings * d, 'f32');
+      weight = result(calls.gradWeightPtr(), this.#numEmbeddings * d, 'f32');
     }
-    const pp = core.gradPerSampleWeightsPtr();
+    const pp = calls.gradPerSampleWeightsPtr();
     const psw = pp === 0 ? null : result(pp, numIndices, 'f32');
     // Once copied, the gradient buffers are freed; views keep them until the
     // next backward() or dispose().
-    if (copy) core.releaseGradients();
+    if (copy) calls.releaseGradients();
     return { weight, perSampleWeights: psw };
   }
 
@@ -280,6 +285,7 @@ export class EmbeddingBag {
     finalizer.unregister(this);
     if (this.#generation === generation()) this.#core.delete();
     this.#core = null;
+    this.#calls = null;
     this.#weightView = null;
   }
 

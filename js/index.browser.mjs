@@ -9,11 +9,11 @@ import { simdSupported, threadsUnavailable, variantStem } from './features.mjs';
 const BUNDLED_ASSETS = {
   simd: () => ({
     glue: new URL('../dist/embedding_bag_simd.web.mjs', import.meta.url),
-    wasm: new URL('../dist/embedding_bag_simd.web.wasm', import.meta.url),
+    wasm: new URL('../dist/embedding_bag_simd.wasm', import.meta.url),
   }),
   'simd-threaded': () => ({
     glue: new URL('../dist/embedding_bag_simd_threaded.web.mjs', import.meta.url),
-    wasm: new URL('../dist/embedding_bag_simd_threaded.web.wasm', import.meta.url),
+    wasm: new URL('../dist/embedding_bag_simd_threaded.wasm', import.meta.url),
     worker: new URL('../dist/embedding_bag_simd_threaded.web.worker.txt', import.meta.url),
   }),
 };
@@ -25,7 +25,7 @@ function assetUrls(variant, wasmPaths) {
   const stem = variantStem(variant);
   return {
     glue: new URL(`${stem}.web.mjs`, base),
-    wasm: new URL(`${stem}.web.wasm`, base),
+    wasm: new URL(`${stem}.wasm`, base),
     worker: new URL(`${stem}.web.worker.txt`, base),
   };
 }

@@ -13,16 +13,23 @@ import { simdSupported, threadsUnavailable, variantStem } from './features.mjs';
 
 const requireGlue = createRequire(import.meta.url);
 const distDir = fileURLToPath(new URL('../dist/', import.meta.url));
+const workerScript = fileURLToPath(new URL('../js/node-worker.mjs', import.meta.url));
 
 setPlatform({
   simdSupported,
   threadsUnavailable,
   cores: () => (typeof availableParallelism === 'function' ? availableParallelism() : cpus().length),
   async loadVariant(variant, { poolSize }) {
-    const base = `${distDir}${variantStem(variant)}.node`;
-    const createModule = requireGlue(`${base}.js`);
+    const stem = `${distDir}${variantStem(variant)}`;
+    const createModule = requireGlue(`${stem}.node.js`);
     // ebagPoolSize: read by the threaded glue as its PTHREAD_POOL_SIZE.
-    return createModule({ wasmBinary: readFileSync(`${base}.wasm`), ebagPoolSize: poolSize });
+    // The worker script is ours (node-worker.mjs runs the glue's own in
+    // Deno too).
+    return createModule({
+      wasmBinary: readFileSync(`${stem}.wasm`),
+      ebagPoolSize: poolSize,
+      locateFile: (file) => (file.endsWith('.worker.js') ? workerScript : `${distDir}${file}`),
+    });
   },
   // The size of a weight file, when it is a regular file (else undefined).
   sourceLength(source) {

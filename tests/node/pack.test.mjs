@@ -25,11 +25,14 @@ test('npm pack -> npm install in an empty folder -> the README example runs as E
     const npm = (args, cwd) => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', work], root))[0];
     const files = packed.files.map((f) => f.path);
-    for (const needed of ['dist/embedding_bag_simd.node.wasm', 'dist/embedding_bag_simd.node.js', 'dist/index.cjs',
-      'dist/embedding_bag_simd.web.mjs', 'dist/embedding_bag_simd.web.wasm', 'js/index.node.mjs', 'js/index.browser.mjs',
-      'js/index.d.ts', 'package.json', 'README.md']) {
+    for (const needed of ['dist/embedding_bag_simd.wasm', 'dist/embedding_bag_simd.node.js', 'dist/index.cjs',
+      'dist/embedding_bag_simd.web.mjs', 'dist/embedding_bag_simd_threaded.wasm', 'js/index.node.mjs', 'js/index.browser.mjs',
+      'js/node-worker.mjs', 'js/index.d.ts', 'package.json', 'README.md']) {
       assert.ok(files.includes(needed), `the tarball lacks ${needed}`);
     }
+    // One .wasm per variant, shared by the Node and web glue.
+    assert.deepEqual(files.filter((f) => f.endsWith('.wasm')).sort(),
+      ['dist/embedding_bag_simd.wasm', 'dist/embedding_bag_simd_threaded.wasm']);
     assert.ok(!files.some((f) => f.startsWith('src/') || f.startsWith('tests/')), 'no sources or tests in the tarball');
 
     const app = join(work, 'app');

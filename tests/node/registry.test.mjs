@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
 import { statusError } from '../../js/errors.mjs';
+import { HOT_EXPORTS } from '../../js/hot-calls.mjs';
+import { requireModule } from '../../js/module.mjs';
 import { Code, dtypeInfo, dtypeNames, IndexKind, maxSize, modeInfo, modeNames, quantizedDtypeNames, rowBytes } from '../../js/registry.mjs';
 import { countingTable, EmbeddingBag } from './helpers.mjs';
 
@@ -74,4 +76,24 @@ test('limits and index kinds come from the core', () => {
   assert.deepEqual(Array.from(a), Array.from(b));
   assert.throws(() => new EmbeddingBag(maxSize() + 1, 1), { message: `numEmbeddings = ${maxSize() + 1} must be an integer in [1, 2147483647]` });
   bag.dispose();
+});
+
+test('the plain wasm exports of every forward / backward (bindings/hot_calls.cc) are the ones js/hot-calls.mjs calls', () => {
+  const exported = Object.keys(requireModule()).filter((k) => k.startsWith('_ebag_')).sort();
+  assert.deepEqual(exported, [...HOT_EXPORTS].sort());
+  const cc = readFileSync(new URL('../../bindings/hot_calls.cc', import.meta.url), 'utf8');
+  const declared = [...cc.matchAll(/EMSCRIPTEN_KEEPALIVE \w+ (ebag_\w+)\(/g)].map((m) => `_${m[1]}`).sort();
+  assert.deepEqual(declared, exported);
+  for (const name of HOT_EXPORTS) assert.equal(typeof requireModule()[name], 'function', name);
+});
+
+test('no glue of the package evaluates code (strict Content-Security-Policy pages load it)', () => {
+  // Built with -sDYNAMIC_EXECUTION=0: Embind makes its invokers without
+  // new Function. The Node worker script's importScripts() evaluates the glue
+  // file with (0, eval), which no page ever runs.
+  for (const file of ['embedding_bag_simd.web.mjs', 'embedding_bag_simd_threaded.web.mjs', 'embedding_bag_simd_threaded.web.worker.txt',
+    'embedding_bag_simd.node.js', 'embedding_bag_simd_threaded.node.js']) {
+    const glue = readFileSync(new URL(`../../dist/${file}`, import.meta.url), 'utf8');
+    assert.doesNotMatch(glue, /new Function|\beval\(|\(0,\s*eval\)|\bFunction\(/, file);
+  }
 });

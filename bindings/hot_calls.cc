@@ -1,0 +1,52 @@
+// The BagCore calls made on every forward() / backward(), as plain wasm
+// exports: JS calls them directly (js/hot-calls.mjs), without Embind's
+// invokers. Built with -sDYNAMIC_EXECUTION=0 (no eval, for strict
+// Content-Security-Policy pages) those invokers are generic and cost about
+// 0.2 us a call; a tiny forward makes six such calls. Everything else (the
+// constructor, options, errors, loaders) stays on Embind (embind.cc).
+//
+// `core` is the address BagCore::address() gave; the wrapper stops calling
+// once the bag is disposed. Addresses come back as size_t (JS reads them
+// unsigned).
+#include <emscripten/emscripten.h>
+
+#include "bag_core.h"
+
+using ebag::bindings::BagCore;
+
+extern "C" {
+
+EMSCRIPTEN_KEEPALIVE size_t ebag_stage_indices(BagCore* core, int32_t kind, double count) {
+  return core->stage_indices(kind, count);
+}
+EMSCRIPTEN_KEEPALIVE size_t ebag_stage_offsets(BagCore* core, int32_t kind, double count) {
+  return core->stage_offsets(kind, count);
+}
+EMSCRIPTEN_KEEPALIVE size_t ebag_stage_per_sample_weights(BagCore* core, double count) {
+  return core->stage_per_sample_weights(count);
+}
+EMSCRIPTEN_KEEPALIVE size_t ebag_stage_grad_output(BagCore* core, double count) {
+  return core->stage_grad_output(count);
+}
+EMSCRIPTEN_KEEPALIVE int32_t ebag_forward(BagCore* core, bool offsets_form, double rows, double row_length,
+                                          bool with_per_sample_weights) {
+  return core->forward(offsets_form, rows, row_length, with_per_sample_weights);
+}
+EMSCRIPTEN_KEEPALIVE size_t ebag_output_ptr(const BagCore* core) { return core->output_ptr(); }
+EMSCRIPTEN_KEEPALIVE double ebag_last_num_bags(const BagCore* core) { return core->last_num_bags(); }
+EMSCRIPTEN_KEEPALIVE int32_t ebag_backward(BagCore* core, double grad_output_length, bool sparse,
+                                           bool want_per_sample_weights_grad) {
+  return core->backward(grad_output_length, sparse, want_per_sample_weights_grad);
+}
+EMSCRIPTEN_KEEPALIVE size_t ebag_grad_weight_ptr(const BagCore* core) { return core->grad_weight_ptr(); }
+EMSCRIPTEN_KEEPALIVE size_t ebag_sparse_rows_ptr(const BagCore* core) { return core->sparse_rows_ptr(); }
+EMSCRIPTEN_KEEPALIVE size_t ebag_sparse_values_ptr(const BagCore* core) { return core->sparse_values_ptr(); }
+EMSCRIPTEN_KEEPALIVE double ebag_sparse_row_count(const BagCore* core) { return core->sparse_row_count(); }
+EMSCRIPTEN_KEEPALIVE size_t ebag_grad_per_sample_weights_ptr(const BagCore* core) {
+  return core->grad_per_sample_weights_ptr();
+}
+EMSCRIPTEN_KEEPALIVE double ebag_gradient_row_runs(BagCore* core) { return core->gradient_row_runs(); }
+EMSCRIPTEN_KEEPALIVE size_t ebag_row_runs_ptr(const BagCore* core) { return core->row_runs_ptr(); }
+EMSCRIPTEN_KEEPALIVE void ebag_release_gradients(BagCore* core) { core->release_gradients(); }
+
+}  // extern "C"
