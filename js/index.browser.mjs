@@ -3,7 +3,7 @@
 // webpack 5 and Rollup recognise: they emit the files and rewrite the URLs.
 // Bundlers that do not (esbuild) use init({ wasmPaths: '<url prefix>/' })
 // with dist/ copied there.
-import { setPlatform } from './module.mjs';
+import { setPlatform, ThreadsBlocked } from './module.mjs';
 import { simdSupported, threadsUnavailable, variantStem } from './features.mjs';
 
 const BUNDLED_ASSETS = {
@@ -36,10 +36,64 @@ function assetUrls(variant, wasmPaths) {
 // cross-origin and cannot import the glue; Vite's dev server would rewrite a
 // .js file into a module, hence the .txt name in dist/.
 async function workerBlobUrl(url) {
-  if (url === undefined) return undefined;
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`embedding-bag-wasm: cannot load the pthread worker script ${url.href} (HTTP ${response.status})`);
+  let response;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw new ThreadsBlocked(`the pthread worker script ${url.href} could not be fetched (${error.message})`);
+  }
+  if (!response.ok) throw new ThreadsBlocked(`the pthread worker script ${url.href} could not be fetched (HTTP ${response.status})`);
   return URL.createObjectURL(new Blob([await response.text()], { type: 'text/javascript' }));
+}
+
+// How long a worker may take to answer, and the whole threaded load to finish.
+const WORKER_PROBE_MS = 5_000;
+const THREADED_LOAD_MS = 30_000;
+
+// Whether this page may run a worker from a blob: URL. A Content-Security-
+// Policy whose worker-src (or script-src) lacks blob: does not make
+// new Worker() throw: the worker gets an error event and never runs, and
+// Emscripten's pool would wait for it forever. A worker of one line, from a
+// blob: URL as the pool's are, answers or fails within milliseconds.
+function blobWorkersBlocked() {
+  return new Promise((resolve) => {
+    let url;
+    let worker;
+    let timer;
+    const done = (reason) => {
+      clearTimeout(timer);
+      worker?.terminate();
+      if (url) URL.revokeObjectURL(url);
+      resolve(reason);
+    };
+    const refused = 'the page may not start workers from blob: URLs (a Content-Security-Policy without blob: in worker-src?)';
+    timer = setTimeout(() => done(`a worker from a blob: URL did not start within ${WORKER_PROBE_MS / 1000} s`), WORKER_PROBE_MS);
+    try {
+      url = URL.createObjectURL(new Blob(['postMessage(0)'], { type: 'text/javascript' }));
+      worker = new Worker(url);
+    } catch (error) {
+      done(`${refused}: ${error.message}`);
+      return;
+    }
+    worker.onmessage = () => done(null);
+    worker.onerror = (event) => {
+      event.preventDefault();
+      done(refused);
+    };
+  });
+}
+
+// The threaded module within THREADED_LOAD_MS, or ThreadsBlocked (after
+// stopping whichever of its workers started).
+function withinTime(ready, moduleArg) {
+  let timer;
+  const late = new Promise((resolve, reject) => {
+    timer = setTimeout(() => {
+      moduleArg.PThread?.terminateAllThreads();
+      reject(new ThreadsBlocked(`the pthread workers did not start within ${THREADED_LOAD_MS / 1000} s`));
+    }, THREADED_LOAD_MS);
+  });
+  return Promise.race([ready, late]).finally(() => clearTimeout(timer));
 }
 
 setPlatform({
@@ -48,15 +102,26 @@ setPlatform({
   cores: () => globalThis.navigator?.hardwareConcurrency ?? 1,
   async loadVariant(variant, { wasmPaths, poolSize } = {}) {
     const urls = assetUrls(variant, wasmPaths);
-    const worker = variant === 'simd-threaded' ? await workerBlobUrl(urls.worker) : undefined;
+    const threaded = variant === 'simd-threaded';
+    let worker;
+    if (threaded) {
+      worker = await workerBlobUrl(urls.worker);
+      const blocked = await blobWorkersBlocked();
+      if (blocked !== null) {
+        URL.revokeObjectURL(worker);
+        throw new ThreadsBlocked(blocked);
+      }
+    }
     const { default: createModule } = await import(/* @vite-ignore */ /* webpackIgnore: true */ urls.glue.href);
+    // The glue keeps this object as its Module (PThread lands on it).
+    const moduleArg = {
+      locateFile: (file) => (file.endsWith('.wasm') ? urls.wasm.href : file.endsWith('.worker.js') ? worker : file),
+      // The pthread workers import the glue from here.
+      mainScriptUrlOrBlob: urls.glue.href,
+      ebagPoolSize: poolSize,
+    };
     try {
-      return await createModule({
-        locateFile: (file) => (file.endsWith('.wasm') ? urls.wasm.href : file.endsWith('.worker.js') ? worker : file),
-        // The pthread workers import the glue from here.
-        mainScriptUrlOrBlob: urls.glue.href,
-        ebagPoolSize: poolSize,
-      });
+      return await (threaded ? withinTime(createModule(moduleArg), moduleArg) : createModule(moduleArg));
     } finally {
       // The pool's workers have all loaded once the module is ready, and no
       // more are made (PTHREAD_POOL_SIZE_STRICT): the blob: URL is done with.

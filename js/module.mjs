@@ -35,6 +35,14 @@ export function heap(end = Infinity) {
   return views;
 }
 
+/**
+ * Thrown by a platform's loadVariant('simd-threaded') when its workers cannot
+ * start (a policy blocks them, their script cannot be fetched, they do not
+ * answer in time): init() then loads the simd variant and reports the
+ * message as info.reason.
+ */
+export class ThreadsBlocked extends Error {}
+
 /** Registered by the entry point before anything else runs. */
 export function setPlatform(p) {
   platform = p;
@@ -64,10 +72,19 @@ export async function init(options = {}) {
         throw new Error('embedding-bag-wasm needs WebAssembly SIMD (Node >= 16.4, Chrome >= 91, Firefox >= 89, Safari >= 16.4)');
       }
       const asked = threads === 'auto' ? Math.min(MAX_AUTO_THREADS, platform.cores()) : threads;
-      const why = asked > 1 ? platform.threadsUnavailable() : null;
-      const count = why ? 1 : asked;
+      let why = asked > 1 ? platform.threadsUnavailable() : null;
+      let module = null;
+      if (asked > 1 && !why) {
+        try {
+          module = await platform.loadVariant('simd-threaded', { wasmPaths, poolSize: asked - 1 });
+        } catch (error) {
+          if (!(error instanceof ThreadsBlocked)) throw error;
+          why = error.message;
+        }
+      }
+      const count = module === null ? 1 : asked;
       const variant = count > 1 ? 'simd-threaded' : 'simd';
-      const module = await platform.loadVariant(variant, { wasmPaths, poolSize: count - 1 });
+      if (module === null) module = await platform.loadVariant('simd', { wasmPaths, poolSize: 0 });
       const running = module.startThreads(count);
       module.setMinParallelWork(minParallelWork);
       if (count > 1) platform.threadsStarted(module);

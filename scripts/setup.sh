@@ -3,6 +3,10 @@
 # Idempotent: every step checks first and does nothing when the tool is already there.
 #   scripts/setup.sh            build + test toolchain (emscripten, catch2, cmake, g++, chromium)
 #   scripts/setup.sh --golden   also python3-torch, for tests/golden/generate.py
+# The runtimes npm test runs the package on besides the machine's Node (Node
+# 22 / 24 / 26, Bun, Deno) come from the npm registry into a cache folder,
+# $EBAG_RUNTIMES (default ~/.cache/embedding-bag-wasm/runtimes), never into
+# the package's dependencies: scripts/runtimes.sh lists them.
 set -euo pipefail
 
 want_golden=0
@@ -29,6 +33,7 @@ need_pkg make make
 need_pkg nodejs node
 need_pkg nlohmann-json3-dev /usr/include/nlohmann/json.hpp
 need_pkg chromium /usr/bin/chromium  # browser tests (driven by playwright-core)
+need_pkg firefox-esr /usr/bin/firefox-esr  # browser tests (driven by puppeteer-core, WebDriver BiDi)
 if (( want_golden )); then
   need_pkg python3-torch /usr/lib/python3/dist-packages/torch/__init__.py
   need_pkg python3-numpy /usr/lib/python3/dist-packages/numpy/__init__.py
@@ -43,8 +48,25 @@ install_node_modules() {
   fi
 }
 
+install_runtimes() {
+  # Each runtime at the version the suites were last checked on, in a folder
+  # of its own; skipped when its binary is there.
+  source "$(dirname "$0")/runtimes.sh"
+  local name
+  for name in "${EBAG_RUNTIME_NAMES[@]}"; do
+    [[ -x $(runtime_binary "$name") ]] && continue
+    echo "setup.sh: installing $name ($(runtime_packages "$name")) into $EBAG_RUNTIMES/$name" >&2
+    mkdir -p "$EBAG_RUNTIMES/$name"
+    # shellcheck disable=SC2046
+    npm install --prefix "$EBAG_RUNTIMES/$name" --no-save --no-package-lock --ignore-scripts \
+      --no-audit --no-fund --loglevel=error $(runtime_packages "$name") >&2
+    [[ -x $(runtime_binary "$name") ]] || { echo "setup.sh: $name did not install" >&2; exit 1; }
+  done
+}
+
 if (( ${#missing[@]} == 0 )); then
   install_node_modules
+  install_runtimes
   exit 0
 fi
 
@@ -62,3 +84,4 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "setup.sh: done" >&2
 install_node_modules
+install_runtimes

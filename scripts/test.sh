@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # npm test: every test. Builds the Catch2 suite natively (ASan + UBSan) and as
 # WebAssembly SIMD (single-threaded and pthreads), runs them through ctest and
-# prints the counts; then
-# builds the package (dist/) and runs the node:test suite, the browser tests
-# (Chromium via playwright-core) and the benchmark on tiny sizes.
+# prints the counts; then builds the package (dist/) and runs the node:test
+# suite on both variants on the machine's Node and on Node 22, 24 and 26
+# (scripts/runtimes.sh), the README example and golden cases in Bun and Deno,
+# the browser tests in Chromium (playwright-core) and Firefox (puppeteer-core),
+# and the benchmark on tiny sizes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,21 +29,39 @@ for kind in native wasm; do
 done
 
 bash scripts/build.sh package >/dev/null
+source scripts/runtimes.sh
+# The node:test suite on one Node: every file on the simd variant (packaging,
+# types and threads included), then the files that run on either variant on
+# simd-threaded with 2 threads, every call split however small.
 # --expose-gc: the FinalizationRegistry test collects forgotten bags.
-echo "=== node:test suite of the package, simd-threaded variant (2 threads) ==="
 variant_tests=(api errors fuzz leaks golden weights quantized registry hostile)
 variant_files=("${variant_tests[@]/#/tests/node/}")
+node_suites() {  # node_suites <node binary> <label>
+  local node=$1 label=$2 rc
+  echo "=== node:test suite of the package on $label, simd variant, packaging, types, threads ==="
+  rc=0
+  PATH="$(dirname "$node"):$PATH" "$node" --expose-gc --test --test-reporter=tap tests/node/*.test.mjs tests/node/*.test.cjs \
+    >"$logs/$label-simd.log" 2>&1 || rc=$?
+  [[ $rc -eq 0 ]] || grep -vE "^ *(ok|#|---|\.\.\.|duration_ms|1\.\.)" "$logs/$label-simd.log" | tail -80
+  tally $rc
+  grep -E "^# (tests|pass|fail)" "$logs/$label-simd.log" | sed "s/^/  /"
+  echo "=== node:test suite of the package on $label, simd-threaded variant (2 threads) ==="
+  rc=0
+  EBAG_TEST_THREADS=2 "$node" --expose-gc --test --test-reporter=tap "${variant_files[@]/%/.test.mjs}" tests/node/require.test.cjs \
+    >"$logs/$label-threaded.log" 2>&1 || rc=$?
+  [[ $rc -eq 0 ]] || grep -vE "^ *(ok|#|---|\.\.\.|duration_ms|1\.\.)" "$logs/$label-threaded.log" | tail -80
+  tally $rc
+  grep -E "^# (tests|pass|fail)" "$logs/$label-threaded.log" | sed "s/^/  /"
+}
+node_suites "$(command -v node)" "Node $(node --version)"
+for name in node22 node24 node26; do
+  node_suites "$(runtime_binary "$name")" "Node $("$(runtime_binary "$name")" --version)"
+done
+echo "=== Bun and Deno: the README example, golden cases and errors, one thread and two ==="
 rc=0
-EBAG_TEST_THREADS=2 node --expose-gc --test "${variant_files[@]/%/.test.mjs}" tests/node/require.test.cjs \
-  >"$logs/threaded.log" 2>&1 || rc=$?
-[[ $rc -eq 0 ]] || cat "$logs/threaded.log"
+node --test tests/runtimes/*.test.mjs || rc=$?
 tally $rc
-grep -E "^# (tests|pass|fail)" "$logs/threaded.log" | sed "s/^/  /"
-echo "=== node:test suite of the package, simd variant, packaging, types, threads ==="
-rc=0
-node --expose-gc --test tests/node/*.test.mjs tests/node/*.test.cjs || rc=$?
-tally $rc
-echo "=== browser tests in Chromium: demo page, Vite / webpack / esbuild apps, fetched weights (isolated and not) ==="
+echo "=== browser tests in Chromium and Firefox: demo page, page policies (CSP), Vite / webpack / esbuild apps, fetched weights (isolated and not) ==="
 rc=0
 node --test tests/browser/*.test.mjs || rc=$?
 tally $rc

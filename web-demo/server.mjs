@@ -4,7 +4,7 @@
 //   Cross-Origin-Opener-Policy: same-origin
 //   Cross-Origin-Embedder-Policy: require-corp
 //
-// npm run demo  ->  node web-demo/server.mjs [--port=8080] [--no-isolation]
+// npm run demo  ->  node web-demo/server.mjs [--port=8080] [--no-isolation] [--strict-csp]
 // serves the repository root and prints the demo's URL.
 import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -54,12 +54,13 @@ function lookUp(root, urlPath) {
 
 /**
  * Serves the files under `root` on 127.0.0.1. Resolves to { url, close() }.
- * port 0 picks a free port.
+ * port 0 picks a free port; `csp` is sent as Content-Security-Policy.
  */
-export function startServer({ root, isolated = true, port = 0 }) {
+export function startServer({ root, isolated = true, port = 0, csp = undefined }) {
   const base = normalize(root);
   const server = createServer((request, response) => {
     const headers = { 'Cache-Control': 'no-store', ...(isolated ? ISOLATION_HEADERS : {}) };
+    if (csp !== undefined) headers['Content-Security-Policy'] = csp;
     const { file, size, status } = lookUp(base, request.url ?? '/');
     if (status === 403) {
       response.writeHead(403, headers).end('forbidden');
@@ -92,20 +93,22 @@ export function startServer({ root, isolated = true, port = 0 }) {
 async function main() {
   const arg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
   const isolated = !process.argv.includes('--no-isolation');
+  const csp = process.argv.includes('--strict-csp') ? "script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:" : undefined;
   const root = fileURLToPath(new URL('../', import.meta.url));
   const wanted = Number(arg('port') ?? 8080);
   let served;
   try {
-    served = await startServer({ root, isolated, port: wanted });
+    served = await startServer({ root, isolated, port: wanted, csp });
   } catch (error) {
     if (error.code !== 'EADDRINUSE') throw error;
-    served = await startServer({ root, isolated, port: 0 });
+    served = await startServer({ root, isolated, port: 0, csp });
     console.log(`port ${wanted} is taken; using another`);
   }
   console.log(`embedding-bag-wasm demo: ${served.url}web-demo/`);
   console.log(isolated
     ? 'served cross-origin isolated (COOP: same-origin, COEP: require-corp): the threaded variant can run'
     : 'served without isolation headers: the page runs one thread');
+  if (csp) console.log(`Content-Security-Policy: ${csp}`);
   console.log('Ctrl+C stops the server');
 }
 

@@ -1,7 +1,8 @@
 // The package inside a user's web app: npm pack -> npm install into a fresh
 // app folder, then the sample app (tests/browser/app) built by Vite and by
 // webpack 5 with zero configuration and by esbuild (with init({ wasmPaths })),
-// each served with and without cross-origin isolation and run in Chromium.
+// each served with and without cross-origin isolation and run in Chromium and
+// Firefox.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { createServer as viteServer, build as viteBuild } from 'vite';
 import webpack from 'webpack';
 
 import { startServer } from '../../web-demo/server.mjs';
-import { launchChromium, openPage } from './chromium.mjs';
+import { BROWSERS, launchBrowser, openPage } from './browsers.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const appSources = fileURLToPath(new URL('./app/', import.meta.url));
@@ -35,7 +36,7 @@ const EXPECTED = {
 const NODE_BUILTINS = /node:fs|worker_threads|node:module|require\(["']fs["']\)/;
 
 let work;
-let browser;
+const browsers = {};
 
 // An app folder with the packed package installed, as a user would have it.
 function makeApp() {
@@ -49,8 +50,8 @@ function makeApp() {
   return app;
 }
 
-async function runPage(url) {
-  const page = await openPage(browser, url);
+async function runPage(name, url) {
+  const page = await openPage(browsers[name], url);
   await page.waitForFunction(() => globalThis.appResult !== undefined, null, { timeout: 60_000 });
   const result = await page.evaluate(() => globalThis.appResult);
   const problems = page.problems;
@@ -58,10 +59,10 @@ async function runPage(url) {
   return { result, problems };
 }
 
-async function runApp(dir, isolated) {
+async function runApp(name, dir, isolated) {
   const server = await startServer({ root: dir, isolated });
   try {
-    return await runPage(server.url);
+    return await runPage(name, server.url);
   } finally {
     await server.close();
   }
@@ -88,10 +89,10 @@ describe('bundled into a web app', { timeout: 300_000 }, () => {
   before(async () => {
     work = mkdtempSync(join(tmpdir(), 'embedding-bag-wasm-apps-'));
     app = makeApp();
-    browser = await launchChromium();
+    for (const name of BROWSERS) browsers[name] = await launchBrowser(name);
   });
   after(async () => {
-    await browser?.close();
+    for (const browser of Object.values(browsers)) await browser.close();
     rmSync(work, { recursive: true, force: true });
   });
 
@@ -103,9 +104,9 @@ describe('bundled into a web app', { timeout: 300_000 }, () => {
     });
     test('emits the glue and .wasm of both variants, inlines the small worker script, no Node built-ins', () => {
       const assets = readdirSync(join(out, 'assets'));
-      for (const stem of ['embedding_bag_simd.web', 'embedding_bag_simd_threaded.web']) {
-        assert.ok(assets.some((f) => f.startsWith(stem) && f.endsWith('.wasm')), `${stem}.wasm in ${assets}`);
-        assert.ok(assets.some((f) => f.startsWith(stem) && f.endsWith('.mjs')), `${stem}.mjs in ${assets}`);
+      for (const stem of ['embedding_bag_simd', 'embedding_bag_simd_threaded']) {
+        assert.ok(assets.some((f) => f.startsWith(`${stem}-`) && f.endsWith('.wasm')), `${stem}.wasm in ${assets}`);
+        assert.ok(assets.some((f) => f.startsWith(`${stem}.web`) && f.endsWith('.mjs')), `${stem}.web.mjs in ${assets}`);
       }
       // The worker script inlined as a data: URL: the case the wrapper turns
       // into a same-origin blob: URL.
@@ -113,21 +114,23 @@ describe('bundled into a web app', { timeout: 300_000 }, () => {
       assert.ok(/data:text\/plain;base64,/.test(bundle), 'the worker script is not inlined as a data: URL');
       assert.ok(!NODE_BUILTINS.test(bundle), 'the bundle refers to Node built-ins');
     });
-    for (const isolated of [true, false]) {
-      test(`runs in Chromium, ${isolated ? 'cross-origin isolated: threaded' : 'not isolated: one thread'}`, async () => {
-        checkApp(await runApp(out, isolated), isolated);
-      });
+    for (const name of BROWSERS) {
+      for (const isolated of [true, false]) {
+        test(`runs in ${name}, ${isolated ? 'cross-origin isolated: threaded' : 'not isolated: one thread'}`, async () => {
+          checkApp(await runApp(name, out, isolated), isolated);
+        });
+      }
     }
   });
 
   describe('the Vite dev server', () => {
-    for (const isolated of [true, false]) {
-      test(`runs in Chromium, ${isolated ? 'cross-origin isolated (server.headers): threaded' : 'not isolated: one thread'}`, async () => {
+    for (const [name, isolated] of BROWSERS.flatMap((b) => [[b, true], [b, false]])) {
+      test(`runs in ${name}, ${isolated ? 'cross-origin isolated (server.headers): threaded' : 'not isolated: one thread'}`, async () => {
         const headers = isolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {};
         const server = await viteServer({ root: app, configFile: false, logLevel: 'warn', server: { host: '127.0.0.1', headers } });
         await server.listen();
         try {
-          checkApp(await runPage(server.resolvedUrls.local[0]), isolated);
+          checkApp(await runPage(name, server.resolvedUrls.local[0]), isolated);
         } finally {
           await server.close();
         }
@@ -154,10 +157,12 @@ describe('bundled into a web app', { timeout: 300_000 }, () => {
       assert.equal(files.filter((f) => f.endsWith('.mjs')).length, 2, files.join(' '));
       assert.ok(!NODE_BUILTINS.test(readFileSync(join(out, 'main.js'), 'utf8')), 'the bundle refers to Node built-ins');
     });
-    for (const isolated of [true, false]) {
-      test(`runs in Chromium, ${isolated ? 'cross-origin isolated: threaded' : 'not isolated: one thread'}`, async () => {
-        checkApp(await runApp(out, isolated), isolated);
-      });
+    for (const name of BROWSERS) {
+      for (const isolated of [true, false]) {
+        test(`runs in ${name}, ${isolated ? 'cross-origin isolated: threaded' : 'not isolated: one thread'}`, async () => {
+          checkApp(await runApp(name, out, isolated), isolated);
+        });
+      }
     }
   });
 
@@ -182,10 +187,12 @@ describe('bundled into a web app', { timeout: 300_000 }, () => {
     test('the bundle pulls in no Node built-ins', () => {
       assert.ok(!NODE_BUILTINS.test(readFileSync(join(out, 'main.js'), 'utf8')), 'the bundle refers to Node built-ins');
     });
-    for (const isolated of [true, false]) {
-      test(`runs in Chromium, ${isolated ? 'cross-origin isolated: threaded' : 'not isolated: one thread'}`, async () => {
-        checkApp(await runApp(out, isolated), isolated);
-      });
+    for (const name of BROWSERS) {
+      for (const isolated of [true, false]) {
+        test(`runs in ${name}, ${isolated ? 'cross-origin isolated: threaded' : 'not isolated: one thread'}`, async () => {
+          checkApp(await runApp(name, out, isolated), isolated);
+        });
+      }
     }
   });
 });

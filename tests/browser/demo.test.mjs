@@ -1,4 +1,4 @@
-// The demo page (web-demo/) in Chromium, served as `npm run demo` serves it:
+// The demo page (web-demo/) in Chromium and Firefox, served as `npm run demo` serves it:
 // cross-origin isolated (threaded variant) and not (one thread). Its results
 // must equal the package's in Node, byte for byte; bad input shows the
 // package's error; the speed section measures; no page errors. Screenshots go
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 import { EmbeddingBag, init } from '../../js/index.node.mjs';
 import { startServer } from '../../web-demo/server.mjs';
-import { launchChromium, openPage } from './chromium.mjs';
+import { BROWSERS, launchBrowser, openPage } from './browsers.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const artifacts = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
@@ -41,18 +41,17 @@ function expected({ n, d, mode, paddingIdx = null, seed, indices, offsets }) {
 async function submitForm(page, fields) {
   for (const [name, value] of Object.entries(fields)) {
     const selector = `#bag-form [name=${name}]`;
-    if (name === 'mode') await page.selectOption(selector, value);
-    else await page.fill(selector, String(value));
+    await page.fill(selector, value);
   }
   await page.click('#bag-form button[type=submit]');
   return page.evaluate(() => ({ output: globalThis.demo.state.output, gradient: globalThis.demo.state.gradient, error: globalThis.demo.state.error }));
 }
 
-describe('the demo page', { timeout: 300_000 }, () => {
+for (const name of BROWSERS) describe(`the demo page in ${name}`, { timeout: 300_000 }, () => {
   let browser;
   before(async () => {
     await init({ threads: 1 });
-    browser = await launchChromium();
+    browser = await launchBrowser(name);
     mkdirSync(artifacts, { recursive: true });
   });
   after(async () => {
@@ -113,7 +112,7 @@ describe('the demo page', { timeout: 300_000 }, () => {
 
         // The speed section on the smallest workload: every runner measured.
         await submitForm(page, { n: 10, d: 8, mode: 'mean', seed: 1, bags: '1 2 4 5; 4 3 2 9; ; 0 0 7' });
-        await page.selectOption('#speed-form [name=workload]', 'small');
+        await page.fill('#speed-form [name=workload]', 'small');
         await page.click('#speed-run');
         await page.waitForFunction(() => globalThis.demo.state.speed !== null, null, { timeout: 120_000 });
         const speed = await page.evaluate(() => globalThis.demo.state.speed);
@@ -125,7 +124,7 @@ describe('the demo page', { timeout: 300_000 }, () => {
         assert.deepEqual(await page.evaluate(() => globalThis.demo.state.info), info);
         assert.deepEqual(await page.evaluate(() => globalThis.demo.state.output), expected(defaults).output);
 
-        await page.screenshot({ path: `${artifacts}demo-${isolated ? 'isolated' : 'not-isolated'}.png`, fullPage: true });
+        await page.screenshot({ path: `${artifacts}demo-${name}-${isolated ? 'isolated' : 'not-isolated'}.png`, fullPage: true });
         assert.deepEqual(page.problems, []);
         await page.close();
       } finally {

@@ -1,17 +1,17 @@
 // The scaled modes' golden cases (sqrtn, weighted mean; dense and sparse
-// gradients, quantized rows) in Chromium, on both variants: the page served
+// gradients, quantized rows) in Chromium and Firefox, on both variants: the page served
 // cross-origin isolated runs the threaded build, not isolated the
 // single-threaded one. The same checker as Node's (tests/golden/check_case.mjs).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { useChromium, withDemoPage } from './chromium.mjs';
+import { BROWSERS, useBrowser, withDemoPage } from './browsers.mjs';
 
-describe('golden cases in the browser', { timeout: 120_000 }, () => {
-  const chromium = useChromium();
+for (const name of BROWSERS) describe(`golden cases in ${name}`, { timeout: 120_000 }, () => {
+  const handle = useBrowser(name);
   for (const isolated of [true, false]) {
     test(`sqrtn and weighted mean match the float64 formula (${isolated ? 'threaded' : 'one thread'})`, () =>
-      withDemoPage(chromium.browser, isolated, async (page) => {
+      withDemoPage(handle.browser, isolated, async (page) => {
         const result = await page.evaluate(async () => {
           const { EmbeddingBag } = await import('/js/index.browser.mjs');
           const { checkGoldenCase } = await import('/tests/golden/check_case.mjs');

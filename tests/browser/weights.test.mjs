@@ -1,4 +1,4 @@
-// Loading trained weights in Chromium: the page fetches tables saved from
+// Loading trained weights in Chromium and Firefox: the page fetches tables saved from
 // PyTorch (tests/weights) from the demo server, streamed into wasm memory,
 // and gets PyTorch's outputs (its quantized ops' for int8 / int4 rows); a
 // missing file is a clear error.
@@ -6,15 +6,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 
-import { useChromium, withDemoPage } from './chromium.mjs';
+import { BROWSERS, useBrowser, withDemoPage } from './browsers.mjs';
 
 const expected = JSON.parse(readFileSync(new URL('../weights/expected.json', import.meta.url), 'utf8'));
 
-describe('weights fetched in the browser', { timeout: 120_000 }, () => {
-  const chromium = useChromium();
+for (const name of BROWSERS) describe(`weights fetched in ${name}`, { timeout: 120_000 }, () => {
+  const handle = useBrowser(name);
   for (const isolated of [true, false]) {
     test(`safetensors and npy from the server give PyTorch's outputs (${isolated ? 'threaded' : 'one thread'})`, () =>
-      withDemoPage(chromium.browser, isolated, async (page) => {
+      withDemoPage(handle.browser, isolated, async (page) => {
         const results = await page.evaluate(async ({ indices, offsets, tensor }) => {
           const { EmbeddingBag } = await import('/js/index.browser.mjs');
           const run = async (load, url, options) => {
