@@ -24,9 +24,12 @@ function rejectTensorLike(value, name, data) {
   }
 }
 
-// { data, shape } of an object argument, each property read once.
+// { data, shape } of an object argument, each property read once. The shape
+// may be named dims, as onnxruntime-web's ort.Tensor names it.
 function dataAndShape(value) {
-  return { data: value.data, shape: value.shape, hasData: 'data' in value, hasShape: 'shape' in value };
+  const hasShape = 'shape' in value;
+  const hasDims = !hasShape && 'dims' in value;
+  return { data: value.data, shape: hasShape ? value.shape : hasDims ? value.dims : undefined, hasData: 'data' in value, hasShape: hasShape || hasDims };
 }
 
 // The elements of a plain array, each read once (a getter or Proxy sees one read).
@@ -47,6 +50,15 @@ export function integerArray(value, name, pinned) {
     const array = pin(value, kind, pinned);
     return { kind: kind === 'Int32Array' ? IndexKind.int32 : IndexKind.int64, length: array.length, array };
   }
+  if (kind === 'Uint32Array') {
+    // Copied as int32 (the core's index types are signed), after a check that
+    // every value fits.
+    const array = pin(value, kind);
+    for (let i = 0; i < array.length; i++) {
+      if (array[i] > INT32_MAX) throw new RangeError(`${name}[${i}] = ${array[i]} is out of range: Uint32Array indices must be below 2^31`);
+    }
+    return { kind: IndexKind.int32, length: array.length, array: Int32Array.from(array) };
+  }
   if (Array.isArray(value)) {
     const values = readOnce(value);
     let fitsInt32 = true;
@@ -66,14 +78,15 @@ export function integerArray(value, name, pinned) {
     if (unsafe >= 0) throw new RangeError(`${name}[${unsafe}] = ${values[unsafe]} is not a safe integer (use a BigInt64Array)`);
     return { kind: IndexKind.int64, length: values.length, array: BigInt64Array.from(values, (v) => BigInt(v)) };
   }
-  throw new TypeError(`${name} must be an Int32Array, a BigInt64Array or an array of integers, not ${show(value)}`);
+  throw new TypeError(`${name} must be an Int32Array, a BigInt64Array, a Uint32Array or an array of integers, not ${show(value)}`);
 }
 
-// A float argument -> Float32Array (pinned when it is one already).
+// A float argument -> Float32Array (pinned when it is one already). Float16
+// values widen exactly; Float64 ones round to nearest, as Float32Array.from.
 export function floatArray(value, name, pinned) {
   const kind = typedKind(value);
   if (kind === 'Float32Array') return pin(value, kind, pinned);
-  if (kind === 'Float64Array') return Float32Array.from(pin(value, kind));
+  if (kind === 'Float64Array' || kind === 'Float16Array') return Float32Array.from(pin(value, kind));
   if (Array.isArray(value)) {
     const values = readOnce(value);
     const out = new Float32Array(values.length);
@@ -83,7 +96,7 @@ export function floatArray(value, name, pinned) {
     }
     return out;
   }
-  throw new TypeError(`${name} must be a Float32Array or an array of numbers, not ${show(value)}`);
+  throw new TypeError(`${name} must be a Float32Array, Float64Array, Float16Array or an array of numbers, not ${show(value)}`);
 }
 
 // A 2-D shape [rows, cols] of non-negative integers, read once.

@@ -27,38 +27,43 @@ case "$kind" in
     cmake --build --preset wasm-threads -j"$jobs"
     ;;
   package)
+    # npm pack runs this (prepack), also from tests that run beside others
+    # reading dist/: one package build at a time (flock), and every file of
+    # dist/ replaced by a rename, only when it changed, so a reader sees the
+    # old file or the new one, never a partial or missing one.
+    mkdir -p build
+    exec 9>build/.package.lock
+    flock 9
     configure wasm
     cmake --build --preset package -j"$jobs" >/dev/null
-    # Emscripten 3.1.6 has once left a glue whose import names did not match
-    # its .wasm (minified in one pass, applied in another): such a pair is
-    # relinked once, and the build fails if it is still wrong.
-    if ! node scripts/check-dist.mjs build/wasm; then
-      echo "build.sh: relinking the wasm modules" >&2
-      rm -f build/wasm/embedding_bag_simd*.{js,mjs,wasm}
-      cmake --build --preset package -j"$jobs" >/dev/null
-      node scripts/check-dist.mjs build/wasm
-    fi
+    # A glue and a .wasm from two different links fail only when instantiated:
+    # checked here, before they are shipped.
+    node scripts/check-dist.mjs build/wasm
     mkdir -p dist
+    put() {  # put <built file> <dist name>
+      cmp -s "$1" "dist/$2" && return 0
+      cp "$1" "dist/.$2.tmp" && mv -f "dist/.$2.tmp" "dist/$2"
+    }
     rm -f dist/*.node.wasm dist/*.web.wasm
     for variant in simd simd_threaded; do
-      for f in "$variant.node.js" "$variant.web.mjs"; do
-        cp "build/wasm/embedding_bag_$f" dist/
-      done
+      put "build/wasm/embedding_bag_$variant.node.js" "embedding_bag_$variant.node.js"
+      put "build/wasm/embedding_bag_$variant.web.mjs" "embedding_bag_$variant.web.mjs"
       # One .wasm per variant: the Node and web builds are byte-identical
       # (check-dist.mjs).
-      cp "build/wasm/embedding_bag_$variant.node.wasm" "dist/embedding_bag_$variant.wasm"
+      put "build/wasm/embedding_bag_$variant.node.wasm" "embedding_bag_$variant.wasm"
     done
     # The pthread worker scripts of the threaded variant. The web one ships as
     # .txt: the wrapper fetches it and starts workers from a blob: URL, and a
     # non-JS name keeps dev servers (Vite) from rewriting it as a module.
     rm -f dist/embedding_bag_simd_threaded.web.worker.js
-    cp build/wasm/embedding_bag_simd_threaded.node.worker.js dist/
-    cp build/wasm/embedding_bag_simd_threaded.web.worker.js dist/embedding_bag_simd_threaded.web.worker.txt
+    put build/wasm/embedding_bag_simd_threaded.node.worker.js embedding_bag_simd_threaded.node.worker.js
+    put build/wasm/embedding_bag_simd_threaded.web.worker.js embedding_bag_simd_threaded.web.worker.txt
     # require() entry: the ESM Node entry bundled as CommonJS, with
     # import.meta.url supplied from __filename.
     node_modules/.bin/esbuild js/index.node.mjs --bundle --platform=node --format=cjs \
-      --target=node18 --log-level=warning --outfile=dist/index.cjs \
+      --target=node18 --log-level=warning --outfile=build/index.cjs \
       --inject:scripts/cjs-import-meta-url.mjs --define:import.meta.url=import_meta_url
+    put build/index.cjs index.cjs
     ;;
   *) echo "scripts/build.sh: unknown build '$kind' (native, wasm, bench or package)" >&2; exit 2 ;;
 esac

@@ -23,7 +23,7 @@ test('a bad index names its position: indices[17] = 1000 is out of range [0, 100
 test('wrong types throw TypeError naming the argument', () => {
   const bag = freshBag();
   const cases = [
-    [() => bag.forward(new Float32Array([1, 2]), [0]), /indices must be an Int32Array, a BigInt64Array or an array of integers, not Float32Array/],
+    [() => bag.forward(new Float32Array([1, 2]), [0]), /indices must be an Int32Array, a BigInt64Array, a Uint32Array or an array of integers, not Float32Array/],
     [() => bag.forward('12', [0]), /indices must be .* not "12"/],
     [() => bag.forward([1, 2.5], [0]), /^indices\[1\] = 2\.5 is not an integer$/],
     [() => bag.forward([1, NaN], [0]), /^indices\[1\] = NaN is not an integer$/],
@@ -34,7 +34,7 @@ test('wrong types throw TypeError naming the argument', () => {
     [() => bag.forward({ data: [1, 2] }), /input must be an index array, an array of rows, or \{ data, shape: \[B, L\] \}/],
     [() => bag.forward({ data: [1, 2], shape: [2] }), /input.shape must be \[rows, columns\]/],
     [() => bag.forward([[1, 2], 3]), /input\[1\] must be an array/],
-    [() => bag.forward([1, 2], [0], 'x'), /perSampleWeights must be a Float32Array or an array of numbers, not "x"/],
+    [() => bag.forward([1, 2], [0], 'x'), /perSampleWeights must be a Float32Array, Float64Array, Float16Array or an array of numbers, not "x"/],
     [() => bag.forward([1, 2], [0], [1, null]), /perSampleWeights\[1\] = null is not a number/],
     [() => new EmbeddingBag(10.5, 3), /numEmbeddings = 10.5 must be an integer/],
     [() => new EmbeddingBag('10', 3), /numEmbeddings = "10" must be an integer/],
