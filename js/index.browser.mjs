@@ -5,6 +5,7 @@
 // with dist/ copied there.
 import { setPlatform, ThreadsBlocked } from './module.mjs';
 import { simdSupported, threadsUnavailable, variantStem } from './features.mjs';
+import { fetchSource } from './sources.mjs';
 
 const BUNDLED_ASSETS = {
   simd: () => ({
@@ -129,26 +130,9 @@ setPlatform({
     }
   },
   threadsStarted() {},
-  // A weight file from a URL: the fetch() body as it arrives; stops the
-  // download once the loader has what it needs.
-  async *readChunks(source) {
-    const response = await fetch(source);
-    if (!response.ok) throw new Error(`embedding-bag-wasm: cannot fetch ${source} (HTTP ${response.status})`);
-    const reader = response.body.getReader();
-    let finished = false;
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) {
-          finished = true;
-          return;
-        }
-        yield value;
-      }
-    } finally {
-      if (!finished) reader.cancel().catch(() => {});
-    }
-  },
+  // A weight file from a URL (relative to the page): the fetch() body as it
+  // arrives; the loader stops the download once it has what it needs.
+  openSource: (source, signal) => fetchSource(typeof source === 'string' ? source : source.href, signal),
 });
 
 export { init, shutdown, memoryInfo } from './module.mjs';

@@ -10,10 +10,25 @@ import { fileURLToPath } from 'node:url';
 
 import { setPlatform } from './module.mjs';
 import { simdSupported, threadsUnavailable, variantStem } from './features.mjs';
+import { fetchSource, isHttpUrl } from './sources.mjs';
 
 const requireGlue = createRequire(import.meta.url);
 const distDir = fileURLToPath(new URL('../dist/', import.meta.url));
 const workerScript = fileURLToPath(new URL('../js/node-worker.mjs', import.meta.url));
+
+async function* fileChunks(path) {
+  const file = await open(path, 'r');
+  try {
+    const buffer = new Uint8Array(1 << 20);
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) return;
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await file.close();
+  }
+}
 
 setPlatform({
   simdSupported,
@@ -31,29 +46,20 @@ setPlatform({
       locateFile: (file) => (file.endsWith('.worker.js') ? workerScript : `${distDir}${file}`),
     });
   },
-  // The size of a weight file, when it is a regular file (else undefined).
-  sourceLength(source) {
+  // A weight file: an http(s) URL is fetched; a path or file: URL is read in
+  // 1 MiB pieces (one buffer, reused: the loader copies each piece into wasm
+  // memory before the next), its size known from stat.
+  async openSource(source, signal) {
+    if (isHttpUrl(source)) return fetchSource(typeof source === 'string' ? source : source.href, signal);
+    const path = typeof source === 'string' ? source : new URL(source.href);
+    let total;
     try {
-      const stat = statSync(source);
-      return stat.isFile() ? stat.size : undefined;
+      const stat = statSync(path);
+      if (stat.isFile()) total = stat.size;
     } catch {
-      return undefined;  // readChunks reports the error
+      // open() below reports it
     }
-  },
-  // A weight file from a path (or file: URL), in 1 MiB pieces (one buffer,
-  // reused: the loader copies each piece into wasm memory before the next).
-  async *readChunks(source) {
-    const file = await open(source, 'r');
-    try {
-      const buffer = new Uint8Array(1 << 20);
-      for (;;) {
-        const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
-        if (bytesRead === 0) return;
-        yield buffer.subarray(0, bytesRead);
-      }
-    } finally {
-      await file.close();
-    }
+    return { total, chunks: fileChunks(path) };
   },
   // 3.1.6 keeps the process alive while pthread workers exist: unref them,
   // so that a script ends by itself when its work is done.

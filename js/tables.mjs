@@ -11,7 +11,7 @@ import { pin, settle } from './snapshot.mjs';
 import { checkDim, ownOptions } from './options.mjs';
 import { byteView, notQuantizableError, quantizedDtype, TABLE_METADATA } from './quantized.mjs';
 import { Code, rowBytes, rowLayout } from './registry.mjs';
-import { loadTable } from './weights.mjs';
+import { isShardIndex, loadSharded, loadTable } from './weights.mjs';
 
 // A bag with a zero table of `dtype`, whose rows the caller writes next.
 function withRowsToCome(numEmbeddings, embeddingDim, given, dtype, why) {
@@ -42,12 +42,14 @@ const forLoader = {
  * A bag from a weight file. options.dtype: default float32 for F32 / F16
  * tensors [N, D] (F16 widened; 'fp16' keeps it), what toSafetensors recorded
  * for its own files; U8 tensors (PyTorch's packed rows) need 'int8' or
- * 'int4'; a float tensor with a quantized dtype is quantized on load.
+ * 'int4'; a float tensor with a quantized dtype is quantized on load. A
+ * path or URL ending in .index.json is a sharded checkpoint's index.
  */
 export function fromFile(format, source, options) {
   // Bytes that are a view of wasm memory are copied before the table's
   // allocation can detach them.
   const bytes = ArrayBuffer.isView(source) && wasmLoaded() && source.buffer === heap(1).buffer ? source.slice() : source;
+  if (format === 'safetensors' && isShardIndex(bytes)) return loadSharded(bytes, options, currentPlatform(), forLoader, TABLE_METADATA);
   return loadTable(format, bytes, options, currentPlatform(), forLoader, TABLE_METADATA);
 }
 

@@ -1,12 +1,16 @@
-// Loading a table from a weight file (safetensors, .npy) into a new bag. The
-// file is read as a stream of chunks — the given bytes, a file read in 1 MiB
-// pieces (Node), or a fetch() body (browser) — and the tensor's bytes are
-// written into the bag's table in wasm memory as they arrive: one copy, no
-// second full copy of the table in JS.
+// Loading a table from a weight file (safetensors, .npy, or the tensor of a
+// sharded safetensors checkpoint) into a new bag. The file is read as a stream
+// of chunks (sources.mjs: bytes, a Blob, a Response or ReadableStream, a file
+// read in 1 MiB pieces, a fetch() body) and the tensor's bytes are written
+// into the bag's table in wasm memory as they arrive: one copy, no second full
+// copy of the table in JS. options.onProgress hears of every chunk;
+// options.signal aborts between chunks (and the download), leaving nothing
+// allocated.
 import { show } from './errors.mjs';
 import { halfToFloat, headerEnd, parseNpyHeader, parseSafetensorsHeader } from './formats.mjs';
 import { ownOptions } from './options.mjs';
 import { dtypeInfo, dtypeNames, quantizedDtypeNames, rowBytes, rowLayout } from './registry.mjs';
+import { openSource } from './sources.mjs';
 
 // The tensor dtypes a table can be read from (bytes per element).
 const TABLE_DTYPES = { F32: 4, F16: 2, U8: 1 };
@@ -29,24 +33,6 @@ function joined(chunks, count) {
     at += part.length;
   }
   return out;
-}
-
-// The source's length in bytes when it is known before reading: bytes, or
-// a file the platform can stat; else undefined.
-function knownLength(source, platform) {
-  if (source instanceof ArrayBuffer) return source.byteLength;
-  if (ArrayBuffer.isView(source)) return source.byteLength;
-  if (typeof source === 'string' || typeof source?.href === 'string') return platform.sourceLength?.(source);
-  return undefined;
-}
-
-async function* chunksOf(source, platform, format) {
-  if (source instanceof Uint8Array) yield source;
-  else if (source instanceof ArrayBuffer) yield new Uint8Array(source);
-  else if (ArrayBuffer.isView(source)) yield new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
-  else if (typeof source === 'string') yield* platform.readChunks(source);
-  else if (typeof source?.href === 'string') yield* platform.readChunks(new URL(source.href)); // a URL
-  else throw new TypeError(`${format} source must be bytes (Uint8Array, ArrayBuffer), a path or a URL, not ${show(source)}`);
 }
 
 // The tensor to load, from the parsed header and options.tensor.
@@ -115,6 +101,16 @@ function askedDtype(format, options, metadata, keys) {
   return { dtype, dim };
 }
 
+// options.onProgress and options.signal, checked before anything is read.
+function checkLoadOptions(onProgress, signal) {
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw new TypeError(`onProgress = ${show(onProgress)} must be a function ({ loadedBytes, totalBytes }) => void`);
+  }
+  if (signal !== undefined && !(typeof AbortSignal === 'function' && signal instanceof AbortSignal)) {
+    throw new TypeError(`signal = ${show(signal)} must be an AbortSignal`);
+  }
+}
+
 // Writes the tensor's bytes [offset, offset + bytes.length) into the table.
 function tableWriter(bag, write) {
   if (write === 'raw') return (bytes, offset) => bag.quantizedWeight.set(bytes, offset);
@@ -152,7 +148,9 @@ export async function loadTable(format, source, given, platform, bags, metadataK
     throw new (typeof options.dtype === 'string' ? RangeError : TypeError)(
       `dtype = ${show(options.dtype)} must be one of ${dtypeNames().map((d) => `'${d}'`).join(', ')}`);
   }
-  const { tensor: tensorName, dtype: _dtype, ...bagOptions } = options;
+  const { tensor: tensorName, dtype: _dtype, onProgress, signal, ...bagOptions } = options;
+  checkLoadOptions(onProgress, signal);
+  signal?.throwIfAborted();
   let plan = null;
   const parse = format === 'safetensors' ? parseSafetensorsHeader : parseNpyHeader;
   // The file's first chunks, until the header is complete: kept as a list and
@@ -160,13 +158,17 @@ export async function loadTable(format, source, given, platform, bags, metadataK
   const pending = [];
   let pendingBytes = 0;
   let need = null; // where the header ends, once the first bytes tell
-  const total = knownLength(source, platform);
   let tensor = null;
   let bag = null;
   let write = null;
   let position = 0; // file offset of the chunk's first byte, once the header is known
+  let loaded = 0;
   try {
-    for await (const chunk of chunksOf(source, platform, format)) {
+    const { total, chunks } = await openSource(source, platform, format, signal);
+    for await (const chunk of chunks) {
+      loaded += chunk.length;
+      onProgress?.({ loadedBytes: loaded, totalBytes: total });
+      signal?.throwIfAborted();
       // Past the tensor: stop reading (a fetch is cancelled). Checked only
       // once the next chunk is asked for, so that a file that ends with the
       // tensor ends cleanly.
@@ -212,4 +214,62 @@ export async function loadTable(format, source, given, platform, bags, metadataK
     bag?.dispose();
     throw error;
   }
+}
+
+// The largest index file read (Hugging Face's are a few hundred KB).
+const MAX_INDEX_BYTES = 64 << 20;
+
+/** Whether `source` names a sharded checkpoint's index (*.safetensors.index.json). */
+export function isShardIndex(source) {
+  const text = typeof source === 'string' ? source : typeof source?.href === 'string' ? source.href : null;
+  return text !== null && /\.index\.json$/i.test(text.replace(/[?#].*$/, ''));
+}
+
+/**
+ * A bag from the tensor options.tensor of a sharded safetensors checkpoint:
+ * the index (Hugging Face's model.safetensors.index.json: { weight_map:
+ * { tensor: shard file } }) says which shard holds it, read from beside the
+ * index. The other options are loadTable's.
+ */
+export async function loadSharded(source, given, platform, bags, metadataKeys) {
+  const options = ownOptions(given);
+  checkLoadOptions(options.onProgress, options.signal);
+  options.signal?.throwIfAborted();
+  const what = `safetensors index ${typeof source === 'string' ? source : source.href}`;
+  const { chunks } = await openSource(source, platform, 'safetensors index', options.signal);
+  const parts = [];
+  let size = 0;
+  for await (const chunk of chunks) {
+    size += chunk.length;
+    if (size > MAX_INDEX_BYTES) throw new RangeError(`${what}: larger than ${MAX_INDEX_BYTES} bytes, not an index`);
+    parts.push(chunk.slice());
+  }
+  let index;
+  try {
+    index = JSON.parse(new TextDecoder().decode(joined(parts, size)));
+  } catch (error) {
+    throw new TypeError(`${what}: not JSON (${error.message})`);
+  }
+  const map = index?.weight_map;
+  if (map === null || typeof map !== 'object' || Array.isArray(map)) throw new TypeError(`${what}: no weight_map object`);
+  const names = Object.keys(map);
+  let name = options.tensor;
+  if (name === undefined) {
+    if (names.length !== 1) {
+      throw new TypeError(`${what} holds ${names.length} tensors (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''}): say which with { tensor }`);
+    }
+    name = names[0];
+  } else if (typeof name !== 'string') {
+    throw new TypeError(`tensor = ${show(name)} must be a string`);
+  }
+  if (!Object.hasOwn(map, name)) throw new RangeError(`${what}: no tensor '${name}' in its weight_map`);
+  const shard = map[name];
+  // A shard is a file beside the index, never a path elsewhere.
+  if (typeof shard !== 'string' || shard === '' || /[\\/]/.test(shard) || shard === '.' || shard === '..') {
+    throw new TypeError(`${what}: weight_map['${name}'] = ${show(shard)} is not a file name beside the index`);
+  }
+  const shardSource = typeof source === 'string'
+    ? source.slice(0, source.replace(/[?#].*$/, '').lastIndexOf('/') + 1) + shard
+    : new URL(shard, source.href);
+  return loadTable('safetensors', shardSource, { ...options, tensor: name }, platform, bags, metadataKeys);
 }

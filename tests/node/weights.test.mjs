@@ -82,9 +82,12 @@ test('streamed in pieces of any size (header, float16 values and quantized rows 
     const whole = await loadTable(format, bytes, options, null, BAGS, TABLE_METADATA);
     for (const piece of [1, 2, 3, 5, 7, 64, 333]) {
       const platform = {
-        async *readChunks() {
-          for (let at = 0; at < bytes.length; at += piece) yield bytes.slice(at, at + piece);
-        },
+        openSource: () => ({
+          total: undefined,
+          chunks: (async function* pieces() {
+            for (let at = 0; at < bytes.length; at += piece) yield bytes.slice(at, at + piece);
+          })(),
+        }),
       };
       const bag = await loadTable(format, 'streamed', options, platform, BAGS, TABLE_METADATA);
       assert.equal(bag.dtype, whole.dtype);
@@ -120,7 +123,7 @@ test('bad files and options: clear errors, nothing left allocated', async () => 
     [() => EmbeddingBag.fromSafetensors(new TextEncoder().encode('not a weight file at all')), RangeError, /header length \d+ is larger than the format allows/],
     [() => EmbeddingBag.fromSafetensors(f32, { tensor: expected.tensor, weight: [1] }), TypeError, /options\.weight cannot be given: the table comes from the file/],
     [() => EmbeddingBag.fromSafetensors(f32, { tensor: expected.tensor, mode: 'median' }), RangeError, /mode = "median"/],
-    [() => EmbeddingBag.fromSafetensors(42), TypeError, /source must be bytes \(Uint8Array, ArrayBuffer\), a path or a URL, not 42/],
+    [() => EmbeddingBag.fromSafetensors(42), TypeError, /source must be bytes \(Uint8Array, ArrayBuffer\), a Blob, a Response, a ReadableStream, a path or a URL, not 42/],
     [() => EmbeddingBag.fromSafetensors(`${dir}no-such-file.safetensors`), Error, /ENOENT/],
     [() => EmbeddingBag.fromNpy(npy.slice(0, npy.length - 1)), RangeError, /npy: the file ends at byte \d+, inside the array/],
     [() => EmbeddingBag.fromNpy(f32), RangeError, /npy: the file does not start with \\x93NUMPY/],
