@@ -1,13 +1,41 @@
-// Types of embedding-bag-wasm (hand-written; checked by tests/node/types.test.mjs).
+// Types of embedding-bag-wasm (hand-written; checked by tests/node/types.test.mjs;
+// docs/API.md is generated from these comments by scripts/api-docs.mjs).
 
-/** Integer indices: int32, int64 (BigInt64Array) or plain numbers. */
-export type IndexArray = Int32Array | BigInt64Array | number[];
-
-/** A row-major 2-D array. */
-export interface Tensor2D<T> {
-  data: T;
-  shape: [number, number];
+// Compatibility with TypeScript libs older than ES2025 / esnext: the names
+// below merge with the lib's own when it has them, and let a project whose
+// lib lacks them (no @types/node needed) still compile against this file.
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+  /** Float16Array (Node 24+, current browsers): in lib esnext.float16. */
+  interface Float16Array {
+    readonly BYTES_PER_ELEMENT: number;
+    readonly length: number;
+  }
+  // Web platform types (lib dom, or @types/node), named by the weight loaders.
+  interface Blob {}
+  interface Response {}
+  interface ReadableStream<R = any> {}
+  interface AbortSignal {}
 }
+
+/**
+ * Integer indices: int32, int64 (BigInt64Array), Uint32Array (values below
+ * 2^31) or plain numbers.
+ */
+export type IndexArray = Int32Array | BigInt64Array | Uint32Array | number[];
+
+/** Floats: float32, or float64 / float16 (converted to float32), or plain numbers. */
+export type FloatArray = Float32Array | Float64Array | Float16Array | number[];
+
+/**
+ * A row-major 2-D array: { data, shape } (the package's own outputs), or
+ * { data, dims } as onnxruntime-web's ort.Tensor carries it.
+ */
+export type Tensor2D<T> =
+  | { readonly data: T; readonly shape: readonly [number, number] | readonly number[] }
+  | { readonly data: T; readonly dims: readonly number[] };
 
 /**
  * How a bag is reduced: 'sum'; 'mean' (sum / count, or with per-sample
@@ -34,19 +62,27 @@ export interface InitInfo {
   reason?: string;
 }
 
-export interface EmbeddingBagOptions {
+/**
+ * Options of a bag. `Sparse` is the type of `sparse`, so that backward()'s
+ * weight gradient is typed by it: a SparseGradient for `sparse: true`, a
+ * Float32Array otherwise.
+ */
+export interface EmbeddingBagOptions<Sparse extends boolean = boolean> {
   /** Default 'mean', as in PyTorch and lucid. */
   mode?: Mode;
+  /** Rows looked up are renormalised in place to at most this norm. */
   maxNorm?: number | null;
+  /** The p of the p-norm of maxNorm (default 2). */
   normType?: number;
+  /** Scale each row's gradient by 1 / its count in the batch. */
   scaleGradByFreq?: boolean;
   /** backward() returns a sparse (coalesced) weight gradient. */
-  sparse?: boolean;
+  sparse?: Sparse;
   /** May be negative (wraps by adding numEmbeddings). */
   paddingIdx?: number | null;
   includeLastOffset?: boolean;
   /** numEmbeddings * embeddingDim floats, copied in. Default: N(0, 1), padding row 0. */
-  weight?: Float32Array | number[];
+  weight?: FloatArray;
   /** Seed of the default initialisation. */
   seed?: number | bigint;
 }
@@ -64,8 +100,13 @@ export interface SparseGradient {
   shape: [number, number];
 }
 
+/** The weight gradient of a bag whose `sparse` option has type `Sparse`. */
+export type WeightGradient<Sparse extends boolean> =
+  [Sparse] extends [true] ? SparseGradient : [Sparse] extends [false] ? Float32Array : Float32Array | SparseGradient;
+
 export interface Gradients<W extends Float32Array | SparseGradient = Float32Array | SparseGradient> {
   weight: W;
+  /** d loss / d perSampleWeights, one per index; null without per-sample weights. */
   perSampleWeights: Float32Array | null;
 }
 
@@ -94,7 +135,19 @@ export type QuantizedBagOptions = Pick<EmbeddingBagOptions, 'mode' | 'paddingIdx
   maxNorm?: null;
 };
 
-export interface WeightFileOptions extends Omit<EmbeddingBagOptions, 'weight' | 'seed'> {
+/** What a weight file's onProgress hears after each chunk read. */
+export interface LoadProgress {
+  /** Bytes read so far. */
+  loadedBytes: number;
+  /** The file's size, when known before reading (bytes, a file, a Blob, a Content-Length). */
+  totalBytes: number | undefined;
+}
+
+export interface WeightFileOptions<Sparse extends boolean = boolean> extends Omit<EmbeddingBagOptions<Sparse>, 'weight' | 'seed'> {
+  /** Called after each chunk of the file is read. */
+  onProgress?: (progress: LoadProgress) => void;
+  /** Aborts the load (and the download); the promise rejects with the signal's reason and nothing stays allocated. */
+  signal?: AbortSignal;
   /**
    * The bag's dtype. Default: fp32 for F32 / F16 tensors (F16 widened), what
    * toSafetensors recorded for its own files; U8 tensors (PyTorch's packed
@@ -104,8 +157,23 @@ export interface WeightFileOptions extends Omit<EmbeddingBagOptions, 'weight' | 
   dtype?: Dtype;
 }
 
-/** A weight file: its bytes, a path (Node) or a URL (a string, or a URL object). */
-export type WeightSource = Uint8Array | ArrayBuffer | string | { readonly href: string };
+/**
+ * A weight file: its bytes, a Blob / File, a fetch() Response, a
+ * ReadableStream of bytes, a path (Node) or a URL (a string, or a URL object;
+ * http(s) URLs are fetched in Node too). For fromSafetensors, a path or URL
+ * ending in .index.json is a sharded checkpoint's index (Hugging Face's
+ * model.safetensors.index.json): the tensor is read from the shard its
+ * weight_map names.
+ */
+export type WeightSource =
+  | Uint8Array
+  | ArrayBuffer
+  | ArrayBufferView
+  | Blob
+  | Response
+  | ReadableStream<Uint8Array>
+  | string
+  | { readonly href: string };
 
 /** 1-D indices (with offsets) or a 2-D input (offsets null). */
 export type BagInput = IndexArray | Tensor2D<IndexArray> | number[][];
@@ -113,50 +181,70 @@ export type BagInput = IndexArray | Tensor2D<IndexArray> | number[][];
  * One weight per index (modes 'sum', 'mean', 'sqrtn'): flat, or for a 2-D
  * input rows of the input's shape.
  */
-export type PerSampleWeights = Float32Array | number[] | Tensor2D<Float32Array | number[]> | number[][];
+export type PerSampleWeights = FloatArray | Tensor2D<FloatArray> | number[][];
 
+/**
+ * Loads the wasm module. Call (and await) once before anything else; later
+ * calls return the same info (call shutdown() first to load it anew). Never
+ * throws because threads cannot run: it loads the single-threaded variant
+ * and says why in info.reason.
+ */
 export declare function init(options?: InitOptions): Promise<InitInfo>;
 
-export declare class EmbeddingBag {
-  constructor(numEmbeddings: number, embeddingDim: number, options?: EmbeddingBagOptions);
+/**
+ * A table of numEmbeddings x embeddingDim float32 (or quantized) rows and
+ * its bag reductions, like torch.nn.EmbeddingBag. `Sparse` follows the
+ * `sparse` option and types backward()'s weight gradient.
+ */
+export declare class EmbeddingBag<Sparse extends boolean = false> {
+  /**
+   * A new bag: the table is options.weight (copied in) or N(0, 1) from
+   * options.seed, with the padding row zero.
+   * @throws TypeError / RangeError naming the argument and value, before anything is allocated
+   */
+  constructor(numEmbeddings: number, embeddingDim: number, options?: EmbeddingBagOptions<Sparse>);
   /** Like nn.EmbeddingBag.from_pretrained: the table is copied in. */
-  static fromPretrained(
-    embeddings: Tensor2D<Float32Array | number[]>,
-    options?: Omit<EmbeddingBagOptions, 'weight' | 'seed'>,
-  ): EmbeddingBag;
+  static fromPretrained<S extends boolean = false>(
+    embeddings: Tensor2D<FloatArray>,
+    options?: Omit<EmbeddingBagOptions<S>, 'weight' | 'seed'>,
+  ): EmbeddingBag<S>;
 
   /**
-   * A bag whose table is a tensor of a safetensors file: bytes, a path (Node)
-   * or a URL (fetched, streamed into wasm memory, in the browser). F32 or F16
-   * [N, D], or U8 [N, row bytes] quantized rows (see options.dtype).
+   * A bag whose table is a tensor of a safetensors file (see WeightSource),
+   * streamed into wasm memory. F32 or F16 [N, D], or U8 [N, row bytes]
+   * quantized rows (see options.dtype). options.tensor names the tensor when
+   * the file (or sharded index) has more than one.
    */
-  static fromSafetensors(
+  static fromSafetensors<S extends boolean = false>(
     source: WeightSource,
-    options?: WeightFileOptions & { tensor?: string },
-  ): Promise<EmbeddingBag>;
+    options?: WeightFileOptions<S> & { tensor?: string },
+  ): Promise<EmbeddingBag<S>>;
   /** The same from a NumPy .npy file (float32, float16 or uint8 rows; C order, 2-D). */
-  static fromNpy(source: WeightSource, options?: WeightFileOptions): Promise<EmbeddingBag>;
+  static fromNpy<S extends boolean = false>(source: WeightSource, options?: WeightFileOptions<S>): Promise<EmbeddingBag<S>>;
   /**
    * An inference-only bag with the table quantized row by row (bit for bit as
    * PyTorch's prepack ops; fp16 rounds to nearest even). From a bag, its mode,
    * paddingIdx and includeLastOffset carry over unless overridden.
    */
   static quantize(
-    source: EmbeddingBag | Tensor2D<Float32Array | number[]>,
+    source: EmbeddingBag<boolean> | Tensor2D<FloatArray>,
     options: { dtype: QuantizedDtype } & QuantizedBagOptions,
-  ): EmbeddingBag;
-  /** An inference-only bag over rows quantized elsewhere (numEmbeddings default: from the length). */
+  ): EmbeddingBag<false>;
+  /**
+   * An inference-only bag over rows quantized elsewhere (numEmbeddings
+   * default: from the length). A Float16Array is an fp16 table's rows.
+   */
   static fromQuantized(
     bytes: Uint8Array | ArrayBuffer | ArrayBufferView,
     options: { dtype: QuantizedDtype; embeddingDim: number; numEmbeddings?: number } & QuantizedBagOptions,
-  ): EmbeddingBag;
+  ): EmbeddingBag<false>;
   /**
    * The table as a safetensors file with one tensor named `name` (default
    * 'weight'): F32 [N, D], F16 [N, D] (fp16) or U8 [N, row bytes] (int8, int4).
    */
   toSafetensors(options?: { name?: string; metadata?: Record<string, string> | null }): Uint8Array;
   /** A float32 bag (same options) holding this quantized bag's values. */
-  dequantize(): EmbeddingBag;
+  dequantize(): EmbeddingBag<false>;
 
   readonly numEmbeddings: number;
   readonly embeddingDim: number;
@@ -164,10 +252,11 @@ export declare class EmbeddingBag {
   readonly maxNorm: number | null;
   readonly normType: number;
   readonly scaleGradByFreq: boolean;
-  readonly sparse: boolean;
+  readonly sparse: Sparse;
   /** Wrapped to [0, numEmbeddings), as in PyTorch. */
   readonly paddingIdx: number | null;
   readonly includeLastOffset: boolean;
+  /** Whether dispose() was called. */
   readonly disposed: boolean;
   /** 'fp32', or the row format of a quantized (inference-only) bag. */
   readonly dtype: Dtype;
@@ -176,10 +265,23 @@ export declare class EmbeddingBag {
   /** A quantized bag's rows in wasm memory (N x row bytes); null for fp32. */
   readonly quantizedWeight: Uint8Array | null;
 
+  /**
+   * The bags' reductions, [B, embeddingDim].
+   * @param input 1-D indices with offsets (B bag starts), or 2-D [B, L] with offsets null
+   * @param perSampleWeights one weight per index (modes sum, mean, sqrtn)
+   * @throws RangeError naming the first bad index or offset, its position and value; nothing changes
+   */
   forward(input: BagInput, offsets?: IndexArray | null, perSampleWeights?: PerSampleWeights | null, options?: ResultOptions): BagOutput;
-  /** Gradients of the most recent forward. Throws on a quantized bag. */
-  backward(gradOutput: Float32Array | Tensor2D<Float32Array>, options?: ResultOptions): Gradients;
+  /**
+   * Gradients of the most recent forward, for gradOutput (d loss / d output,
+   * [B, embeddingDim]). The weight gradient is sparse (coalesced) when the
+   * bag was made with sparse: true. Throws on a quantized bag.
+   */
+  backward(gradOutput: FloatArray | Tensor2D<FloatArray>, options?: ResultOptions): Gradients<WeightGradient<Sparse>>;
+  /** Frees the table and every buffer. Idempotent. */
   dispose(): void;
+  /** dispose(), for `using bag = new EmbeddingBag(...)`. */
+  [Symbol.dispose](): void;
 }
 
 export interface FunctionalOptions {
@@ -193,12 +295,13 @@ export interface FunctionalOptions {
 
 /** Like torch.nn.functional.embedding_bag; with maxNorm, weight.data is renormalised in place. */
 export declare function embeddingBag(
-  weight: Tensor2D<Float32Array | number[]>,
+  weight: Tensor2D<FloatArray>,
   input: BagInput,
   offsets?: IndexArray | null,
   options?: FunctionalOptions,
 ): BagOutput;
 
+/** The wasm heap's size and the bytes the package's allocator has handed out. */
 export declare function memoryInfo(): { heapBytes: number; allocatedBytes: number };
 
 /** Stops the worker threads and unloads the module; bags made before stop working. init() may follow. */
