@@ -1,6 +1,31 @@
 // Types of embedding-bag-wasm (hand-written; checked by tests/node/types.test.mjs;
 // docs/API.md is generated from these comments by scripts/api-docs.mjs).
 
+/**
+ * EmbeddingBag (sum / mean / max / sqrtn over bags of table rows, like
+ * torch.nn.EmbeddingBag) for JavaScript, in WebAssembly SIMD, with a threaded
+ * build on SharedArrayBuffer. `await init()` once, then make bags.
+ *
+ * Errors. Wrong types (a Float32Array as indices, a string, a fractional
+ * index, an unknown option: the message suggests the camelCase name) throw
+ * TypeError. Wrong values (an index outside [0, N), offsets not starting at
+ * 0, decreasing or past the end, length and shape mismatches, a bad
+ * paddingIdx, maxNorm or normType, an unknown mode or dtype, N or D < 1, a
+ * table or output that does not fit in wasm memory, a Uint32Array index of
+ * 2^31 or more, a value a quantized row cannot hold) throw RangeError.
+ * Misuse (backward() before forward(), backward() on a quantized bag, a bag
+ * used after dispose() or shutdown(), anything before init()) throws Error.
+ * Messages name the argument, the position and the value, e.g.
+ * `RangeError: indices[17] = 1000 is out of range [0, 1000)`. A call that
+ * throws changes nothing and the bag stays usable. Weight loaders reject with
+ * the same errors, with the fetch error (`HTTP 404`) or with the AbortSignal's
+ * reason; nothing they allocated stays allocated. init() never fails because
+ * threads cannot run: it falls back to one thread and says why in
+ * info.reason.
+ *
+ * @packageDocumentation
+ */
+
 // Compatibility with TypeScript libs older than ES2025 / esnext: the names
 // below merge with the lib's own when it has them, and let a project whose
 // lib lacks them (no @types/node needed) still compile against this file.
@@ -45,6 +70,7 @@ export type Tensor2D<T> =
  */
 export type Mode = 'sum' | 'mean' | 'max' | 'sqrtn';
 
+/** Options of init(). */
 export interface InitOptions {
   /** 'auto' (default) or a thread count; > 1 asks for the threaded build. */
   threads?: number | 'auto';
@@ -54,6 +80,7 @@ export interface InitOptions {
   wasmPaths?: string;
 }
 
+/** What init() loaded: the variant, and how many threads run calls. */
 export interface InitInfo {
   variant: 'simd' | 'simd-threaded';
   simd: true;
@@ -87,11 +114,13 @@ export interface EmbeddingBagOptions<Sparse extends boolean = boolean> {
   seed?: number | bigint;
 }
 
+/** forward()'s result: B bags x embeddingDim floats, row-major. */
 export interface BagOutput {
   data: Float32Array;
   shape: [number, number];
 }
 
+/** A coalesced sparse weight gradient: the rows the last forward touched, once each. */
 export interface SparseGradient {
   /** Sorted unique row ids. */
   indices: Int32Array;
@@ -104,12 +133,14 @@ export interface SparseGradient {
 export type WeightGradient<Sparse extends boolean> =
   [Sparse] extends [true] ? SparseGradient : [Sparse] extends [false] ? Float32Array : Float32Array | SparseGradient;
 
+/** backward()'s result. */
 export interface Gradients<W extends Float32Array | SparseGradient = Float32Array | SparseGradient> {
   weight: W;
   /** d loss / d perSampleWeights, one per index; null without per-sample weights. */
   perSampleWeights: Float32Array | null;
 }
 
+/** Whether forward() / backward() copy their results out of wasm memory. */
 export interface ResultOptions {
   /**
    * true (default): results are fresh arrays. false: views of wasm memory,
@@ -143,6 +174,7 @@ export interface LoadProgress {
   totalBytes: number | undefined;
 }
 
+/** Options of fromSafetensors / fromNpy: the bag's options, its dtype, progress and abort. */
 export interface WeightFileOptions<Sparse extends boolean = boolean> extends Omit<EmbeddingBagOptions<Sparse>, 'weight' | 'seed'> {
   /** Called after each chunk of the file is read. */
   onProgress?: (progress: LoadProgress) => void;
@@ -284,6 +316,7 @@ export declare class EmbeddingBag<Sparse extends boolean = false> {
   [Symbol.dispose](): void;
 }
 
+/** Options of embeddingBag(), as F.embedding_bag's keyword arguments. */
 export interface FunctionalOptions {
   mode?: Mode;
   maxNorm?: number | null;

@@ -12,9 +12,11 @@ const kindOf = intrinsic(Symbol.toStringTag);
 const lengthOf = intrinsic('length');
 const bufferOf = intrinsic('buffer');
 const offsetOf = intrinsic('byteOffset');
-const CONSTRUCTORS = { Int32Array, Uint32Array, BigInt64Array, Float32Array, Float64Array, Uint8Array };
-// Node 24+ and current browsers.
-if (typeof Float16Array === 'function') CONSTRUCTORS.Float16Array = Float16Array;
+const CONSTRUCTORS = {
+  Int32Array, Uint32Array, BigInt64Array, Float32Array, Float64Array, Uint8Array,
+  // Node 24+ and current browsers.
+  ...(typeof Float16Array === 'function' ? { Float16Array } : {}),
+};
 
 /** The typed array kind of `value` ('Int32Array', ...), or undefined; no user code runs. */
 export function typedKind(value) {

@@ -3,7 +3,7 @@
 // as ESM (.mjs) and as CommonJS (.cjs), in plain Node.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -19,6 +19,26 @@ function readmeExample(name) {
   return match[1];
 }
 
+test('package.json: license file, repository / homepage / bugs, engines, sideEffects naming every module whose import acts', () => {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  assert.equal(pkg.license, 'MIT');
+  assert.match(readFileSync(join(root, 'LICENSE'), 'utf8'), /^MIT License/);
+  assert.match(pkg.repository.url, /^git\+https:\/\/.+\.git$/);
+  assert.match(pkg.homepage, /^https:\/\//);
+  assert.match(pkg.bugs.url, /^https:\/\/.+\/issues$/);
+  assert.equal(pkg.engines.node, '>=20');
+  // A module not listed may be dropped by a bundler when its exports are
+  // unused: every js/ module with top-level statements besides declarations
+  // must be listed (the entries register their platform, embedding-bag.mjs
+  // adds Symbol.dispose, node-worker.mjs is a worker script).
+  const acting = readdirSync(join(root, 'js')).filter((f) => f.endsWith('.mjs')).filter((f) => {
+    const text = readFileSync(join(root, 'js', f), 'utf8');
+    return /^(setPlatform|if \(|createRequire|Object\.defineProperty|\w+\.prototype)/m.test(text);
+  });
+  assert.deepEqual(acting.sort(), ['embedding-bag.mjs', 'index.browser.mjs', 'index.node.mjs', 'node-worker.mjs']);
+  for (const file of acting) assert.ok(pkg.sideEffects.includes(`./js/${file}`), `sideEffects lacks ./js/${file}`);
+});
+
 test('npm pack -> npm install in an empty folder -> the README example runs as ESM and CJS', () => {
   const work = mkdtempSync(join(tmpdir(), 'embedding-bag-wasm-pack-'));
   try {
@@ -27,7 +47,7 @@ test('npm pack -> npm install in an empty folder -> the README example runs as E
     const files = packed.files.map((f) => f.path);
     for (const needed of ['dist/embedding_bag_simd.wasm', 'dist/embedding_bag_simd.node.js', 'dist/index.cjs',
       'dist/embedding_bag_simd.web.mjs', 'dist/embedding_bag_simd_threaded.wasm', 'js/index.node.mjs', 'js/index.browser.mjs',
-      'js/node-worker.mjs', 'js/index.d.ts', 'package.json', 'README.md']) {
+      'js/node-worker.mjs', 'js/index.d.ts', 'package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'docs/API.md']) {
       assert.ok(files.includes(needed), `the tarball lacks ${needed}`);
     }
     // One .wasm per variant, shared by the Node and web glue.
