@@ -1,7 +1,8 @@
 // Loading trained weights in Chromium and Firefox: the page fetches tables saved from
 // PyTorch (tests/weights) from the demo server, streamed into wasm memory,
-// and gets PyTorch's outputs (its quantized ops' for int8 / int4 rows); a
-// missing file is a clear error.
+// and gets PyTorch's outputs (its quantized ops' for int8 / int4 rows), also
+// from a File and a Response, with progress; an abort rejects; a missing file
+// is a clear error.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
@@ -24,6 +25,16 @@ for (const name of BROWSERS) describe(`weights fetched in ${name}`, { timeout: 1
             return out;
           };
           const missing = await EmbeddingBag.fromNpy('/tests/weights/missing.npy').then(() => 'loaded', (e) => `${e.name}: ${e.message}`);
+          // What a page holds: a Blob / File (an <input type=file>), a
+          // Response, with progress; an abort mid-way.
+          const blob = await (await fetch('/tests/weights/table_f16.safetensors')).blob();
+          const progress = [];
+          const fromFile = await run(EmbeddingBag.fromSafetensors, new File([blob], 'table.safetensors'),
+            { mode: 'sum', onProgress: (e) => progress.push(e) });
+          const fromResponse = await run(EmbeddingBag.fromSafetensors, await fetch('/tests/weights/table_f16.safetensors'), { mode: 'sum' });
+          const controller = new AbortController();
+          const aborted = await EmbeddingBag.fromSafetensors(blob, { signal: controller.signal, onProgress: () => controller.abort() })
+            .then(() => 'loaded', (e) => e.name);
           return {
             f16sum: await run(EmbeddingBag.fromSafetensors, '/tests/weights/table_f16.safetensors', { mode: 'sum' }),
             f32max: await run(EmbeddingBag.fromSafetensors, new URL('/tests/weights/table_f32.safetensors', location.href), { tensor, mode: 'max' }),
@@ -31,6 +42,10 @@ for (const name of BROWSERS) describe(`weights fetched in ${name}`, { timeout: 1
             int8sum: await run(EmbeddingBag.fromSafetensors, '/tests/weights/table_int8.safetensors', { mode: 'sum', dtype: 'int8' }),
             int4mean: await run(EmbeddingBag.fromNpy, '/tests/weights/table_int4.npy', { mode: 'mean', dtype: 'int4' }),
             missing,
+            fromFile,
+            fromResponse,
+            progress: { last: progress.at(-1), size: blob.size },
+            aborted,
           };
         }, { indices: expected.indices, offsets: expected.offsets, tensor: expected.tensor });
         const torch = (table, mode) => expected.cases.find((c) => c.table === table && c.mode === mode).output.map(Math.fround);
@@ -42,6 +57,10 @@ for (const name of BROWSERS) describe(`weights fetched in ${name}`, { timeout: 1
           assert.equal(got.length, want.length);
           got.forEach((x, i) => assert.ok(Math.abs(x - want[i]) <= 1e-5, `[${i}] ${x} vs ${want[i]}`));
         }
+        assert.deepEqual(results.fromFile, torch('f16', 'sum'));
+        assert.deepEqual(results.fromResponse, torch('f16', 'sum'));
+        assert.deepEqual(results.progress.last, { loadedBytes: results.progress.size, totalBytes: results.progress.size });
+        assert.equal(results.aborted, 'AbortError');
         assert.match(results.missing, /^Error: embedding-bag-wasm: cannot fetch \/tests\/weights\/missing\.npy \(HTTP 404\)$/);
         // Expected: the 404, and Chromium listing a fetch whose body the loader
         // stopped reading as ERR_ABORTED (sometimes even when every byte had
