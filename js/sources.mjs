@@ -8,6 +8,15 @@ import { show } from './errors.mjs';
 
 const hasGlobal = (name) => typeof globalThis[name] === 'function';
 
+// A stream's chunk as bytes: a Uint8Array as it is, another view or an
+// ArrayBuffer viewed as bytes; anything else (a string) is a TypeError.
+function bytesOf(value) {
+  if (value instanceof Uint8Array) return value;
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  throw new TypeError(`a weight file's stream must yield bytes (Uint8Array), not ${show(value)}`);
+}
+
 // Reads a ReadableStream to its end, or cancels it when the consumer stops
 // early (the loader has what it needs, an error, an abort).
 async function* streamChunks(stream) {
@@ -20,7 +29,7 @@ async function* streamChunks(stream) {
         finished = true;
         return;
       }
-      yield value instanceof Uint8Array ? value : new Uint8Array(value.buffer ?? value, value.byteOffset ?? 0, value.byteLength);
+      yield bytesOf(value);
     }
   } finally {
     if (!finished) reader.cancel().catch(() => {});

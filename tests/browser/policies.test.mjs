@@ -3,11 +3,33 @@
 //     blob:) runs both variants, with the golden cases and no violation;
 //   - the same policy without blob: in worker-src blocks the pthread
 //     workers: init() settles within seconds on the simd variant, and
-//     info.reason says what was blocked.
+//     info.reason says what was blocked;
+//   - so does a worker script that cannot be fetched.
 import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 
-import { BROWSERS, STRICT_CSP, useBrowser, withDemoPage } from './browsers.mjs';
+import { startServer } from '../../web-demo/server.mjs';
+import { BROWSERS, openPage, STRICT_CSP, useBrowser, withDemoPage } from './browsers.mjs';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+// A site with the package (js/, dist/) but without the threaded variant's
+// worker script, and a page that asks init() for two threads.
+function siteWithoutWorkerScript() {
+  const site = mkdtempSync(join(tmpdir(), 'embedding-bag-wasm-site-'));
+  cpSync(join(root, 'js'), join(site, 'js'), { recursive: true });
+  cpSync(join(root, 'dist'), join(site, 'dist'), { recursive: true });
+  rmSync(join(site, 'dist/embedding_bag_simd_threaded.web.worker.txt'));
+  writeFileSync(join(site, 'main.mjs'), `import { init } from './js/index.browser.mjs';
+globalThis.result = init({ threads: 2 }).then((info) => info, (error) => ({ error: error.message }));
+`);
+  writeFileSync(join(site, 'index.html'), '<!doctype html><link rel="icon" href="data:,"><script type="module" src="main.mjs"></script>');
+  return site;
+}
 
 // The golden cases of the scaled modes, and init()'s info, on the page.
 const runGolden = (page) => page.evaluate(async () => {
@@ -57,5 +79,22 @@ for (const name of BROWSERS) describe(`page policies in ${name}`, { timeout: 120
       // A second init() asking for threads gets the same module.
       assert.deepEqual(await page.evaluate(async () => (await import('/js/index.browser.mjs')).init({ threads: 2 })), result.info);
     }, { csp: blocked });
+  });
+
+  test('the pthread worker script cannot be fetched (HTTP 404): init() settles on one thread, saying so', async () => {
+    const site = siteWithoutWorkerScript();
+    const server = await startServer({ root: site, isolated: true });
+    try {
+      const page = await openPage(handle.browser, server.url);
+      const info = await page.evaluate(() => globalThis.result);
+      assert.equal(info.variant, 'simd', JSON.stringify(info));
+      assert.equal(info.threads, 1);
+      assert.match(info.reason, /pthread worker script .*embedding_bag_simd_threaded\.web\.worker\.txt could not be fetched \(HTTP 404\)/);
+      assert.deepEqual(page.problems.filter((p) => !/404|worker\.txt/.test(p)), []);
+      await page.close();
+    } finally {
+      await server.close();
+      rmSync(site, { recursive: true, force: true });
+    }
   });
 });

@@ -77,6 +77,8 @@ test('Blob, File, Response, ReadableStream and http:// URL sources give the tabl
   npy.dispose();
   await assert.rejects(EmbeddingBag.fromNpy(`${base}weights/missing.npy`), { message: `embedding-bag-wasm: cannot fetch ${base}weights/missing.npy (HTTP 404)` });
   await assert.rejects(EmbeddingBag.fromNpy(new Response('no', { status: 500 })), { message: /HTTP 500/ });
+  const text = new ReadableStream({ start: (c) => { c.enqueue('not bytes'); c.close(); } });
+  await assert.rejects(EmbeddingBag.fromNpy(text), { name: 'TypeError', message: 'a weight file\'s stream must yield bytes (Uint8Array), not "not bytes"' });
 });
 
 test('an https:// URL in Node is fetched, not opened as a file', async () => {
