@@ -220,7 +220,17 @@ int32_t BagCore::forward(bool offsets_form, double rows, double row_length, bool
   staged_.swap(committed_);
   committed_num_bags_ = num_bags;
   has_forward_ = true;
+  ++forward_count_;
   return finish(status);
+}
+
+int32_t BagCore::check_staged(bool with_per_sample_weights) {
+  if (!ok()) return finish(status_);
+  staged_.offsets_form = true;
+  staged_.with_per_sample_weights = with_per_sample_weights;
+  return finish(with_bags(staged_, [&](const auto& bags) -> Status {
+    return quantized() ? validate(quantized_, bags, options_) : validate(table_, bags, options_);
+  }));
 }
 
 int32_t BagCore::backward(double grad_output_length, bool sparse, bool want_per_sample_weights_grad) {

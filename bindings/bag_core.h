@@ -74,10 +74,16 @@ class BagCore {
 
   // Forward on the staged inputs. offsets_form false = 2-D (rows x row_length).
   int32_t forward(bool offsets_form, double rows, double row_length, bool with_per_sample_weights);
+  // Validates the staged inputs in the offsets form as forward() would,
+  // running nothing (a collection checks every table before it runs any).
+  int32_t check_staged(bool with_per_sample_weights);
   size_t output_ptr() const { return reinterpret_cast<size_t>(output_.data()); }
   double output_length() const { return static_cast<double>(output_.size()); }
   double last_num_bags() const { return static_cast<double>(committed_num_bags_); }
   bool has_forward() const { return has_forward_; }
+  // Successful forwards so far: a collection checks that its tables were not
+  // called alone between its forward and its backward.
+  uint64_t forward_count() const { return forward_count_; }
 
   // Backward of the last successful forward, grad_output staged.
   int32_t backward(double grad_output_length, bool sparse, bool want_per_sample_weights_grad);
@@ -96,6 +102,12 @@ class BagCore {
 
   // Heap bytes this bag holds (table, scratch, outputs).
   double held_bytes() const;
+
+  // N and D of the table, float32 or quantized.
+  int64_t num_embeddings() const;
+  int64_t embedding_dim() const;
+  // The last status, whole (a collection maps its positions back).
+  const Status& status() const { return status_; }
 
  private:
   // One call's inputs, as the wrapper wrote them.
@@ -117,9 +129,6 @@ class BagCore {
     size_t held_bytes() const;
   };
 
-  // N and D of the table, float32 or quantized.
-  int64_t num_embeddings() const;
-  int64_t embedding_dim() const;
   // Calls fn(bags) with the Bags<I, O> matching the inputs' kinds.
   template <typename Fn>
   Status with_bags(const Inputs& in, Fn&& fn);
@@ -135,6 +144,7 @@ class BagCore {
   Inputs staged_, committed_;
   int64_t committed_num_bags_ = 0;
   bool has_forward_ = false;
+  uint64_t forward_count_ = 0;
   Buffer<float> output_;
   Buffer<uint8_t> grad_output_;  // float32
   Buffer<float> grad_weight_;

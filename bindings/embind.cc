@@ -4,10 +4,12 @@
 #include <emscripten/bind.h>
 
 #include "bag_core.h"
+#include "collection_core.h"
 #include "module_threads.h"
 #include "registry_json.h"
 
 using ebag::bindings::BagCore;
+using ebag::bindings::CollectionCore;
 
 EMSCRIPTEN_BINDINGS(embedding_bag) {
   emscripten::class_<BagCore>("BagCore")
@@ -26,6 +28,16 @@ EMSCRIPTEN_BINDINGS(embedding_bag) {
       .function("setOptions", &BagCore::set_options)
       .function("initNormal", &BagCore::init_normal)
       .function("heldBytes", &BagCore::held_bytes);
+  emscripten::class_<CollectionCore>("CollectionCore")
+      .constructor<>()
+      .function("address", &CollectionCore::address)
+      .function("addTable", &CollectionCore::add_table)
+      .function("statusCode", &CollectionCore::status_code)
+      .function("errorArgument", &CollectionCore::error_argument)
+      .function("errorPosition", &CollectionCore::error_position)
+      .function("errorValue", &CollectionCore::error_value)
+      .function("errorKey", &CollectionCore::error_key)
+      .function("errorTable", &CollectionCore::error_table);
   emscripten::function("allocatedHeapBytes", &ebag::bindings::allocated_heap_bytes);
   emscripten::function("startThreads", &ebag::bindings::start_threads);
   emscripten::function("stopThreads", &ebag::bindings::stop_threads);

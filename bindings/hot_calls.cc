@@ -11,8 +11,10 @@
 #include <emscripten/emscripten.h>
 
 #include "bag_core.h"
+#include "collection_core.h"
 
 using ebag::bindings::BagCore;
+using ebag::bindings::CollectionCore;
 
 extern "C" {
 
@@ -48,5 +50,25 @@ EMSCRIPTEN_KEEPALIVE size_t ebag_grad_per_sample_weights_ptr(const BagCore* core
 EMSCRIPTEN_KEEPALIVE double ebag_gradient_row_runs(BagCore* core) { return core->gradient_row_runs(); }
 EMSCRIPTEN_KEEPALIVE size_t ebag_row_runs_ptr(const BagCore* core) { return core->row_runs_ptr(); }
 EMSCRIPTEN_KEEPALIVE void ebag_release_gradients(BagCore* core) { core->release_gradients(); }
+
+// An EmbeddingBagCollection's call (collection_core.h).
+EMSCRIPTEN_KEEPALIVE size_t ebag_collection_stage_values(CollectionCore* c, int32_t kind, double count) {
+  return c->stage_values(kind, count);
+}
+EMSCRIPTEN_KEEPALIVE size_t ebag_collection_stage_lengths(CollectionCore* c, double count) { return c->stage_lengths(count); }
+EMSCRIPTEN_KEEPALIVE size_t ebag_collection_stage_weights(CollectionCore* c, double count) { return c->stage_weights(count); }
+EMSCRIPTEN_KEEPALIVE size_t ebag_collection_stage_keys(CollectionCore* c, double count) { return c->stage_keys(count); }
+EMSCRIPTEN_KEEPALIVE int32_t ebag_collection_forward(CollectionCore* c, double num_keys, double batch, bool offsets_form,
+                                                     bool with_weights, double total_dim) {
+  return c->forward(num_keys, batch, offsets_form, with_weights, total_dim);
+}
+EMSCRIPTEN_KEEPALIVE size_t ebag_collection_output_ptr(const CollectionCore* c) { return c->output_ptr(); }
+EMSCRIPTEN_KEEPALIVE size_t ebag_collection_stage_grad_output(CollectionCore* c, double count) {
+  return c->stage_grad_output(count);
+}
+EMSCRIPTEN_KEEPALIVE int32_t ebag_collection_backward(CollectionCore* c, double length, bool sparse, bool want_weights_grad) {
+  return c->backward(length, sparse, want_weights_grad);
+}
+EMSCRIPTEN_KEEPALIVE size_t ebag_collection_weights_grad_ptr(const CollectionCore* c) { return c->weights_grad_ptr(); }
 
 }  // extern "C"

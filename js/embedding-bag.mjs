@@ -42,6 +42,7 @@ export class EmbeddingBag {
   #weightView = null;
   #lastForward = null; // { numBags, numIndices } of the last successful forward
   #generation = generation();
+  #owner = null; // the EmbeddingBagCollection this bag is a table of
 
   static {
     internals = {
@@ -49,6 +50,21 @@ export class EmbeddingBag {
       dtype: (bag) => bag.#dtype,
       options: (bag) => bag.#options,
       error: (bag, core, context) => bag.#error(core, context),
+      // For EmbeddingBagCollection: its tables are bags it owns (dispose()
+      // refuses while owned), whose gradients it reads after running their
+      // backward through the collection's core.
+      calls: (bag) => (bag.#live(), bag.#calls),
+      own: (bag, owner) => {
+        bag.#owner = owner;
+      },
+      disown: (bag) => {
+        bag.#owner = null;
+      },
+      // The collection's forward replaced what this bag's own backward() would use.
+      forgetForward: (bag) => {
+        bag.#lastForward = null;
+      },
+      weightGradient: (bag, copy, numIndices) => bag.#gradients(bag.#calls, copy, numIndices, false).weight,
     };
   }
 
@@ -254,8 +270,15 @@ export class EmbeddingBag {
     const gptr = calls.stageGradOutput(grad.length);
     if (gptr === 0) throw this.#error(core);
     heap(gptr + grad.length * 4).f32.set(grad, gptr / 4);
+    if (calls.backward(grad.length, this.#options.sparse, true) !== Code.ok) throw this.#error(core, { numBags });
+    return this.#gradients(calls, copy, numIndices);
+  }
+
+  // The gradients the core's last backward left: copies (then freed in the
+  // core) or views.
+  #gradients(calls, copy, numIndices, withPerSampleWeights = true) {
+    const d = this.#embeddingDim;
     const sparse = this.#options.sparse;
-    if (calls.backward(grad.length, sparse, true) !== Code.ok) throw this.#error(core, { numBags });
     // `count` 4-byte elements at byte `ptr`, as `kind` ('f32' | 'i32').
     const result = (ptr, count, kind) => take(heap(ptr + count * 4)[kind], ptr / 4, ptr / 4 + count, copy);
     let weight;
@@ -271,7 +294,7 @@ export class EmbeddingBag {
     } else {
       weight = result(calls.gradWeightPtr(), this.#numEmbeddings * d, 'f32');
     }
-    const pp = calls.gradPerSampleWeightsPtr();
+    const pp = withPerSampleWeights ? calls.gradPerSampleWeightsPtr() : 0;
     const psw = pp === 0 ? null : result(pp, numIndices, 'f32');
     // Once copied, the gradient buffers are freed; views keep them until the
     // next backward() or dispose().
@@ -282,6 +305,9 @@ export class EmbeddingBag {
   /** Frees the table and every buffer. Idempotent. */
   dispose() {
     if (this.#core === null) return;
+    if (this.#owner !== null) {
+      throw new Error('this EmbeddingBag is a table of an EmbeddingBagCollection: dispose the collection instead');
+    }
     finalizer.unregister(this);
     if (this.#generation === generation()) this.#core.delete();
     this.#core = null;

@@ -25,9 +25,29 @@ export function hotCalls(m, core) {
   };
 }
 
-/** The names hotCalls() reaches (tests check each is a wasm export). */
+/** The calls of an EmbeddingBagCollection's forward / backward (a CollectionCore). */
+export function collectionCalls(m, core) {
+  const self = core.address();
+  return {
+    stageValues: (kind, count) => m._ebag_collection_stage_values(self, kind, count) >>> 0,
+    stageLengths: (count) => m._ebag_collection_stage_lengths(self, count) >>> 0,
+    stageWeights: (count) => m._ebag_collection_stage_weights(self, count) >>> 0,
+    stageKeys: (count) => m._ebag_collection_stage_keys(self, count) >>> 0,
+    forward: (numKeys, batch, offsetsForm, withWeights, totalDim) =>
+      m._ebag_collection_forward(self, numKeys, batch, offsetsForm, withWeights, totalDim),
+    outputPtr: () => m._ebag_collection_output_ptr(self) >>> 0,
+    stageGradOutput: (count) => m._ebag_collection_stage_grad_output(self, count) >>> 0,
+    backward: (length, sparse, wantWeightsGrad) => m._ebag_collection_backward(self, length, sparse, wantWeightsGrad),
+    weightsGradPtr: () => m._ebag_collection_weights_grad_ptr(self) >>> 0,
+  };
+}
+
+/** The names hotCalls() and collectionCalls() reach (tests check each is a wasm export). */
 export const HOT_EXPORTS = Object.freeze([
   'stage_indices', 'stage_offsets', 'stage_per_sample_weights', 'stage_grad_output', 'forward', 'output_ptr',
   'last_num_bags', 'backward', 'grad_weight_ptr', 'sparse_rows_ptr', 'sparse_values_ptr', 'sparse_row_count',
   'grad_per_sample_weights_ptr', 'gradient_row_runs', 'row_runs_ptr', 'release_gradients',
+  'collection_stage_values', 'collection_stage_lengths', 'collection_stage_weights', 'collection_stage_keys',
+  'collection_forward', 'collection_output_ptr', 'collection_stage_grad_output', 'collection_backward',
+  'collection_weights_grad_ptr',
 ].map((name) => `_ebag_${name}`));

@@ -137,4 +137,5 @@ setPlatform({
 
 export { init, shutdown, memoryInfo } from './module.mjs';
 export { EmbeddingBag } from './embedding-bag.mjs';
+export { EmbeddingBagCollection } from './collection.mjs';
 export { embeddingBag } from './functional.mjs';

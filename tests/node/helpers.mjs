@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 
 import * as ebw from '../../js/index.node.mjs';
 
-export const { init, shutdown, EmbeddingBag, embeddingBag, memoryInfo } = ebw;
+export const { init, shutdown, EmbeddingBag, EmbeddingBagCollection, embeddingBag, memoryInfo } = ebw;
 
 // npm test runs this suite twice: EBAG_TEST_THREADS=1 (the simd variant) and
 // EBAG_TEST_THREADS=2 (simd-threaded, every call split however small).

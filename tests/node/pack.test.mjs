@@ -30,12 +30,12 @@ test('package.json: license file, repository / homepage / bugs, engines, sideEff
   // A module not listed may be dropped by a bundler when its exports are
   // unused: every js/ module with top-level statements besides declarations
   // must be listed (the entries register their platform, embedding-bag.mjs
-  // adds Symbol.dispose, node-worker.mjs is a worker script).
+  // and collection.mjs add Symbol.dispose, node-worker.mjs is a worker script).
   const acting = readdirSync(join(root, 'js')).filter((f) => f.endsWith('.mjs')).filter((f) => {
     const text = readFileSync(join(root, 'js', f), 'utf8');
     return /^(setPlatform|if \(|createRequire|Object\.defineProperty|\w+\.prototype)/m.test(text);
   });
-  assert.deepEqual(acting.sort(), ['embedding-bag.mjs', 'index.browser.mjs', 'index.node.mjs', 'node-worker.mjs']);
+  assert.deepEqual(acting.sort(), ['collection.mjs', 'embedding-bag.mjs', 'index.browser.mjs', 'index.node.mjs', 'node-worker.mjs']);
   for (const file of acting) assert.ok(pkg.sideEffects.includes(`./js/${file}`), `sideEffects lacks ./js/${file}`);
 });
 

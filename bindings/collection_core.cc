@@ -1,0 +1,255 @@
+#include "collection_core.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "validate.h"
+
+namespace ebag::bindings {
+namespace {
+
+constexpr double kMaxCount = static_cast<double>(std::numeric_limits<int32_t>::max());
+
+bool valid_count(double count) { return count >= 0 && count <= kMaxCount && std::floor(count) == count; }
+
+// Resizes `buffer` for `count` elements (+1: a valid address when empty).
+template <typename T>
+size_t stage(Buffer<T>& buffer, double count, Status& status) {
+  if (!valid_count(count)) {
+    status = make_error(ErrorCode::kTooLarge, Argument::kNone, -1, static_cast<int64_t>(count));
+    return 0;
+  }
+  if (!buffer.resize(static_cast<uint64_t>(count) + 1)) {
+    status = out_of_memory(count * sizeof(T));
+    return 0;
+  }
+  return reinterpret_cast<size_t>(buffer.data());
+}
+
+}  // namespace
+
+void CollectionCore::add_table(double core_address) {
+  tables_.push_back(reinterpret_cast<BagCore*>(static_cast<uintptr_t>(core_address)));
+  forward_counts_.push_back(0);
+  by_table_.emplace_back();
+}
+
+int32_t CollectionCore::finish(Status status, int32_t key, int32_t table) {
+  status_ = status;
+  error_key_ = status.ok() ? -1 : key;
+  error_table_ = status.ok() ? -1 : table;
+  return static_cast<int32_t>(status.code);
+}
+
+size_t CollectionCore::stage_values(int32_t kind, double count) {
+  value_kind_ = kind == kInt64 ? kInt64 : kInt32;
+  num_values_ = static_cast<int64_t>(count);
+  if (!valid_count(count)) return (finish(make_error(ErrorCode::kTooLarge, Argument::kValues, -1, num_values_)), 0);
+  const uint64_t bytes = static_cast<uint64_t>(count) * (value_kind_ == kInt64 ? 8 : 4);
+  if (!values_.resize(bytes + 8)) return (finish(out_of_memory(static_cast<double>(bytes))), 0);
+  return reinterpret_cast<size_t>(values_.data());
+}
+
+size_t CollectionCore::stage_lengths(double count) {
+  num_lengths_ = static_cast<int64_t>(count);
+  return stage(lengths_, count, status_);
+}
+
+size_t CollectionCore::stage_weights(double count) {
+  num_weights_ = static_cast<int64_t>(count);
+  return stage(weights_, count, status_);
+}
+
+size_t CollectionCore::stage_keys(double count) {
+  num_key_entries_ = static_cast<int64_t>(count);
+  return stage(keys_, count * 2, status_);
+}
+
+size_t CollectionCore::stage_grad_output(double count) { return stage(grad_output_, count, status_); }
+
+// Bag starts of every key's bags from the lengths (or offsets), checked:
+// lengths >= 0 summing to the ids, or offsets from 0, not decreasing, ending
+// at the ids. Then where each key's ids are.
+Status CollectionCore::read_structure(int64_t num_keys, int64_t batch, bool offsets_form) {
+  const int64_t bags = num_keys * batch;
+  if (num_lengths_ != bags + (offsets_form ? 1 : 0)) {
+    return make_error(ErrorCode::kLengthMismatch, offsets_form ? Argument::kOffsets : Argument::kLengths, -1, num_lengths_);
+  }
+  if (!bag_starts_.resize(static_cast<uint64_t>(bags) + 1)) return out_of_memory(static_cast<double>(bags) * 8);
+  int64_t* starts = bag_starts_.data();
+  const int32_t* given = lengths_.data();
+  if (offsets_form) {
+    if (given[0] != 0) return make_error(ErrorCode::kFirstOffsetNotZero, Argument::kOffsets, 0, given[0]);
+    for (int64_t k = 0; k <= bags; ++k) {
+      if (k > 0 && given[k] < given[k - 1]) return make_error(ErrorCode::kOffsetsDecreasing, Argument::kOffsets, k, given[k]);
+      starts[k] = given[k];
+    }
+    if (starts[bags] != num_values_) return make_error(ErrorCode::kLengthMismatch, Argument::kValues, -1, starts[bags]);
+  } else {
+    int64_t at = 0;
+    for (int64_t k = 0; k < bags; ++k) {
+      if (given[k] < 0) return make_error(ErrorCode::kNegativeSize, Argument::kLengths, k, given[k]);
+      starts[k] = at;
+      at += given[k];
+    }
+    starts[bags] = at;
+    if (at != num_values_) return make_error(ErrorCode::kLengthMismatch, Argument::kValues, -1, at);
+  }
+  if (num_weights_ != (with_weights_ ? num_values_ : 0)) {
+    return make_error(ErrorCode::kLengthMismatch, Argument::kWeights, -1, num_weights_);
+  }
+  spans_.assign(static_cast<size_t>(num_keys), KeySpan{});
+  for (auto& keys : by_table_) keys.clear();
+  const int32_t* key_entries = keys_.data();
+  for (int64_t k = 0; k < num_keys; ++k) {
+    KeySpan& span = spans_[static_cast<size_t>(k)];
+    span.table = key_entries[2 * k];
+    span.column = key_entries[2 * k + 1];
+    span.begin = starts[k * batch];
+    span.count = starts[(k + 1) * batch] - span.begin;
+    by_table_[static_cast<size_t>(span.table)].push_back(static_cast<int32_t>(k));
+  }
+  for (auto& keys : by_table_) {
+    std::sort(keys.begin(), keys.end(), [&](int32_t a, int32_t b) { return spans_[a].column < spans_[b].column; });
+    int64_t stacked = 0;
+    for (size_t slot = 0; slot < keys.size(); ++slot) {
+      KeySpan& span = spans_[static_cast<size_t>(keys[slot])];
+      span.stack_slot = static_cast<int64_t>(slot);
+      span.stack_begin = stacked;
+      stacked += span.count;
+    }
+  }
+  return {};
+}
+
+// Writes table t's keys, stacked, into its BagCore's staging buffers.
+Status CollectionCore::stage_table(int32_t t, int64_t batch, bool with_weights) {
+  BagCore& core = *tables_[static_cast<size_t>(t)];
+  const auto& keys = by_table_[static_cast<size_t>(t)];
+  int64_t ids = 0;
+  for (int32_t k : keys) ids += spans_[static_cast<size_t>(k)].count;
+  const size_t element = value_kind_ == kInt64 ? 8 : 4;
+  auto* indices = reinterpret_cast<uint8_t*>(core.stage_indices(value_kind_, static_cast<double>(ids)));
+  auto* offsets = reinterpret_cast<int32_t*>(core.stage_offsets(kInt32, static_cast<double>(keys.size() * batch)));
+  float* weights = with_weights ? reinterpret_cast<float*>(core.stage_per_sample_weights(static_cast<double>(ids))) : nullptr;
+  if (indices == nullptr || offsets == nullptr || (with_weights && weights == nullptr)) return core.status();
+  const int64_t* starts = bag_starts_.data();
+  for (int32_t k : keys) {
+    const KeySpan& span = spans_[static_cast<size_t>(k)];
+    std::memcpy(indices + span.stack_begin * element, values_.data() + span.begin * element, span.count * element);
+    if (with_weights) std::memcpy(weights + span.stack_begin, weights_.data() + span.begin, span.count * sizeof(float));
+    for (int64_t b = 0; b < batch; ++b) {
+      offsets[span.stack_slot * batch + b] = static_cast<int32_t>(span.stack_begin + starts[k * batch + b] - span.begin);
+    }
+  }
+  return {};
+}
+
+int32_t CollectionCore::key_at(int32_t t, int64_t p) const {
+  for (int32_t k : by_table_[static_cast<size_t>(t)]) {
+    const KeySpan& span = spans_[static_cast<size_t>(k)];
+    if (p >= span.stack_begin && p < span.stack_begin + span.count) return k;
+  }
+  return -1;
+}
+
+int32_t CollectionCore::forward(double num_keys, double batch, bool offsets_form, bool with_weights, double total_dim) {
+  const auto keys = static_cast<int64_t>(num_keys);
+  const auto b = static_cast<int64_t>(batch);
+  const auto width = static_cast<int64_t>(total_dim);
+  with_weights_ = with_weights;
+  if (Status s = read_structure(keys, b, offsets_form); !s.ok()) return finish(s);
+  // Every table checked before any runs: a failing call changes nothing.
+  for (int32_t t = 0; t < static_cast<int32_t>(tables_.size()); ++t) {
+    if (by_table_[static_cast<size_t>(t)].empty()) continue;
+    if (Status s = stage_table(t, b, with_weights); !s.ok()) return finish(s, -1, t);
+    if (tables_[static_cast<size_t>(t)]->check_staged(with_weights) != 0) {
+      Status s = tables_[static_cast<size_t>(t)]->status();
+      int32_t key = -1;
+      // A position in the table's stacked ids is one in the KJT's values.
+      if (s.position >= 0 && (s.argument == Argument::kIndices || s.argument == Argument::kPerSampleWeights)) {
+        key = key_at(t, s.position);
+        if (key >= 0) {
+          const KeySpan& span = spans_[static_cast<size_t>(key)];
+          s.position = span.begin + (s.position - span.stack_begin);
+          s.argument = s.argument == Argument::kIndices ? Argument::kValues : Argument::kWeights;
+        }
+      }
+      return finish(s, key, t);
+    }
+  }
+  const int64_t out_size = b * width;
+  if (static_cast<uint64_t>(out_size) > SIZE_MAX / sizeof(float)) {
+    return finish(make_error(ErrorCode::kTooLarge, Argument::kOutput, -1, out_size));
+  }
+  if (!output_.resize(static_cast<uint64_t>(out_size) + 1)) return finish(out_of_memory(static_cast<double>(out_size) * 4));
+  has_forward_ = false;
+  for (int32_t t = 0; t < static_cast<int32_t>(tables_.size()); ++t) {
+    const auto& table_keys = by_table_[static_cast<size_t>(t)];
+    if (table_keys.empty()) continue;
+    BagCore& core = *tables_[static_cast<size_t>(t)];
+    if (core.forward(true, 0, 0, with_weights) != 0) return finish(core.status(), -1, t);
+    forward_counts_[static_cast<size_t>(t)] = core.forward_count();
+    const int64_t dim = core.embedding_dim();
+    const float* rows = reinterpret_cast<const float*>(core.output_ptr());
+    for (int32_t k : table_keys) {
+      const KeySpan& span = spans_[static_cast<size_t>(k)];
+      const float* from = rows + span.stack_slot * b * dim;
+      float* to = output_.data() + span.column;
+      for (int64_t s = 0; s < b; ++s) std::memcpy(to + s * width, from + s * dim, dim * sizeof(float));
+    }
+  }
+  batch_ = b;
+  total_dim_ = width;
+  has_forward_ = true;
+  return finish({});
+}
+
+int32_t CollectionCore::backward(double grad_output_length, bool sparse, bool want_weights_grad) {
+  if (!has_forward_) return finish(make_error(ErrorCode::kMissingBuffer, Argument::kGradOutput));
+  const auto length = static_cast<int64_t>(grad_output_length);
+  if (length != batch_ * total_dim_) return finish(make_error(ErrorCode::kLengthMismatch, Argument::kGradOutput, -1, length));
+  for (int32_t t = 0; t < static_cast<int32_t>(tables_.size()); ++t) {
+    if (!by_table_[static_cast<size_t>(t)].empty() && tables_[static_cast<size_t>(t)]->forward_count() != forward_counts_[static_cast<size_t>(t)]) {
+      return finish(make_error(ErrorCode::kTableCalledAlone, Argument::kTable, t), -1, t);
+    }
+  }
+  const bool weights_grad = want_weights_grad && with_weights_;
+  has_weights_grad_ = false;
+  if (weights_grad && !weights_grad_.resize(static_cast<uint64_t>(num_values_) + 1)) {
+    return finish(out_of_memory(static_cast<double>(num_values_) * 4));
+  }
+  for (int32_t t = 0; t < static_cast<int32_t>(tables_.size()); ++t) {
+    const auto& table_keys = by_table_[static_cast<size_t>(t)];
+    if (table_keys.empty()) continue;
+    BagCore& core = *tables_[static_cast<size_t>(t)];
+    const int64_t dim = core.embedding_dim();
+    const auto count = static_cast<double>(static_cast<int64_t>(table_keys.size()) * batch_ * dim);
+    auto* grad = reinterpret_cast<float*>(core.stage_grad_output(count));
+    if (grad == nullptr) return finish(core.status(), -1, t);
+    for (int32_t k : table_keys) {
+      const KeySpan& span = spans_[static_cast<size_t>(k)];
+      float* to = grad + span.stack_slot * batch_ * dim;
+      const float* from = grad_output_.data() + span.column;
+      for (int64_t s = 0; s < batch_; ++s) std::memcpy(to + s * dim, from + s * total_dim_, dim * sizeof(float));
+    }
+    if (core.backward(count, sparse, weights_grad) != 0) return finish(core.status(), -1, t);
+    if (weights_grad) {
+      const auto* per_id = reinterpret_cast<const float*>(core.grad_per_sample_weights_ptr());
+      for (int32_t k : table_keys) {
+        const KeySpan& span = spans_[static_cast<size_t>(k)];
+        std::memcpy(weights_grad_.data() + span.begin, per_id + span.stack_begin, span.count * sizeof(float));
+      }
+    }
+  }
+  has_weights_grad_ = weights_grad;
+  return finish({});
+}
+
+size_t CollectionCore::weights_grad_ptr() const {
+  return has_weights_grad_ ? reinterpret_cast<size_t>(weights_grad_.data()) : 0;
+}
+
+}  // namespace ebag::bindings
