@@ -18,6 +18,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
+import { benchCollection, printCollection } from './collection.mjs';
 import { writeResults } from './results_md.mjs';
 import { median } from './timing.mjs';
 import { WORKLOADS } from './workloads.mjs';
@@ -257,12 +258,16 @@ if (denseRows.length > 0) {
       fmt(r.medianMs.denseViewThreads1), fmt(r.medianMs.denseViewThreadsN), x(r.ratios.denseViewThreadSpeedup)]));
 }
 
+// EmbeddingBagCollection: its own runners (collection.mjs), after the others.
+const collection = threadsOnly ? undefined : await benchCollection({ rounds: quick ? 1 : 7, threads: nThreads, quick });
+if (collection) printCollection(collection, table, fmt, x);
+
 const outDir = here('./results/');
 mkdirSync(outDir, { recursive: true });
 const file = `${outDir}${quick ? 'quick' : 'latest'}${threadsOnly ? '-threads' : ''}.json`;
 writeFileSync(file, `${JSON.stringify({
   date: new Date().toISOString(), node: process.version, cores, cpu: cpus()[0]?.model, quick, threads: nThreads, rounds,
-  runners: infos, rows,
+  runners: infos, rows, collection,
 }, null, 2)}\n`);
 console.log(`\nwrote ${file}`);
 if (!quick && !threadsOnly) {

@@ -42,10 +42,17 @@ const TARGETS = [
     ['tiny-sum', 'denseThreadSpeedup', 0.95, 'dense']] },
 ];
 
+// The EmbeddingBagCollection's (bench/collection.mjs), on its own rows.
+const COLLECTION_TARGETS = [
+  { what: 'collection, B = 128, one thread: ≥ 3× the separate calls + concatenation', atLeast: true, checks: [['dlrm-b128', 'ebcOverSeparate', 3]] },
+  { what: 'collection, B = 4096: ≥ 1.2× the separate calls', atLeast: true, checks: [['dlrm-b4096', 'ebcOverSeparate', 1.2], ['heavy-b4096', 'ebcOverSeparate', 1.2]] },
+  { what: 'collection, heavy, B = 4096: 2 threads ≥ 1.6× one', atLeast: true, checks: [['heavy-b4096', 'threadSpeedup', 1.6]] },
+];
+
 // [what, the run's values, met?] for every target.
-function targets(rows) {
+function targets(rows, list = TARGETS) {
   const by = Object.fromEntries(rows.map((r) => [r.workload, r]));
-  return TARGETS.map(({ what, atLeast, checks }) => {
+  return list.map(({ what, atLeast, checks }) => {
     const values = checks.map(([workload, ratio, limit, label = workload]) => {
       const v = by[workload]?.ratios[ratio] ?? null;
       return { label, v, ok: v !== null && (atLeast ? v >= limit : v <= limit) };
@@ -68,7 +75,7 @@ export function renderResults(latest) {
     '',
     '## Targets',
     '',
-    table(['target', 'this run', ''], targets(rows)),
+    table(['target', 'this run', ''], [...targets(rows), ...(latest.collection ? targets(latest.collection, COLLECTION_TARGETS) : [])]),
     '',
     `## Forward, ms`,
     '',
@@ -115,6 +122,16 @@ export function renderResults(latest) {
       'The same table stored in each dtype; × fp32 is the speed against float32 in the same run.', '',
       table(['workload', 'dtype', 'bytes per row', 'forward', '× fp32', 'GB/s of rows'],
         quantized.flatMap((r) => r.quantized.map((q) => [r.workload, q.dtype, String(q.rowBytes), ms(q.ms), x(q.vsFp32), gbs(q.gbPerS)]))));
+  }
+  if (latest.collection) {
+    const c = latest.collection;
+    out.push('', '## Many tables: EmbeddingBagCollection, ms', '',
+      'One `ebc.forward(kjt)` (output copied) against one `bag.forward(..., { copy: false })` per feature on the same tables plus the ' +
+        'JS copy of each into a new [B, sum of D] array; "1 table": one bag over as many ids of the largest table, the single-table ' +
+        'kernel on the same bytes. GB/s: bytes of rows gathered (ids × D × 4) per second.', '',
+      table(['workload', 'tables', 'B', 'D', 'ids', 'collection 1T', 'separate 1T', '× separate', 'GB/s collection', 'GB/s 1 table', `collection ${c[0].threads}T`, `${c[0].threads}T / 1T`],
+        c.map((r) => [r.workload, String(r.tables), String(r.batch), String(r.dim), String(r.ids), ms(r.medianMs.ebc1), ms(r.medianMs.separate1),
+          x(r.ratios.ebcOverSeparate), gbs(r.gbPerS.ebc1), gbs(r.gbPerS.single1), ms(r.medianMs.ebcN), x(r.ratios.threadSpeedup)])));
   }
   return `${out.join('\n')}\n`;
 }

@@ -316,6 +316,116 @@ export declare class EmbeddingBag<Sparse extends boolean = false> {
   [Symbol.dispose](): void;
 }
 
+/**
+ * One table of an EmbeddingBagCollection (TorchRec's EmbeddingBagConfig):
+ * its size, the features whose bags it pools, how.
+ */
+export interface EmbeddingBagConfig {
+  /** The table's name (TorchRec's state_dict: 'embedding_bags.<name>.weight'). */
+  name: string;
+  numEmbeddings: number;
+  embeddingDim: number;
+  /** The features (KJT keys) this table pools, each its own bags and output slice. */
+  featureNames: readonly string[];
+  /** Default 'sum', as TorchRec's PoolingType. */
+  pooling?: Mode;
+  /** 'fp32' (default), or a quantized row format (inference only). */
+  dtype?: Dtype;
+  /** numEmbeddings * embeddingDim floats, copied in (default: N(0, 1) from the collection's seed + the table's index). */
+  weight?: FloatArray;
+  paddingIdx?: number | null;
+  maxNorm?: number | null;
+  normType?: number;
+  scaleGradByFreq?: boolean;
+}
+
+/** Options of an EmbeddingBagCollection. */
+export interface CollectionOptions<Sparse extends boolean = boolean> {
+  /** Table t's default weights come from seed + t. */
+  seed?: number | bigint;
+  /** backward() returns each table's gradient sparse (coalesced). */
+  sparse?: Sparse;
+  /** The KJT carries one weight per id (tables pool with sum, mean or sqrtn). */
+  isWeighted?: boolean;
+}
+
+/**
+ * TorchRec's KeyedJaggedTensor: for each key (feature), B bags of ids.
+ * `values` are key-major: key 0's bags for samples 0..B-1, then key 1's.
+ */
+export interface KeyedJaggedTensor {
+  /** Every feature of the collection, once, in any order. */
+  keys: readonly string[];
+  values: IndexArray;
+  /** keys.length x B bag lengths (or give offsets: keys.length x B + 1). */
+  lengths?: IndexArray;
+  offsets?: IndexArray;
+  /** One weight per id, when the collection isWeighted. */
+  weights?: FloatArray;
+}
+
+/** TorchRec's KeyedTensor: every feature's pooled embeddings side by side. */
+export interface KeyedTensor {
+  /** The features, in the collection's order (tables in order, each table's featureNames in order). */
+  keys: string[];
+  /** Each feature's columns (its table's embeddingDim). */
+  lengthPerKey: number[];
+  /** [B, sum of lengthPerKey], row-major. */
+  values: Float32Array;
+  shape: [number, number];
+}
+
+/**
+ * Many tables, one call: TorchRec's EmbeddingBagCollection. Each table is an
+ * EmbeddingBag the collection owns (`table(name)`); forward() pools every
+ * feature of a KeyedJaggedTensor in one call into the module; backward()
+ * returns each table's gradient, summed over the features that share it.
+ * Results equal one EmbeddingBag per (feature, table), bit for bit, on any
+ * number of threads.
+ */
+export declare class EmbeddingBagCollection<Sparse extends boolean = false> {
+  /** @throws TypeError / RangeError naming the table and the key, before anything is allocated */
+  constructor(tables: readonly EmbeddingBagConfig[], options?: CollectionOptions<Sparse>);
+  /**
+   * A collection whose tables are read from a safetensors file with TorchRec's
+   * state_dict names ('embedding_bags.<name>.weight'); numEmbeddings and
+   * embeddingDim may be left out of the configs.
+   */
+  static fromSafetensors<S extends boolean = false>(
+    source: WeightSource,
+    tables: readonly (Omit<EmbeddingBagConfig, 'numEmbeddings' | 'embeddingDim' | 'weight'> & { numEmbeddings?: number; embeddingDim?: number })[],
+    options?: Omit<CollectionOptions<S>, 'seed'> & Pick<WeightFileOptions, 'onProgress' | 'signal'>,
+  ): Promise<EmbeddingBagCollection<S>>;
+  /** Every fp32 / fp16 table as one safetensors file under TorchRec's state_dict names. */
+  toSafetensors(): Uint8Array;
+  /** The table named `name` (owned by the collection: dispose the collection, not it). */
+  table(name: string): EmbeddingBag<Sparse>;
+  readonly tableNames: string[];
+  /** The output's keys: every feature in the collection's order. */
+  readonly featureNames: string[];
+  readonly lengthPerKey: number[];
+  readonly sparse: Sparse;
+  readonly isWeighted: boolean;
+  readonly disposed: boolean;
+  /**
+   * Pools every feature of the KJT in one call.
+   * @throws RangeError naming the key, the sample and the table of a bad id; TypeError / RangeError for keys, lengths and weights; nothing changes
+   */
+  forward(kjt: KeyedJaggedTensor, options?: ResultOptions): KeyedTensor;
+  /**
+   * Gradients of the last forward for gradValues ([B, sum of D]): each
+   * table's by name, and the per-id weights' (KJT order) when isWeighted.
+   */
+  backward(
+    gradValues: FloatArray | Tensor2D<FloatArray>,
+    options?: ResultOptions,
+  ): { weight: Record<string, WeightGradient<Sparse>>; perSampleWeights: Float32Array | null };
+  /** Frees every table. Idempotent. */
+  dispose(): void;
+  /** dispose(), for `using`. */
+  [Symbol.dispose](): void;
+}
+
 /** Options of embeddingBag(), as F.embedding_bag's keyword arguments. */
 export interface FunctionalOptions {
   mode?: Mode;

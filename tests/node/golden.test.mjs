@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { checkGoldenCase } from '../golden/check_case.mjs';
-import { EmbeddingBag, goldenCases } from './helpers.mjs';
+import { checkCollectionCase } from '../golden/check_collection.mjs';
+import { EmbeddingBag, EmbeddingBagCollection, goldenCases } from './helpers.mjs';
 
 const cases = goldenCases();
 const scaledCases = goldenCases('scaled_golden.json');
@@ -21,4 +22,15 @@ test('golden cases exist', () => {
 
 for (const c of [...cases, ...scaledCases]) {
   test(`golden: ${c.name}`, () => assert.deepEqual(checkGoldenCase(EmbeddingBag, c), []));
+}
+
+// EmbeddingBagCollection: PyTorch's F.embedding_bag per (feature, table),
+// concatenated (tests/golden/generate_collection.py).
+const collectionCases = goldenCases('collection_golden.json');
+test('collection golden cases exist: shared tables, weighted, padding, fp16, B = 1, zero-id keys', () => {
+  assert.ok(collectionCases.length >= 7);
+  assert.ok(collectionCases.some((c) => c.is_weighted) && collectionCases.some((c) => c.fp16));
+});
+for (const c of collectionCases) {
+  test(`collection golden: ${c.name}`, () => assert.deepEqual(checkCollectionCase(EmbeddingBagCollection, c), []));
 }

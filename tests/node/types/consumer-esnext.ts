@@ -2,7 +2,7 @@
 // no DOM, no @types/node) by types.test.mjs: `using`, backward() typed by the
 // sparse option, the inputs users hold, weight-file options. Every
 // expected error below must fire.
-import { EmbeddingBag, init, type LoadProgress, type SparseGradient } from 'embedding-bag-wasm';
+import { EmbeddingBag, EmbeddingBagCollection, init, type KeyedTensor, type LoadProgress, type SparseGradient } from 'embedding-bag-wasm';
 
 // Any AbortSignal (lib dom, @types/node); none is constructed here.
 declare const signal: AbortSignal;
@@ -46,6 +46,23 @@ async function main(): Promise<void> {
   await EmbeddingBag.fromNpy(new Uint8Array(8), { onProgress: 1 });
   // @ts-expect-error: a Float32Array is not an index array
   dense.forward(new Float32Array(2), [0]);
+
+  // EmbeddingBagCollection: TorchRec's configs, KJT in, KeyedTensor out.
+  using ebc = new EmbeddingBagCollection([
+    { name: 't_user', numEmbeddings: 1000, embeddingDim: 16, featureNames: ['user_id'] },
+    { name: 't_item', numEmbeddings: 100, embeddingDim: 8, featureNames: ['item_id', 'history'], pooling: 'mean' },
+  ], { seed: 0, sparse: true });
+  const kt: KeyedTensor = ebc.forward({ keys: ['user_id', 'item_id', 'history'], values: new Int32Array(3), lengths: [1, 1, 1] });
+  const tableGrad: SparseGradient = ebc.backward(kt.values).weight['t_item'];
+  const item: EmbeddingBag<true> = ebc.table('t_item');
+  void [tableGrad, item];
+  const loadedEbc = await EmbeddingBagCollection.fromSafetensors(new Uint8Array(8), [{ name: 't', featureNames: ['f'] }]);
+  const denseGrad: Float32Array = loadedEbc.backward(new Float32Array(1)).weight['t'];
+  void denseGrad;
+  // @ts-expect-error: a table config needs featureNames
+  new EmbeddingBagCollection([{ name: 't', numEmbeddings: 1, embeddingDim: 1 }]);
+  // @ts-expect-error: the KJT's values are ids
+  ebc.forward({ keys: ['user_id'], values: new Float32Array(1), lengths: [1] });
 }
 
 void main;
