@@ -2,9 +2,12 @@
 //   node bench/collection_child.mjs <threads> [--quick]
 // For each workload of COLLECTION_WORKLOADS, times (per line "round" read on
 // stdin, one JSON line of medians out):
-//   ebc      one ebc.forward(kjt) (output copied out, as by default)
+//   ebc      one ebc.forward(kjt, { copy: false }) (the KeyedTensor in wasm memory)
+//   ebcCopy  one ebc.forward(kjt) (copied out into a new array, the default)
 //   separate the same tables as separate bags: one bag.forward(..., { copy: false })
-//            per feature and the JS copy of each into a new [B, sum of D] array
+//            per feature and the JS copy of each into one [B, sum of D] array,
+//            made once (a new array per call costs more than the work here:
+//            fresh memory is slow to touch on these machines)
 //   single   one EmbeddingBag over the same number of ids and D, from one
 //            table of the largest cardinality: the single-table kernel on the
 //            same bytes, for GB/s
@@ -36,8 +39,8 @@ const cases = collectionWorkloads(process.argv.includes('--quick')).map((w) => {
     at += sum;
   });
   const totalDim = w.dim * w.cardinalities.length;
+  const out = new Float32Array(w.batch * totalDim);
   const separate = () => {
-    const out = new Float32Array(w.batch * totalDim);
     perFeature.forEach(({ bag, ids, offsets }, k) => {
       const { data } = bag.forward(ids, offsets, null, { copy: false });
       for (let b = 0; b < w.batch; b++) out.set(data.subarray(b * w.dim, (b + 1) * w.dim), b * totalDim + k * w.dim);
@@ -50,7 +53,7 @@ const cases = collectionWorkloads(process.argv.includes('--quick')).map((w) => {
   const singleOffsets = Int32Array.from({ length: w.batch * w.cardinalities.length }, (_, b) => (b * kjt.values.length) / (w.batch * w.cardinalities.length) | 0);
   // The same numbers both ways (checked once).
   const a = ebc.forward(kjt).values;
-  const b = separate();
+  const b = separate().slice();
   if (a.length !== b.length || a.some((v, i) => !Object.is(v, b[i]))) throw new Error(`${w.name}: the collection and the separate calls differ`);
   return { w, ebc, kjt, separate, single, singleIds, singleOffsets, ids: kjt.values.length };
 });
@@ -73,7 +76,8 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   for (const c of cases) {
     const repeat = c.w.batch <= 256 ? 50 : 2;
     result.workloads[c.w.name] = {
-      ebc: time(() => c.ebc.forward(c.kjt), repeat),
+      ebc: time(() => c.ebc.forward(c.kjt, { copy: false }), repeat),
+      ebcCopy: time(() => c.ebc.forward(c.kjt), repeat),
       separate: time(c.separate, repeat),
       single: time(() => c.single.forward(c.singleIds, c.singleOffsets, null, { copy: false }), repeat),
       ids: c.ids,

@@ -119,8 +119,36 @@ void pool_max_block(const BagRef<IndexT>& bag, int64_t col, int64_t tail, float*
   }
 }
 
+// A bag of one unweighted entry (one-hot features, one id per bag): its row
+// added to zero (so -0 becomes +0, as the reference's 0 + x) and scaled when
+// scaled, without the batching of pool_sum_block, whose setup costs more than
+// one row of a small D.
+template <typename IndexT>
+void one_entry(const BagRef<IndexT>& bag, bool scaled, float scale, float* out) {
+  const int64_t row = bag.indices[0];
+  const bool live = row != bag.pad;
+  const float* w = bag.table + (live ? row * bag.stride : 0);
+  const F32x4 zero = simd::zero_f32x4();
+  const F32x4 vscale = simd::splat(scale);
+  int64_t d = 0;
+  for (; d + 4 <= bag.dim; d += 4) {
+    F32x4 a = live ? simd::add(zero, simd::load(w + d)) : zero;
+    if (scaled) a = simd::mul(a, vscale);
+    simd::store(out + d, a);
+  }
+  if (d < bag.dim) {
+    F32x4 a = live ? simd::add(zero, simd::load_partial(w + d, bag.dim - d)) : zero;
+    if (scaled) a = simd::mul(a, vscale);
+    simd::store_partial(out + d, a, bag.dim - d);
+  }
+}
+
 template <typename IndexT>
 void pool_sum__v128(const BagRef<IndexT>& bag, float* out) {
+  if (bag.length == 1 && bag.weights == nullptr) {
+    one_entry(bag, false, 1.0f, out);
+    return;
+  }
   for_each_column_block<kSumBlockVecs>(bag.dim, [&](auto vecs, auto partial, int64_t col, int64_t tail) {
     if (bag.weights != nullptr) {
       pool_sum_block<decltype(vecs)::value, decltype(partial)::value, true>(bag, col, tail, false, 1.0f, out);
@@ -132,6 +160,10 @@ void pool_sum__v128(const BagRef<IndexT>& bag, float* out) {
 
 template <typename IndexT>
 void pool_scaled_sum__v128(const BagRef<IndexT>& bag, float scale, float* out) {
+  if (bag.length == 1 && bag.weights == nullptr) {
+    one_entry(bag, true, scale, out);
+    return;
+  }
   for_each_column_block<kSumBlockVecs>(bag.dim, [&](auto vecs, auto partial, int64_t col, int64_t tail) {
     if (bag.weights != nullptr) {
       pool_sum_block<decltype(vecs)::value, decltype(partial)::value, true>(bag, col, tail, true, scale, out);

@@ -240,6 +240,40 @@ TEST_CASE("random configurations", "[kernels][fuzz]") {
   }
 }
 
+TEST_CASE("bags of one unweighted entry: the row plus zero (-0 becomes +0), scaled, padding", "[kernels]") {
+  const auto& ref = ebag::kernels::kernel_set__ref<int32_t>();
+  for (const auto* k : all_kernel_sets<int32_t>()) {
+    for (int64_t dim : kDims) {
+      INFO("kernels=" << k->name << " D=" << dim);
+      // Row 0 holds -0, subnormals, infinities and a NaN; row 1 ordinary values.
+      const float specials[] = {-0.0f, 0x1p-140f, -0x1p-149f, INFINITY, -INFINITY, NAN, -1.5f, 0.0f};
+      std::vector<float> table(3 * dim);
+      for (int64_t d = 0; d < dim; ++d) {
+        table[d] = specials[d % 8];
+        table[dim + d] = static_cast<float>(d) / 7.0f - 1.0f;
+        table[2 * dim + d] = -0.0f;
+      }
+      for (int32_t row : {0, 1, 2}) {
+        for (int64_t pad : {int64_t{-1}, int64_t{row}}) {
+          const int32_t index = row;
+          const ebag::kernels::BagRef<int32_t> bag{table.data(), dim, dim, &index, 1, nullptr, pad};
+          for (float scale : {1.0f, 0.5f, -0.0f}) {
+            INFO("row=" << row << " pad=" << pad << " scale=" << scale);
+            std::vector<float> out1(dim + 1, 9.0f), out2(dim + 1, 9.0f);
+            k->sum(bag, out1.data());
+            ref.sum(bag, out2.data());
+            REQUIRE(std::memcmp(out1.data(), out2.data(), 4 * out1.size()) == 0);
+            k->scaled_sum(bag, scale, out1.data());
+            ref.scaled_sum(bag, scale, out2.data());
+            REQUIRE(std::memcmp(out1.data(), out2.data(), 4 * out1.size()) == 0);
+            REQUIRE(out1[dim] == 9.0f);  // nothing written past dim
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("dot4 and gradient_row match the reference bit for bit", "[kernels]") {
   const auto& ref = ebag::kernels::kernel_set__ref<int32_t>();
   for (const auto* k : all_kernel_sets<int32_t>()) {
