@@ -1,9 +1,14 @@
 // A workload's batch of bags from a fixed seed: the same data in every
 // process and in the demo page (no Node APIs here).
 // make_batch() in bench/native/bench_native.cc is the same, bit for bit.
-export function makeBatch(w, seed = 1) {
+// A uniform [0, 1) generator from a 32-bit LCG (Math.imul keeps every bit).
+export function lcg(seed) {
   let state = seed >>> 0;
-  const random = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296);
+  return () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296);
+}
+
+export function makeBatch(w, seed = 1) {
+  const random = lcg(seed);
   const offsets = new Int32Array(w.bags);
   const lengths = Array.from({ length: w.bags }, () => w.minLen + Math.floor(random() * (w.maxLen - w.minLen + 1)));
   const indices = new Int32Array(lengths.reduce((a, b) => a + b, 0));

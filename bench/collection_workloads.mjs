@@ -1,7 +1,9 @@
 // The EmbeddingBagCollection workloads: DLRM on Criteo Kaggle's 26 sparse
 // features (their cardinalities capped at 1M rows), D = 16, one id per
 // feature per sample; and a heavier one with bags of 1..40 ids and D = 64.
-// Ids and lengths from a fixed seed (mulberry32, Math.imul).
+// Ids and lengths from a fixed seed (batch.mjs's generator).
+import { lcg } from './batch.mjs';
+
 export const CRITEO_CARDINALITIES = [1460, 583, 1_000_000, 1_000_000, 305, 24, 12517, 633, 3, 93145, 5683, 1_000_000, 3194,
   27, 14992, 1_000_000, 10, 5652, 2173, 4, 1_000_000, 18, 15, 286181, 105, 142572];
 
@@ -11,20 +13,9 @@ export const COLLECTION_WORKLOADS = [
   { name: 'heavy-b4096', cardinalities: CRITEO_CARDINALITIES, dim: 64, batch: 4096, maxIds: 40 },
 ];
 
-function random32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The workload's KJT: keys f0..f25, key-major values, Int32Array lengths. */
 export function makeKjt(w, seed = 11) {
-  const random = random32(seed);
+  const random = lcg(seed);
   const lengths = new Int32Array(w.cardinalities.length * w.batch);
   const values = [];
   w.cardinalities.forEach((n, k) => {

@@ -7,7 +7,8 @@
 
 const TOLERANCE = 2e-5;
 
-function compare(failures, actual, expected, what) {
+/** Pushes the first element of `actual` off `expected` by more than the tolerance. */
+export function compare(failures, actual, expected, what) {
   if (actual.length !== expected.length) {
     failures.push(`${what}: length ${actual.length}, expected ${expected.length}`);
     return;

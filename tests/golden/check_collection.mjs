@@ -4,20 +4,7 @@
 // and browser pages (tests/browser/golden.test.mjs) import this file. The
 // output, then (fp32 tables) each table's gradient, dense and sparse, and the
 // per-id weights' gradient. Returns the mismatches (empty when it holds).
-const TOLERANCE = 2e-5;
-
-function compare(failures, actual, expected, what) {
-  if (actual.length !== expected.length) {
-    failures.push(`${what}: length ${actual.length}, expected ${expected.length}`);
-    return;
-  }
-  for (let i = 0; i < actual.length; i++) {
-    if (!(Math.abs(actual[i] - expected[i]) <= TOLERANCE + TOLERANCE * Math.abs(expected[i]))) {
-      failures.push(`${what}[${i}] = ${actual[i]}, expected ${expected[i]}`);
-      return;
-    }
-  }
-}
+import { compare } from './check_case.mjs';
 
 export function checkCollectionCase(EmbeddingBagCollection, c) {
   const failures = [];
