@@ -3,8 +3,8 @@
 // state are on globalThis.example for tests/browser/workers.test.mjs.
 import { startEmbeddingWorker } from './client.mjs';
 
-const N = 200_000;
-const D = 64;
+const N = 50_000;
+const D = 32;
 const BAGS = 4096;
 const PER_BAG = 50;
 
