@@ -23,9 +23,15 @@ function expectedOutput() {
 }
 
 for (const threads of [1, 2]) {
-  test(`in a worker_thread, ${threads === 1 ? 'simd' : 'simd-threaded (its pool inside the worker)'}: same bytes, exits by itself`, async () => {
+  test(`in a worker_thread, ${threads === 1 ? 'simd' : 'simd-threaded (its pool inside the worker)'}: same bytes, exits by itself`, { timeout: 60_000 }, async () => {
     const worker = new Worker(fixture, { workerData: { threads } });
-    const [message] = await once(worker, 'message');
+    // The answer, or the worker's exit without one (said, not waited on forever).
+    const first = await Promise.race([
+      once(worker, 'message').then(([message]) => ({ message })),
+      once(worker, 'exit').then(([code]) => ({ exitCode: code })),
+    ]);
+    assert.ok(first.message, `the worker exited (code ${first.exitCode}) before it answered`);
+    const { message } = first;
     assert.equal(message.info.variant, threads === 1 ? 'simd' : 'simd-threaded');
     assert.equal(message.info.threads, threads);
     assert.deepEqual(new Uint8Array(message.output.buffer), new Uint8Array(expectedOutput().buffer));
@@ -36,7 +42,7 @@ for (const threads of [1, 2]) {
   });
 }
 
-test('examples/node-worker.mjs runs and ends', () => {
+test('examples/node-worker.mjs runs and ends', { timeout: 90_000 }, () => {
   const out = execFileSync(process.execPath, [fileURLToPath(new URL('../../examples/node-worker.mjs', import.meta.url))],
     { encoding: 'utf8', timeout: 60_000 });
   assert.match(out, /^worker: simd(-threaded)?, \d+ thread\(s\)\noutput shape \[4096, 64\], first values /);
