@@ -34,6 +34,7 @@ void CollectionCore::add_table(double core_address) {
   tables_.push_back(reinterpret_cast<BagCore*>(static_cast<uintptr_t>(core_address)));
   forward_counts_.push_back(0);
   by_table_.emplace_back();
+  committed_.by_table.emplace_back();
 }
 
 int32_t CollectionCore::finish(Status status, int32_t key, int32_t table) {
@@ -72,7 +73,7 @@ size_t CollectionCore::stage_grad_output(double count) { return stage(grad_outpu
 // Bag starts of every key's bags from the lengths (or offsets), checked:
 // lengths >= 0 summing to the ids, or offsets from 0, not decreasing, ending
 // at the ids. Then where each key's ids are.
-Status CollectionCore::read_structure(int64_t num_keys, int64_t batch, bool offsets_form) {
+Status CollectionCore::read_structure(int64_t num_keys, int64_t batch, bool offsets_form, bool with_weights) {
   const int64_t bags = num_keys * batch;
   if (num_lengths_ != bags + (offsets_form ? 1 : 0)) {
     return make_error(ErrorCode::kLengthMismatch, offsets_form ? Argument::kOffsets : Argument::kLengths, -1, num_lengths_);
@@ -97,7 +98,7 @@ Status CollectionCore::read_structure(int64_t num_keys, int64_t batch, bool offs
     starts[bags] = at;
     if (at != num_values_) return make_error(ErrorCode::kLengthMismatch, Argument::kValues, -1, at);
   }
-  if (num_weights_ != (with_weights_ ? num_values_ : 0)) {
+  if (num_weights_ != (with_weights ? num_values_ : 0)) {
     return make_error(ErrorCode::kLengthMismatch, Argument::kWeights, -1, num_weights_);
   }
   spans_.assign(static_cast<size_t>(num_keys), KeySpan{});
@@ -159,8 +160,7 @@ int32_t CollectionCore::forward(double num_keys, double batch, bool offsets_form
   const auto keys = static_cast<int64_t>(num_keys);
   const auto b = static_cast<int64_t>(batch);
   const auto width = static_cast<int64_t>(total_dim);
-  with_weights_ = with_weights;
-  if (Status s = read_structure(keys, b, offsets_form); !s.ok()) return finish(s);
+  if (Status s = read_structure(keys, b, offsets_form, with_weights); !s.ok()) return finish(s);
   // Every table checked before any runs: a failing call changes nothing.
   for (int32_t t = 0; t < static_cast<int32_t>(tables_.size()); ++t) {
     if (by_table_[static_cast<size_t>(t)].empty()) continue;
@@ -180,6 +180,22 @@ int32_t CollectionCore::forward(double num_keys, double batch, bool offsets_form
       return finish(s, key, t);
     }
   }
+  // A table's keys write their k x B stacked bags straight into their
+  // columns: B bags a group, a group's rows `width` apart, groups D apart.
+  // That needs each table's keys in consecutive columns, as the wrapper
+  // places them; checked, with every column inside the output.
+  for (int32_t t = 0; t < static_cast<int32_t>(tables_.size()); ++t) {
+    const auto& table_keys = by_table_[static_cast<size_t>(t)];
+    if (table_keys.empty()) continue;
+    const int64_t dim = tables_[static_cast<size_t>(t)]->embedding_dim();
+    const int64_t first = spans_[static_cast<size_t>(table_keys[0])].column;
+    for (size_t slot = 0; slot < table_keys.size(); ++slot) {
+      const int64_t column = spans_[static_cast<size_t>(table_keys[slot])].column;
+      if (column != first + static_cast<int64_t>(slot) * dim || column < 0 || column + dim > width) {
+        return finish(make_error(ErrorCode::kLengthMismatch, Argument::kOutput, table_keys[slot], column), table_keys[slot], t);
+      }
+    }
+  }
   const int64_t out_size = b * width;
   if (static_cast<uint64_t>(out_size) > SIZE_MAX / sizeof(float)) {
     return finish(make_error(ErrorCode::kTooLarge, Argument::kOutput, -1, out_size));
@@ -190,17 +206,16 @@ int32_t CollectionCore::forward(double num_keys, double batch, bool offsets_form
     const auto& table_keys = by_table_[static_cast<size_t>(t)];
     if (table_keys.empty()) continue;
     BagCore& core = *tables_[static_cast<size_t>(t)];
-    if (core.forward(true, 0, 0, with_weights) != 0) return finish(core.status(), -1, t);
+    const OutputRows into(output_.data() + spans_[static_cast<size_t>(table_keys[0])].column, width, b,
+                          core.embedding_dim());
+    if (core.forward_into(into, with_weights) != 0) return finish(core.status(), -1, t);
     forward_counts_[static_cast<size_t>(t)] = core.forward_count();
-    const int64_t dim = core.embedding_dim();
-    const float* rows = reinterpret_cast<const float*>(core.output_ptr());
-    for (int32_t k : table_keys) {
-      const KeySpan& span = spans_[static_cast<size_t>(k)];
-      const float* from = rows + span.stack_slot * b * dim;
-      float* to = output_.data() + span.column;
-      for (int64_t s = 0; s < b; ++s) std::memcpy(to + s * width, from + s * dim, dim * sizeof(float));
-    }
   }
+  // What backward reads: only a forward that succeeds replaces it.
+  std::swap(committed_.spans, spans_);
+  std::swap(committed_.by_table, by_table_);
+  committed_.num_values = num_values_;
+  committed_.with_weights = with_weights;
   batch_ = b;
   total_dim_ = width;
   has_forward_ = true;
@@ -212,17 +227,17 @@ int32_t CollectionCore::backward(double grad_output_length, bool sparse, bool wa
   const auto length = static_cast<int64_t>(grad_output_length);
   if (length != batch_ * total_dim_) return finish(make_error(ErrorCode::kLengthMismatch, Argument::kGradOutput, -1, length));
   for (int32_t t = 0; t < static_cast<int32_t>(tables_.size()); ++t) {
-    if (!by_table_[static_cast<size_t>(t)].empty() && tables_[static_cast<size_t>(t)]->forward_count() != forward_counts_[static_cast<size_t>(t)]) {
+    if (!committed_.by_table[static_cast<size_t>(t)].empty() && tables_[static_cast<size_t>(t)]->forward_count() != forward_counts_[static_cast<size_t>(t)]) {
       return finish(make_error(ErrorCode::kTableCalledAlone, Argument::kTable, t), -1, t);
     }
   }
-  const bool weights_grad = want_weights_grad && with_weights_;
+  const bool weights_grad = want_weights_grad && committed_.with_weights;
   has_weights_grad_ = false;
-  if (weights_grad && !weights_grad_.resize(static_cast<uint64_t>(num_values_) + 1)) {
-    return finish(out_of_memory(static_cast<double>(num_values_) * 4));
+  if (weights_grad && !weights_grad_.resize(static_cast<uint64_t>(committed_.num_values) + 1)) {
+    return finish(out_of_memory(static_cast<double>(committed_.num_values) * 4));
   }
   for (int32_t t = 0; t < static_cast<int32_t>(tables_.size()); ++t) {
-    const auto& table_keys = by_table_[static_cast<size_t>(t)];
+    const auto& table_keys = committed_.by_table[static_cast<size_t>(t)];
     if (table_keys.empty()) continue;
     BagCore& core = *tables_[static_cast<size_t>(t)];
     const int64_t dim = core.embedding_dim();
@@ -230,7 +245,7 @@ int32_t CollectionCore::backward(double grad_output_length, bool sparse, bool wa
     auto* grad = reinterpret_cast<float*>(core.stage_grad_output(count));
     if (grad == nullptr) return finish(core.status(), -1, t);
     for (int32_t k : table_keys) {
-      const KeySpan& span = spans_[static_cast<size_t>(k)];
+      const KeySpan& span = committed_.spans[static_cast<size_t>(k)];
       float* to = grad + span.stack_slot * batch_ * dim;
       const float* from = grad_output_.data() + span.column;
       for (int64_t s = 0; s < batch_; ++s) std::memcpy(to + s * dim, from + s * total_dim_, dim * sizeof(float));
@@ -239,7 +254,7 @@ int32_t CollectionCore::backward(double grad_output_length, bool sparse, bool wa
     if (weights_grad) {
       const auto* per_id = reinterpret_cast<const float*>(core.grad_per_sample_weights_ptr());
       for (int32_t k : table_keys) {
-        const KeySpan& span = spans_[static_cast<size_t>(k)];
+        const KeySpan& span = committed_.spans[static_cast<size_t>(k)];
         std::memcpy(weights_grad_.data() + span.begin, per_id + span.stack_begin, span.count * sizeof(float));
       }
     }
@@ -250,6 +265,13 @@ int32_t CollectionCore::backward(double grad_output_length, bool sparse, bool wa
 
 size_t CollectionCore::weights_grad_ptr() const {
   return has_weights_grad_ ? reinterpret_cast<size_t>(weights_grad_.data()) : 0;
+}
+
+double CollectionCore::table_ids(int32_t table) const {
+  if (!has_forward_ || table < 0 || table >= static_cast<int32_t>(committed_.by_table.size())) return 0;
+  int64_t ids = 0;
+  for (int32_t k : committed_.by_table[static_cast<size_t>(table)]) ids += committed_.spans[static_cast<size_t>(k)].count;
+  return static_cast<double>(ids);
 }
 
 }  // namespace ebag::bindings

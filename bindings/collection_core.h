@@ -49,6 +49,8 @@ class CollectionCore {
   int32_t backward(double grad_output_length, bool sparse, bool want_weights_grad);
   size_t stage_grad_output(double count);
   size_t weights_grad_ptr() const;
+  // Ids of table t in the last forward (its keys' ids, stacked).
+  double table_ids(int32_t table) const;
 
   // The last status; error_key() is the call's key it concerns (-1: none).
   int32_t status_code() const { return static_cast<int32_t>(status_.code); }
@@ -69,7 +71,7 @@ class CollectionCore {
     int64_t stack_begin = 0;  // first id in the table's stacked indices
   };
   int32_t finish(Status status, int32_t key = -1, int32_t table = -1);
-  Status read_structure(int64_t num_keys, int64_t batch, bool offsets_form);
+  Status read_structure(int64_t num_keys, int64_t batch, bool offsets_form, bool with_weights);
   Status stage_table(int32_t table, int64_t batch, bool with_weights);
   // The key whose stacked ids hold position `p` of table t's call.
   int32_t key_at(int32_t table, int64_t p) const;
@@ -85,15 +87,22 @@ class CollectionCore {
   Buffer<int32_t> keys_;
   int64_t num_key_entries_ = 0;
   Buffer<int64_t> bag_starts_;            // keys x B + 1, from lengths or offsets
-  std::vector<KeySpan> spans_;            // per key of the call
+  // The call being checked (spans_, by_table_) and the last forward's, which
+  // backward reads: a forward that fails leaves the last one's intact.
+  std::vector<KeySpan> spans_;                  // per key of the call
   std::vector<std::vector<int32_t>> by_table_;  // per table: its keys, by column
+  struct Committed {
+    std::vector<KeySpan> spans;
+    std::vector<std::vector<int32_t>> by_table;
+    int64_t num_values = 0;
+    bool with_weights = false;
+  } committed_;
   Buffer<float> output_;
   Buffer<float> grad_output_;
   Buffer<float> weights_grad_;
   std::vector<uint64_t> forward_counts_;  // per table, after our forward
   int64_t batch_ = 0;
   int64_t total_dim_ = 0;
-  bool with_weights_ = false;
   bool has_forward_ = false;
   bool has_weights_grad_ = false;
   Status status_;

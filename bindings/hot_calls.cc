@@ -70,5 +70,6 @@ EMSCRIPTEN_KEEPALIVE int32_t ebag_collection_backward(CollectionCore* c, double 
   return c->backward(length, sparse, want_weights_grad);
 }
 EMSCRIPTEN_KEEPALIVE size_t ebag_collection_weights_grad_ptr(const CollectionCore* c) { return c->weights_grad_ptr(); }
+EMSCRIPTEN_KEEPALIVE double ebag_collection_table_ids(const CollectionCore* c, int32_t table) { return c->table_ids(table); }
 
 }  // extern "C"

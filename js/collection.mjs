@@ -121,7 +121,7 @@ export class EmbeddingBagCollection {
   #totalDim = 0;
   #sparse = false;
   #isWeighted = false;
-  #lastForward = null; // { batch, numValues, idsPerTable }
+  #lastForward = null; // { batch, numValues }
 
   /**
    * @param tables [{ name, numEmbeddings, embeddingDim, featureNames, pooling ('sum' default, as
@@ -286,17 +286,8 @@ export class EmbeddingBagCollection {
     if (weights) heap(wptr + weights.length * 4).f32.set(weights, wptr / 4);
     const status = calls.forward(keys.length, batch, !hasLengths, weights !== null, this.#totalDim);
     if (status !== Code.ok) throw this.#error({ keys, bounds, hasLengths, batch, numValues: values.length });
-    // What each table's backward will read.
-    const idsPerTable = new Array(this.#tables.length).fill(0);
-    keys.forEach((f, k) => {
-      const from = hasLengths ? null : bounds[k * batch];
-      let count = 0;
-      if (hasLengths) for (let b = 0; b < batch; b++) count += bounds[k * batch + b];
-      else count = bounds[(k + 1) * batch] - from;
-      idsPerTable[this.#features[f].table] += count;
-    });
     for (const { bag } of this.#tables) internals.forgetForward(bag);
-    this.#lastForward = { batch, numValues: values.length, idsPerTable };
+    this.#lastForward = { batch, numValues: values.length };
     const ptr = calls.outputPtr() / 4;
     const end = ptr + batch * this.#totalDim;
     const data = heap(end * 4).f32;
@@ -322,7 +313,7 @@ export class EmbeddingBagCollection {
     const quantized = this.#tables.find((t) => t.bag.dtype !== 'fp32');
     if (quantized) throw new Error(`backward() is not available: table ${show(quantized.name)} is ${quantized.bag.dtype} (quantized), inference only`);
     if (this.#lastForward === null) throw new Error('backward() needs a forward() first: it returns the gradients of the most recent forward');
-    const { batch, numValues, idsPerTable } = this.#lastForward;
+    const { batch, numValues } = this.#lastForward;
     if (given.shape !== null && (given.shape[0] !== batch || given.shape[1] !== this.#totalDim)) {
       throw new RangeError(`gradValues.shape = [${given.shape.join(', ')}], expected [${batch}, ${this.#totalDim}] (the output's shape)`);
     }
@@ -336,7 +327,7 @@ export class EmbeddingBagCollection {
     const weight = {};
     this.#tables.forEach(({ name, bag }, t) => {
       Object.defineProperty(weight, name, {
-        value: internals.weightGradient(bag, copy, idsPerTable[t]), enumerable: true, writable: true, configurable: true,
+        value: internals.weightGradient(bag, copy, calls.tableIds(t)), enumerable: true, writable: true, configurable: true,
       });
     });
     const wptr = calls.weightsGradPtr();

@@ -39,6 +39,7 @@ export function collectionCalls(m, core) {
     stageGradOutput: (count) => m._ebag_collection_stage_grad_output(self, count) >>> 0,
     backward: (length, sparse, wantWeightsGrad) => m._ebag_collection_backward(self, length, sparse, wantWeightsGrad),
     weightsGradPtr: () => m._ebag_collection_weights_grad_ptr(self) >>> 0,
+    tableIds: (table) => m._ebag_collection_table_ids(self, table),
   };
 }
 
@@ -49,5 +50,5 @@ export const HOT_EXPORTS = Object.freeze([
   'grad_per_sample_weights_ptr', 'gradient_row_runs', 'row_runs_ptr', 'release_gradients',
   'collection_stage_values', 'collection_stage_lengths', 'collection_stage_weights', 'collection_stage_keys',
   'collection_forward', 'collection_output_ptr', 'collection_stage_grad_output', 'collection_backward',
-  'collection_weights_grad_ptr',
+  'collection_weights_grad_ptr', 'collection_table_ids',
 ].map((name) => `_ebag_${name}`));

@@ -9,13 +9,13 @@ namespace ebag {
 
 template <typename IndexT, typename OffsetT>
 Status forward_with(const kernels::KernelSet<IndexT>& kernels, const Table& table,
-                    const Bags<IndexT, OffsetT>& bags, const Options& options, float* output,
+                    const Bags<IndexT, OffsetT>& bags, const Options& options, OutputRows output,
                     int32_t* argmax, Workspace& workspace, const Parallelism& parallel = {});
 
 template <typename IndexT, typename OffsetT>
 Status quantized_forward_with(const kernels::KernelSet<IndexT>& kernels, const QuantizedTable& table,
                               const Bags<IndexT, OffsetT>& bags, const Options& options,
-                              float* output, const Parallelism& parallel = {});
+                              OutputRows output, const Parallelism& parallel = {});
 
 template <typename IndexT, typename OffsetT>
 Status backward_dense_with(const kernels::KernelSet<IndexT>& kernels, const Table& table,

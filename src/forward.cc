@@ -24,14 +24,53 @@ bool has_live_entry(const IndexT* indices, int64_t length, int64_t pad) {
   return false;
 }
 
+// Walks the output rows of bags first, first + 1, ... of an OutputRows
+// layout (row_stride resolved: not 0), dividing once at the start.
+class OutputCursor {
+ public:
+  OutputCursor(const OutputRows& out, int64_t first) : out_(out) {
+    const int64_t group = out.group > 0 ? first / out.group : 0;
+    in_group_ = out.group > 0 ? first % out.group : first;
+    group_row_ = out.data + group * out.group_stride;
+    row_ = group_row_ + in_group_ * out.row_stride;
+  }
+  float* row() const { return row_; }
+  void next() {
+    row_ += out_.row_stride;
+    if (++in_group_ == out_.group) {
+      in_group_ = 0;
+      group_row_ += out_.group_stride;
+      row_ = group_row_;
+    }
+  }
+
+ private:
+  const OutputRows& out_;
+  int64_t in_group_ = 0;
+  float* group_row_ = nullptr;
+  float* row_ = nullptr;
+};
+
+// The layout with row_stride resolved, or kLengthMismatch when its rows are
+// shorter than D.
+Status resolve_output(OutputRows& output, int64_t dim, int64_t num_bags) {
+  if (Status s = validate_buffer(output.data, Argument::kOutput, num_bags * dim); !s.ok()) return s;
+  if (output.row_stride == 0) output.row_stride = dim;
+  if (output.row_stride < dim || output.group < 0 || output.group_stride < 0) {
+    return make_error(ErrorCode::kLengthMismatch, Argument::kOutput, -1, output.row_stride);
+  }
+  return {};
+}
+
 // Bags [first, last), columns [cols.begin, cols.end) of the output: one
 // kernel call per bag, through a Pooler (FloatPooler, QuantizedPooler below)
 // that makes the kernels' bag reference and calls them.
 template <typename IndexT, typename OffsetT, typename Pooler>
 void forward_piece(const Pooler& pool, const Bags<IndexT, OffsetT>& bags, const Options& options,
                    int64_t num_embeddings, int64_t dim, int64_t first, int64_t last,
-                   detail::IndexRange cols, float* output) {
+                   detail::IndexRange cols, const OutputRows& output) {
   const int64_t width = cols.end - cols.begin;
+  OutputCursor cursor(output, first);
   const int64_t pad = detail::wrapped_padding_row(options, num_embeddings);
   const ModeTraits& mode = *mode_traits(options.mode);
   for (int64_t b = first; b < last; ++b) {
@@ -40,7 +79,8 @@ void forward_piece(const Pooler& pool, const Bags<IndexT, OffsetT>& bags, const 
     const int64_t length = range.end - range.begin;
     const float* weights = bags.per_sample_weights != nullptr ? bags.per_sample_weights + range.begin : nullptr;
     const auto bag = pool.bag(indices, length, weights, pad, cols);
-    float* out = output + b * dim + cols.begin;
+    float* out = cursor.row() + cols.begin;
+    cursor.next();
     if (mode.scaled) {
       const float scale = detail::bag_scale(options.mode, indices, weights, length, pad);
       if (scale == 0.0f) std::memset(out, 0, sizeof(float) * width);
@@ -130,12 +170,12 @@ void run_forward_pieces(const Bags<IndexT, OffsetT>& bags, const Options& option
 
 template <typename IndexT, typename OffsetT>
 Status forward_with(const kernels::KernelSet<IndexT>& kernels, const Table& table,
-                    const Bags<IndexT, OffsetT>& bags, const Options& options, float* output,
+                    const Bags<IndexT, OffsetT>& bags, const Options& options, OutputRows output,
                     int32_t* argmax, Workspace& workspace, const Parallelism& parallel) {
   if (Status s = validate(table, bags, options); !s.ok()) return s;
   const int64_t dim = table.embedding_dim;
   const int64_t num = detail::bag_count(bags, options);
-  if (Status s = validate_buffer(output, Argument::kOutput, num * dim); !s.ok()) return s;
+  if (Status s = resolve_output(output, dim, num); !s.ok()) return s;
   if (mode_traits(options.mode)->argmax) {
     if (Status s = validate_buffer(argmax, Argument::kArgmax, num * dim); !s.ok()) return s;
   }
@@ -155,12 +195,10 @@ Status forward_with(const kernels::KernelSet<IndexT>& kernels, const Table& tabl
 template <typename IndexT, typename OffsetT>
 Status quantized_forward_with(const kernels::KernelSet<IndexT>& kernels, const QuantizedTable& table,
                               const Bags<IndexT, OffsetT>& bags, const Options& options,
-                              float* output, const Parallelism& parallel) {
+                              OutputRows output, const Parallelism& parallel) {
   if (Status s = validate(table, bags, options); !s.ok()) return s;
   const int64_t dim = table.embedding_dim;
-  if (Status s = validate_buffer(output, Argument::kOutput, detail::bag_count(bags, options) * dim); !s.ok()) {
-    return s;
-  }
+  if (Status s = resolve_output(output, dim, detail::bag_count(bags, options)); !s.ok()) return s;
   const QuantizedPooler<IndexT> pool{kernels.quantized->of(table.format), table, row_bytes(table.format, dim)};
   run_forward_pieces(bags, options, dim, parallel, [&](int64_t first, int64_t last, detail::IndexRange cols) {
     forward_piece(pool, bags, options, table.num_embeddings, dim, first, last, cols, output);
@@ -170,29 +208,29 @@ Status quantized_forward_with(const kernels::KernelSet<IndexT>& kernels, const Q
 
 template <typename IndexT, typename OffsetT>
 Status forward(const Table& table, const Bags<IndexT, OffsetT>& bags, const Options& options,
-               float* output, int32_t* argmax, Workspace& workspace, const Parallelism& parallel) {
+               OutputRows output, int32_t* argmax, Workspace& workspace, const Parallelism& parallel) {
   return forward_with(kernels::best_kernel_set<IndexT>(), table, bags, options, output, argmax,
                       workspace, parallel);
 }
 
 template <typename IndexT, typename OffsetT>
 Status forward(const QuantizedTable& table, const Bags<IndexT, OffsetT>& bags,
-               const Options& options, float* output, const Parallelism& parallel) {
+               const Options& options, OutputRows output, const Parallelism& parallel) {
   return quantized_forward_with(kernels::best_kernel_set<IndexT>(), table, bags, options, output,
                                 parallel);
 }
 
 #define EBAG_INSTANTIATE(I, O)                                                                 \
   template Status forward_with<I, O>(const kernels::KernelSet<I>&, const Table&,             \
-                                     const Bags<I, O>&, const Options&, float*, int32_t*,    \
+                                     const Bags<I, O>&, const Options&, OutputRows, int32_t*, \
                                      Workspace&, const Parallelism&);                          \
-  template Status forward<I, O>(const Table&, const Bags<I, O>&, const Options&, float*,     \
+  template Status forward<I, O>(const Table&, const Bags<I, O>&, const Options&, OutputRows, \
                                 int32_t*, Workspace&, const Parallelism&);                  \
   template Status quantized_forward_with<I, O>(const kernels::KernelSet<I>&,                  \
                                                const QuantizedTable&, const Bags<I, O>&,      \
-                                               const Options&, float*, const Parallelism&);   \
+                                               const Options&, OutputRows, const Parallelism&); \
   template Status forward<I, O>(const QuantizedTable&, const Bags<I, O>&, const Options&,    \
-                                float*, const Parallelism&);
+                                OutputRows, const Parallelism&);
 EBAG_FOR_EACH_INDEX_PAIR(EBAG_INSTANTIATE)
 #undef EBAG_INSTANTIATE
 

@@ -235,11 +235,30 @@ struct Parallelism {
   int64_t min_work = 1 << 16;
 };
 
-// Forward. output: B * D floats. argmax: B * D int32, required for mode max
-// (the row of the maximum per bag and column, -1 for empty bags), ignored otherwise.
+// Where forward writes bag b's D floats:
+//   data + (b / group) * group_stride + (b % group) * row_stride
+// (group 0: all bags are one group; row_stride 0: D). A float* is the plain
+// B x D row-major array. Other layouts let a caller write bags straight into
+// its own columns of a wider array: an EmbeddingBagCollection puts a table's
+// k features (k groups of B bags) into the KeyedTensor [B, W] with row_stride
+// W, group B, group_stride D. Bags' rows must not overlap; row_stride below D
+// is kLengthMismatch (of kOutput).
+struct OutputRows {
+  OutputRows(float* rows) : data(rows) {}  // NOLINT: a float* is the plain layout
+  OutputRows(float* rows, int64_t stride, int64_t bags_per_group = 0, int64_t between_groups = 0)
+      : data(rows), row_stride(stride), group(bags_per_group), group_stride(between_groups) {}
+  float* data = nullptr;
+  int64_t row_stride = 0;
+  int64_t group = 0;
+  int64_t group_stride = 0;
+};
+
+// Forward. output: B * D floats (or the layout OutputRows gives). argmax:
+// B * D int32 (always plain), required for mode max (the row of the maximum
+// per bag and column, -1 for empty bags), ignored otherwise.
 template <typename IndexT, typename OffsetT>
 Status forward(const Table& table, const Bags<IndexT, OffsetT>& bags, const Options& options,
-               float* output, int32_t* argmax, Workspace& workspace,
+               OutputRows output, int32_t* argmax, Workspace& workspace,
                const Parallelism& parallel = {});
 
 // Coalesced sparse weight gradient.
@@ -328,11 +347,11 @@ template <typename IndexT, typename OffsetT>
 Status validate(const QuantizedTable& table, const Bags<IndexT, OffsetT>& bags,
                 const Options& options);
 
-// Forward over a quantized table. output: B * D floats. There is no argmax:
-// a quantized table has no backward.
+// Forward over a quantized table. output: B * D floats (or an OutputRows
+// layout). There is no argmax: a quantized table has no backward.
 template <typename IndexT, typename OffsetT>
 Status forward(const QuantizedTable& table, const Bags<IndexT, OffsetT>& bags,
-               const Options& options, float* output, const Parallelism& parallel = {});
+               const Options& options, OutputRows output, const Parallelism& parallel = {});
 
 // Fills the table with N(0, 1) samples (PyTorch's default init) from a 64-bit
 // seed, then zeroes the padding row. The same seed gives the same bits in every

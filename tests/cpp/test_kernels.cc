@@ -359,3 +359,69 @@ TEST_CASE("no read past the last table row: table at the very end of wasm memory
   }
 }
 #endif
+
+TEST_CASE("forward into an OutputRows layout writes each bag's row where the layout says, and nothing else", "[kernels][layout]") {
+  // 3 groups of 25 bags (a collection's table with three features, B = 25),
+  // into columns 5.. of a [25, 40] array: rows 40 apart, groups D apart.
+  constexpr int64_t kN = 50, kGroups = 3, kB = 25, kWidth = 40, kFirst = 5;
+  std::vector<int32_t> indices, offsets;
+  uint32_t state = 7;
+  auto next = [&](uint32_t m) { state = state * 1103515245u + 12345u; return (state >> 8) % m; };
+  for (int64_t b = 0; b < kGroups * kB; ++b) {
+    offsets.push_back(static_cast<int32_t>(indices.size()));
+    // Lengths 0..9, one bag of 300 (the split by columns when threaded).
+    const uint32_t length = b == 31 ? 300 : next(10);
+    for (uint32_t i = 0; i < length; ++i) indices.push_back(static_cast<int32_t>(next(kN)));
+  }
+  std::vector<float> psw(indices.size());
+  for (size_t i = 0; i < psw.size(); ++i) psw[i] = static_cast<float>(next(9)) * 0.25f - 1.0f;
+  std::vector<ebag::Parallelism> parallel = {{}};
+  if (ebag::ThreadPool* pool = test_thread_pool()) parallel.push_back({pool, 1});
+  for (int64_t dim : {3, 8, 11}) {
+    std::vector<float> table(kN * dim);
+    for (size_t j = 0; j < table.size(); ++j) table[j] = static_cast<float>(next(2001)) / 64.0f - 15.0f;
+    std::vector<uint8_t> quantized(kN * ebag::row_bytes(ebag::RowFormat::kInt8RowWise, dim));
+    REQUIRE(ebag::quantize(ebag::Table{table.data(), kN, dim}, ebag::RowFormat::kInt8RowWise, quantized.data()).ok());
+    const ebag::QuantizedTable qt{quantized.data(), kN, dim, ebag::RowFormat::kInt8RowWise};
+    for (const auto* k : all_kernel_sets<int32_t>()) {
+      for (Mode mode : kModes) {
+        for (size_t p = 0; p < parallel.size(); ++p) {
+          for (bool quant : {false, true}) {
+            INFO("kernels=" << k->name << " D=" << dim << " mode=" << static_cast<int>(mode) << " threads=" << p << " quantized=" << quant);
+            ebag::Options o;
+            o.mode = mode;
+            auto bags = ebag::Bags<int32_t>::from_offsets(indices.data(), static_cast<int64_t>(indices.size()),
+                                                          offsets.data(), kGroups * kB);
+            if (takes_weights(mode)) bags.with_per_sample_weights(psw.data(), static_cast<int64_t>(psw.size()));
+            std::vector<float> plain(kGroups * kB * dim), wide(kB * kWidth, -7.5f);
+            std::vector<int32_t> argmax(plain.size()), argmax_wide(plain.size());
+            ebag::Workspace ws;
+            const ebag::OutputRows into(wide.data() + kFirst, kWidth, kB, dim);
+            if (quant) {
+              REQUIRE(ebag::quantized_forward_with(*k, qt, bags, o, plain.data(), parallel[p]).ok());
+              REQUIRE(ebag::quantized_forward_with(*k, qt, bags, o, into, parallel[p]).ok());
+            } else {
+              const ebag::Table t{table.data(), kN, dim};
+              REQUIRE(ebag::forward_with(*k, t, bags, o, plain.data(), argmax.data(), ws, parallel[p]).ok());
+              REQUIRE(ebag::forward_with(*k, t, bags, o, into, argmax_wide.data(), ws, parallel[p]).ok());
+              REQUIRE(argmax == argmax_wide);  // the arg-max stays plain B x D
+            }
+            std::vector<float> want(kB * kWidth, -7.5f);
+            for (int64_t b = 0; b < kGroups * kB; ++b) {
+              std::memcpy(&want[(b % kB) * kWidth + kFirst + (b / kB) * dim], &plain[b * dim], dim * 4);
+            }
+            REQUIRE(std::memcmp(wide.data(), want.data(), wide.size() * 4) == 0);
+          }
+        }
+      }
+    }
+  }
+  // Rows shorter than D are refused before anything is written.
+  std::vector<float> table(kN * 4, 1.0f), out(400, -7.5f);
+  ebag::Workspace ws;
+  const auto bags = ebag::Bags<int32_t>::from_offsets(indices.data(), static_cast<int64_t>(indices.size()), offsets.data(), 3);
+  const ebag::Status s = ebag::forward(ebag::Table{table.data(), kN, 4}, bags, ebag::Options{}, ebag::OutputRows(out.data(), 3), nullptr, ws);
+  REQUIRE(s.code == ebag::ErrorCode::kLengthMismatch);
+  REQUIRE(s.argument == ebag::Argument::kOutput);
+  REQUIRE(std::all_of(out.begin(), out.end(), [](float v) { return v == -7.5f; }));
+}

@@ -156,7 +156,12 @@ test('errors name the key, the sample and the table, and change nothing', () => 
   const before = Array.from(ebc.table('t_user').weight);
   const good = ebc.forward(GOOD);
   const afterGood = Array.from(ebc.table('t_user').weight);
+  const gradValues = Float32Array.from({ length: good.values.length }, (_, i) => (i % 7) - 3);
+  const gradsOfGood = ebc.backward(gradValues);
   const bad = (kjt) => () => ebc.forward({ ...GOOD, ...kjt });
+  // Another shape (B = 1, keys reordered) that fails only in its last table.
+  assert.throws(() => ebc.forward({ keys: ['history', 'item_id', 'user_id'], values: [9, 1, 2], lengths: [1, 1, 1] }),
+    { name: 'RangeError', message: 'values[0] = 9 is out of range [0, 5) (key "history", sample 0, table "t_item")' });
   assert.throws(bad({ values: [1, 2, 3, 4, 0, 1, 7] }), { name: 'RangeError', message: 'values[6] = 7 is out of range [0, 5) (key "history", sample 1, table "t_item")' });
   assert.throws(bad({ values: [1, 20, 3, 4, 0, 1, 2] }), { name: 'RangeError', message: 'values[1] = 20 is out of range [0, 10) (key "user_id", sample 1, table "t_user")' });
   assert.throws(bad({ lengths: [1, 1, 1, -1, 3, 1] }), { name: 'RangeError', message: 'lengths[3] = -1 is negative (key "item_id", sample 1)' });
@@ -173,8 +178,7 @@ test('errors name the key, the sample and the table, and change nothing', () => 
   // Nothing changed: the table (maxNorm renorms only on success), and what backward refers to.
   assert.deepEqual(Array.from(ebc.table('t_user').weight), afterGood);
   assert.notDeepEqual(afterGood, before);  // the good call did renorm
-  const g = ebc.backward(new Float32Array(good.values.length).fill(1));
-  assert.equal(g.weight.t_item.length, 15);
+  assert.deepEqual(ebc.backward(gradValues), gradsOfGood);
   assert.throws(() => ebc.backward(new Float32Array(3)), { name: 'RangeError', message: /gradValues has length 3, expected 16/ });
   // A table used on its own in between: its inputs are no longer the collection's.
   ebc.forward(GOOD);
@@ -194,6 +198,21 @@ test('errors name the key, the sample and the table, and change nothing', () => 
   const weighted = new EmbeddingBagCollection([config], { isWeighted: true });
   assert.throws(() => weighted.forward({ keys: ['a'], values: [1], lengths: [1] }), { name: 'TypeError', message: /needs weights/ });
   weighted.dispose();
+});
+
+test('a forward that fails keeps the last one\'s gradients (sparse, per-id weights, another B and key order)', () => {
+  const ebc = new EmbeddingBagCollection([
+    { name: 'a', numEmbeddings: 6, embeddingDim: 3, featureNames: ['x'] },
+    { name: 'b', numEmbeddings: 4, embeddingDim: 2, featureNames: ['y', 'z'] },
+  ], { seed: 5, sparse: true, isWeighted: true });
+  const kjt = { keys: ['x', 'y', 'z'], values: [0, 5, 1, 2, 3, 0, 1, 3], lengths: [2, 1, 1, 1, 3, 0], weights: [0.5, -1, 2, 0.25, 3, -0.5, 1.5, 4] };
+  const gradValues = Float32Array.from({ length: ebc.forward(kjt).values.length }, (_, i) => i - 6);
+  const before = ebc.backward(gradValues);
+  assert.ok(before.perSampleWeights.some((v) => v !== 0));
+  assert.throws(() => ebc.forward({ keys: ['z', 'y', 'x'], values: [1, 0, 9], lengths: [1, 1, 1], weights: [1, 1, 1] }),
+    { name: 'RangeError', message: 'values[2] = 9 is out of range [0, 6) (key "x", sample 0, table "a")' });
+  assert.deepEqual(ebc.backward(gradValues), before);
+  ebc.dispose();
 });
 
 test('the KeyedTensor is TorchRec\'s: features in the collection\'s order whatever the KJT\'s; lengths and offsets agree; B = 0', () => {
