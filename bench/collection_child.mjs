@@ -74,7 +74,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   if (line !== 'round') process.exit(0);
   const result = { threads: info.threads, variant: info.variant, workloads: {} };
   for (const c of cases) {
-    const repeat = c.w.batch <= 256 ? 50 : 2;
+    const repeat = c.w.batch <= 256 ? 400 : 2;
     result.workloads[c.w.name] = {
       ebc: time(() => c.ebc.forward(c.kjt, { copy: false }), repeat),
       ebcCopy: time(() => c.ebc.forward(c.kjt), repeat),

@@ -35,9 +35,13 @@ class OutputCursor {
     row_ = group_row_ + in_group_ * out.row_stride;
   }
   float* row() const { return row_; }
-  void next() {
-    row_ += out_.row_stride;
-    if (++in_group_ == out_.group) {
+  // Bags from this one to the end of its group (each a row_stride apart).
+  int64_t left_in_group() const { return out_.group > 0 ? out_.group - in_group_ : INT64_MAX; }
+  // n <= left_in_group().
+  void advance(int64_t n) {
+    row_ += n * out_.row_stride;
+    in_group_ += n;
+    if (in_group_ == out_.group) {
       in_group_ = 0;
       group_row_ += out_.group_stride;
       row_ = group_row_;
@@ -63,24 +67,43 @@ Status resolve_output(OutputRows& output, int64_t dim, int64_t num_bags) {
 }
 
 // Bags [first, last), columns [cols.begin, cols.end) of the output: one
-// kernel call per bag, through a Pooler (FloatPooler, QuantizedPooler below)
-// that makes the kernels' bag reference and calls them.
+// kernel call per bag (per run of one-entry bags), through a Pooler
+// (FloatPooler, QuantizedPooler below) that makes the kernels' bag reference
+// and calls them.
 template <typename IndexT, typename OffsetT, typename Pooler>
 void forward_piece(const Pooler& pool, const Bags<IndexT, OffsetT>& bags, const Options& options,
-                   int64_t num_embeddings, int64_t dim, int64_t first, int64_t last,
+                   int64_t num_embeddings, int64_t first, int64_t last,
                    detail::IndexRange cols, const OutputRows& output) {
   const int64_t width = cols.end - cols.begin;
   OutputCursor cursor(output, first);
   const int64_t pad = detail::wrapped_padding_row(options, num_embeddings);
   const ModeTraits& mode = *mode_traits(options.mode);
+  // Runs of one-entry bags (one-hot features) go to the singles kernel in
+  // one call: unweighted, and not max (whose arg-max it does not keep).
+  const bool singles = Pooler::kSingles && !mode.argmax && bags.per_sample_weights == nullptr;
   for (int64_t b = first; b < last; ++b) {
     const detail::IndexRange range = detail::bag_range(bags, b);
     const IndexT* indices = bags.indices + range.begin;
     const int64_t length = range.end - range.begin;
+    if (singles && length == 1) {
+      // Consecutive one-entry bags have consecutive entries; a run stays in
+      // one output group (its outputs one row_stride apart).
+      const int64_t limit = std::min(last - b, cursor.left_in_group());
+      int64_t run = 1;
+      while (run < limit) {
+        const detail::IndexRange next = detail::bag_range(bags, b + run);
+        if (next.end - next.begin != 1) break;
+        ++run;
+      }
+      pool.singles(indices, run, pad, mode.scaled, cols, cursor.row() + cols.begin, output.row_stride);
+      cursor.advance(run);
+      b += run - 1;
+      continue;
+    }
     const float* weights = bags.per_sample_weights != nullptr ? bags.per_sample_weights + range.begin : nullptr;
     const auto bag = pool.bag(indices, length, weights, pad, cols);
     float* out = cursor.row() + cols.begin;
-    cursor.next();
+    cursor.advance(1);
     if (mode.scaled) {
       const float scale = detail::bag_scale(options.mode, indices, weights, length, pad);
       if (scale == 0.0f) std::memset(out, 0, sizeof(float) * width);
@@ -98,6 +121,7 @@ void forward_piece(const Pooler& pool, const Bags<IndexT, OffsetT>& bags, const 
 
 template <typename IndexT>
 struct FloatPooler {
+  static constexpr bool kSingles = true;
   const kernels::KernelSet<IndexT>& kernels;
   const Table& table;
   int32_t* argmax;  // B x D, mode max
@@ -110,6 +134,11 @@ struct FloatPooler {
   void scaled_sum(const kernels::BagRef<IndexT>& bag, float scale, float* out) const {
     kernels.scaled_sum(bag, scale, out);
   }
+  void singles(const IndexT* ids, int64_t count, int64_t pad, bool scaled, detail::IndexRange cols, float* out,
+               int64_t out_stride) const {
+    kernels.singles({table.data + cols.begin, cols.end - cols.begin, table.embedding_dim, ids, count, pad, scaled,
+                     out, out_stride});
+  }
   void max(const kernels::BagRef<IndexT>& bag, float* out, int64_t b, detail::IndexRange cols) const {
     kernels.max(bag, out, argmax + b * table.embedding_dim + cols.begin);
   }
@@ -120,6 +149,7 @@ struct FloatPooler {
 
 template <typename IndexT>
 struct QuantizedPooler {
+  static constexpr bool kSingles = false;  // every bag through sum / scaled_sum
   const kernels::QuantizedKernels<IndexT>& kernels;
   const QuantizedTable& table;
   int64_t stride;  // row_bytes
@@ -136,6 +166,7 @@ struct QuantizedPooler {
     kernels.max(bag, out);
   }
   void no_max(int64_t, detail::IndexRange) const {}  // no arg-max: no backward
+  void singles(const IndexT*, int64_t, int64_t, bool, detail::IndexRange, float*, int64_t) const {}  // kSingles
 };
 
 // Runs piece(first_bag, last_bag, columns) over the call's bags, on the
@@ -187,7 +218,7 @@ Status forward_with(const kernels::KernelSet<IndexT>& kernels, const Table& tabl
   }
   const FloatPooler<IndexT> pool{kernels, table, argmax};
   run_forward_pieces(bags, options, dim, parallel, [&](int64_t first, int64_t last, detail::IndexRange cols) {
-    forward_piece(pool, bags, options, table.num_embeddings, dim, first, last, cols, output);
+    forward_piece(pool, bags, options, table.num_embeddings, first, last, cols, output);
   });
   return {};
 }
@@ -201,7 +232,7 @@ Status quantized_forward_with(const kernels::KernelSet<IndexT>& kernels, const Q
   if (Status s = resolve_output(output, dim, detail::bag_count(bags, options)); !s.ok()) return s;
   const QuantizedPooler<IndexT> pool{kernels.quantized->of(table.format), table, row_bytes(table.format, dim)};
   run_forward_pieces(bags, options, dim, parallel, [&](int64_t first, int64_t last, detail::IndexRange cols) {
-    forward_piece(pool, bags, options, table.num_embeddings, dim, first, last, cols, output);
+    forward_piece(pool, bags, options, table.num_embeddings, first, last, cols, output);
   });
   return {};
 }

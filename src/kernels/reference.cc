@@ -47,6 +47,21 @@ void pool_max__ref(const BagRef<IndexT>& bag, float* out, int32_t* argmax) {
   }
 }
 
+template <typename IndexT>
+void pool_singles__ref(const SingleRows<IndexT>& rows) {
+  for (int64_t j = 0; j < rows.count; ++j) {
+    const BagRef<IndexT> bag{rows.table, rows.dim, rows.stride, rows.ids + j, 1, nullptr, rows.pad};
+    float* out = rows.out + j * rows.out_stride;
+    if (!rows.scaled) {
+      pool_sum__ref(bag, out);
+    } else if (rows.ids[j] == rows.pad) {
+      for (int64_t d = 0; d < rows.dim; ++d) out[d] = 0.0f;
+    } else {
+      pool_scaled_sum__ref(bag, 1.0f, out);
+    }
+  }
+}
+
 void gradient_row__ref(const float* rows, int64_t dim, const uint32_t* ids, const float* scales,
                        int64_t count, float* out) {
   for (int64_t d = 0; d < dim; ++d) out[d] = 0.0f;
@@ -130,7 +145,7 @@ const QuantizedKernelSet<IndexT>& quantized_kernel_set__ref() {
 template <typename IndexT>
 const KernelSet<IndexT>& kernel_set__ref() {
   static const KernelSet<IndexT> set = {"ref", pool_sum__ref<IndexT>, pool_scaled_sum__ref<IndexT>,
-                                        pool_max__ref<IndexT>, gradient_row__ref, scatter_bag__ref<IndexT>, dot4__ref,
+                                        pool_max__ref<IndexT>, pool_singles__ref<IndexT>, gradient_row__ref, scatter_bag__ref<IndexT>, dot4__ref,
                                         &quantized_kernel_set__ref<IndexT>()};
   return set;
 }

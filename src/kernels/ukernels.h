@@ -35,6 +35,27 @@ using PoolScaledSumFn = void (*)(const BagRef<IndexT>& bag, float scale, float* 
 // out[0:dim] = element-wise max, argmax[0:dim] = its row; the bag has a live entry.
 template <typename IndexT>
 using PoolMaxFn = void (*)(const BagRef<IndexT>& bag, float* out, int32_t* argmax);
+// Consecutive bags of one unweighted entry each (one-hot features), in one
+// call instead of one per bag: bag j (j in [0, count)) is row ids[j]; its
+// output, at out + j * out_stride, is what PoolSumFn gives that one-entry
+// bag, out[d] = 0 + w[d], then times 1.0f when `scaled` (a scaled mode: the
+// scale of a one-entry bag is 1 / 1); +0 throughout for the padding row (a
+// scaled mode's scale is then 0, and the driver writes zeros).
+template <typename IndexT>
+struct SingleRows {
+  const float* table;   // row r starts at table + r * stride (as BagRef)
+  int64_t dim;
+  int64_t stride;
+  const IndexT* ids;
+  int64_t count;
+  int64_t pad;          // wrapped padding row, or -1
+  bool scaled;
+  float* out;
+  int64_t out_stride;   // floats from one bag's output to the next (>= dim)
+};
+template <typename IndexT>
+using PoolSinglesFn = void (*)(const SingleRows<IndexT>& rows);
+
 // One row of a sum/mean weight gradient:
 //   out[d] = sum over j in [0, count), in ascending j, of rows[ids[j] * dim + d] * scales[j]
 // starting from +0 (rows: the output gradient G; ids: the bags of the row's
@@ -140,6 +161,7 @@ struct KernelSet {
   PoolSumFn<IndexT> sum;
   PoolScaledSumFn<IndexT> scaled_sum;
   PoolMaxFn<IndexT> max;
+  PoolSinglesFn<IndexT> singles;
   GradientRowFn gradient_row;
   ScatterBagFn<IndexT> scatter_bag;
   Dot4Fn dot4;

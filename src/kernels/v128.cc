@@ -125,52 +125,60 @@ void pool_max_block(const BagRef<IndexT>& bag, int64_t col, int64_t tail, float*
 // one row of a small D.
 template <typename IndexT>
 void one_entry(const BagRef<IndexT>& bag, bool scaled, float scale, float* out) {
+  // In locals: the stores through `out` may alias `bag` for the compiler.
+  const int64_t dim = bag.dim;
   const int64_t row = bag.indices[0];
   const bool live = row != bag.pad;
   const float* w = bag.table + (live ? row * bag.stride : 0);
   const F32x4 zero = simd::zero_f32x4();
   const F32x4 vscale = simd::splat(scale);
   int64_t d = 0;
-  for (; d + 4 <= bag.dim; d += 4) {
+  for (; d + 4 <= dim; d += 4) {
     F32x4 a = live ? simd::add(zero, simd::load(w + d)) : zero;
     if (scaled) a = simd::mul(a, vscale);
     simd::store(out + d, a);
   }
-  if (d < bag.dim) {
-    F32x4 a = live ? simd::add(zero, simd::load_partial(w + d, bag.dim - d)) : zero;
+  if (d < dim) {
+    F32x4 a = live ? simd::add(zero, simd::load_partial(w + d, dim - d)) : zero;
     if (scaled) a = simd::mul(a, vscale);
-    simd::store_partial(out + d, a, bag.dim - d);
+    simd::store_partial(out + d, a, dim - d);
   }
+}
+
+// Every other sum / scaled-sum bag: column blocks of pool_sum_block. Not
+// inlined into the entry points, so that a one-entry bag does not pay its
+// stack frame.
+template <typename IndexT>
+[[gnu::noinline]] void pool_sum_rows(const BagRef<IndexT>& bag, bool scaled, float scale, float* out) {
+  for_each_column_block<kSumBlockVecs>(bag.dim, [&](auto vecs, auto partial, int64_t col, int64_t tail) {
+    if (bag.weights != nullptr) {
+      pool_sum_block<decltype(vecs)::value, decltype(partial)::value, true>(bag, col, tail, scaled, scale, out);
+    } else {
+      pool_sum_block<decltype(vecs)::value, decltype(partial)::value, false>(bag, col, tail, scaled, scale, out);
+    }
+  });
 }
 
 template <typename IndexT>
 void pool_sum__v128(const BagRef<IndexT>& bag, float* out) {
-  if (bag.length == 1 && bag.weights == nullptr) {
-    one_entry(bag, false, 1.0f, out);
-    return;
-  }
-  for_each_column_block<kSumBlockVecs>(bag.dim, [&](auto vecs, auto partial, int64_t col, int64_t tail) {
-    if (bag.weights != nullptr) {
-      pool_sum_block<decltype(vecs)::value, decltype(partial)::value, true>(bag, col, tail, false, 1.0f, out);
-    } else {
-      pool_sum_block<decltype(vecs)::value, decltype(partial)::value, false>(bag, col, tail, false, 1.0f, out);
-    }
-  });
+  if (bag.length == 1 && bag.weights == nullptr) one_entry(bag, false, 1.0f, out);
+  else pool_sum_rows(bag, false, 1.0f, out);
 }
 
 template <typename IndexT>
 void pool_scaled_sum__v128(const BagRef<IndexT>& bag, float scale, float* out) {
-  if (bag.length == 1 && bag.weights == nullptr) {
-    one_entry(bag, true, scale, out);
-    return;
+  if (bag.length == 1 && bag.weights == nullptr) one_entry(bag, true, scale, out);
+  else pool_sum_rows(bag, true, scale, out);
+}
+
+template <typename IndexT>
+void pool_singles__v128(const SingleRows<IndexT>& rows) {
+  const int64_t count = rows.count, out_stride = rows.out_stride;
+  float* out = rows.out;
+  for (int64_t j = 0; j < count; ++j, out += out_stride) {
+    one_entry(BagRef<IndexT>{rows.table, rows.dim, rows.stride, rows.ids + j, 1, nullptr, rows.pad}, rows.scaled,
+              1.0f, out);
   }
-  for_each_column_block<kSumBlockVecs>(bag.dim, [&](auto vecs, auto partial, int64_t col, int64_t tail) {
-    if (bag.weights != nullptr) {
-      pool_sum_block<decltype(vecs)::value, decltype(partial)::value, true>(bag, col, tail, true, scale, out);
-    } else {
-      pool_sum_block<decltype(vecs)::value, decltype(partial)::value, false>(bag, col, tail, true, scale, out);
-    }
-  });
 }
 
 template <typename IndexT>
@@ -284,7 +292,7 @@ template <typename IndexT>
 const KernelSet<IndexT>& kernel_set__v128() {
   static const KernelSet<IndexT> set = {"v128", pool_sum__v128<IndexT>,
                                         pool_scaled_sum__v128<IndexT>, pool_max__v128<IndexT>,
-                                        gradient_row__v128, scatter_bag__v128<IndexT>, dot4__v128,
+                                        pool_singles__v128<IndexT>, gradient_row__v128, scatter_bag__v128<IndexT>, dot4__v128,
                                         &quantized_kernel_set__v128<IndexT>()};
   return set;
 }

@@ -268,8 +268,43 @@ TEST_CASE("bags of one unweighted entry: the row plus zero (-0 becomes +0), scal
             REQUIRE(std::memcmp(out1.data(), out2.data(), 4 * out1.size()) == 0);
             REQUIRE(out1[dim] == 9.0f);  // nothing written past dim
           }
+          // The same bag through the singles kernel: three copies of it, their
+          // outputs dim + 2 apart, columns [1, dim) when dim > 1 (a slice).
+          const int32_t ids[] = {index, index, index};
+          const int64_t col = dim > 1 ? 1 : 0, width = dim - col, out_stride = dim + 2;
+          for (bool scaled : {false, true}) {
+            INFO("row=" << row << " pad=" << pad << " singles, scaled=" << scaled);
+            std::vector<float> got(3 * out_stride, 9.0f), want(3 * out_stride, 9.0f), one(width + 1, 9.0f);
+            k->singles({table.data() + col, width, dim, ids, 3, pad, scaled, got.data(), out_stride});
+            ref.singles({table.data() + col, width, dim, ids, 3, pad, scaled, want.data(), out_stride});
+            REQUIRE(std::memcmp(got.data(), want.data(), 4 * got.size()) == 0);
+            // The reference's singles are its one-entry bags (a scaled mode's
+            // scale 1, or zeros for the padding row, as the driver writes them).
+            const ebag::kernels::BagRef<int32_t> slice{table.data() + col, width, dim, &index, 1, nullptr, pad};
+            if (!scaled) ref.sum(slice, one.data());
+            else if (row == pad) std::fill(one.begin(), one.end() - 1, 0.0f);
+            else ref.scaled_sum(slice, 1.0f, one.data());
+            for (int j = 0; j < 3; ++j) {
+              REQUIRE(std::memcmp(&got[j * out_stride], one.data(), 4 * width) == 0);
+              REQUIRE(got[j * out_stride + width] == 9.0f);  // nothing between the rows
+            }
+          }
         }
       }
+    }
+  }
+}
+
+TEST_CASE("runs of one-entry bags (one kernel call a run) among empty and longer bags, every form", "[kernels]") {
+  for (int64_t dim : {1, 4, 16, 33}) {
+    for (Mode mode : kModes) {
+      EmbeddingBagTester t;
+      t.rows(50).dim(dim).bags(120).bag_length(0, 2).mode(mode).seed(2100 + dim);
+      test_all_variants(t);
+      test_all_variants(EmbeddingBagTester(t).bag_length(1, 1).padding_idx(3).padding_rate(0.3).seed(2200 + dim));
+      test_all_variants(EmbeddingBagTester(t).bag_length(1, 1).two_d(true).seed(2300 + dim));
+      test_all_variants(EmbeddingBagTester(t).include_last_offset(true).trailing_indices(3).seed(2400 + dim));
+      test_all_variants(EmbeddingBagTester(t).max_norm(1.0, 2.0).seed(2500 + dim));
     }
   }
 }
@@ -369,8 +404,10 @@ TEST_CASE("forward into an OutputRows layout writes each bag's row where the lay
   auto next = [&](uint32_t m) { state = state * 1103515245u + 12345u; return (state >> 8) % m; };
   for (int64_t b = 0; b < kGroups * kB; ++b) {
     offsets.push_back(static_cast<int32_t>(indices.size()));
-    // Lengths 0..9, one bag of 300 (the split by columns when threaded).
-    const uint32_t length = b == 31 ? 300 : next(10);
+    // Lengths 0..2, one-entry bags across the end of group 0 (a run of the
+    // singles kernel must stop there), one bag of 300 (the split by columns
+    // when threaded).
+    const uint32_t length = b >= 20 && b < 30 ? 1 : b == 31 ? 300 : next(3);
     for (uint32_t i = 0; i < length; ++i) indices.push_back(static_cast<int32_t>(next(kN)));
   }
   std::vector<float> psw(indices.size());
@@ -386,13 +423,15 @@ TEST_CASE("forward into an OutputRows layout writes each bag's row where the lay
     for (const auto* k : all_kernel_sets<int32_t>()) {
       for (Mode mode : kModes) {
         for (size_t p = 0; p < parallel.size(); ++p) {
-          for (bool quant : {false, true}) {
-            INFO("kernels=" << k->name << " D=" << dim << " mode=" << static_cast<int>(mode) << " threads=" << p << " quantized=" << quant);
+          for (int variant = 0; variant < 3; ++variant) {
+            // Unweighted (one-entry bags in runs), weighted, quantized.
+            const bool quant = variant == 2, weighted = variant == 1 && takes_weights(mode);
+            INFO("kernels=" << k->name << " D=" << dim << " mode=" << static_cast<int>(mode) << " threads=" << p << " variant=" << variant);
             ebag::Options o;
             o.mode = mode;
             auto bags = ebag::Bags<int32_t>::from_offsets(indices.data(), static_cast<int64_t>(indices.size()),
                                                           offsets.data(), kGroups * kB);
-            if (takes_weights(mode)) bags.with_per_sample_weights(psw.data(), static_cast<int64_t>(psw.size()));
+            if (weighted) bags.with_per_sample_weights(psw.data(), static_cast<int64_t>(psw.size()));
             std::vector<float> plain(kGroups * kB * dim), wide(kB * kWidth, -7.5f);
             std::vector<int32_t> argmax(plain.size()), argmax_wide(plain.size());
             ebag::Workspace ws;
