@@ -1,7 +1,8 @@
-// The EmbeddingBagCollection benchmark (part of npm run bench): one runner
-// per thread count (collection_child.mjs 1 and N), asked for rounds in turn
-// so both see the same machine drift. Prints medians over rounds and the
-// ratios of this run; returns them for bench/results/latest.json.
+// The EmbeddingBagCollection benchmark (part of npm run bench): for each
+// workload, one runner per thread count (collection_child.mjs 1 and N, each
+// holding only that workload's tables), asked for rounds in turn so both see
+// the same machine drift. Prints medians over rounds and the ratios of this
+// run; returns them for bench/results/latest.json.
 //   node bench/collection.mjs [--rounds=R] [--threads=N] [--quick]
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -10,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { collectionWorkloads } from './collection_workloads.mjs';
 import { median } from './timing.mjs';
 
-function startRunner(threads, quick) {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./collection_child.mjs', import.meta.url)), String(threads), ...(quick ? ['--quick'] : [])],
+function startRunner(threads, workload, quick) {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./collection_child.mjs', import.meta.url)), String(threads), workload, ...(quick ? ['--quick'] : [])],
     { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   const waiting = [];
@@ -26,15 +27,18 @@ function startRunner(threads, quick) {
 }
 
 export async function benchCollection({ rounds = 7, threads = 2, quick = false } = {}) {
-  const one = startRunner(1, quick);
-  const many = startRunner(threads, quick);
   const samples = { one: [], many: [] };
-  for (let r = 0; r < rounds; r++) {
-    samples.one.push(await one.round());
-    samples.many.push(await many.round());
+  for (const w of collectionWorkloads(quick)) {
+    const one = startRunner(1, w.name, quick);
+    const many = startRunner(threads, w.name, quick);
+    for (let r = 0; r < rounds; r++) {
+      const [a, b] = [await one.round(), await many.round()];
+      (samples.one[r] ??= { workloads: {} }).workloads[w.name] = a.workloads[w.name];
+      (samples.many[r] ??= { workloads: {} }).workloads[w.name] = b.workloads[w.name];
+    }
+    one.stop();
+    many.stop();
   }
-  one.stop();
-  many.stop();
   return collectionWorkloads(quick).map((w) => {
     const med = (runner, field) => median(samples[runner].map((s) => s.workloads[w.name][field]));
     // Ratios within each round, then their median.

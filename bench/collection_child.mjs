@@ -1,7 +1,8 @@
-// One runner of the EmbeddingBagCollection benchmark (bench/collection.mjs):
-//   node bench/collection_child.mjs <threads> [--quick]
-// For each workload of COLLECTION_WORKLOADS, times (per line "round" read on
-// stdin, one JSON line of medians out):
+// One runner of the EmbeddingBagCollection benchmark (bench/collection.mjs),
+// for one workload of COLLECTION_WORKLOADS (a process holds only its tables,
+// as a service running one model would):
+//   node bench/collection_child.mjs <threads> <workload> [--quick]
+// Times (per line "round" read on stdin, one JSON line of medians out):
 //   ebc      one ebc.forward(kjt, { copy: false }) (the KeyedTensor in wasm memory)
 //   ebcCopy  one ebc.forward(kjt) (copied out into a new array, the default)
 //   separate the same tables as separate bags: one bag.forward(..., { copy: false })
@@ -19,8 +20,9 @@ import { median } from './timing.mjs';
 
 const threads = Number(process.argv[2]);
 const info = await init({ threads });
+if (!collectionWorkloads().some((w) => w.name === process.argv[3])) throw new Error(`unknown workload ${process.argv[3]}`);
 
-const cases = collectionWorkloads(process.argv.includes('--quick')).map((w) => {
+const cases = collectionWorkloads(process.argv.includes('--quick')).filter((w) => w.name === process.argv[3]).map((w) => {
   const tables = w.cardinalities.map((n, t) => ({ name: `t${t}`, numEmbeddings: n, embeddingDim: w.dim, featureNames: [`f${t}`], pooling: 'sum' }));
   const ebc = new EmbeddingBagCollection(tables, { seed: 1 });
   const kjt = makeKjt(w);

@@ -197,17 +197,17 @@ int32_t BagCore::forward(bool offsets_form, double rows, double row_length, bool
   staged_.row_length = static_cast<int64_t>(row_length);
   staged_.with_per_sample_weights = with_per_sample_weights;
   if (!offsets_form) staged_.num_offsets = 0;
-  return run_forward(nullptr);
+  return run_forward(nullptr, module_parallelism());
 }
 
-int32_t BagCore::forward_into(const OutputRows& into, bool with_per_sample_weights) {
+int32_t BagCore::forward_into(const OutputRows& into, bool with_per_sample_weights, const Parallelism& parallel) {
   if (!ok()) return finish(status_);
   staged_.offsets_form = true;
   staged_.with_per_sample_weights = with_per_sample_weights;
-  return run_forward(&into);
+  return run_forward(&into, parallel);
 }
 
-int32_t BagCore::run_forward(const OutputRows* into) {
+int32_t BagCore::run_forward(const OutputRows* into, const Parallelism& parallel) {
   int64_t num_bags = 0;
   const Status status = with_bags(staged_, [&](const auto& bags) -> Status {
     const Status valid = quantized() ? validate(quantized_, bags, options_) : validate(table_, bags, options_);
@@ -221,11 +221,11 @@ int32_t BagCore::run_forward(const OutputRows* into) {
     // Outputs sized before anything is written: running out here changes nothing.
     if (into == nullptr && !output_.resize(out_size)) return out_of_memory(static_cast<double>(out_size) * 4);
     const OutputRows output = into != nullptr ? *into : OutputRows(output_.data());
-    if (quantized()) return ebag::forward(quantized_, bags, options_, output, module_parallelism());
+    if (quantized()) return ebag::forward(quantized_, bags, options_, output, parallel);
     if (mode_traits(options_.mode)->argmax && !staged_.argmax.resize(out_size)) {
       return out_of_memory(static_cast<double>(out_size) * 4);
     }
-    return ebag::forward(table_, bags, options_, output, staged_.argmax.data(), workspace_, module_parallelism());
+    return ebag::forward(table_, bags, options_, output, staged_.argmax.data(), workspace_, parallel);
   });
   if (!status.ok()) return finish(status);
   staged_.swap(committed_);

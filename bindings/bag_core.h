@@ -75,8 +75,9 @@ class BagCore {
   // Forward on the staged inputs. offsets_form false = 2-D (rows x row_length).
   int32_t forward(bool offsets_form, double rows, double row_length, bool with_per_sample_weights);
   // forward() in the offsets form, writing the bags into `into` (a
-  // collection's columns of its KeyedTensor) instead of output_ptr().
-  int32_t forward_into(const OutputRows& into, bool with_per_sample_weights);
+  // collection's columns of its KeyedTensor) instead of output_ptr(), with
+  // `parallel` (a collection runs small tables side by side on one thread each).
+  int32_t forward_into(const OutputRows& into, bool with_per_sample_weights, const Parallelism& parallel);
   // Validates the staged inputs in the offsets form as forward() would,
   // running nothing (a collection checks every table before it runs any).
   int32_t check_staged(bool with_per_sample_weights);
@@ -137,7 +138,7 @@ class BagCore {
   Status with_bags(const Inputs& in, Fn&& fn);
   int32_t finish(Status status);
   // forward() on the staged inputs, into output_ (into == nullptr) or `into`.
-  int32_t run_forward(const OutputRows* into);
+  int32_t run_forward(const OutputRows* into, const Parallelism& parallel);
   size_t stage(Buffer<uint8_t>& buffer, size_t element_bytes, double count);
 
   Table table_;                 // a float32 table, or data == nullptr

@@ -5,7 +5,9 @@
 #include <cstring>
 #include <limits>
 
+#include "module_threads.h"
 #include "validate.h"
+#include "work_split.h"
 
 namespace ebag::bindings {
 namespace {
@@ -202,15 +204,7 @@ int32_t CollectionCore::forward(double num_keys, double batch, bool offsets_form
   }
   if (!output_.resize(static_cast<uint64_t>(out_size) + 1)) return finish(out_of_memory(static_cast<double>(out_size) * 4));
   has_forward_ = false;
-  for (int32_t t = 0; t < static_cast<int32_t>(tables_.size()); ++t) {
-    const auto& table_keys = by_table_[static_cast<size_t>(t)];
-    if (table_keys.empty()) continue;
-    BagCore& core = *tables_[static_cast<size_t>(t)];
-    const OutputRows into(output_.data() + spans_[static_cast<size_t>(table_keys[0])].column, width, b,
-                          core.embedding_dim());
-    if (core.forward_into(into, with_weights) != 0) return finish(core.status(), -1, t);
-    forward_counts_[static_cast<size_t>(t)] = core.forward_count();
-  }
+  if (Status s = run_tables(b, width, with_weights); !s.ok()) return finish(s, -1, error_table_);
   // What backward reads: only a forward that succeeds replaces it.
   std::swap(committed_.spans, spans_);
   std::swap(committed_.by_table, by_table_);
@@ -220,6 +214,80 @@ int32_t CollectionCore::forward(double num_keys, double batch, bool offsets_form
   total_dim_ = width;
   has_forward_ = true;
   return finish({});
+}
+
+// Runs every table of the call into its columns, by table or by bag,
+// whichever balances the pool. By table: whole tables to the threads, largest
+// first to the least loaded, each on one thread; taken when that plan loads
+// no thread more than 10% above an even share (many tables of like size: one
+// dispatch instead of one per table). Otherwise by bag: one table after
+// another, each split over the pool by its bags when large enough (BagCore's
+// rule). Either way every table's bags give the bits of one thread.
+Status CollectionCore::run_tables(int64_t batch, int64_t width, bool with_weights) {
+  const Parallelism& parallel = module_parallelism();
+  const auto num_tables = static_cast<int32_t>(tables_.size());
+  auto used = [&](int32_t t) { return !by_table_[static_cast<size_t>(t)].empty(); };
+  auto into = [&](int32_t t) {
+    const int64_t first_column = spans_[static_cast<size_t>(by_table_[static_cast<size_t>(t)][0])].column;
+    return OutputRows(output_.data() + first_column, width, batch, tables_[static_cast<size_t>(t)]->embedding_dim());
+  };
+  // Work of a table: its entries x D, + 1 so that empty ones count.
+  int64_t total = 0;
+  table_work_.assign(static_cast<size_t>(num_tables), 0);
+  table_order_.clear();
+  for (int32_t t = 0; t < num_tables; ++t) {
+    if (!used(t)) continue;
+    int64_t ids = 0;
+    for (int32_t k : by_table_[static_cast<size_t>(t)]) ids += spans_[static_cast<size_t>(k)].count;
+    table_work_[static_cast<size_t>(t)] = ids * tables_[static_cast<size_t>(t)]->embedding_dim() + 1;
+    total += table_work_[static_cast<size_t>(t)];
+    table_order_.push_back(t);
+  }
+  const int threads = detail::threads_for(parallel, total);
+  bool by_table = false;
+  if (threads > 1 && static_cast<int64_t>(table_order_.size()) >= threads) {
+    // Largest first (ties by number: the same plan every time).
+    std::sort(table_order_.begin(), table_order_.end(), [&](int32_t a, int32_t b) {
+      return table_work_[a] != table_work_[b] ? table_work_[a] > table_work_[b] : a < b;
+    });
+    table_thread_.assign(static_cast<size_t>(num_tables), 0);
+    thread_load_.assign(static_cast<size_t>(threads), 0);
+    for (int32_t t : table_order_) {
+      const auto least = std::min_element(thread_load_.begin(), thread_load_.end()) - thread_load_.begin();
+      table_thread_[static_cast<size_t>(t)] = static_cast<int32_t>(least);
+      thread_load_[static_cast<size_t>(least)] += table_work_[static_cast<size_t>(t)];
+    }
+    const int64_t busiest = *std::max_element(thread_load_.begin(), thread_load_.end());
+    by_table = static_cast<double>(busiest) * threads <= 1.1 * static_cast<double>(total);
+  }
+  if (!by_table) {
+    for (int32_t t = 0; t < num_tables; ++t) {
+      if (!used(t)) continue;
+      BagCore& core = *tables_[static_cast<size_t>(t)];
+      if (core.forward_into(into(t), with_weights, parallel) != 0) {
+        error_table_ = t;
+        return core.status();
+      }
+      forward_counts_[static_cast<size_t>(t)] = core.forward_count();
+    }
+    return {};
+  }
+  table_codes_.assign(static_cast<size_t>(num_tables), 0);
+  detail::run_tasks(parallel, threads, [&](int thread) {
+    for (int32_t t : table_order_) {
+      if (table_thread_[static_cast<size_t>(t)] != thread) continue;
+      table_codes_[static_cast<size_t>(t)] = tables_[static_cast<size_t>(t)]->forward_into(into(t), with_weights, Parallelism{});
+    }
+  });
+  for (int32_t t = 0; t < num_tables; ++t) {
+    if (!used(t)) continue;
+    if (table_codes_[static_cast<size_t>(t)] != 0) {
+      error_table_ = t;
+      return tables_[static_cast<size_t>(t)]->status();
+    }
+    forward_counts_[static_cast<size_t>(t)] = tables_[static_cast<size_t>(t)]->forward_count();
+  }
+  return {};
 }
 
 int32_t CollectionCore::backward(double grad_output_length, bool sparse, bool want_weights_grad) {

@@ -73,6 +73,9 @@ class CollectionCore {
   int32_t finish(Status status, int32_t key = -1, int32_t table = -1);
   Status read_structure(int64_t num_keys, int64_t batch, bool offsets_form, bool with_weights);
   Status stage_table(int32_t table, int64_t batch, bool with_weights);
+  // Runs the checked call's tables (by bag or by table; error_table_ names a
+  // table that fails).
+  Status run_tables(int64_t batch, int64_t width, bool with_weights);
   // The key whose stacked ids hold position `p` of table t's call.
   int32_t key_at(int32_t table, int64_t p) const;
 
@@ -101,6 +104,13 @@ class CollectionCore {
   Buffer<float> grad_output_;
   Buffer<float> weights_grad_;
   std::vector<uint64_t> forward_counts_;  // per table, after our forward
+  // run_tables' plan: per table its work, thread and result; tables by
+  // work; per thread its load.
+  std::vector<int64_t> table_work_;
+  std::vector<int64_t> thread_load_;
+  std::vector<int32_t> table_thread_;
+  std::vector<int32_t> table_codes_;
+  std::vector<int32_t> table_order_;
   int64_t batch_ = 0;
   int64_t total_dim_ = 0;
   bool has_forward_ = false;
