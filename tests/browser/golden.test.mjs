@@ -1,7 +1,9 @@
 // The scaled modes' golden cases (sqrtn, weighted mean; dense and sparse
 // gradients, quantized rows) in Chromium and Firefox, on both variants: the page served
 // cross-origin isolated runs the threaded build, not isolated the
-// single-threaded one. The same checker as Node's (tests/golden/check_case.mjs).
+// single-threaded one. The same checkers as Node's (tests/golden/check_case.mjs,
+// check_collection.mjs, collection_fuzz.mjs: random collections against one
+// EmbeddingBag per (feature, table)).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
@@ -10,18 +12,38 @@ import { BROWSERS, useBrowser, withDemoPage } from './browsers.mjs';
 for (const name of BROWSERS) describe(`golden cases in ${name}`, { timeout: 120_000 }, () => {
   const handle = useBrowser(name);
   for (const isolated of [true, false]) {
-    test(`sqrtn and weighted mean match the float64 formula, EmbeddingBagCollection matches PyTorch (${isolated ? 'threaded' : 'one thread'})`, () =>
+    test(`sqrtn and weighted mean match the float64 formula, EmbeddingBagCollection matches PyTorch and its definition (${isolated ? 'threaded' : 'one thread'})`, () =>
       withDemoPage(handle.browser, isolated, async (page) => {
         const result = await page.evaluate(async () => {
           const { EmbeddingBag, EmbeddingBagCollection } = await import('/js/index.browser.mjs');
           const { checkGoldenCase } = await import('/tests/golden/check_case.mjs');
           const { checkCollectionCase } = await import('/tests/golden/check_collection.mjs');
+          const { fuzzCollections } = await import('/tests/golden/collection_fuzz.mjs');
           const { cases } = await (await fetch('/tests/golden/scaled_golden.json')).json();
           const collections = (await (await fetch('/tests/golden/collection_golden.json')).json()).cases;
+          // An id out of range: the error names key, sample and table; the
+          // collection still answers as before.
+          const ebc = new EmbeddingBagCollection([
+            { name: 't_user', numEmbeddings: 10, embeddingDim: 2, featureNames: ['user_id'] },
+            { name: 't_item', numEmbeddings: 5, embeddingDim: 3, featureNames: ['item_id', 'history'], pooling: 'mean' },
+          ], { seed: 3 });
+          const kjt = { keys: ['user_id', 'item_id', 'history'], values: [1, 2, 3, 4, 0, 1, 2], lengths: [1, 1, 1, 1, 2, 1] };
+          const before = Array.from(ebc.forward(kjt).values);
+          let error = null;
+          try {
+            ebc.forward({ ...kjt, values: [1, 2, 3, 4, 0, 1, 7] });
+          } catch (e) {
+            error = `${e.name}: ${e.message}`;
+          }
+          const after = Array.from(ebc.forward(kjt).values);
+          ebc.dispose();
           return {
             variant: globalThis.demo.state.info.variant,
             cases: cases.length,
             collections: collections.length,
+            fuzz: fuzzCollections({ EmbeddingBag, EmbeddingBagCollection }, 1, 60),
+            error,
+            unchanged: before.join() === after.join(),
             modes: [...new Set(cases.map((c) => c.mode))].sort(),
             failures: [...cases.flatMap((c) => checkGoldenCase(EmbeddingBag, c)),
               ...collections.flatMap((c) => checkCollectionCase(EmbeddingBagCollection, c))],
@@ -30,6 +52,9 @@ for (const name of BROWSERS) describe(`golden cases in ${name}`, { timeout: 120_
         assert.equal(result.variant, isolated ? 'simd-threaded' : 'simd');
         assert.ok(result.cases >= 30);
         assert.ok(result.collections >= 7);
+        assert.deepEqual(result.fuzz, []);
+        assert.equal(result.error, 'RangeError: values[6] = 7 is out of range [0, 5) (key "history", sample 1, table "t_item")');
+        assert.ok(result.unchanged);
         assert.deepEqual(result.modes, ['mean', 'sqrtn']);
         assert.deepEqual(result.failures, []);
         assert.deepEqual(page.problems, []);

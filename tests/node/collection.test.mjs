@@ -1,146 +1,19 @@
-// EmbeddingBagCollection against its definition: one EmbeddingBag per
-// (feature, table) with the table's weights, outputs concatenated in the
-// collection's order (TorchRec's KeyedTensor), and each table's gradient the
-// gradient of one bag call over its features' bags stacked in that order.
-// Random configs and KeyedJaggedTensors, bit for bit, on the variant the
-// suite runs (npm test: both); errors that name key, sample and table and
-// change nothing; loading and saving TorchRec state_dict names; no leaks.
+// EmbeddingBagCollection against its definition (one EmbeddingBag per
+// (feature, table), tests/golden/collection_fuzz.mjs) on random configs and
+// KeyedJaggedTensors, bit for bit, on the variant the suite runs (npm test:
+// both); errors that name key, sample and table and change nothing; loading
+// and saving TorchRec state_dict names; no leaks.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { EmbeddingBag, EmbeddingBagCollection, memoryInfo, rng } from './helpers.mjs';
+import { fuzzCollections } from '../golden/collection_fuzz.mjs';
+import { EmbeddingBag, EmbeddingBagCollection, memoryInfo } from './helpers.mjs';
 
-const POOLINGS = ['sum', 'mean', 'max', 'sqrtn'];
 const bits = (a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 const sameBits = (actual, expected, what) => assert.deepEqual(bits(actual), bits(Float32Array.from(expected)), what);
 
-// A random collection config and a KJT for it.
-function randomCase(seed) {
-  const random = rng(seed);
-  const int = (n) => Math.floor(random() * n);
-  const isWeighted = random() < 0.3;
-  const sparse = random() < 0.5;
-  const tables = [];
-  let featureCount = 0;
-  for (let t = 0, n = 1 + int(4); t < n; t++) {
-    const numEmbeddings = 1 + int(30);
-    const embeddingDim = 1 + int(12);
-    const pools = POOLINGS.filter((p) => !(isWeighted && p === 'max') && !(sparse && p === 'max'));
-    const pooling = pools[int(pools.length)];
-    const featureNames = Array.from({ length: 1 + int(3) }, () => `f${featureCount++}`);
-    const weight = Float32Array.from({ length: numEmbeddings * embeddingDim }, () => random() * 4 - 2);
-    const config = { name: `t${t}`, numEmbeddings, embeddingDim, featureNames, pooling, weight };
-    if (random() < 0.3) config.paddingIdx = int(numEmbeddings);
-    tables.push(config);
-  }
-  const features = tables.flatMap((c, t) => c.featureNames.map((name) => ({ name, table: t })));
-  const keys = features.map((f) => f.name).sort(() => random() - 0.5);
-  const batch = int(6);
-  const lengths = [];
-  const values = [];
-  for (const key of keys) {
-    const { table } = features.find((f) => f.name === key);
-    for (let b = 0; b < batch; b++) {
-      const length = int(5);
-      lengths.push(length);
-      for (let i = 0; i < length; i++) values.push(int(tables[table].numEmbeddings));
-    }
-  }
-  const weights = isWeighted ? values.map(() => random() * 2) : undefined;
-  const form = int(3);
-  const kjt = { keys, weights };
-  kjt.values = form === 0 ? values : form === 1 ? Int32Array.from(values) : BigInt64Array.from(values, BigInt);
-  if (random() < 0.5) kjt.lengths = random() < 0.5 ? lengths : Int32Array.from(lengths);
-  else kjt.offsets = lengths.reduce((o, l) => [...o, o.at(-1) + l], [0]);
-  return { tables, options: { sparse, isWeighted }, kjt, keys, lengths, values, weights, batch, features };
-}
-
-// The definition: per feature, one EmbeddingBag over the table's weights;
-// per table, one bag call over its features' bags stacked in the
-// collection's order, for the gradients.
-function reference({ tables, options, keys, lengths, values, weights, batch }, grad, totalDim) {
-  const spans = new Map(); // key -> { ids, lengths, weights, begin }
-  let at = 0;
-  keys.forEach((key, k) => {
-    const ls = lengths.slice(k * batch, (k + 1) * batch);
-    const count = ls.reduce((a, b) => a + b, 0);
-    spans.set(key, { ids: values.slice(at, at + count), lengths: ls, weights: weights?.slice(at, at + count), begin: at });
-    at += count;
-  });
-  const output = new Float32Array(batch * totalDim);
-  const tableGrads = {};
-  const pswGrad = weights ? new Float32Array(values.length) : null;
-  let column = 0;
-  tables.forEach((config) => {
-    const bag = new EmbeddingBag(config.numEmbeddings, config.embeddingDim, {
-      mode: config.pooling, weight: config.weight, paddingIdx: config.paddingIdx, sparse: options.sparse,
-    });
-    const ids = [];
-    const offsets = [];
-    const psw = [];
-    const d = config.embeddingDim;
-    const stackedGrad = new Float32Array(config.featureNames.length * batch * d);
-    config.featureNames.forEach((name, j) => {
-      const span = spans.get(name);
-      let start = ids.length;
-      for (const l of span.lengths) {
-        offsets.push(start);
-        start += l;
-      }
-      ids.push(...span.ids);
-      if (weights) psw.push(...span.weights);
-      for (let b = 0; b < batch; b++) {
-        for (let c = 0; c < d; c++) stackedGrad[(j * batch + b) * d + c] = grad[b * totalDim + column + j * d + c];
-      }
-    });
-    const y = bag.forward(ids, offsets, weights ? psw : null);
-    config.featureNames.forEach((_, j) => {
-      for (let b = 0; b < batch; b++) {
-        output.set(y.data.subarray((j * batch + b) * d, (j * batch + b + 1) * d), b * totalDim + column + j * d);
-      }
-    });
-    const g = bag.backward(stackedGrad);
-    tableGrads[config.name] = g.weight;
-    if (weights) {
-      let offset = 0;
-      for (const name of config.featureNames) {
-        const span = spans.get(name);
-        pswGrad.set(g.perSampleWeights.subarray(offset, offset + span.ids.length), span.begin);
-        offset += span.ids.length;
-      }
-    }
-    column += config.featureNames.length * d;
-    bag.dispose();
-  });
-  return { output, tableGrads, pswGrad };
-}
-
 test('random collections and KeyedJaggedTensors equal one EmbeddingBag per (feature, table), bit for bit, with their gradients', () => {
-  for (let seed = 1; seed <= 150; seed++) {
-    const c = randomCase(seed);
-    const ebc = new EmbeddingBagCollection(c.tables, c.options);
-    const out = ebc.forward(c.kjt);
-    const totalDim = ebc.lengthPerKey.reduce((a, b) => a + b, 0);
-    assert.deepEqual(out.keys, c.tables.flatMap((t) => t.featureNames));
-    assert.deepEqual(out.shape, [c.batch, totalDim]);
-    const grad = Float32Array.from({ length: c.batch * totalDim }, (_, i) => Math.sin(i + seed));
-    const want = reference(c, grad, totalDim);
-    sameBits(out.values, want.output, `seed ${seed}: output`);
-    const g = ebc.backward(grad);
-    for (const config of c.tables) {
-      const got = g.weight[config.name];
-      const expected = want.tableGrads[config.name];
-      if (c.options.sparse) {
-        assert.deepEqual(got.indices, expected.indices, `seed ${seed}: ${config.name} rows`);
-        sameBits(got.values, expected.values, `seed ${seed}: ${config.name} sparse values`);
-      } else {
-        sameBits(got, expected, `seed ${seed}: ${config.name} dense`);
-      }
-    }
-    if (c.weights) sameBits(g.perSampleWeights, want.pswGrad, `seed ${seed}: per-id weights`);
-    else assert.equal(g.perSampleWeights, null);
-    ebc.dispose();
-  }
+  assert.deepEqual(fuzzCollections({ EmbeddingBag, EmbeddingBagCollection }, 1, 150), []);
 });
 
 function twoTables(options = {}) {

@@ -1,0 +1,165 @@
+// EmbeddingBagCollection against its definition on random configs and
+// KeyedJaggedTensors, in any runtime: Node (tests/node/collection.test.mjs)
+// and browser pages (tests/browser/golden.test.mjs) import this file. The
+// definition: one EmbeddingBag per (feature, table) with the table's weights,
+// outputs concatenated in the collection's order (TorchRec's KeyedTensor);
+// each table's gradient that of one bag call over its features' bags stacked
+// in that order. Bit for bit; returns the mismatches (empty when it holds).
+
+// A small seeded generator (mulberry32; Math.imul keeps every bit).
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const POOLINGS = ['sum', 'mean', 'max', 'sqrtn'];
+
+// A random collection config and a KJT for it.
+function randomCase(seed) {
+  const random = rng(seed);
+  const int = (n) => Math.floor(random() * n);
+  const isWeighted = random() < 0.3;
+  const sparse = random() < 0.5;
+  const tables = [];
+  let featureCount = 0;
+  for (let t = 0, n = 1 + int(4); t < n; t++) {
+    const numEmbeddings = 1 + int(30);
+    const embeddingDim = 1 + int(12);
+    const pools = POOLINGS.filter((p) => !(isWeighted && p === 'max') && !(sparse && p === 'max'));
+    const pooling = pools[int(pools.length)];
+    const featureNames = Array.from({ length: 1 + int(3) }, () => `f${featureCount++}`);
+    const weight = Float32Array.from({ length: numEmbeddings * embeddingDim }, () => random() * 4 - 2);
+    const config = { name: `t${t}`, numEmbeddings, embeddingDim, featureNames, pooling, weight };
+    if (random() < 0.3) config.paddingIdx = int(numEmbeddings);
+    tables.push(config);
+  }
+  const features = tables.flatMap((c, t) => c.featureNames.map((name) => ({ name, table: t })));
+  const keys = features.map((f) => f.name).sort(() => random() - 0.5);
+  const batch = int(6);
+  const lengths = [];
+  const values = [];
+  for (const key of keys) {
+    const { table } = features.find((f) => f.name === key);
+    for (let b = 0; b < batch; b++) {
+      const length = int(5);
+      lengths.push(length);
+      for (let i = 0; i < length; i++) values.push(int(tables[table].numEmbeddings));
+    }
+  }
+  const weights = isWeighted ? values.map(() => random() * 2) : undefined;
+  const form = int(3);
+  const kjt = { keys, weights };
+  kjt.values = form === 0 ? values : form === 1 ? Int32Array.from(values) : BigInt64Array.from(values, BigInt);
+  if (random() < 0.5) kjt.lengths = random() < 0.5 ? lengths : Int32Array.from(lengths);
+  else kjt.offsets = lengths.reduce((o, l) => [...o, o.at(-1) + l], [0]);
+  return { tables, options: { sparse, isWeighted }, kjt, keys, lengths, values, weights, batch, features };
+}
+
+// The definition: per feature, one EmbeddingBag over the table's weights;
+// per table, one bag call over its features' bags stacked in the
+// collection's order, for the gradients.
+function reference(EmbeddingBag, { tables, options, keys, lengths, values, weights, batch }, grad, totalDim) {
+  const spans = new Map(); // key -> { ids, lengths, weights, begin }
+  let at = 0;
+  keys.forEach((key, k) => {
+    const ls = lengths.slice(k * batch, (k + 1) * batch);
+    const count = ls.reduce((a, b) => a + b, 0);
+    spans.set(key, { ids: values.slice(at, at + count), lengths: ls, weights: weights?.slice(at, at + count), begin: at });
+    at += count;
+  });
+  const output = new Float32Array(batch * totalDim);
+  const tableGrads = {};
+  const pswGrad = weights ? new Float32Array(values.length) : null;
+  let column = 0;
+  tables.forEach((config) => {
+    const bag = new EmbeddingBag(config.numEmbeddings, config.embeddingDim, {
+      mode: config.pooling, weight: config.weight, paddingIdx: config.paddingIdx, sparse: options.sparse,
+    });
+    const ids = [];
+    const offsets = [];
+    const psw = [];
+    const d = config.embeddingDim;
+    const stackedGrad = new Float32Array(config.featureNames.length * batch * d);
+    config.featureNames.forEach((name, j) => {
+      const span = spans.get(name);
+      let start = ids.length;
+      for (const l of span.lengths) {
+        offsets.push(start);
+        start += l;
+      }
+      ids.push(...span.ids);
+      if (weights) psw.push(...span.weights);
+      for (let b = 0; b < batch; b++) {
+        for (let c = 0; c < d; c++) stackedGrad[(j * batch + b) * d + c] = grad[b * totalDim + column + j * d + c];
+      }
+    });
+    const y = bag.forward(ids, offsets, weights ? psw : null);
+    config.featureNames.forEach((_, j) => {
+      for (let b = 0; b < batch; b++) {
+        output.set(y.data.subarray((j * batch + b) * d, (j * batch + b + 1) * d), b * totalDim + column + j * d);
+      }
+    });
+    const g = bag.backward(stackedGrad);
+    tableGrads[config.name] = g.weight;
+    if (weights) {
+      let offset = 0;
+      for (const name of config.featureNames) {
+        const span = spans.get(name);
+        pswGrad.set(g.perSampleWeights.subarray(offset, offset + span.ids.length), span.begin);
+        offset += span.ids.length;
+      }
+    }
+    column += config.featureNames.length * d;
+    bag.dispose();
+  });
+  return { output, tableGrads, pswGrad };
+}
+
+const bits = (a) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
+function sameBits(failures, actual, expected, what) {
+  const a = bits(actual), e = bits(expected);
+  const at = a.length !== e.length ? -1 : a.findIndex((v, i) => v !== e[i]);
+  if (a.length !== e.length) failures.push(`${what}: ${a.length} values, expected ${e.length}`);
+  else if (at >= 0) failures.push(`${what}: [${at}] = ${actual[at]}, expected ${expected[at]}`);
+}
+
+/** Collections of seeds [first, last] against the definition; the mismatches. */
+export function fuzzCollections({ EmbeddingBag, EmbeddingBagCollection }, first, last) {
+  const failures = [];
+  for (let seed = first; seed <= last; seed++) {
+    const c = randomCase(seed);
+    const ebc = new EmbeddingBagCollection(c.tables, c.options);
+    try {
+      const out = ebc.forward(c.kjt);
+      const totalDim = ebc.lengthPerKey.reduce((a, b) => a + b, 0);
+      const keys = c.tables.flatMap((t) => t.featureNames);
+      if (out.keys.join() !== keys.join()) failures.push(`seed ${seed}: keys ${out.keys}, expected ${keys}`);
+      if (out.shape[0] !== c.batch || out.shape[1] !== totalDim) failures.push(`seed ${seed}: shape [${out.shape}]`);
+      const grad = Float32Array.from({ length: c.batch * totalDim }, (_, i) => Math.sin(i + seed));
+      const want = reference(EmbeddingBag, c, grad, totalDim);
+      sameBits(failures, out.values, want.output, `seed ${seed}: output`);
+      const g = ebc.backward(grad);
+      for (const config of c.tables) {
+        const got = g.weight[config.name];
+        const expected = want.tableGrads[config.name];
+        if (c.options.sparse) {
+          if (Array.from(got.indices).join() !== Array.from(expected.indices).join()) failures.push(`seed ${seed}: ${config.name} rows`);
+          sameBits(failures, got.values, expected.values, `seed ${seed}: ${config.name} sparse values`);
+        } else {
+          sameBits(failures, got, expected, `seed ${seed}: ${config.name} dense`);
+        }
+      }
+      if (c.weights) sameBits(failures, g.perSampleWeights, want.pswGrad, `seed ${seed}: per-id weights`);
+      else if (g.perSampleWeights !== null) failures.push(`seed ${seed}: perSampleWeights without weights`);
+    } finally {
+      ebc.dispose();
+    }
+  }
+  return failures;
+}
