@@ -6,17 +6,7 @@
 // each table's gradient that of one bag call over its features' bags stacked
 // in that order. Bit for bit; returns the mismatches (empty when it holds).
 
-// A small seeded generator (mulberry32; Math.imul keeps every bit).
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from './rng.mjs';
 
 const POOLINGS = ['sum', 'mean', 'max', 'sqrtn'];
 

@@ -28,16 +28,7 @@ export function goldenCases(file = 'embedding_bag_golden.json') {
 }
 
 // A small deterministic generator (mulberry32) for fuzzing and workloads.
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from '../golden/rng.mjs';
 
 export function closeTo(actual, expected, what, tol = 2e-5) {
   if (actual.length !== expected.length) throw new Error(`${what}: length ${actual.length}, expected ${expected.length}`);

@@ -1,0 +1,12 @@
+// The tests' seeded generator (mulberry32), for Node and browser pages alike:
+// Math.imul keeps every bit (a float multiply would collapse the sequence).
+export function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
