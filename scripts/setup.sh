@@ -2,7 +2,8 @@
 # Installs what a fresh Debian 12 machine lacks to build and test embedding-bag-wasm.
 # Idempotent: every step checks first and does nothing when the tool is already there.
 #   scripts/setup.sh            build + test toolchain (emscripten, catch2, cmake, g++, chromium)
-#   scripts/setup.sh --golden   also python3-torch, for tests/golden/generate.py
+#   scripts/setup.sh --golden   also python3-torch (tests/golden/generate*.py), fastText and word
+#                               lists (tests/golden/generate_fasttext.py)
 # The runtimes npm test runs the package on besides the machine's Node (Node
 # 22 / 24 / 26, Bun, Deno) come from the npm registry into a cache folder,
 # $EBAG_RUNTIMES (default ~/.cache/embedding-bag-wasm/runtimes), never into
@@ -37,6 +38,13 @@ need_pkg firefox-esr /usr/bin/firefox-esr  # browser tests (driven by puppeteer-
 if (( want_golden )); then
   need_pkg python3-torch /usr/lib/python3/dist-packages/torch/__init__.py
   need_pkg python3-numpy /usr/lib/python3/dist-packages/numpy/__init__.py
+  # tests/golden/generate_fasttext.py: fastText 0.9.2 (CLI and Python) and word lists.
+  need_pkg fasttext fasttext
+  need_pkg python3-fasttext /usr/lib/python3/dist-packages/fasttext/__init__.py
+  for list in american-english:wamerican ngerman:wngerman french:wfrench spanish:wspanish italian:witalian \
+              polish:wpolish ukrainian:wukrainian dutch:wdutch swedish:wswedish portuguese:wportuguese; do
+    need_pkg "${list#*:}" "/usr/share/dict/${list%%:*}"
+  done
 fi
 
 install_node_modules() {

@@ -1,5 +1,6 @@
 // Compiled with tsc --noEmit by types.test.mjs: index.d.ts must accept the
 // documented uses and reject the wrong ones (each @ts-expect-error must fire).
+import { FastText, type FastTextArgs, type Prediction } from 'embedding-bag-wasm/fasttext';
 import { EmbeddingBag, embeddingBag, init, memoryInfo, shutdown, type Dtype, type Gradients, type InitInfo, type QuantizedDtype, type SparseGradient } from 'embedding-bag-wasm';
 
 async function main(): Promise<void> {
@@ -62,4 +63,21 @@ async function main(): Promise<void> {
   EmbeddingBag.fromQuantized(new Uint8Array(36), { dtype: 'int4' });
 }
 
+async function fastText(): Promise<void> {
+  const model = await FastText.load(new Uint8Array(8));
+  const best: Prediction[] = model.predict('Das ist ein Haus', { k: 3, threshold: 0 });
+  const label: string = best[0]?.label ?? '';
+  const batch: Prediction[][] = model.predictBatch(['a', 'b'], { k: -1 });
+  const { words, ids } = model.tokenize('a b');
+  const args: FastTextArgs = model.args;
+  const vectors: Float32Array[] = [model.sentenceVector('a b'), model.wordVector('a')];
+  void [label, batch, words, ids, args.loss, model.labels, model.dim, vectors];
+  // @ts-expect-error: k is a number
+  model.predict('a', { k: '3' });
+  // @ts-expect-error: texts are strings
+  model.predictBatch([1]);
+  model.dispose();
+}
+
 void main;
+void fastText;

@@ -1,0 +1,99 @@
+// embedding-bag-wasm/fasttext against fastText 0.9.2 itself: the models of
+// tests/golden/fasttext/ (trained by its CLI; generate_fasttext.py) and what
+// its Python binding answers for them (tests/golden/check_fasttext.mjs), on
+// the variant the suite runs (npm test: both). Then what a bad file, a bad
+// text or bad options get, and that models leave nothing allocated.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+
+import { FastText } from 'embedding-bag-wasm/fasttext';
+
+import { checkFastTextModel } from '../golden/check_fasttext.mjs';
+import { memoryInfo } from './helpers.mjs';
+
+const golden = JSON.parse(readFileSync(new URL('../golden/fasttext_golden.json', import.meta.url), 'utf8'));
+const file = (name) => new URL(`../golden/fasttext/${name}`, import.meta.url);
+
+test('every loss, word n-grams 1-3, char n-grams 0 and 1..5, .ftz (plain, qnorm + cutoff, qout): fastText\'s labels, probabilities and vectors', async () => {
+  const losses = new Set();
+  for (const model of golden.models) {
+    const ft = await FastText.load(readFileSync(file(model.file)));
+    try {
+      assert.deepEqual(checkFastTextModel(ft, model), [], model.name);
+      losses.add(ft.args.loss);
+    } finally {
+      ft.dispose();
+    }
+  }
+  assert.deepEqual([...losses].sort(), ['hs', 'ns', 'ova', 'softmax']);
+  assert.ok(golden.models.some((m) => m.labels.length >= 256 && m.quantized), 'a -qout model');
+});
+
+test('load takes a path, a file URL, bytes at any offset, a Blob and a Response', async () => {
+  const { file: name, texts } = golden.models[1];
+  const bytes = readFileSync(file(name));
+  const shifted = new Uint8Array(bytes.length + 3);
+  shifted.set(bytes, 3);
+  const sources = [file(name).pathname, file(name), shifted.subarray(3), bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length),
+    new Blob([bytes]), new Response(bytes)];
+  const want = texts[0].top3.map(([label]) => label)[0];
+  for (const source of sources) {
+    const ft = await FastText.load(source);
+    assert.equal(ft.predict(texts[0].text)[0].label, want);
+    ft.dispose();
+  }
+});
+
+test('tokenize: fastText\'s tokens (to </s>) and input rows; predict on k, threshold and texts', async () => {
+  const model = golden.models.find((m) => m.name === 'softmax-w2-c25');
+  const ft = await FastText.load(readFileSync(file(model.file)));
+  const { words, ids } = ft.tokenize('Haus\tMaus\vKatze ein\u00a0Wort __label__de');
+  assert.deepEqual(words, ['Haus', 'Maus', 'Katze', 'ein\u00a0Wort', '</s>']);  // NBSP is not a separator; labels are dropped
+  assert.ok(ids instanceof Int32Array && ids.length > 5);
+  assert.deepEqual(ft.tokenize('vor </s> nach').words, ['vor', '</s>']);
+  assert.equal(ft.predict('Haus').length, 1);
+  assert.equal(ft.predict('Haus', { k: -1 }).length, ft.labels.length);
+  assert.ok(ft.predict('Haus', { k: -1, threshold: 0.5 }).every((p) => p.probability >= 0.5));
+  assert.deepEqual(ft.predictBatch([]), []);
+  assert.throws(() => ft.predict('a\nb'), { name: 'RangeError', message: /text contains "\\n" at position 1/ });
+  assert.throws(() => ft.predictBatch(['a', 5]), { name: 'TypeError', message: /texts\[1\] must be a string/ });
+  assert.throws(() => ft.predict('a', { k: 0 }), { name: 'RangeError', message: /k = 0 must be an integer >= 1, or -1/ });
+  assert.throws(() => ft.predict('a', { threshold: 'x' }), { name: 'TypeError', message: /threshold = "x" must be a number/ });
+  assert.throws(() => ft.wordVector(3), { name: 'TypeError', message: /word must be a string/ });
+  ft.dispose();
+  ft.dispose();  // idempotent
+  assert.throws(() => ft.predict('a'), /disposed/);
+});
+
+test('a file that is not a model is a TypeError; a truncated or newer one a RangeError; nothing stays allocated', async () => {
+  const bytes = readFileSync(file(golden.models[0].file));
+  const before = memoryInfo().allocatedBytes;
+  await assert.rejects(FastText.load(new TextEncoder().encode('__label__a hello\n')), { name: 'TypeError', message: /not a fastText model/ });
+  for (const cut of [6, 40, 200, bytes.length - 100, bytes.length - 1]) {
+    await assert.rejects(FastText.load(bytes.subarray(0, cut)), { name: 'RangeError', message: /truncated|inconsistent/ }, `cut at ${cut}`);
+  }
+  const newer = Uint8Array.from(bytes);  // a copy with its own buffer (Buffer#slice is a view)
+  new DataView(newer.buffer).setInt32(4, 13, true);
+  await assert.rejects(FastText.load(newer), { name: 'RangeError', message: /version 13; fastText 0.9.2 reads versions up to 12/ });
+  const huge = Uint8Array.from(bytes);
+  // The input matrix's row count (after the dictionary) made larger than the file.
+  const view = new DataView(huge.buffer);
+  const dictionaryEnd = findInputMatrix(huge);
+  view.setBigInt64(dictionaryEnd, 1n << 40n, true);
+  await assert.rejects(FastText.load(huge), { name: 'RangeError', message: /the input matrix's rows = 1099511627776/ });
+  assert.equal(memoryInfo().allocatedBytes, before);
+  for (let i = 0; i < 3; i++) (await FastText.load(bytes)).dispose();
+  assert.equal(memoryInfo().allocatedBytes, before);
+});
+
+// Where the input matrix's int64 row count is: after the header, args, the
+// dictionary and the quant flag.
+function findInputMatrix(bytes) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset);
+  let at = 8 + 12 * 4 + 8;
+  const size = view.getInt32(at, true);
+  at += 12 + 16;
+  for (let i = 0; i < size; i++) at = bytes.indexOf(0, at) + 1 + 8 + 1;
+  return at + 1;  // a .bin: no prune index
+}
