@@ -167,6 +167,19 @@ size_t BagCore::stage_per_sample_weights(double count) {
 
 size_t BagCore::stage_grad_output(double count) { return stage(grad_output_, sizeof(float), count); }
 
+size_t BagCore::stage_vectors(double count) { return stage(vectors_, sizeof(float), count); }
+
+int32_t BagCore::row_dots(double count) {
+  if (!ok()) return finish(status_);
+  if (quantized()) return finish(make_error(ErrorCode::kQuantizedTable, Argument::kVectors));
+  const auto vectors = static_cast<int64_t>(count);
+  const double size = count * static_cast<double>(table_.num_embeddings);
+  if (size > kMaxCount) return finish(make_error(ErrorCode::kTooLarge, Argument::kOutput, -1, static_cast<int64_t>(size)));
+  if (!dots_.resize(static_cast<uint64_t>(size) + 1)) return finish(out_of_memory(size * 4));
+  return finish(ebag::row_dots(table_, reinterpret_cast<const float*>(vectors_.data()), vectors, dots_.data(), workspace_,
+                               module_parallelism()));
+}
+
 template <typename Fn>
 Status BagCore::with_bags(const Inputs& in, Fn&& fn) {
   auto finish_bags = [&](auto bags) {
@@ -289,7 +302,7 @@ double BagCore::held_bytes() const {
                              output_.capacity_bytes() + grad_output_.capacity_bytes() +
                              grad_weight_.capacity_bytes() + grad_psw_.capacity_bytes() +
                              sparse_.rows.capacity_bytes() + sparse_.values.capacity_bytes() +
-                             row_runs_.capacity_bytes());
+                             row_runs_.capacity_bytes() + vectors_.capacity_bytes() + dots_.capacity_bytes());
 }
 
 // mallinfo() reports an int: read it as the unsigned 32-bit count it is in

@@ -89,6 +89,12 @@ class BagCore {
   // called alone between its forward and its backward.
   uint64_t forward_count() const { return forward_count_; }
 
+  // Dot products of `count` staged vectors (count x D) with every row
+  // (ebag::row_dots; fastText's output layer): count x N floats at dots_ptr().
+  size_t stage_vectors(double count);
+  int32_t row_dots(double count);
+  size_t dots_ptr() const { return reinterpret_cast<size_t>(dots_.data()); }
+
   // Backward of the last successful forward, grad_output staged.
   int32_t backward(double grad_output_length, bool sparse, bool want_per_sample_weights_grad);
   size_t grad_weight_ptr() const { return reinterpret_cast<size_t>(grad_weight_.data()); }
@@ -155,6 +161,8 @@ class BagCore {
   Buffer<uint8_t> grad_output_;  // float32
   Buffer<float> grad_weight_;
   Buffer<float> grad_psw_;
+  Buffer<uint8_t> vectors_;  // float32, row_dots' input
+  Buffer<float> dots_;
   SparseGradient sparse_;
   RowRuns row_runs_;
   Status status_;

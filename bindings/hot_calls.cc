@@ -52,6 +52,9 @@ EMSCRIPTEN_KEEPALIVE size_t ebag_row_runs_ptr(const BagCore* core) { return core
 EMSCRIPTEN_KEEPALIVE void ebag_release_gradients(BagCore* core) { core->release_gradients(); }
 
 // An EmbeddingBagCollection's call (collection_core.h).
+EMSCRIPTEN_KEEPALIVE size_t ebag_stage_vectors(BagCore* core, double count) { return core->stage_vectors(count); }
+EMSCRIPTEN_KEEPALIVE int32_t ebag_row_dots(BagCore* core, double count) { return core->row_dots(count); }
+EMSCRIPTEN_KEEPALIVE size_t ebag_dots_ptr(const BagCore* core) { return core->dots_ptr(); }
 EMSCRIPTEN_KEEPALIVE size_t ebag_collection_stage_values(CollectionCore* c, int32_t kind, double count) {
   return c->stage_values(kind, count);
 }

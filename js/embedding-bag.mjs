@@ -65,6 +65,19 @@ export class EmbeddingBag {
         bag.#lastForward = null;
       },
       weightGradient: (bag, copy, numIndices) => bag.#gradients(bag.#calls, copy, numIndices, false).weight,
+      // For fastText's output layer: `count` vectors of D floats dotted with
+      // every row (ebag::row_dots), count x N floats (a view of wasm memory,
+      // valid until the bag's next call).
+      rowDots: (bag, vectors, count) => {
+        const core = bag.#live();
+        const calls = bag.#calls;
+        const vptr = calls.stageVectors(vectors.length);
+        if (vptr === 0) throw bag.#error(core);
+        heap(vptr + vectors.length * 4).f32.set(vectors, vptr / 4);
+        if (calls.rowDots(count) !== Code.ok) throw bag.#error(core);
+        const ptr = calls.dotsPtr() / 4;
+        return heap((ptr + count * bag.numEmbeddings) * 4).f32.subarray(ptr, ptr + count * bag.numEmbeddings);
+      },
     };
   }
 

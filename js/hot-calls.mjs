@@ -22,6 +22,9 @@ export function hotCalls(m, core) {
     gradientRowRuns: () => m._ebag_gradient_row_runs(self),
     rowRunsPtr: () => m._ebag_row_runs_ptr(self) >>> 0,
     releaseGradients: () => m._ebag_release_gradients(self),
+    stageVectors: (count) => m._ebag_stage_vectors(self, count) >>> 0,
+    rowDots: (count) => m._ebag_row_dots(self, count),
+    dotsPtr: () => m._ebag_dots_ptr(self) >>> 0,
   };
 }
 
@@ -48,6 +51,7 @@ export const HOT_EXPORTS = Object.freeze([
   'stage_indices', 'stage_offsets', 'stage_per_sample_weights', 'stage_grad_output', 'forward', 'output_ptr',
   'last_num_bags', 'backward', 'grad_weight_ptr', 'sparse_rows_ptr', 'sparse_values_ptr', 'sparse_row_count',
   'grad_per_sample_weights_ptr', 'gradient_row_runs', 'row_runs_ptr', 'release_gradients',
+  'stage_vectors', 'row_dots', 'dots_ptr',
   'collection_stage_values', 'collection_stage_lengths', 'collection_stage_weights', 'collection_stage_keys',
   'collection_forward', 'collection_output_ptr', 'collection_stage_grad_output', 'collection_backward',
   'collection_weights_grad_ptr', 'collection_table_ids',

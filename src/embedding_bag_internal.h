@@ -17,6 +17,9 @@ Status quantized_forward_with(const kernels::KernelSet<IndexT>& kernels, const Q
                               const Bags<IndexT, OffsetT>& bags, const Options& options,
                               OutputRows output, const Parallelism& parallel = {});
 
+Status row_dots_with(const kernels::KernelSet<int32_t>& kernels, const Table& table, const float* vectors,
+                     int64_t count, float* out, Workspace& workspace, const Parallelism& parallel = {});
+
 template <typename IndexT, typename OffsetT>
 Status backward_dense_with(const kernels::KernelSet<IndexT>& kernels, const Table& table,
                            const Bags<IndexT, OffsetT>& bags, const Options& options,

@@ -58,9 +58,11 @@ struct Workspace::Impl {
                                 // bindings' dense-copy runs
   Buffer<float> dense_scratch;  // a cache-sized sparse gradient, built dense
   GroupingBuffers grouping;
+  Buffer<float> row_dots;       // row_dots: four vectors by column, and their N x 4 dots (per thread)
 
   size_t held_bytes() const {
-    return rows.capacity_bytes() + dense_scratch.capacity_bytes() + grouping.held_bytes();
+    return rows.capacity_bytes() + dense_scratch.capacity_bytes() + grouping.held_bytes() +
+           row_dots.capacity_bytes();
   }
 };
 

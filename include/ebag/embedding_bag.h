@@ -347,6 +347,17 @@ template <typename IndexT, typename OffsetT>
 Status validate(const QuantizedTable& table, const Bags<IndexT, OffsetT>& bags,
                 const Options& options);
 
+// The dot product of each of `count` vectors (count x D floats, row-major)
+// with every row of the table, as fastText's output layer computes them
+// (DenseMatrix::dotRow): out[t * N + r] = the float32 sum over d in [0, D),
+// in ascending d from +0, of table[r][d] * vectors[t][d] (each product
+// rounded, then added; no fused multiply-add). out: count x N floats. The
+// same bits on every kernel variant and thread count. count < 0 is
+// kNegativeSize (of kVectors); a null vectors or out with count > 0,
+// kMissingBuffer.
+Status row_dots(const Table& table, const float* vectors, int64_t count, float* out, Workspace& workspace,
+                const Parallelism& parallel = {});
+
 // Forward over a quantized table. output: B * D floats (or an OutputRows
 // layout). There is no argmax: a quantized table has no backward.
 template <typename IndexT, typename OffsetT>

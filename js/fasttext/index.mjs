@@ -1,8 +1,9 @@
 // embedding-bag-wasm/fasttext: fastText supervised models (.bin, .ftz) on
 // the package's EmbeddingBag. A text's hidden vector is the `mean` bag of its
 // input rows (words, char n-grams, word n-grams: dictionary.mjs), the output
-// layer then fastText's loss (losses.mjs).
-import { EmbeddingBag } from '../embedding-bag.mjs';
+// layer one ebag::row_dots call (fastText's dotRow, in wasm), then its loss
+// (losses.mjs).
+import { EmbeddingBag, internals } from '../embedding-bag.mjs';
 import { show } from '../errors.mjs';
 import { currentPlatform } from '../module.mjs';
 import { openSource } from '../sources.mjs';
@@ -46,6 +47,7 @@ function predictOptions(options) {
 export class FastText {
   #input;
   #output;
+  #norms;
   #dictionary;
   #predict;
   #args;
@@ -64,7 +66,13 @@ export class FastText {
     this.#args = Object.freeze({ ...args, quantized: model.quantized, version: model.version });
     this.#dictionary = new Dictionary(dictionary, args);
     this.#input = new EmbeddingBag(input.rows, args.dim, { mode: 'mean', weight: input.data });
-    this.#output = output;
+    try {
+      this.#output = new EmbeddingBag(output.rows, args.dim, { mode: 'sum', weight: output.data });
+    } catch (error) {
+      this.#input.dispose();
+      throw error;
+    }
+    this.#norms = output.norms;
     const counts = Array.from(dictionary.counts.subarray(dictionary.nwords));
     this.#predict = predictor(args.loss, counts);
   }
@@ -99,15 +107,14 @@ export class FastText {
     return this.#input.forward(ids, offsets).data;
   }
 
-  // Scores of the output rows for one hidden vector (fastText's dotRow:
-  // float32, in column order; quantized rows then times their norm).
-  #scores(hidden, t) {
-    const { rows, cols, data, norms } = this.#output;
-    const scores = new Float32Array(rows);
-    for (let r = 0; r < rows; r++) {
-      let d = 0;
-      for (let c = 0; c < cols; c++) d = f32(d + f32(data[r * cols + c] * hidden[t * cols + c]));
-      scores[r] = norms ? f32(d * norms[r]) : d;
+  // Scores of every output row for every hidden vector, in one wasm call
+  // (ebag::row_dots: fastText's dotRow, float32 in column order); rows of a
+  // -qout matrix then times their norm, as fastText's mulcode.
+  #scores(hidden, count) {
+    const scores = internals.rowDots(this.#output, hidden, count);  // read before any other call
+    if (this.#norms) {
+      const rows = this.#norms.length;
+      for (let i = 0; i < scores.length; i++) scores[i] = f32(scores[i] * this.#norms[i % rows]);
     }
     return scores;
   }
@@ -127,11 +134,12 @@ export class FastText {
     const { k, threshold } = predictOptions(options);
     const lines = texts.map((text) => this.#dictionary.line(text));
     const hidden = this.#hidden(lines);
+    const scores = this.#scores(hidden, lines.length);
     const labels = this.#dictionary.labels;
+    const rows = this.#output.numEmbeddings;
     return lines.map((line, t) => {
       if (line.ids.length === 0) return [];
-      const scores = this.#scores(hidden, t);
-      return this.#predict(scores, k === -1 ? scores.length : k, threshold)
+      return this.#predict(scores.subarray(t * rows, (t + 1) * rows), k === -1 ? rows : k, threshold)
         .map(([score, label]) => ({ label: labels[label], probability: f32(Math.exp(score)) }));
     });
   }
@@ -153,7 +161,9 @@ export class FastText {
   /** Frees the model's tables. Idempotent. */
   dispose() {
     this.#input?.dispose();
+    this.#output?.dispose();
     this.#input = null;
+    this.#output = null;
   }
 }
 

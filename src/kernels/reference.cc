@@ -62,6 +62,16 @@ void pool_singles__ref(const SingleRows<IndexT>& rows) {
   }
 }
 
+void row_dots4__ref(const float* rows, int64_t num_rows, int64_t dim, const float* vt, float* out) {
+  for (int64_t r = 0; r < num_rows; ++r) {
+    for (int lane = 0; lane < 4; ++lane) {
+      float d = 0.0f;
+      for (int64_t c = 0; c < dim; ++c) d = d + rows[r * dim + c] * vt[c * 4 + lane];
+      out[r * 4 + lane] = d;
+    }
+  }
+}
+
 void gradient_row__ref(const float* rows, int64_t dim, const uint32_t* ids, const float* scales,
                        int64_t count, float* out) {
   for (int64_t d = 0; d < dim; ++d) out[d] = 0.0f;
@@ -145,7 +155,7 @@ const QuantizedKernelSet<IndexT>& quantized_kernel_set__ref() {
 template <typename IndexT>
 const KernelSet<IndexT>& kernel_set__ref() {
   static const KernelSet<IndexT> set = {"ref", pool_sum__ref<IndexT>, pool_scaled_sum__ref<IndexT>,
-                                        pool_max__ref<IndexT>, pool_singles__ref<IndexT>, gradient_row__ref, scatter_bag__ref<IndexT>, dot4__ref,
+                                        pool_max__ref<IndexT>, pool_singles__ref<IndexT>, gradient_row__ref, scatter_bag__ref<IndexT>, dot4__ref, row_dots4__ref,
                                         &quantized_kernel_set__ref<IndexT>()};
   return set;
 }

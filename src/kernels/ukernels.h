@@ -56,6 +56,13 @@ struct SingleRows {
 template <typename IndexT>
 using PoolSinglesFn = void (*)(const SingleRows<IndexT>& rows);
 
+// Dot products of table rows [0, num_rows) (row r at rows + r * dim) with
+// four vectors given column by column (vt[d * 4 + lane] is column d of
+// vector `lane`): out[r * 4 + lane] = the float32 sum over d in ascending
+// order, from +0, of rows[r * dim + d] * vt[d * 4 + lane] (product rounded,
+// then added). row_dots (embedding_bag.h) in blocks of four vectors.
+using RowDots4Fn = void (*)(const float* rows, int64_t num_rows, int64_t dim, const float* vt, float* out);
+
 // One row of a sum/mean weight gradient:
 //   out[d] = sum over j in [0, count), in ascending j, of rows[ids[j] * dim + d] * scales[j]
 // starting from +0 (rows: the output gradient G; ids: the bags of the row's
@@ -165,6 +172,7 @@ struct KernelSet {
   GradientRowFn gradient_row;
   ScatterBagFn<IndexT> scatter_bag;
   Dot4Fn dot4;
+  RowDots4Fn row_dots4;
   const QuantizedKernelSet<IndexT>* quantized;
 };
 

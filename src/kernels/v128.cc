@@ -274,6 +274,28 @@ void scatter_bag__v128(const BagScatter<IndexT>& bag, float* grad) {
   else blocks(std::false_type{});
 }
 
+// A vector's lanes are the four vectors: each lane one sequential sum.
+void row_dots4__v128(const float* rows, int64_t num_rows, int64_t dim, const float* vt, float* out) {
+  int64_t r = 0;
+  for (; r + 2 <= num_rows; r += 2) {  // two rows in flight
+    const float* a = rows + r * dim;
+    const float* b = a + dim;
+    F32x4 acc_a = simd::zero_f32x4(), acc_b = simd::zero_f32x4();
+    for (int64_t c = 0; c < dim; ++c) {
+      const F32x4 column = simd::load(vt + c * 4);
+      acc_a = simd::add(acc_a, simd::mul(simd::splat(a[c]), column));
+      acc_b = simd::add(acc_b, simd::mul(simd::splat(b[c]), column));
+    }
+    simd::store(out + r * 4, acc_a);
+    simd::store(out + r * 4 + 4, acc_b);
+  }
+  for (; r < num_rows; ++r) {
+    F32x4 acc = simd::zero_f32x4();
+    for (int64_t c = 0; c < dim; ++c) acc = simd::add(acc, simd::mul(simd::splat(rows[r * dim + c]), simd::load(vt + c * 4)));
+    simd::store(out + r * 4, acc);
+  }
+}
+
 float dot4__v128(const float* x, const float* y, int64_t dim) {
   F32x4 acc = simd::zero_f32x4();
   int64_t d = 0;
@@ -292,7 +314,7 @@ template <typename IndexT>
 const KernelSet<IndexT>& kernel_set__v128() {
   static const KernelSet<IndexT> set = {"v128", pool_sum__v128<IndexT>,
                                         pool_scaled_sum__v128<IndexT>, pool_max__v128<IndexT>,
-                                        pool_singles__v128<IndexT>, gradient_row__v128, scatter_bag__v128<IndexT>, dot4__v128,
+                                        pool_singles__v128<IndexT>, gradient_row__v128, scatter_bag__v128<IndexT>, dot4__v128, row_dots4__v128,
                                         &quantized_kernel_set__v128<IndexT>()};
   return set;
 }

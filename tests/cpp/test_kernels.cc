@@ -464,3 +464,52 @@ TEST_CASE("forward into an OutputRows layout writes each bag's row where the lay
   REQUIRE(s.argument == ebag::Argument::kOutput);
   REQUIRE(std::all_of(out.begin(), out.end(), [](float v) { return v == -7.5f; }));
 }
+
+TEST_CASE("row_dots: every vector against every row, as one float32 sum in column order, on every variant and thread count", "[kernels][row_dots]") {
+  uint32_t state = 11;
+  auto next = [&]() { state = state * 1103515245u + 12345u; return static_cast<float>((state >> 9) % 2001) / 97.0f - 10.0f; };
+  std::vector<ebag::Parallelism> parallel = {{}};
+  if (ebag::ThreadPool* pool = test_thread_pool()) parallel.push_back({pool, 1});
+  for (int64_t n : {1, 7, 64}) {
+    for (int64_t dim : {1, 3, 16, 33}) {
+      std::vector<float> table(n * dim);
+      for (float& v : table) v = next();
+      for (int64_t count : {0, 1, 3, 4, 5, 9, 40}) {
+        std::vector<float> vectors(count * dim);
+        for (float& v : vectors) v = next();
+        // fastText's DenseMatrix::dotRow: d = d + a * b, in order, from 0.
+        std::vector<float> want(count * n);
+        for (int64_t t = 0; t < count; ++t) {
+          for (int64_t r = 0; r < n; ++r) {
+            float d = 0.0f;
+            for (int64_t c = 0; c < dim; ++c) {
+              const float product = table[r * dim + c] * vectors[t * dim + c];
+              d = d + product;
+            }
+            want[t * n + r] = d;
+          }
+        }
+        for (const auto* k : all_kernel_sets<int32_t>()) {
+          for (size_t p = 0; p < parallel.size(); ++p) {
+            INFO("kernels=" << k->name << " N=" << n << " D=" << dim << " count=" << count << " threads=" << p);
+            std::vector<float> got(count * n + 1, -7.5f);
+            ebag::Workspace ws;
+            REQUIRE(ebag::row_dots_with(*k, ebag::Table{table.data(), n, dim}, vectors.data(), count, got.data(), ws, parallel[p]).ok());
+            if (!want.empty()) REQUIRE(std::memcmp(got.data(), want.data(), 4 * want.size()) == 0);
+            REQUIRE(got[count * n] == -7.5f);  // nothing past the end
+          }
+        }
+      }
+    }
+  }
+  std::vector<float> table(12, 1.0f), out(4, -7.5f);
+  ebag::Workspace ws;
+  const ebag::Table t{table.data(), 4, 3};
+  ebag::Status s = ebag::row_dots(t, table.data(), -1, out.data(), ws);
+  REQUIRE((s.code == ebag::ErrorCode::kNegativeSize && s.argument == ebag::Argument::kVectors));
+  s = ebag::row_dots(t, nullptr, 1, out.data(), ws);
+  REQUIRE((s.code == ebag::ErrorCode::kMissingBuffer && s.argument == ebag::Argument::kVectors));
+  s = ebag::row_dots(ebag::Table{nullptr, 4, 3}, table.data(), 1, out.data(), ws);
+  REQUIRE((s.code == ebag::ErrorCode::kMissingBuffer && s.argument == ebag::Argument::kTable));
+  REQUIRE(std::all_of(out.begin(), out.end(), [](float v) { return v == -7.5f; }));
+}
