@@ -19,6 +19,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 import { benchCollection, printCollection } from './collection.mjs';
+import { benchFastText, printFastText } from './fasttext.mjs';
 import { writeResults } from './results_md.mjs';
 import { median } from './timing.mjs';
 import { WORKLOADS } from './workloads.mjs';
@@ -262,12 +263,16 @@ if (denseRows.length > 0) {
 const collection = threadsOnly ? undefined : await benchCollection({ rounds: quick ? 1 : 7, threads: nThreads, quick });
 if (collection) printCollection(collection, table, fmt, x);
 
+// fastText: predictBatch against fastText's CLI (fasttext.mjs).
+const fastText = threadsOnly ? undefined : await benchFastText({ rounds: quick ? 1 : 7, quick });
+if (fastText) printFastText(fastText, table, fmt, x);
+
 const outDir = here('./results/');
 mkdirSync(outDir, { recursive: true });
 const file = `${outDir}${quick ? 'quick' : 'latest'}${threadsOnly ? '-threads' : ''}.json`;
 writeFileSync(file, `${JSON.stringify({
   date: new Date().toISOString(), node: process.version, cores, cpu: cpus()[0]?.model, quick, threads: nThreads, rounds,
-  runners: infos, rows, collection,
+  runners: infos, rows, collection, fastText,
 }, null, 2)}\n`);
 console.log(`\nwrote ${file}`);
 if (!quick && !threadsOnly) {

@@ -6,6 +6,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+import { FASTTEXT_MODELS } from './fasttext.mjs';
+
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
 const RESULTS = here('./RESULTS.md');
 const README = here('../README.md');
@@ -43,6 +45,11 @@ const TARGETS = [
 ];
 
 // The EmbeddingBagCollection's (bench/collection.mjs), on its own rows.
+const FASTTEXT_TARGETS = [
+  { what: 'fastText predictBatch per text ≤ fastText\'s CLI per text (one thread, process start excluded)', atLeast: true,
+    checks: FASTTEXT_MODELS.map((m) => [m.file, 'nativeOverOurs', 1, m.file.replace(/\.bin$/, '')]) },
+];
+
 const COLLECTION_TARGETS = [
   { what: 'collection, B = 128, one thread: ≥ 3× the separate calls + concatenation (views)', atLeast: true, checks: [['dlrm-b128', 'ebcOverSeparate', 3]] },
   { what: 'collection, B = 4096: ≥ 1.2× the separate calls', atLeast: true, checks: [['dlrm-b4096', 'ebcOverSeparate', 1.2], ['heavy-b4096', 'ebcOverSeparate', 1.2]] },
@@ -75,7 +82,8 @@ export function renderResults(latest) {
     '',
     '## Targets',
     '',
-    table(['target', 'this run', ''], [...targets(rows), ...(latest.collection ? targets(latest.collection, COLLECTION_TARGETS) : [])]),
+    table(['target', 'this run', ''], [...targets(rows), ...(latest.collection ? targets(latest.collection, COLLECTION_TARGETS) : []),
+      ...(latest.fastText ? targets(latest.fastText.map((r) => ({ ...r, workload: r.file })), FASTTEXT_TARGETS) : [])]),
     '',
     `## Forward, ms`,
     '',
@@ -141,6 +149,17 @@ export function renderResults(latest) {
       table(['workload', 'tables', 'B', 'D', 'ids', 'collection 1T', 'copied', 'separate 1T', '× separate', 'GB/s collection', 'GB/s 1 table', `collection ${c[0].threads}T`, `${c[0].threads}T / 1T`],
         c.map((r) => [r.workload, String(r.tables), String(r.batch), String(r.dim), String(r.ids), ms(r.medianMs.ebc1), ms(r.medianMs.ebcCopy1), ms(r.medianMs.separate1),
           x(r.ratios.ebcOverSeparate), gbs(r.gbPerS.ebc1), gbs(r.gbPerS.single1), ms(r.medianMs.ebcN), x(r.ratios.threadSpeedup)])));
+  }
+  const f = latest.fastText;
+  if (f) {
+    out.push('', '## fastText models, ms', '',
+      `\`predictBatch\` of ${f[0].texts} short texts (3 to 8 words: held-out, unknown and non-ASCII words), k = 3, one thread, against ` +
+        '`fasttext predict-prob` (Debian\'s fastText 0.9.2) on the same model and file: its wall time, and on an empty file (process ' +
+        'start and model load), the difference per text. Models from tests/golden/fasttext/ (12 dimensions).', '',
+      table(['model', 'texts', 'ours', 'µs / text', 'fastText CLI', 'CLI, empty file', 'µs / text', 'CLI / ours'],
+        f.map((r) => [r.model, String(r.texts), ms(r.oursMs), r.oursUsPerText.toFixed(2), r.nativeMs === null ? '-' : ms(r.nativeMs),
+          r.nativeEmptyMs === null ? '-' : ms(r.nativeEmptyMs), r.nativeUsPerText === null ? '-' : r.nativeUsPerText.toFixed(2),
+          r.ratios.nativeOverOurs === null ? '-' : x(r.ratios.nativeOverOurs)])));
   }
   return `${out.join('\n')}\n`;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian 12 machine lacks to build and test embedding-bag-wasm.
 # Idempotent: every step checks first and does nothing when the tool is already there.
-#   scripts/setup.sh            build + test toolchain (emscripten, catch2, cmake, g++, chromium)
+#   scripts/setup.sh            build + test toolchain (emscripten, catch2, cmake, g++, chromium,
+#                               firefox-esr, fasttext for the benchmark)
 #   scripts/setup.sh --golden   also python3-torch (tests/golden/generate*.py), fastText and word
 #                               lists (tests/golden/generate_fasttext.py)
 # The runtimes npm test runs the package on besides the machine's Node (Node
@@ -35,11 +36,11 @@ need_pkg nodejs node
 need_pkg nlohmann-json3-dev /usr/include/nlohmann/json.hpp
 need_pkg chromium /usr/bin/chromium  # browser tests (driven by playwright-core)
 need_pkg firefox-esr /usr/bin/firefox-esr  # browser tests (driven by puppeteer-core, WebDriver BiDi)
+need_pkg fasttext fasttext  # the benchmark's baseline for embedding-bag-wasm/fasttext (bench/fasttext.mjs)
 if (( want_golden )); then
   need_pkg python3-torch /usr/lib/python3/dist-packages/torch/__init__.py
   need_pkg python3-numpy /usr/lib/python3/dist-packages/numpy/__init__.py
-  # tests/golden/generate_fasttext.py: fastText 0.9.2 (CLI and Python) and word lists.
-  need_pkg fasttext fasttext
+  # tests/golden/generate_fasttext.py: fastText 0.9.2's Python binding and word lists.
   need_pkg python3-fasttext /usr/lib/python3/dist-packages/fasttext/__init__.py
   for list in american-english:wamerican ngerman:wngerman french:wfrench spanish:wspanish italian:witalian \
               polish:wpolish ukrainian:wukrainian dutch:wdutch swedish:wswedish portuguese:wportuguese; do

@@ -7,7 +7,7 @@ import { EmbeddingBag, internals } from '../embedding-bag.mjs';
 import { show } from '../errors.mjs';
 import { currentPlatform } from '../module.mjs';
 import { openSource } from '../sources.mjs';
-import { Dictionary } from './dictionary.mjs';
+import { Dictionary, RowSink } from './dictionary.mjs';
 import { predictor } from './losses.mjs';
 import { readModel } from './reader.mjs';
 
@@ -90,20 +90,13 @@ export class FastText {
   tokenize(text) {
     this.#live();
     checkText(text, 'text');
-    const { words, ids } = this.#dictionary.line(text);
+    const { words, ids } = this.#dictionary.line(text, true);
     return { words, ids: Int32Array.from(ids) };
   }
 
-  // The hidden vectors of texts' rows: one mean bag each, one call.
-  #hidden(lines) {
-    const offsets = new Int32Array(lines.length);
-    let total = 0;
-    lines.forEach((line, t) => {
-      offsets[t] = total;
-      total += line.ids.length;
-    });
-    const ids = new Int32Array(total);
-    lines.forEach((line, t) => ids.set(line.ids, offsets[t]));
+  // The hidden vectors of bags of rows (offsets: where each starts): one
+  // mean bag each, one call.
+  #hidden(ids, offsets) {
     return this.#input.forward(ids, offsets).data;
   }
 
@@ -132,30 +125,42 @@ export class FastText {
     if (!Array.isArray(texts)) throw new TypeError(`texts must be an array of strings, not ${show(texts)}`);
     texts.forEach((text, i) => checkText(text, `texts[${i}]`));
     const { k, threshold } = predictOptions(options);
-    const lines = texts.map((text) => this.#dictionary.line(text));
-    const hidden = this.#hidden(lines);
-    const scores = this.#scores(hidden, lines.length);
+    const sink = new RowSink(16 * texts.length + 16);
+    const offsets = new Int32Array(texts.length + 1);
+    texts.forEach((text, t) => {
+      offsets[t] = sink.length;
+      this.#dictionary.appendLine(text, sink);
+    });
+    offsets[texts.length] = sink.length;
+    const hidden = this.#hidden(sink.rows, offsets.subarray(0, texts.length));
+    const scores = this.#scores(hidden, texts.length);
     const labels = this.#dictionary.labels;
     const rows = this.#output.numEmbeddings;
-    return lines.map((line, t) => {
-      if (line.ids.length === 0) return [];
-      return this.#predict(scores.subarray(t * rows, (t + 1) * rows), k === -1 ? rows : k, threshold)
-        .map(([score, label]) => ({ label: labels[label], probability: f32(Math.exp(score)) }));
-    });
+    const out = new Array(texts.length);
+    for (let t = 0; t < texts.length; t++) {
+      // fastText predicts nothing for a line without input rows.
+      if (offsets[t + 1] === offsets[t]) {
+        out[t] = [];
+        continue;
+      }
+      const best = this.#predict(scores.subarray(t * rows, (t + 1) * rows), k === -1 ? rows : k, threshold);
+      out[t] = best.map(([score, label]) => ({ label: labels[label], probability: f32(Math.exp(score)) }));
+    }
+    return out;
   }
 
   /** fastText's getSentenceVector for a supervised model: the mean of the line's rows. */
   sentenceVector(text) {
     this.#live();
     checkText(text, 'text');
-    return this.#hidden([this.#dictionary.line(text)]);
+    return this.#hidden(this.#dictionary.line(text).ids, new Int32Array(1));
   }
 
   /** fastText's getWordVector: the mean of the word's rows (zeros when it has none). */
   wordVector(word) {
     this.#live();
     if (typeof word !== 'string') throw new TypeError(`word must be a string, not ${show(word)}`);
-    return this.#hidden([{ ids: this.#dictionary.wordRows(word) }]);
+    return this.#hidden(this.#dictionary.wordRows(word), new Int32Array(1));
   }
 
   /** Frees the model's tables. Idempotent. */

@@ -83,21 +83,30 @@ function sortHeap(heap) {
 
 // loss.cc findKBest: the k best of `output` at or above `threshold`
 // (unshifted), best first.
+// Once the heap is full, most outputs are far below its front: when
+// (x + 1e-5) is under (front + 1e-5) x (1 - 1e-4), log(x + 1e-5) is some
+// 1e-4 below the front's score, a hundred float steps or more, so fastText's
+// own test (score < front's score) holds without computing the log.
 function kBest(output, k, threshold) {
   const heap = [];
+  let frontOutput = 0;
   for (let i = 0; i < output.length; i++) {
-    if (output[i] < threshold) continue;
-    const score = stdLog(output[i]);
+    const x = output[i];
+    if (x < threshold) continue;
+    if (heap.length === k && x + 1e-5 < (frontOutput + 1e-5) * (1 - 1e-4)) continue;
+    const score = stdLog(x);
     if (heap.length === k && score < heap[0][0]) continue;
-    keep(heap, k, [score, i]);
+    keep(heap, k, [score, i, x]);
+    frontOutput = heap[0][2];
   }
   return sortHeap(heap);
 }
 
+// Both write their probabilities over `scores` (the caller's scratch).
 function softmax(scores, k, threshold) {
   let max = scores[0];
   for (let i = 0; i < scores.length; i++) max = Math.max(scores[i], max);
-  const output = new Float32Array(scores.length);
+  const output = scores;
   let z = 0;
   for (let i = 0; i < scores.length; i++) {
     output[i] = Math.exp(f32(scores[i] - max));
@@ -108,7 +117,8 @@ function softmax(scores, k, threshold) {
 }
 
 function binaryLogistic(scores, k, threshold) {
-  return kBest(scores.map(tableSigmoid), k, threshold);
+  for (let i = 0; i < scores.length; i++) scores[i] = tableSigmoid(scores[i]);
+  return kBest(scores, k, threshold);
 }
 
 /**
@@ -158,7 +168,10 @@ export class HuffmanTree {
   }
 }
 
-/** The prediction function of a loss: (scores, k, threshold) -> [[log score, label], ...]. */
+/**
+ * The prediction function of a loss: (scores, k, threshold) -> [[log score,
+ * label], ...], best first; it may overwrite `scores`.
+ */
 export function predictor(loss, labelCounts) {
   if (loss === 'softmax') return softmax;
   if (loss === 'ova' || loss === 'ns') return binaryLogistic;

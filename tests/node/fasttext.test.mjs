@@ -97,3 +97,24 @@ function findInputMatrix(bytes) {
   for (let i = 0; i < size; i++) at = bytes.indexOf(0, at) + 1 + 8 + 1;
   return at + 1;  // a .bin: no prune index
 }
+
+test('word n-gram hashes: the 64-bit fold and modulo in two 32-bit halves equal BigInt arithmetic', async () => {
+  const { foldWordHash, uint64Mod } = await import('../../js/fasttext/dictionary.mjs');
+  const mask = (1n << 64n) - 1n;
+  let seed = 12345;
+  const int32 = () => (seed = (Math.imul(seed, 1103515245) + 12345) | 0);
+  const edges = [0, -1, 1, 0x7fffffff, -0x80000000, -2, 116049371];
+  for (let trial = 0; trial < 2000; trial++) {
+    const first = trial < edges.length ? edges[trial] : int32();
+    let want = BigInt(first) & mask;
+    let lo = first >>> 0;
+    let hi = first < 0 ? 0xffffffff : 0;
+    for (let j = 0; j < 3; j++) {
+      const next = trial < edges.length ? edges[(trial + j + 1) % edges.length] : int32();
+      want = (want * 116049371n + (BigInt(next) & mask)) & mask;
+      [hi, lo] = foldWordHash(hi, lo, next);
+      assert.equal((BigInt(hi) << 32n) | BigInt(lo), want, `trial ${trial}`);
+      for (const bucket of [1, 7, 2000000, 0x7fffffff]) assert.equal(uint64Mod(hi, lo, bucket), Number(want % BigInt(bucket)));
+    }
+  }
+});
