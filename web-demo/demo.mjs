@@ -1,8 +1,10 @@
 // The demo page: loads the package (threaded where the page is cross-origin
 // isolated), runs an EmbeddingBag the visitor types in, draws the output, and
-// compares speeds with a plain-JS loop. window.demo exposes the state for the
-// browser tests.
+// compares speeds with a plain-JS loop, and identifies the language of a
+// text with a fastText model. window.demo exposes the state for the browser
+// tests.
 import { EmbeddingBag, init, shutdown } from '../js/index.browser.mjs';
+import { FastText } from '../js/fasttext/index.mjs';
 import { PLAIN_EMBEDDING_BAG } from '../bench/plain_js.mjs';
 import { median, timeRuns } from '../bench/timing.mjs';
 import { makeBatch } from '../bench/batch.mjs';
@@ -19,7 +21,9 @@ const PAGE_WORKLOADS = {
   small: { n: 10_000, dim: 32, bags: 4096, minLen: 16, maxLen: 16, mode: 'max' },
 };
 
-const state = { info: null, output: null, gradient: null, error: null, speed: null };
+const state = { info: null, output: null, gradient: null, error: null, speed: null, langid: null };
+const LANGID_MODEL = './langid.ftz';
+let langid = null;  // the FastText model, loaded again after every init()
 let currentThreads = 1;
 
 function showRuntime(info) {
@@ -157,13 +161,36 @@ function generateBags() {
   runBag();
 }
 
+// The top 3 languages of the text box (the model's labels without __label__).
+function identify() {
+  if (langid === null) return;
+  const text = $('langid-text').value.replace(/\n/g, ' ');
+  const predictions = langid.predict(text, { k: 3 });
+  state.langid = { text, predictions };
+  $('langid-result').replaceChildren(...predictions.map(({ label, probability }) => {
+    const item = document.createElement('li');
+    item.textContent = `${label.replace('__label__', '')} — ${(100 * probability).toFixed(1)} %`;
+    return item;
+  }));
+}
+
+async function loadLangid() {
+  langid?.dispose();
+  langid = null;
+  langid = await FastText.load(await fetch(LANGID_MODEL));
+  identify();
+}
+
 const nextFrame = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 async function useThreads(threads) {
   if (threads === currentThreads) return;
+  langid?.dispose();
+  langid = null;
   shutdown();
   const info = await init({ threads });
   currentThreads = info.threads;
+  await loadLangid();
 }
 
 // Times one workload: plain JS, the package on 1 thread, and on every thread
@@ -231,6 +258,8 @@ async function start() {
     runBag();
   });
   $('generate').addEventListener('click', generateBags);
+  $('langid-text').addEventListener('input', identify);
+  await loadLangid();
   $('speed-form').addEventListener('submit', (event) => {
     event.preventDefault();
     measure().catch((error) => {
@@ -240,4 +269,4 @@ async function start() {
   runBag();
 }
 
-globalThis.demo = { state, ready: start(), runBag, measure };
+globalThis.demo = { state, ready: start(), runBag, measure, identify };

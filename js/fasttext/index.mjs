@@ -13,7 +13,13 @@ import { readModel } from './reader.mjs';
 
 const f32 = Math.fround;
 
+// The whole file: a model is parsed at once (no progress to report). A
+// Response is read with arrayBuffer(): Chromium can list a body read through
+// a stream reader as an aborted request even when every byte arrived.
 async function readAll(source) {
+  if (typeof Response === 'function' && source instanceof Response && source.ok && !source.bodyUsed) {
+    return new Uint8Array(await source.arrayBuffer());
+  }
   const { total, chunks } = await openSource(source, currentPlatform(), 'a fastText model');
   const parts = [];
   let length = 0;

@@ -1,13 +1,14 @@
 // The demo page (web-demo/) in Chromium and Firefox, served as `npm run demo` serves it:
 // cross-origin isolated (threaded variant) and not (one thread). Its results
 // must equal the package's in Node, byte for byte; bad input shows the
-// package's error; the speed section measures; no page errors. Screenshots go
-// to test-artifacts/.
+// package's error; the language-ID box shows fastText's top 3; the speed
+// section measures; no page errors. Screenshots go to test-artifacts/.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
+import { FastText } from '../../js/fasttext/index.mjs';
 import { EmbeddingBag, init } from '../../js/index.node.mjs';
 import { startServer } from '../../web-demo/server.mjs';
 import { BROWSERS, launchBrowser, openPage } from './browsers.mjs';
@@ -49,12 +50,17 @@ async function submitForm(page, fields) {
 
 for (const name of BROWSERS) describe(`the demo page in ${name}`, { timeout: 300_000 }, () => {
   let browser;
+  let langid;
+  // What the language-ID box shows for a text, computed by the package in Node.
+  const expectedLangid = (text) => langid.predict(text, { k: 3 });
   before(async () => {
     await init({ threads: 1 });
+    langid = await FastText.load(fileURLToPath(new URL('../../web-demo/langid.ftz', import.meta.url)));
     browser = await launchBrowser(name);
     mkdirSync(artifacts, { recursive: true });
   });
   after(async () => {
+    langid?.dispose();
     await browser?.close();
   });
 
@@ -110,6 +116,18 @@ for (const name of BROWSERS) describe(`the demo page in ${name}`, { timeout: 300
         assert.equal(typo.error.name, 'TypeError');
         assert.match(typo.error.message, /indices\[1\]/);
 
+        // The language-ID box: fastText's top 3 as the text changes.
+        const typed = async (text) => {
+          await page.fill('#langid-text', text);
+          return page.evaluate(() => globalThis.demo.state.langid);
+        };
+        assert.deepEqual(await page.evaluate(() => globalThis.demo.state.langid),
+          { text: 'Das ist ein Haus', predictions: expectedLangid('Das ist ein Haus') });
+        const french = await typed('une maison avec un jardin');
+        assert.deepEqual(french.predictions, expectedLangid('une maison avec un jardin'));
+        assert.equal(french.predictions.length, 3);
+        assert.match(await page.textContent('#langid-result'), new RegExp(`^${french.predictions[0].label.replace('__label__', '')} — `));
+
         // The speed section on the smallest workload: every runner measured.
         await submitForm(page, { n: 10, d: 8, mode: 'mean', seed: 1, bags: '1 2 4 5; 4 3 2 9; ; 0 0 7' });
         await page.fill('#speed-form [name=workload]', 'small');
@@ -123,6 +141,8 @@ for (const name of BROWSERS) describe(`the demo page in ${name}`, { timeout: 300
         // The module the page started with is back, and the form's bag runs on it.
         assert.deepEqual(await page.evaluate(() => globalThis.demo.state.info), info);
         assert.deepEqual(await page.evaluate(() => globalThis.demo.state.output), expected(defaults).output);
+        // The language model was loaded again on it.
+        assert.deepEqual((await typed('żółw i jeż')).predictions, expectedLangid('żółw i jeż'));
 
         await page.screenshot({ path: `${artifacts}demo-${name}-${isolated ? 'isolated' : 'not-isolated'}.png`, fullPage: true });
         assert.deepEqual(page.problems, []);

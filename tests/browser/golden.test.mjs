@@ -72,9 +72,7 @@ for (const name of BROWSERS) describe(`golden cases in ${name}`, { timeout: 120_
         assert.ok(result.unchanged);
         assert.deepEqual(result.modes, ['mean', 'sqrtn']);
         assert.deepEqual(result.failures, []);
-        // Chromium lists some fetches whose body the loader read to the end
-        // as ERR_ABORTED (as weights.test.mjs notes); nothing else may go wrong.
-        assert.deepEqual(page.problems.filter((p) => !/golden\/fasttext\/.* net::ERR_ABORTED$/.test(p)), []);
+        assert.deepEqual(page.problems, []);
       }));
   }
 });

@@ -6,7 +6,8 @@ same C++) answers for them, at full float32 precision.
   /usr/bin/python3 tests/golden/generate_fasttext.py   (npm run golden; setup.sh --golden installs the tools)
 
 Writes tests/golden/fasttext/<name>.bin / .ftz (-thread 1 -seed 1: the same
-bytes every run) and tests/golden/fasttext_golden.json: per model its
+bytes every run), the demo page's web-demo/langid.ftz (ten languages) and
+tests/golden/fasttext_golden.json: per model its
 settings, labels, and per text the predictions (every label, and k = 3 with
 a threshold), the sentence vector, and per word its subwords, their input
 rows and the word vector.
@@ -75,6 +76,19 @@ def write_train(path, train, many):
             f.write(f'__label__{label} {" ".join(line)}\n')
 
 
+def make_langid(rng, path):
+    """The demo page's model: more words and lines per language, char n-grams 2..5, 25 epochs."""
+    lines = []
+    for lang, list_name in LANGS.items():
+        words = words_of(os.path.join('/usr/share/dict', list_name))
+        rng.shuffle(words)
+        for _ in range(1500):
+            lines.append(f'__label__{lang} ' + ' '.join(rng.choice(words[:6000]) for _ in range(rng.randint(1, 6))))
+    rng.shuffle(lines)
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write('\n'.join(lines) + '\n')
+
+
 def texts_for(held, rng):
     texts = []
     for lang, words in held.items():
@@ -133,6 +147,15 @@ def main():
                 cmd += ['-neg', str(s['neg'])]
             subprocess.run(cmd, check=True)
             os.remove(os.path.join(OUT, name + '.vec'))
+        # The demo page's language ID (web-demo/langid.ftz), checked like the others.
+        make_langid(rng, os.path.join(tmp, 'langid.txt'))
+        prefix = os.path.join(tmp, 'langid')
+        subprocess.run(['fasttext', 'supervised', '-input', prefix + '.txt', '-output', prefix, '-dim', '16',
+                        '-bucket', '40000', '-epoch', '25', '-lr', '1.0', '-minn', '2', '-maxn', '5', '-thread', '1',
+                        '-seed', '1', '-verbose', '0'], check=True)
+        subprocess.run(['fasttext', 'quantize', '-input', prefix + '.txt', '-output', prefix, '-qnorm', '-cutoff', '30000',
+                        '-retrain', '-epoch', '5', '-thread', '1', '-seed', '1', '-verbose', '0'], check=True)
+        os.replace(prefix + '.ftz', os.path.join(HERE, '..', '..', 'web-demo', 'langid.ftz'))
         for name, (base, flags) in QUANTIZED.items():
             many = base.startswith('many')
             prefix = os.path.join(tmp, name)
@@ -142,8 +165,8 @@ def main():
             subprocess.run(['fasttext', 'quantize', '-input', os.path.join(tmp, f'train{int(many)}.txt'),
                             '-output', prefix, '-thread', '1', '-seed', '1', '-verbose', '0'] + flags, check=True)
             os.replace(prefix + '.ftz', os.path.join(OUT, name + '.ftz'))
-        for name in list(MODELS) + list(QUANTIZED):
-            file = name + ('.ftz' if name in QUANTIZED else '.bin')
+        for name in list(MODELS) + list(QUANTIZED) + ['langid']:
+            file = '../../../web-demo/langid.ftz' if name == 'langid' else name + ('.ftz' if name in QUANTIZED else '.bin')
             model = fasttext.load_model(os.path.join(OUT, file))
             cases, word_cases = model_cases(model, texts, words)
             args = model.f.getArgs()

@@ -118,3 +118,17 @@ test('word n-gram hashes: the 64-bit fold and modulo in two 32-bit halves equal 
     }
   }
 });
+
+test('examples/fasttext-langid.mjs: the top 3 languages of its arguments and of its standard input', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const example = new URL('../../examples/fasttext-langid.mjs', import.meta.url).pathname;
+  const langid = await FastText.load(new URL('../../web-demo/langid.ftz', import.meta.url));
+  const line = (text) => `${text}\t${langid.predict(text, { k: 3 }).map(({ label, probability }) =>
+    `${label.replace('__label__', '')} ${(100 * probability).toFixed(1)}%`).join(', ')}`;
+  const fromArgs = execFileSync(process.execPath, [example, 'Das ist ein Haus', 'la casa es roja'], { encoding: 'utf8' });
+  assert.equal(fromArgs, `${line('Das ist ein Haus')}\n${line('la casa es roja')}\n`);
+  assert.match(fromArgs, /^Das ist ein Haus\tde /);
+  const fromStdin = execFileSync(process.execPath, [example], { input: 'huset är rött\nце мій дім\n', encoding: 'utf8' });
+  assert.equal(fromStdin, `${line('huset är rött')}\n${line('це мій дім')}\n`);
+  langid.dispose();
+});
