@@ -16,10 +16,12 @@ import { lcg } from './batch.mjs';
 import { median } from './timing.mjs';
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
+// Paths from the repository's root.
 export const FASTTEXT_MODELS = [
-  { name: '10 labels, word 2-grams, char 2..5-grams', file: 'softmax-w2-c25.bin' },
-  { name: '386 labels, word 2-grams, char 2..4-grams', file: 'many-labels-w2-c24.bin' },
-  { name: 'hs, 10 labels, word 3-grams', file: 'hs-w3-c13.bin' },
+  { name: 'langid.ftz: 10 languages, char 2..5-grams, quantized', file: 'web-demo/langid.ftz' },
+  { name: '10 labels, word 2-grams, char 2..5-grams', file: 'tests/golden/fasttext/softmax-w2-c25.bin' },
+  { name: '386 labels (softmax), word 2-grams, char 2..4-grams', file: 'tests/golden/fasttext/many-labels-w2-c24.bin' },
+  { name: 'hs, 10 labels, word 3-grams', file: 'tests/golden/fasttext/hs-w3-c13.bin' },
 ];
 
 /** `count` lines of 3..8 words drawn (seeded) from the golden texts' words: held-out, OOV, non-ASCII. */
@@ -54,7 +56,7 @@ export async function benchFastText({ rounds = 7, quick = false } = {}) {
     writeFileSync(empty, '');
     const cli = fastTextCli();
     return FASTTEXT_MODELS.map((m) => {
-      const model = here(`../tests/golden/fasttext/${m.file}`);
+      const model = here(`../${m.file}`);
       const child = spawnSync(process.execPath, [here('./fasttext_child.mjs'), model, file, String(rounds)], { encoding: 'utf8' });
       if (child.status !== 0) throw new Error(`fasttext_child.mjs failed: ${child.stderr}`);
       const ours = JSON.parse(child.stdout);

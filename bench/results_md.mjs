@@ -47,7 +47,7 @@ const TARGETS = [
 // The EmbeddingBagCollection's (bench/collection.mjs), on its own rows.
 const FASTTEXT_TARGETS = [
   { what: 'fastText predictBatch per text ≤ fastText\'s CLI per text (one thread, process start excluded)', atLeast: true,
-    checks: FASTTEXT_MODELS.map((m) => [m.file, 'nativeOverOurs', 1, m.file.replace(/\.bin$/, '')]) },
+    checks: FASTTEXT_MODELS.map((m) => [m.file, 'nativeOverOurs', 1, m.file.split('/').pop()]) },
 ];
 
 const COLLECTION_TARGETS = [
@@ -155,7 +155,7 @@ export function renderResults(latest) {
     out.push('', '## fastText models, ms', '',
       `\`predictBatch\` of ${f[0].texts} short texts (3 to 8 words: held-out, unknown and non-ASCII words), k = 3, one thread, against ` +
         '`fasttext predict-prob` (Debian\'s fastText 0.9.2) on the same model and file: its wall time, and on an empty file (process ' +
-        'start and model load), the difference per text. Models from tests/golden/fasttext/ (12 dimensions).', '',
+        'start and model load), the difference per text. Models: the demo page\'s and three of tests/golden/fasttext/.', '',
       table(['model', 'texts', 'ours', 'µs / text', 'fastText CLI', 'CLI, empty file', 'µs / text', 'CLI / ours'],
         f.map((r) => [r.model, String(r.texts), ms(r.oursMs), r.oursUsPerText.toFixed(2), r.nativeMs === null ? '-' : ms(r.nativeMs),
           r.nativeEmptyMs === null ? '-' : ms(r.nativeEmptyMs), r.nativeUsPerText === null ? '-' : r.nativeUsPerText.toFixed(2),

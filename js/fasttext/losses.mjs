@@ -83,17 +83,18 @@ function sortHeap(heap) {
 
 // loss.cc findKBest: the k best of `output` at or above `threshold`
 // (unshifted), best first.
-// Once the heap is full, most outputs are far below its front: when
-// (x + 1e-5) is under (front + 1e-5) x (1 - 1e-4), log(x + 1e-5) is some
-// 1e-4 below the front's score, a hundred float steps or more, so fastText's
-// own test (score < front's score) holds without computing the log.
+// Once the heap is full, most outputs are below its front: when (x + 1e-5)
+// is under (front + 1e-5) x (1 - 4e-6), log(x + 1e-5) is at least 4e-6 below
+// the front's score, more than four float steps (a score lies in
+// [log(1e-5), 0], where a step is at most 2^-20), so it rounds below it and
+// fastText's own test (score < front's score) holds without the log.
 function kBest(output, k, threshold) {
   const heap = [];
   let frontOutput = 0;
   for (let i = 0; i < output.length; i++) {
     const x = output[i];
     if (x < threshold) continue;
-    if (heap.length === k && x + 1e-5 < (frontOutput + 1e-5) * (1 - 1e-4)) continue;
+    if (heap.length === k && x + 1e-5 < (frontOutput + 1e-5) * (1 - 4e-6)) continue;
     const score = stdLog(x);
     if (heap.length === k && score < heap[0][0]) continue;
     keep(heap, k, [score, i, x]);
