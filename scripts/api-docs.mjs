@@ -1,4 +1,4 @@
-// docs/API.md from js/index.d.ts: the package documentation comment
+// docs/API.md from js/index.d.ts and js/fasttext/index.d.ts: the package documentation comment
 // (@packageDocumentation: overview, errors), then every export with its doc
 // comment and declaration, in the order of the file. The TypeScript compiler
 // reads the declarations; nothing is written by hand in docs/API.md.
@@ -10,7 +10,11 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
-const SOURCE = 'js/index.d.ts';
+// The package's entry points and their declarations, in order.
+const SOURCES = [
+  { module: 'embedding-bag-wasm', file: 'js/index.d.ts' },
+  { module: 'embedding-bag-wasm/fasttext', file: 'js/fasttext/index.d.ts' },
+];
 const OUTPUT = 'docs/API.md';
 
 // The text of a JSDoc comment: its description and its tags (@param, @throws, ...).
@@ -25,7 +29,8 @@ function docText(doc) {
   return lines.filter(Boolean).join('\n');
 }
 
-const docsOf = (node) => (node.jsDoc ?? []).map(docText).filter(Boolean).join('\n\n');
+const isPackageDoc = (doc) => doc.tags?.some((t) => t.tagName.text === 'packageDocumentation');
+const docsOf = (node) => (node.jsDoc ?? []).filter((d) => !isPackageDoc(d)).map(docText).filter(Boolean).join('\n\n');
 const isExported = (node) => ts.getCombinedModifierFlags(node) & ts.ModifierFlags.Export;
 const KIND = {
   [ts.SyntaxKind.FunctionDeclaration]: 'function',
@@ -34,24 +39,21 @@ const KIND = {
   [ts.SyntaxKind.TypeAliasDeclaration]: 'type',
 };
 
-/** The exports of index.d.ts that have no doc comment. */
+const parse = (path) => ts.createSourceFile(path, readFileSync(`${root}${path}`, 'utf8'), ts.ScriptTarget.Latest, true);
+
+/** The exports of the declaration files that have no doc comment. */
 export function undocumentedExports() {
-  const file = ts.createSourceFile(SOURCE, readFileSync(`${root}${SOURCE}`, 'utf8'), ts.ScriptTarget.Latest, true);
-  return file.statements.filter((s) => KIND[s.kind] && isExported(s) && !docsOf(s)).map((s) => s.name.text);
+  return SOURCES.flatMap(({ file }) => parse(file).statements.filter((s) => KIND[s.kind] && isExported(s) && !docsOf(s))
+    .map((s) => s.name.text));
 }
 
 export function apiMarkdown() {
-  const text = readFileSync(`${root}${SOURCE}`, 'utf8');
-  const file = ts.createSourceFile(SOURCE, text, ts.ScriptTarget.Latest, true);
   const out = [
     '# API reference',
     '',
-    `Generated from \`${SOURCE}\` by \`scripts/api-docs.mjs\` (\`npm run docs\`); do not edit by hand.`,
+    `Generated from ${SOURCES.map(({ file }) => `\`${file}\``).join(' and ')} by \`scripts/api-docs.mjs\` (\`npm run docs\`); do not edit by hand.`,
     '',
   ];
-  const overview = file.statements.flatMap((s) => s.jsDoc ?? []).find((d) => d.tags?.some((t) => t.tagName.text === 'packageDocumentation'));
-  if (overview) out.push(docText(overview), '');
-  const exported = file.statements.filter((s) => KIND[s.kind] && isExported(s));
   // Anchors as GitHub makes them from the headings (a repeated one gets -1, -2, ...).
   const seen = new Map();
   const anchor = (name) => {
@@ -60,6 +62,17 @@ export function apiMarkdown() {
     seen.set(base, count + 1);
     return count === 0 ? base : `${base}-${count}`;
   };
+  SOURCES.forEach((source, i) => {
+    if (i > 0) out.push(`# ${source.module}`, '');
+    moduleMarkdown(parse(source.file), anchor, out);
+  });
+  return `${out.join('\n').trimEnd()}\n`;
+}
+
+function moduleMarkdown(file, anchor, out) {
+  const overview = file.statements.flatMap((s) => s.jsDoc ?? []).find(isPackageDoc);
+  if (overview) out.push(docText(overview), '');
+  const exported = file.statements.filter((s) => KIND[s.kind] && isExported(s));
   out.push('## Contents', '');
   for (const node of exported) out.push(`- ${KIND[node.kind]} [\`${node.name.text}\`](#${anchor(node.name.text)})`);
   out.push('');
@@ -80,7 +93,6 @@ export function apiMarkdown() {
       }
     }
   }
-  return `${out.join('\n').trimEnd()}\n`;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -3,6 +3,8 @@
  * embedding-bag-wasm/fasttext: fastText supervised models (.bin and .ftz, as
  * fastText 0.9.2 writes them) on the package's EmbeddingBag. Call (and
  * await) `init()` from 'embedding-bag-wasm' first.
+ *
+ * @packageDocumentation
  */
 
 /** One predicted label. */
