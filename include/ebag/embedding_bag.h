@@ -283,6 +283,54 @@ Status backward_sparse(const Table& table, const Bags<IndexT, OffsetT>& bags,
                        float* grad_per_sample_weights, Workspace& workspace,
                        const Parallelism& parallel = {});
 
+// Sparse optimizers fused with backward (FBGEMM's table-batched training):
+// step() computes the weight gradient of the bags' rows only, coalesced
+// (O(rows touched x D), never N x D), and updates those rows of the table
+// and of the optimizer's state in place; rows outside the batch keep their
+// weights and state. The optimizers of ebag/optimizers.inc.
+enum class Optimizer : int32_t {
+#define EBAG_OPTIMIZER(Name, number, name, full_states, row_states) k##Name = number,
+#include "ebag/optimizers.inc"
+#undef EBAG_OPTIMIZER
+};
+
+// An optimizer and its hyper-parameters (PyTorch's defaults; FBGEMM's for
+// rowwise-adagrad). Only the ones the optimizer uses are read.
+struct OptimizerOptions {
+  Optimizer optimizer = Optimizer::kSgd;
+  double lr = 0.01;
+  double lr_decay = 0.0;                   // adagrad
+  double eps = 1e-10;                      // adagrad 1e-10; rowwise-adagrad 1e-8; sparse-adam 1e-8
+  double initial_accumulator_value = 0.0;  // adagrad (applied when its state is made)
+  double beta1 = 0.9;                      // sparse-adam
+  double beta2 = 0.999;
+};
+
+// The optimizer's state, owned by the caller: state[k] is its k-th array
+// (optimizers.inc: N x D floats for the full ones, then N floats for the
+// row ones), steps the steps taken so far (step() adds one).
+struct OptimizerState {
+  float* state[2] = {nullptr, nullptr};
+  int64_t steps = 0;
+};
+
+// A known optimizer, lr > 0, eps >= 0, lr_decay >= 0,
+// initial_accumulator_value >= 0 (all finite), betas in [0, 1):
+// otherwise kBadOptimizerOption naming the option (kLr, kEps, ...).
+Status validate_optimizer(const OptimizerOptions& options);
+
+// One training step: the weight gradient of grad_output (B x D) for the
+// bags of the last forward (as backward_sparse: not mode max), then the
+// optimizer's update of the rows it touches, in place. A batch whose entries
+// are all padding updates nothing but counts as a step. Per-sample weights'
+// gradient into grad_per_sample_weights when given. The same bits for any
+// thread count.
+template <typename IndexT, typename OffsetT>
+Status step(const Table& table, const Bags<IndexT, OffsetT>& bags, const Options& options,
+            const float* grad_output, int64_t grad_output_length, const OptimizerOptions& optimizer,
+            OptimizerState& state, float* grad_per_sample_weights, Workspace& workspace,
+            const Parallelism& parallel = {});
+
 // Quantized tables (forward only). Row r of a table in RowFormat f is
 // row_bytes(f, D) bytes at data + r * row_bytes(f, D); column d's value is
 //   kFloat16:      D IEEE binary16 values, little-endian (2 D bytes per row);

@@ -56,8 +56,10 @@ test('status codes: each is a user-facing error, or unreachable through the wrap
   // The wrapper checks these itself before the core sees the call (types,
   // shapes, mode names, non-null buffers), or handles them where they arise
   // (notQuantizable: tables.mjs; tableCalledAlone: collection.mjs, tested
-  // in collection.test.mjs).
-  const unreachable = ['ok', 'badMode', 'shapeMismatch', 'badArgmax', 'missingBuffer', 'badRowFormat', 'notQuantizable', 'tableCalledAlone'];
+  // in collection.test.mjs). badOptimizerOption: ebag::step has no
+  // JavaScript API yet (issue 18), whose options the wrapper will check.
+  const unreachable = ['ok', 'badMode', 'shapeMismatch', 'badArgmax', 'missingBuffer', 'badRowFormat', 'notQuantizable', 'tableCalledAlone',
+    'badOptimizerOption'];
   const context = { numEmbeddings: 10, embeddingDim: 4, mode: 'max', dtype: 'int8', numIndices: 3, numBags: 2, offsets: [0, 2, 1] };
   const internal = Object.keys(Code).filter((name) => {
     const error = statusError({ code: Code[name], argument: 'indices', position: 1, value: '7' }, context);
