@@ -7,18 +7,11 @@
 #include <type_traits>
 
 #include "module_threads.h"
+#include "staging.h"
 #include "validate.h"
 #include "workspace.h"
 
 namespace ebag::bindings {
-namespace {
-
-constexpr double kMaxCount = static_cast<double>(std::numeric_limits<int32_t>::max());
-
-// A count from JavaScript: an integer in [0, 2^31 - 1] (the wrapper made sure).
-bool valid_count(double count) { return count >= 0 && count <= kMaxCount && std::floor(count) == count; }
-
-}  // namespace
 
 void BagCore::Inputs::swap(Inputs& other) {
   indices.swap(other.indices);
@@ -134,18 +127,10 @@ int32_t BagCore::init_normal(double seed_high, double seed_low) {
 }
 
 size_t BagCore::stage(Buffer<uint8_t>& buffer, size_t element_bytes, double count) {
-  if (!valid_count(count)) {
-    finish(make_error(ErrorCode::kTooLarge, Argument::kNone, -1, static_cast<int64_t>(count)));
-    return 0;
-  }
-  // In 64 bits: count (< 2^31) x 8 bytes may pass what wasm32 addresses.
-  const uint64_t bytes = static_cast<uint64_t>(count) * element_bytes;
-  // One spare element: a zero-length buffer still gets a valid address.
-  if (!buffer.resize(bytes + element_bytes)) {
-    finish(out_of_memory(static_cast<double>(bytes)));
-    return 0;
-  }
-  return reinterpret_cast<size_t>(buffer.data());
+  Status status;
+  const size_t address = stage_buffer(buffer, count, element_bytes, status);
+  if (address == 0) finish(status);
+  return address;
 }
 
 size_t BagCore::stage_indices(int32_t kind, double count) {

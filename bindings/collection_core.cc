@@ -1,42 +1,21 @@
 #include "collection_core.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstring>
-#include <limits>
 
 #include "module_threads.h"
+#include "staging.h"
 #include "validate.h"
 #include "work_split.h"
 
 namespace ebag::bindings {
-namespace {
-
-constexpr double kMaxCount = static_cast<double>(std::numeric_limits<int32_t>::max());
-
-bool valid_count(double count) { return count >= 0 && count <= kMaxCount && std::floor(count) == count; }
-
-// Resizes `buffer` for `count` elements (+1: a valid address when empty).
-template <typename T>
-size_t stage(Buffer<T>& buffer, double count, Status& status) {
-  if (!valid_count(count)) {
-    status = make_error(ErrorCode::kTooLarge, Argument::kNone, -1, static_cast<int64_t>(count));
-    return 0;
-  }
-  if (!buffer.resize(static_cast<uint64_t>(count) + 1)) {
-    status = out_of_memory(count * sizeof(T));
-    return 0;
-  }
-  return reinterpret_cast<size_t>(buffer.data());
-}
-
-}  // namespace
 
 void CollectionCore::add_table(double core_address) {
   tables_.push_back(reinterpret_cast<BagCore*>(static_cast<uintptr_t>(core_address)));
   forward_counts_.push_back(0);
   by_table_.emplace_back();
   committed_.by_table.emplace_back();
+  table_ids_.push_back(0);
 }
 
 int32_t CollectionCore::finish(Status status, int32_t key, int32_t table) {
@@ -50,27 +29,28 @@ size_t CollectionCore::stage_values(int32_t kind, double count) {
   value_kind_ = kind == kInt64 ? kInt64 : kInt32;
   num_values_ = static_cast<int64_t>(count);
   if (!valid_count(count)) return (finish(make_error(ErrorCode::kTooLarge, Argument::kValues, -1, num_values_)), 0);
-  const uint64_t bytes = static_cast<uint64_t>(count) * (value_kind_ == kInt64 ? 8 : 4);
-  if (!values_.resize(bytes + 8)) return (finish(out_of_memory(static_cast<double>(bytes))), 0);
-  return reinterpret_cast<size_t>(values_.data());
+  Status status;
+  const size_t address = stage_buffer(values_, count, value_kind_ == kInt64 ? 8 : 4, status);
+  if (address == 0) finish(status);
+  return address;
 }
 
 size_t CollectionCore::stage_lengths(double count) {
   num_lengths_ = static_cast<int64_t>(count);
-  return stage(lengths_, count, status_);
+  return stage_buffer(lengths_, count, sizeof(int32_t), status_);
 }
 
 size_t CollectionCore::stage_weights(double count) {
   num_weights_ = static_cast<int64_t>(count);
-  return stage(weights_, count, status_);
+  return stage_buffer(weights_, count, sizeof(float), status_);
 }
 
 size_t CollectionCore::stage_keys(double count) {
   num_key_entries_ = static_cast<int64_t>(count);
-  return stage(keys_, count * 2, status_);
+  return stage_buffer(keys_, count * 2, sizeof(int32_t), status_);
 }
 
-size_t CollectionCore::stage_grad_output(double count) { return stage(grad_output_, count, status_); }
+size_t CollectionCore::stage_grad_output(double count) { return stage_buffer(grad_output_, count, sizeof(float), status_); }
 
 // Bag starts of every key's bags from the lengths (or offsets), checked:
 // lengths >= 0 summing to the ids, or offsets from 0, not decreasing, ending
@@ -105,6 +85,7 @@ Status CollectionCore::read_structure(int64_t num_keys, int64_t batch, bool offs
   }
   spans_.assign(static_cast<size_t>(num_keys), KeySpan{});
   for (auto& keys : by_table_) keys.clear();
+  std::fill(table_ids_.begin(), table_ids_.end(), 0);
   const int32_t* key_entries = keys_.data();
   for (int64_t k = 0; k < num_keys; ++k) {
     KeySpan& span = spans_[static_cast<size_t>(k)];
@@ -133,6 +114,7 @@ Status CollectionCore::stage_table(int32_t t, int64_t batch, bool with_weights) 
   const auto& keys = by_table_[static_cast<size_t>(t)];
   int64_t ids = 0;
   for (int32_t k : keys) ids += spans_[static_cast<size_t>(k)].count;
+  table_ids_[static_cast<size_t>(t)] = ids;
   const size_t element = value_kind_ == kInt64 ? 8 : 4;
   auto* indices = reinterpret_cast<uint8_t*>(core.stage_indices(value_kind_, static_cast<double>(ids)));
   auto* offsets = reinterpret_cast<int32_t*>(core.stage_offsets(kInt32, static_cast<double>(keys.size() * batch)));
@@ -208,6 +190,7 @@ int32_t CollectionCore::forward(double num_keys, double batch, bool offsets_form
   // What backward reads: only a forward that succeeds replaces it.
   std::swap(committed_.spans, spans_);
   std::swap(committed_.by_table, by_table_);
+  committed_.ids = table_ids_;
   committed_.num_values = num_values_;
   committed_.with_weights = with_weights;
   batch_ = b;
@@ -237,9 +220,7 @@ Status CollectionCore::run_tables(int64_t batch, int64_t width, bool with_weight
   table_order_.clear();
   for (int32_t t = 0; t < num_tables; ++t) {
     if (!used(t)) continue;
-    int64_t ids = 0;
-    for (int32_t k : by_table_[static_cast<size_t>(t)]) ids += spans_[static_cast<size_t>(k)].count;
-    table_work_[static_cast<size_t>(t)] = ids * tables_[static_cast<size_t>(t)]->embedding_dim() + 1;
+    table_work_[static_cast<size_t>(t)] = table_ids_[static_cast<size_t>(t)] * tables_[static_cast<size_t>(t)]->embedding_dim() + 1;
     total += table_work_[static_cast<size_t>(t)];
     table_order_.push_back(t);
   }
@@ -336,10 +317,8 @@ size_t CollectionCore::weights_grad_ptr() const {
 }
 
 double CollectionCore::table_ids(int32_t table) const {
-  if (!has_forward_ || table < 0 || table >= static_cast<int32_t>(committed_.by_table.size())) return 0;
-  int64_t ids = 0;
-  for (int32_t k : committed_.by_table[static_cast<size_t>(table)]) ids += committed_.spans[static_cast<size_t>(k)].count;
-  return static_cast<double>(ids);
+  if (!has_forward_ || table < 0 || table >= static_cast<int32_t>(committed_.ids.size())) return 0;
+  return static_cast<double>(committed_.ids[static_cast<size_t>(table)]);
 }
 
 }  // namespace ebag::bindings

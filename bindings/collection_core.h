@@ -99,7 +99,9 @@ class CollectionCore {
     std::vector<std::vector<int32_t>> by_table;
     int64_t num_values = 0;
     bool with_weights = false;
+    std::vector<int64_t> ids;  // per table: its keys' ids
   } committed_;
+  std::vector<int64_t> table_ids_;  // per table, of the call being checked (stage_table)
   Buffer<float> output_;
   Buffer<float> grad_output_;
   Buffer<float> weights_grad_;
