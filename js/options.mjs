@@ -42,7 +42,7 @@ export function ownOptions(value, what = 'options') {
 }
 
 // Unknown keys are a TypeError naming the known ones.
-function checkKnownKeys(options, known, what) {
+export function checkKnownKeys(options, known, what) {
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) throw new TypeError(`unknown ${what} option '${key}' (known: ${known.join(', ')})`);
   }

@@ -6,6 +6,7 @@
 import { EmbeddingBag, internals } from '../embedding-bag.mjs';
 import { show } from '../errors.mjs';
 import { currentPlatform } from '../module.mjs';
+import { checkKnownKeys, ownOptions } from '../options.mjs';
 import { openSource } from '../sources.mjs';
 import { Dictionary, RowSink } from './dictionary.mjs';
 import { predictor } from './losses.mjs';
@@ -44,7 +45,9 @@ function checkText(text, what) {
 }
 
 function predictOptions(options) {
-  const { k = 1, threshold = 0 } = options ?? {};
+  const given = options === undefined ? {} : ownOptions(options, 'predict options');
+  checkKnownKeys(given, ['k', 'threshold'], 'predict');
+  const { k = 1, threshold = 0 } = given;
   if (!(Number.isInteger(k) && (k >= 1 || k === -1))) throw new RangeError(`k = ${show(k)} must be an integer >= 1, or -1 for every label`);
   if (typeof threshold !== 'number' || Number.isNaN(threshold)) throw new TypeError(`threshold = ${show(threshold)} must be a number`);
   return { k, threshold: f32(threshold) };
@@ -129,6 +132,7 @@ export class FastText {
   predictBatch(texts, options) {
     this.#live();
     if (!Array.isArray(texts)) throw new TypeError(`texts must be an array of strings, not ${show(texts)}`);
+    texts = Array.from(texts);  // each element read once: what is checked is what is used
     texts.forEach((text, i) => checkText(text, `texts[${i}]`));
     const { k, threshold } = predictOptions(options);
     const sink = new RowSink(16 * texts.length + 16);

@@ -90,6 +90,10 @@ function readDictionary(c) {
   if (size < 0 || nwords < 0 || nlabels < 0 || nwords + nlabels !== size) {
     throw new RangeError(`the fastText file is inconsistent: ${size} entries, ${nwords} words, ${nlabels} labels`);
   }
+  // An entry takes at least 10 bytes (its NUL, count and type).
+  if (size > (c.bytes.byteLength - c.at) / 10) {
+    throw new RangeError(`the fastText file is truncated: ${size} dictionary entries in ${c.bytes.byteLength - c.at} bytes`);
+  }
   const words = new Array(size);
   const types = new Uint8Array(size);
   const counts = new Float64Array(size);

@@ -61,6 +61,16 @@ test('tokenize: fastText\'s tokens (to </s>) and input rows; predict on k, thres
   assert.throws(() => ft.predict('a', { k: 0 }), { name: 'RangeError', message: /k = 0 must be an integer >= 1, or -1/ });
   assert.throws(() => ft.predict('a', { threshold: 'x' }), { name: 'TypeError', message: /threshold = "x" must be a number/ });
   assert.throws(() => ft.wordVector(3), { name: 'TypeError', message: /word must be a string/ });
+  assert.throws(() => ft.predict('a', { K: 3 }), { name: 'TypeError', message: /unknown predict option 'K' \(known: k, threshold\)/ });
+  assert.throws(() => ft.predict('a', JSON.parse('{"__proto__": {"k": 2}}')), { name: 'TypeError', message: /unknown predict option '__proto__'/ });
+  assert.throws(() => ft.predict('a', 3), { name: 'TypeError', message: /predict options must be an object/ });
+  // Each text is read once: a getter that changes its answer cannot slip a
+  // non-string past the check.
+  let reads = 0;
+  const hostile = ['Haus'];
+  Object.defineProperty(hostile, 1, { get: () => (reads++ === 0 ? 'Maus' : 5), enumerable: true });
+  assert.equal(ft.predictBatch(hostile).length, 2);
+  assert.equal(reads, 1);
   ft.dispose();
   ft.dispose();  // idempotent
   assert.throws(() => ft.predict('a'), /disposed/);
@@ -76,6 +86,11 @@ test('a file that is not a model is a TypeError; a truncated or newer one a Rang
   const newer = Uint8Array.from(bytes);  // a copy with its own buffer (Buffer#slice is a view)
   new DataView(newer.buffer).setInt32(4, 13, true);
   await assert.rejects(FastText.load(newer), { name: 'RangeError', message: /version 13; fastText 0.9.2 reads versions up to 12/ });
+  // A dictionary of 2^31 - 1 entries: refused before anything is allocated for it.
+  const entries = Uint8Array.from(bytes);
+  new DataView(entries.buffer).setInt32(8 + 12 * 4 + 8, 2 ** 31 - 1, true);
+  new DataView(entries.buffer).setInt32(8 + 12 * 4 + 8 + 4, 2 ** 31 - 11, true);
+  await assert.rejects(FastText.load(entries), { name: 'RangeError', message: /truncated: 2147483647 dictionary entries/ });
   const huge = Uint8Array.from(bytes);
   // The input matrix's row count (after the dictionary) made larger than the file.
   const view = new DataView(huge.buffer);
