@@ -80,25 +80,27 @@ void forward_piece(const Pooler& pool, const Bags<IndexT, OffsetT>& bags, const 
   const ModeTraits& mode = *mode_traits(options.mode);
   // Runs of one-entry bags (one-hot features) go to the singles kernel in
   // one call: unweighted, and not max (whose arg-max it does not keep).
-  const bool singles = Pooler::kSingles && !mode.argmax && bags.per_sample_weights == nullptr;
+  const bool singles = !mode.argmax && bags.per_sample_weights == nullptr;
   for (int64_t b = first; b < last; ++b) {
     const detail::IndexRange range = detail::bag_range(bags, b);
     const IndexT* indices = bags.indices + range.begin;
     const int64_t length = range.end - range.begin;
-    if (singles && length == 1) {
-      // Consecutive one-entry bags have consecutive entries; a run stays in
-      // one output group (its outputs one row_stride apart).
-      const int64_t limit = std::min(last - b, cursor.left_in_group());
-      int64_t run = 1;
-      while (run < limit) {
-        const detail::IndexRange next = detail::bag_range(bags, b + run);
-        if (next.end - next.begin != 1) break;
-        ++run;
+    if constexpr (Pooler::kSingles) {
+      if (singles && length == 1) {
+        // Consecutive one-entry bags have consecutive entries; a run stays in
+        // one output group (its outputs one row_stride apart).
+        const int64_t limit = std::min(last - b, cursor.left_in_group());
+        int64_t run = 1;
+        while (run < limit) {
+          const detail::IndexRange next = detail::bag_range(bags, b + run);
+          if (next.end - next.begin != 1) break;
+          ++run;
+        }
+        pool.singles(indices, run, pad, mode.scaled, cols, cursor.row() + cols.begin, output.row_stride);
+        cursor.advance(run);
+        b += run - 1;
+        continue;
       }
-      pool.singles(indices, run, pad, mode.scaled, cols, cursor.row() + cols.begin, output.row_stride);
-      cursor.advance(run);
-      b += run - 1;
-      continue;
     }
     const float* weights = bags.per_sample_weights != nullptr ? bags.per_sample_weights + range.begin : nullptr;
     const auto bag = pool.bag(indices, length, weights, pad, cols);
@@ -149,7 +151,7 @@ struct FloatPooler {
 
 template <typename IndexT>
 struct QuantizedPooler {
-  static constexpr bool kSingles = false;  // every bag through sum / scaled_sum
+  static constexpr bool kSingles = false;  // every bag through sum / scaled_sum: no singles()
   const kernels::QuantizedKernels<IndexT>& kernels;
   const QuantizedTable& table;
   int64_t stride;  // row_bytes
@@ -166,7 +168,6 @@ struct QuantizedPooler {
     kernels.max(bag, out);
   }
   void no_max(int64_t, detail::IndexRange) const {}  // no arg-max: no backward
-  void singles(const IndexT*, int64_t, int64_t, bool, detail::IndexRange, float*, int64_t) const {}  // kSingles
 };
 
 // Runs piece(first_bag, last_bag, columns) over the call's bags, on the
