@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <type_traits>
@@ -264,6 +265,75 @@ int32_t BagCore::backward(double grad_output_length, bool sparse, bool want_per_
   }));
 }
 
+int32_t BagCore::set_optimizer(int32_t optimizer, double lr, double lr_decay, double eps,
+                               double initial_accumulator_value, double beta1, double beta2) {
+  if (!ok()) return finish(status_);
+  if (quantized()) return finish(make_error(ErrorCode::kQuantizedTable, Argument::kOptimizer));
+  OptimizerOptions o;
+  o.optimizer = static_cast<Optimizer>(optimizer);
+  o.lr = lr;
+  o.lr_decay = lr_decay;
+  o.eps = eps;
+  o.initial_accumulator_value = initial_accumulator_value;
+  o.beta1 = beta1;
+  o.beta2 = beta2;
+  if (Status s = validate_optimizer(o); !s.ok()) return finish(s);
+  int full = 0;
+  int row = 0;
+  switch (o.optimizer) {
+#define EBAG_OPTIMIZER(Name, number, name, full_states, row_states, ...) \
+  case Optimizer::k##Name:                                                \
+    full = full_states;                                                   \
+    row = row_states;                                                     \
+    break;
+#include "ebag/optimizers.inc"
+#undef EBAG_OPTIMIZER
+  }
+  // The new state is made whole before the old one goes.
+  const int64_t n = table_.num_embeddings;
+  Buffer<float> made[2];
+  for (int k = 0; k < full + row; ++k) {
+    const auto length = static_cast<uint64_t>(k < full ? n * table_.embedding_dim : n);
+    const float fill = o.optimizer == Optimizer::kAdagrad ? static_cast<float>(initial_accumulator_value) : 0.0f;
+    if (!made[k].resize_zeroed(length)) return finish(out_of_memory(static_cast<double>(length) * 4));
+    if (fill != 0.0f) std::fill(made[k].data(), made[k].data() + length, fill);
+  }
+  for (int k = 0; k < 2; ++k) {
+    optimizer_storage_[k].swap(made[k]);
+    optimizer_state_.state[k] = optimizer_storage_[k].data();
+  }
+  optimizer_state_.steps = 0;
+  optimizer_ = o;
+  has_optimizer_ = true;
+  return finish({});
+}
+
+void BagCore::clear_optimizer() {
+  for (auto& storage : optimizer_storage_) storage.release();
+  optimizer_state_ = OptimizerState{};
+  has_optimizer_ = false;
+}
+
+size_t BagCore::optimizer_state_ptr(int32_t k) const {
+  return k == 0 || k == 1 ? reinterpret_cast<size_t>(optimizer_storage_[k].data()) : 0;
+}
+
+int32_t BagCore::step(double grad_output_length, bool want_per_sample_weights_grad) {
+  if (!ok()) return finish(status_);
+  if (quantized()) return finish(make_error(ErrorCode::kQuantizedTable, Argument::kGradOutput));
+  if (!has_optimizer_) return finish(make_error(ErrorCode::kMissingBuffer, Argument::kOptimizer));
+  const auto length = static_cast<int64_t>(grad_output_length);
+  const bool psw_grad = want_per_sample_weights_grad && committed_.with_per_sample_weights;
+  return finish(with_bags(committed_, [&](const auto& bags) -> Status {
+    if (psw_grad && !grad_psw_.resize(static_cast<uint64_t>(bags.num_indices) + 1)) {
+      return out_of_memory(static_cast<double>(bags.num_indices) * 4);
+    }
+    return ebag::step(table_, bags, options_, reinterpret_cast<const float*>(grad_output_.data()), length,
+                      committed_.argmax.data(), optimizer_, optimizer_state_, psw_grad ? grad_psw_.data() : nullptr,
+                      workspace_, module_parallelism());
+  }));
+}
+
 double BagCore::gradient_row_runs() {
   if (!has_forward_) return -1;
   const Status found = with_bags(committed_, [&](const auto& bags) -> Status {
@@ -287,7 +357,8 @@ double BagCore::held_bytes() const {
                              output_.capacity_bytes() + grad_output_.capacity_bytes() +
                              grad_weight_.capacity_bytes() + grad_psw_.capacity_bytes() +
                              sparse_.rows.capacity_bytes() + sparse_.values.capacity_bytes() +
-                             row_runs_.capacity_bytes() + vectors_.capacity_bytes() + dots_.capacity_bytes());
+                             row_runs_.capacity_bytes() + vectors_.capacity_bytes() + dots_.capacity_bytes() +
+                             optimizer_storage_[0].capacity_bytes() + optimizer_storage_[1].capacity_bytes());
 }
 
 // mallinfo() reports an int: read it as the unsigned 32-bit count it is in

@@ -110,6 +110,24 @@ class BagCore {
   // Frees the gradient outputs (the dense one is N x D) once copied out.
   void release_gradients();
 
+  // Training (ebag::step). set_optimizer: the optimizer (an Optimizer
+  // number) and its hyper-parameters, validated; its state arrays made anew
+  // (adagrad's filled with initial_accumulator_value, the rest zero), steps
+  // 0. A failure keeps the previous optimizer and state. clear_optimizer
+  // frees them.
+  int32_t set_optimizer(int32_t optimizer, double lr, double lr_decay, double eps, double initial_accumulator_value,
+                        double beta1, double beta2);
+  void clear_optimizer();
+  bool has_optimizer() const { return has_optimizer_; }
+  // backward + the optimizer's update of the last forward's rows, in place;
+  // grad_output staged. The per-sample weights' gradient (when asked and the
+  // forward had them) at grad_per_sample_weights_ptr().
+  int32_t step(double grad_output_length, bool want_per_sample_weights_grad);
+  // State array k of the optimizer (N x D or N floats, as optimizers.inc).
+  size_t optimizer_state_ptr(int32_t k) const;
+  double optimizer_steps() const { return static_cast<double>(optimizer_state_.steps); }
+  void set_optimizer_steps(double steps) { optimizer_state_.steps = static_cast<int64_t>(steps); }
+
   // Heap bytes this bag holds (table, scratch, outputs).
   double held_bytes() const;
 
@@ -164,6 +182,10 @@ class BagCore {
   Buffer<uint8_t> vectors_;  // float32, row_dots' input
   Buffer<float> dots_;
   SparseGradient sparse_;
+  bool has_optimizer_ = false;
+  OptimizerOptions optimizer_;
+  OptimizerState optimizer_state_;
+  Buffer<float> optimizer_storage_[2];
   RowRuns row_runs_;
   Status status_;
 };

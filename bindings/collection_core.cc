@@ -272,12 +272,27 @@ Status CollectionCore::run_tables(int64_t batch, int64_t width, bool with_weight
 }
 
 int32_t CollectionCore::backward(double grad_output_length, bool sparse, bool want_weights_grad) {
+  return run_backward(grad_output_length, sparse, false, want_weights_grad);
+}
+
+int32_t CollectionCore::step(double grad_output_length, bool want_weights_grad) {
+  return run_backward(grad_output_length, true, true, want_weights_grad);
+}
+
+int32_t CollectionCore::run_backward(double grad_output_length, bool sparse, bool step, bool want_weights_grad) {
   if (!has_forward_) return finish(make_error(ErrorCode::kMissingBuffer, Argument::kGradOutput));
   const auto length = static_cast<int64_t>(grad_output_length);
   if (length != batch_ * total_dim_) return finish(make_error(ErrorCode::kLengthMismatch, Argument::kGradOutput, -1, length));
   for (int32_t t = 0; t < static_cast<int32_t>(tables_.size()); ++t) {
     if (!committed_.by_table[static_cast<size_t>(t)].empty() && tables_[static_cast<size_t>(t)]->forward_count() != forward_counts_[static_cast<size_t>(t)]) {
       return finish(make_error(ErrorCode::kTableCalledAlone, Argument::kTable, t), -1, t);
+    }
+  }
+  if (step) {
+    for (int32_t t = 0; t < static_cast<int32_t>(tables_.size()); ++t) {
+      if (!committed_.by_table[static_cast<size_t>(t)].empty() && !tables_[static_cast<size_t>(t)]->has_optimizer()) {
+        return finish(make_error(ErrorCode::kMissingBuffer, Argument::kOptimizer, t), -1, t);
+      }
     }
   }
   const bool weights_grad = want_weights_grad && committed_.with_weights;
@@ -299,7 +314,8 @@ int32_t CollectionCore::backward(double grad_output_length, bool sparse, bool wa
       const float* from = grad_output_.data() + span.column;
       for (int64_t s = 0; s < batch_; ++s) std::memcpy(to + s * dim, from + s * total_dim_, dim * sizeof(float));
     }
-    if (core.backward(count, sparse, weights_grad) != 0) return finish(core.status(), -1, t);
+    const int32_t code = step ? core.step(count, weights_grad) : core.backward(count, sparse, weights_grad);
+    if (code != 0) return finish(core.status(), -1, t);
     if (weights_grad) {
       const auto* per_id = reinterpret_cast<const float*>(core.grad_per_sample_weights_ptr());
       for (int32_t k : table_keys) {

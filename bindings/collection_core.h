@@ -47,6 +47,10 @@ class CollectionCore {
   // table's gradient is its BagCore's (read through it); the per-id weight
   // gradient (KJT order) is weights_grad_ptr(), 0 without weights.
   int32_t backward(double grad_output_length, bool sparse, bool want_weights_grad);
+  // backward fused with each table's optimizer (BagCore::step): every
+  // table of the last forward takes its step; refused before any runs when
+  // one of them has no optimizer.
+  int32_t step(double grad_output_length, bool want_weights_grad);
   size_t stage_grad_output(double count);
   size_t weights_grad_ptr() const;
   // Ids of table t in the last forward (its keys' ids, stacked).
@@ -78,6 +82,9 @@ class CollectionCore {
   Status run_tables(int64_t batch, int64_t width, bool with_weights);
   // The key whose stacked ids hold position `p` of table t's call.
   int32_t key_at(int32_t table, int64_t p) const;
+  // backward() and step(): each table's slices of the gradient, then its
+  // backward (or step when `step`).
+  int32_t run_backward(double grad_output_length, bool sparse, bool step, bool want_weights_grad);
 
   std::vector<BagCore*> tables_;
   Buffer<uint8_t> values_;

@@ -27,6 +27,12 @@ EMSCRIPTEN_BINDINGS(embedding_bag) {
       .function("dequantizeInto", &BagCore::dequantize_into)
       .function("setOptions", &BagCore::set_options)
       .function("initNormal", &BagCore::init_normal)
+      .function("setOptimizer", &BagCore::set_optimizer)
+      .function("clearOptimizer", &BagCore::clear_optimizer)
+      .function("hasOptimizer", &BagCore::has_optimizer)
+      .function("optimizerStatePtr", &BagCore::optimizer_state_ptr)
+      .function("optimizerSteps", &BagCore::optimizer_steps)
+      .function("setOptimizerSteps", &BagCore::set_optimizer_steps)
       .function("heldBytes", &BagCore::held_bytes);
   emscripten::class_<CollectionCore>("CollectionCore")
       .constructor<>()

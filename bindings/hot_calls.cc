@@ -40,6 +40,9 @@ EMSCRIPTEN_KEEPALIVE int32_t ebag_backward(BagCore* core, double grad_output_len
                                            bool want_per_sample_weights_grad) {
   return core->backward(grad_output_length, sparse, want_per_sample_weights_grad);
 }
+EMSCRIPTEN_KEEPALIVE int32_t ebag_step(BagCore* core, double grad_output_length, bool want_per_sample_weights_grad) {
+  return core->step(grad_output_length, want_per_sample_weights_grad);
+}
 EMSCRIPTEN_KEEPALIVE size_t ebag_grad_weight_ptr(const BagCore* core) { return core->grad_weight_ptr(); }
 EMSCRIPTEN_KEEPALIVE size_t ebag_sparse_rows_ptr(const BagCore* core) { return core->sparse_rows_ptr(); }
 EMSCRIPTEN_KEEPALIVE size_t ebag_sparse_values_ptr(const BagCore* core) { return core->sparse_values_ptr(); }
@@ -71,6 +74,9 @@ EMSCRIPTEN_KEEPALIVE size_t ebag_collection_stage_grad_output(CollectionCore* c,
 }
 EMSCRIPTEN_KEEPALIVE int32_t ebag_collection_backward(CollectionCore* c, double length, bool sparse, bool want_weights_grad) {
   return c->backward(length, sparse, want_weights_grad);
+}
+EMSCRIPTEN_KEEPALIVE int32_t ebag_collection_step(CollectionCore* c, double length, bool want_weights_grad) {
+  return c->step(length, want_weights_grad);
 }
 EMSCRIPTEN_KEEPALIVE size_t ebag_collection_weights_grad_ptr(const CollectionCore* c) { return c->weights_grad_ptr(); }
 EMSCRIPTEN_KEEPALIVE double ebag_collection_table_ids(const CollectionCore* c, int32_t table) { return c->table_ids(table); }

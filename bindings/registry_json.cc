@@ -37,6 +37,12 @@ constexpr char kRegistryJson[] =
 #define EBAG_ARGUMENT(Name, name) "\"" name "\","
 #include "ebag/arguments.inc"
 #undef EBAG_ARGUMENT
+    "null],\"optimizers\":["
+#define EBAG_OPTIMIZER(Name, number, name, full_states, row_states, states, options, lr, eps)            \
+  "{\"name\":\"" name "\",\"number\":" #number ",\"fullStates\":" #full_states ",\"rowStates\":" #row_states \
+  ",\"states\":\"" states "\",\"options\":\"" options "\",\"lr\":" #lr ",\"eps\":" #eps "},"
+#include "ebag/optimizers.inc"
+#undef EBAG_OPTIMIZER
     "null],\"indexKinds\":{"
 #define EBAG_INDEX_KIND(Name, name, number) "\"" name "\":" #number ","
     EBAG_INDEX_KINDS(EBAG_INDEX_KIND)

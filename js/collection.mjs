@@ -20,7 +20,7 @@ import { settle } from './snapshot.mjs';
 
 const TABLE_KEYS = ['name', 'numEmbeddings', 'embeddingDim', 'featureNames', 'pooling', 'dtype', 'weight',
   'paddingIdx', 'maxNorm', 'normType', 'scaleGradByFreq'];
-const COLLECTION_KEYS = ['seed', 'sparse', 'isWeighted'];
+const COLLECTION_KEYS = ['seed', 'sparse', 'isWeighted', 'optimizer'];
 const KJT_KEYS = ['keys', 'values', 'lengths', 'offsets', 'weights'];
 // TorchRec's state_dict name of a table's weight.
 const stateDictName = (table) => `embedding_bags.${table}.weight`;
@@ -153,6 +153,7 @@ export class EmbeddingBagCollection {
         }
         this.#tables.push({ name: config.name, bag, features: config.featureNames.map((_, f) => first + f) });
       });
+      if (o.optimizer !== undefined && o.optimizer !== null) for (const bag of made) bag.setOptimizer(o.optimizer);
     } catch (error) {
       for (const bag of made) bag.dispose();
       throw error;
@@ -337,6 +338,68 @@ export class EmbeddingBagCollection {
       perSampleWeights = copy ? data.slice(wptr / 4, wptr / 4 + numValues) : data.subarray(wptr / 4, wptr / 4 + numValues);
     }
     return { weight, perSampleWeights };
+  }
+
+  /**
+   * Sets (null: removes) the optimizer of every table, as FBGEMM's fused
+   * table-batched embeddings do (one table's own: table(name).setOptimizer).
+   * Each table's state starts afresh. A failure changes no table.
+   */
+  setOptimizer(optimizer) {
+    this.#live();
+    const quantized = this.#tables.find((t) => t.bag.dtype !== 'fp32');
+    if (quantized && optimizer !== null) throw new TypeError(`setOptimizer concerns training: table ${show(quantized.name)} is ${quantized.bag.dtype} (quantized), inference only`);
+    // The first table checks the options; the rest cannot fail on them.
+    const [first, ...rest] = this.#tables;
+    first.bag.setOptimizer(optimizer);
+    for (const { bag } of rest) bag.setOptimizer(optimizer);
+  }
+
+  /** Each table's optimizer state (EmbeddingBag.optimizerState()), by table name. */
+  optimizerState() {
+    this.#live();
+    const out = {};
+    for (const { name, bag } of this.#tables) {
+      Object.defineProperty(out, name, { value: bag.optimizerState(), enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  }
+
+  /**
+   * One training step on the last forward: every table's rows of the batch
+   * updated in place by its optimizer, from gradValues (d loss / d values,
+   * [B, sum of D]), with no weight gradient made (TorchRec's fused
+   * optimizer). Returns { perSampleWeights } (KJT order) when isWeighted.
+   */
+  step(gradValues, options = undefined) {
+    const copy = wantsCopy(options, 'step');
+    const pinned = [];
+    const given = gradOutputArray(gradValues, pinned);
+    this.#live();
+    const calls = this.#calls;
+    const quantized = this.#tables.find((t) => t.bag.dtype !== 'fp32');
+    if (quantized) throw new Error(`step() is not available: table ${show(quantized.name)} is ${quantized.bag.dtype} (quantized), inference only`);
+    const untrained = this.#tables.find((t) => t.bag.optimizer === null);
+    if (untrained) {
+      throw new Error(`step() needs an optimizer on every table; table ${show(untrained.name)} has none ` +
+        "(pass { optimizer: { name: 'adagrad', lr: 0.1 } } to the collection, or call setOptimizer())");
+    }
+    if (this.#lastForward === null) throw new Error('step() needs a forward() first: it trains on the most recent forward');
+    const { batch, numValues } = this.#lastForward;
+    if (given.shape !== null && (given.shape[0] !== batch || given.shape[1] !== this.#totalDim)) {
+      throw new RangeError(`gradValues.shape = [${given.shape.join(', ')}], expected [${batch}, ${this.#totalDim}] (the output's shape)`);
+    }
+    const grad = settle(pinned, heap(1).buffer, 'gradValues')(given.data);
+    if (grad.length !== batch * this.#totalDim) {
+      throw new RangeError(`gradValues has length ${grad.length}, expected ${batch * this.#totalDim} (B x sum of D = ${batch} x ${this.#totalDim})`);
+    }
+    const gptr = this.#check(calls.stageGradOutput(grad.length));
+    heap(gptr + grad.length * 4).f32.set(grad, gptr / 4);
+    if (calls.step(grad.length, true) !== Code.ok) throw this.#error({});
+    const wptr = calls.weightsGradPtr();
+    if (wptr === 0) return {};
+    const data = heap(wptr + numValues * 4).f32;
+    return { perSampleWeights: copy ? data.slice(wptr / 4, wptr / 4 + numValues) : data.subarray(wptr / 4, wptr / 4 + numValues) };
   }
 
   /** Frees every table and buffer. Idempotent. */

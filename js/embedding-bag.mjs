@@ -11,6 +11,7 @@ import { generation, heap, requireModule } from './module.mjs';
 import { hotCalls } from './hot-calls.mjs';
 import { settle } from './snapshot.mjs';
 import { checkDim, normaliseOptions, seedOf, wantsCopy } from './options.mjs';
+import { coreArguments, parseOptimizer, stateArrays } from './optimizers.mjs';
 import { argumentName, Code, dtypeInfo, IndexKind, modeInfo, rowBytes } from './registry.mjs';
 import * as tables from './tables.mjs';
 
@@ -40,9 +41,10 @@ export class EmbeddingBag {
   #numEmbeddings;
   #embeddingDim;
   #weightView = null;
-  #lastForward = null; // { numBags, numIndices } of the last successful forward
+  #lastForward = null; // { numBags, numIndices, withPerSampleWeights } of the last successful forward
   #generation = generation();
   #owner = null; // the EmbeddingBagCollection this bag is a table of
+  #optimizer = null; // { name, number, options } once set
 
   static {
     internals = {
@@ -64,6 +66,10 @@ export class EmbeddingBag {
       forgetForward: (bag) => {
         bag.#lastForward = null;
       },
+      // The optimizer's state arrays as views of wasm memory ({ name: view }),
+      // and its step count (toSafetensors / fromSafetensors).
+      stateViews: (bag) => bag.#stateArrays(false),
+      setSteps: (bag, steps) => bag.#live().setOptimizerSteps(steps),
       weightGradient: (bag, copy, numIndices) => bag.#gradients(bag.#calls, copy, numIndices, false).weight,
       // For fastText's output layer: `count` vectors of D floats dotted with
       // every row (ebag::row_dots), count x N floats (a view of wasm memory,
@@ -99,10 +105,11 @@ export class EmbeddingBag {
     }
     const dtype = options[TABLE_DTYPE] ?? 'fp32';
     if (dtype !== 'fp32') {
-      for (const key of ['sparse', 'scaleGradByFreq']) {
-        if (o[key]) throw new TypeError(`${key} concerns gradients; a quantized (${dtype}) bag is inference-only`);
+      for (const key of ['sparse', 'scaleGradByFreq', 'optimizer']) {
+        if (o[key]) throw new TypeError(`${key} concerns ${key === 'optimizer' ? 'training' : 'gradients'}; a quantized (${dtype}) bag is inference-only`);
       }
     }
+    const optimizer = o.optimizer === null ? null : parseOptimizer(o.optimizer);
     let weight = null;
     if (o.weight !== undefined) {
       const pinned = [];
@@ -131,6 +138,9 @@ export class EmbeddingBag {
         o.normType, o.scaleGradByFreq, o.sparse, o.includeLastOffset,
       );
       if (status !== Code.ok) throw this.#error(core, { maxNorm: o.maxNorm, normType: o.normType, mode: o.mode });
+      if (optimizer !== null && core.setOptimizer(...coreArguments(optimizer)) !== Code.ok) {
+        throw this.#error(core, { optimizer });
+      }
       if (dtype !== 'fp32') {
         // Quantized rows are written next (quantize, fromQuantized, a loader).
       } else if (weight) {
@@ -156,6 +166,7 @@ export class EmbeddingBag {
       paddingIdx: pad === null ? null : pad < 0 ? pad + numEmbeddings : pad,
       includeLastOffset: o.includeLastOffset,
     });
+    this.#optimizer = optimizer;
     this.#core = core;
     this.#calls = hotCalls(m, core);
     finalizer.register(this, { core, madeIn: generation() }, this);
@@ -249,7 +260,7 @@ export class EmbeddingBag {
       });
     }
     const numBags = calls.lastNumBags();
-    this.#lastForward = { numBags, numIndices: call.indices.length };
+    this.#lastForward = { numBags, numIndices: call.indices.length, withPerSampleWeights: psw !== null };
     const ptr = calls.outputPtr() / 4;
     const end = ptr + numBags * this.#embeddingDim;
     return { data: take(heap(end * 4).f32, ptr, end, copy), shape: [numBags, this.#embeddingDim] };
@@ -315,6 +326,95 @@ export class EmbeddingBag {
     return { weight, perSampleWeights: psw };
   }
 
+  /**
+   * Sets (or with null removes) the optimizer step() applies: { name, lr,
+   * ... } (see index.d.ts). Its state starts afresh (adagrad's sum at
+   * initialAccumulatorValue, the rest zero; step count 0). A failing call
+   * keeps the previous optimizer and state.
+   */
+  setOptimizer(optimizer) {
+    const parsed = optimizer === null ? null : parseOptimizer(optimizer);
+    const core = this.#live();
+    if (this.#dtype !== 'fp32') {
+      throw new TypeError(`setOptimizer concerns training; this bag's table is ${this.#dtype} (quantized), inference only`);
+    }
+    if (parsed === null) {
+      core.clearOptimizer();
+    } else if (core.setOptimizer(...coreArguments(parsed)) !== Code.ok) {
+      throw this.#error(core, { optimizer: parsed });
+    }
+    this.#optimizer = parsed;
+  }
+
+  /** The optimizer step() applies: { name, options, step } (steps taken so far), or null. */
+  get optimizer() {
+    const core = this.#live();
+    if (this.#optimizer === null) return null;
+    const { name, options } = this.#optimizer;
+    return { name, options: { ...options, ...(options.betas ? { betas: [...options.betas] } : {}) }, step: core.optimizerSteps() };
+  }
+
+  /**
+   * Copies of the optimizer's state arrays, named as PyTorch's state_dict
+   * (FBGEMM's for rowwise-adagrad) names them: adagrad { sum: N*D },
+   * rowwise-adagrad { sum: N }, sparse-adam { exp_avg, exp_avg_sq: N*D },
+   * sgd {}. null without an optimizer.
+   */
+  optimizerState() {
+    this.#live();
+    return this.#optimizer === null ? null : this.#stateArrays(true);
+  }
+
+  #stateArrays(copy) {
+    const core = this.#core;
+    const n = this.#numEmbeddings;
+    const result = {};
+    stateArrays(this.#optimizer.name).forEach(({ name, rowwise }, k) => {
+      const length = rowwise ? n : n * this.#embeddingDim;
+      const ptr = core.optimizerStatePtr(k) / 4;
+      result[name] = take(heap((ptr + length) * 4).f32, ptr, ptr + length, copy);
+    });
+    return result;
+  }
+
+  /**
+   * One training step on the most recent forward: the weight gradient of
+   * gradOutput (never materialised: only the batch's rows, coalesced) and
+   * the optimizer's update of those rows and of its state, in place.
+   * @returns {{ perSampleWeights?: Float32Array }} the per-sample weights'
+   *   gradient when the forward had them ({ copy: false }: a view of wasm
+   *   memory, valid until the next call into the package).
+   */
+  step(gradOutput, options = undefined) {
+    const copy = wantsCopy(options, 'step');
+    const pinned = [];
+    const given = gradOutputArray(gradOutput, pinned);
+    const core = this.#live();
+    const calls = this.#calls;
+    if (this.#dtype !== 'fp32') {
+      throw new Error(`step() is not available: this bag's table is ${this.#dtype} (quantized), inference only; ` +
+        'train a float32 bag and quantize it afterwards');
+    }
+    if (this.#optimizer === null) {
+      throw new Error("step() needs an optimizer: pass { optimizer: { name: 'adagrad', lr: 0.1 } } to the constructor, or call setOptimizer()");
+    }
+    if (!this.#lastForward) throw new Error('step() needs a forward() first: it trains on the most recent forward');
+    const { numBags, numIndices } = this.#lastForward;
+    const d = this.#embeddingDim;
+    if (given.shape !== null && (given.shape[0] !== numBags || given.shape[1] !== d)) {
+      throw new RangeError(`gradOutput.shape = [${given.shape.join(', ')}], expected [${numBags}, ${d}] (the output's shape)`);
+    }
+    const grad = settle(pinned, heap(1).buffer, 'gradOutput')(given.data);
+    const gptr = calls.stageGradOutput(grad.length);
+    if (gptr === 0) throw this.#error(core);
+    heap(gptr + grad.length * 4).f32.set(grad, gptr / 4);
+    if (calls.step(grad.length, true) !== Code.ok) throw this.#error(core, { numBags });
+    const pp = calls.gradPerSampleWeightsPtr();
+    return pp === 0 || !this.#lastForward.withPerSampleWeights
+      ? {}
+      : { perSampleWeights: take(heap(pp + numIndices * 4).f32, pp / 4, pp / 4 + numIndices, copy) };
+  }
+
   /** Frees the table and every buffer. Idempotent. */
   dispose() {
     if (this.#core === null) return;
@@ -338,6 +438,7 @@ export class EmbeddingBag {
       o.scaleGradByFreq ? 'scaleGradByFreq=true' : null,
       o.sparse ? 'sparse=true' : null,
       o.includeLastOffset ? 'includeLastOffset=true' : null,
+      this.#optimizer ? `optimizer='${this.#optimizer.name}'` : null,
       this.disposed ? 'disposed' : null,
     ].filter(Boolean);
     return `EmbeddingBag(${this.#numEmbeddings}, ${this.#embeddingDim}, ${extra.join(', ')})`;

@@ -32,9 +32,18 @@ export function show(value) {
   }
 }
 
+// What each optimizer hyper-parameter must be (ebag::validate_optimizer).
+const OPTIMIZER_RULES = Object.freeze({
+  lr: 'a finite number > 0',
+  lrDecay: 'a finite number >= 0',
+  eps: 'a finite number >= 0',
+  initialAccumulatorValue: 'a finite number >= 0',
+  betas: 'two numbers in [0, 1)',
+});
+
 // status: { code, argument (C++ name), position, value (decimal string) };
 // context: { numEmbeddings, embeddingDim, mode, dtype, maxNorm, numIndices, rowLength (2-D),
-//            offsets (the user's array), numBags }
+//            offsets (the user's array), numBags, optimizer (parsed: { name, options }) }
 export function statusError(status, context) {
   const arg = camelCase(status.argument);
   const name = codeName(status.code);
@@ -96,6 +105,12 @@ export function statusError(status, context) {
           'more than wasm32 memory can address (4 GiB)');
       }
       return new RangeError(`${arg || 'a size'} = ${value} is larger than ${maxSize()} elements`);
+    case 'badOptimizerOption': {
+      const { name: optimizer, options } = context.optimizer;
+      const given = options[arg];
+      return new RangeError(`optimizer.${arg} = ${Array.isArray(given) ? `[${given.join(', ')}]` : show(given)} ` +
+        `must be ${OPTIMIZER_RULES[arg] ?? 'in range'} (optimizer '${optimizer}')`);
+    }
     case 'quantizedTable':
       return new RangeError(
         `${arg} = ${show(context.maxNorm)} cannot be used with a quantized table (${context.dtype}): ` +

@@ -14,6 +14,7 @@ export function hotCalls(m, core) {
     outputPtr: () => m._ebag_output_ptr(self) >>> 0,
     lastNumBags: () => m._ebag_last_num_bags(self),
     backward: (length, sparse, wantPsw) => m._ebag_backward(self, length, sparse, wantPsw),
+    step: (length, wantPsw) => m._ebag_step(self, length, wantPsw),
     gradWeightPtr: () => m._ebag_grad_weight_ptr(self) >>> 0,
     sparseRowsPtr: () => m._ebag_sparse_rows_ptr(self) >>> 0,
     sparseValuesPtr: () => m._ebag_sparse_values_ptr(self) >>> 0,
@@ -41,6 +42,7 @@ export function collectionCalls(m, core) {
     outputPtr: () => m._ebag_collection_output_ptr(self) >>> 0,
     stageGradOutput: (count) => m._ebag_collection_stage_grad_output(self, count) >>> 0,
     backward: (length, sparse, wantWeightsGrad) => m._ebag_collection_backward(self, length, sparse, wantWeightsGrad),
+    step: (length, wantWeightsGrad) => m._ebag_collection_step(self, length, wantWeightsGrad),
     weightsGradPtr: () => m._ebag_collection_weights_grad_ptr(self) >>> 0,
     tableIds: (table) => m._ebag_collection_table_ids(self, table),
   };
@@ -49,10 +51,10 @@ export function collectionCalls(m, core) {
 /** The names hotCalls() and collectionCalls() reach (tests check each is a wasm export). */
 export const HOT_EXPORTS = Object.freeze([
   'stage_indices', 'stage_offsets', 'stage_per_sample_weights', 'stage_grad_output', 'forward', 'output_ptr',
-  'last_num_bags', 'backward', 'grad_weight_ptr', 'sparse_rows_ptr', 'sparse_values_ptr', 'sparse_row_count',
+  'last_num_bags', 'backward', 'step', 'grad_weight_ptr', 'sparse_rows_ptr', 'sparse_values_ptr', 'sparse_row_count',
   'grad_per_sample_weights_ptr', 'gradient_row_runs', 'row_runs_ptr', 'release_gradients',
   'stage_vectors', 'row_dots', 'dots_ptr',
   'collection_stage_values', 'collection_stage_lengths', 'collection_stage_weights', 'collection_stage_keys',
-  'collection_forward', 'collection_output_ptr', 'collection_stage_grad_output', 'collection_backward',
+  'collection_forward', 'collection_output_ptr', 'collection_stage_grad_output', 'collection_backward', 'collection_step',
   'collection_weights_grad_ptr', 'collection_table_ids',
 ].map((name) => `_ebag_${name}`));

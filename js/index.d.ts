@@ -70,6 +70,48 @@ export type Tensor2D<T> =
  */
 export type Mode = 'sum' | 'mean' | 'max' | 'sqrtn';
 
+/** The sparse optimizers step() fuses with backward. */
+export type OptimizerName = 'sgd' | 'adagrad' | 'rowwise-adagrad' | 'sparse-adam';
+
+/**
+ * An optimizer for step(), with PyTorch's semantics on a sparse gradient
+ * (torch.optim, 1.13) and PyTorch's defaults; rowwise-adagrad is FBGEMM's
+ * EXACT_ROWWISE_ADAGRAD (one accumulator per row). Only the rows of the
+ * batch, and their state, change.
+ */
+export type OptimizerOptions =
+  /** w -= lr g (torch.optim.SGD without momentum). lr has no default, as in PyTorch. */
+  | { name: 'sgd'; lr: number }
+  /**
+   * sum += g^2; w -= clr g / (sqrt(sum) + eps), clr = lr / (1 + (step - 1) lrDecay)
+   * (torch.optim.Adagrad). Defaults: lr 0.01, lrDecay 0, eps 1e-10, initialAccumulatorValue 0.
+   */
+  | { name: 'adagrad'; lr?: number; lrDecay?: number; eps?: number; initialAccumulatorValue?: number }
+  /** sum[r] += mean_d g[r, d]^2; w[r] -= lr g[r] / (sqrt(sum[r]) + eps). Defaults: lr 0.01, eps 1e-8. */
+  | { name: 'rowwise-adagrad'; lr?: number; eps?: number }
+  /** Lazy Adam on the batch's rows (torch.optim.SparseAdam). Defaults: lr 0.001, betas [0.9, 0.999], eps 1e-8. */
+  | { name: 'sparse-adam'; lr?: number; betas?: readonly [number, number]; eps?: number };
+
+/** A bag's optimizer: its name, every hyper-parameter (defaults filled in), and the steps taken. */
+export interface OptimizerInfo {
+  name: OptimizerName;
+  options: { lr: number; lrDecay?: number; eps?: number; initialAccumulatorValue?: number; betas?: [number, number] };
+  /** Steps taken since the optimizer was set (or as loaded with its state). */
+  step: number;
+}
+
+/**
+ * The optimizer's state, named as PyTorch's state_dict (FBGEMM's for
+ * rowwise-adagrad) names it: adagrad { sum: N x D }, rowwise-adagrad
+ * { sum: N }, sparse-adam { exp_avg, exp_avg_sq: N x D }, sgd {}.
+ */
+export type OptimizerState = Partial<Record<'sum' | 'exp_avg' | 'exp_avg_sq', Float32Array>>;
+
+/** step()'s result: the per-sample weights' gradient, when the forward had them. */
+export interface StepResult {
+  perSampleWeights?: Float32Array;
+}
+
 /** Options of init(). */
 export interface InitOptions {
   /** 'auto' (default) or a thread count; > 1 asks for the threaded build. */
@@ -112,6 +154,8 @@ export interface EmbeddingBagOptions<Sparse extends boolean = boolean> {
   weight?: FloatArray;
   /** Seed of the default initialisation. */
   seed?: number | bigint;
+  /** The optimizer step() applies (or set it later with setOptimizer). */
+  optimizer?: OptimizerOptions | null;
 }
 
 /** forward()'s result: B bags x embeddingDim floats, row-major. */
@@ -249,7 +293,14 @@ export declare class EmbeddingBag<Sparse extends boolean = false> {
    */
   static fromSafetensors<S extends boolean = false>(
     source: WeightSource,
-    options?: WeightFileOptions<S> & { tensor?: string },
+    options?: WeightFileOptions<S> & {
+      tensor?: string;
+      /**
+       * true: also the optimizer, its state and step count that
+       * toSafetensors({ optimizerState: true }) wrote (to resume training).
+       */
+      optimizerState?: boolean;
+    },
   ): Promise<EmbeddingBag<S>>;
   /** The same from a NumPy .npy file (float32, float16 or uint8 rows; C order, 2-D). */
   static fromNpy<S extends boolean = false>(source: WeightSource, options?: WeightFileOptions<S>): Promise<EmbeddingBag<S>>;
@@ -274,7 +325,16 @@ export declare class EmbeddingBag<Sparse extends boolean = false> {
    * The table as a safetensors file with one tensor named `name` (default
    * 'weight'): F32 [N, D], F16 [N, D] (fp16) or U8 [N, row bytes] (int8, int4).
    */
-  toSafetensors(options?: { name?: string; metadata?: Record<string, string> | null }): Uint8Array;
+  toSafetensors(options?: {
+    name?: string;
+    metadata?: Record<string, string> | null;
+    /**
+     * true: also the optimizer's state arrays (tensors 'optimizer.<state>',
+     * F32) and the optimizer with its step count (metadata), to resume
+     * training with fromSafetensors(..., { optimizerState: true }).
+     */
+    optimizerState?: boolean;
+  }): Uint8Array;
   /** A float32 bag (same options) holding this quantized bag's values. */
   dequantize(): EmbeddingBag<false>;
 
@@ -310,6 +370,27 @@ export declare class EmbeddingBag<Sparse extends boolean = false> {
    * bag was made with sparse: true. Throws on a quantized bag.
    */
   backward(gradOutput: FloatArray | Tensor2D<FloatArray>, options?: ResultOptions): Gradients<WeightGradient<Sparse>>;
+  /**
+   * One training step on the most recent forward: the weight gradient of
+   * gradOutput ([B, embeddingDim]) for the batch's rows only (coalesced;
+   * never an N x D gradient) and the optimizer's update of those rows and of
+   * its state, in place. Works with sparse true or false; every mode,
+   * paddingIdx, scaleGradByFreq, maxNorm and per-sample weights as
+   * backward(). A batch of padding only changes no row but counts as a step.
+   * @throws Error without an optimizer or a forward, or on a quantized bag;
+   *   RangeError for a gradOutput of the wrong size (nothing changes)
+   */
+  step(gradOutput: FloatArray | Tensor2D<FloatArray>, options?: ResultOptions): StepResult;
+  /**
+   * Sets the optimizer step() applies (null removes it). Its state starts
+   * afresh: adagrad's sum at initialAccumulatorValue, the rest zero, step 0.
+   * @throws TypeError / RangeError naming the option; the previous optimizer stays
+   */
+  setOptimizer(optimizer: OptimizerOptions | null): void;
+  /** The optimizer step() applies, or null. */
+  readonly optimizer: OptimizerInfo | null;
+  /** Copies of the optimizer's state arrays (see OptimizerState), or null without an optimizer. */
+  optimizerState(): OptimizerState | null;
   /** Frees the table and every buffer. Idempotent. */
   dispose(): void;
   /** dispose(), for `using bag = new EmbeddingBag(...)`. */

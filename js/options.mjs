@@ -22,6 +22,7 @@ export const OPTION_DEFAULTS = Object.freeze({
   includeLastOffset: false,
   weight: undefined,
   seed: undefined,
+  optimizer: null,
 });
 
 /** Throws the TypeError of an options argument that is not a plain object. */

@@ -18,7 +18,7 @@ export function loadRegistry(module) {
   const r = JSON.parse(module.registry());
   // Every list ends in a null (or, for codes, an empty name): the C++ side
   // writes a comma after each entry.
-  for (const list of [r.modes, r.dtypes, r.arguments]) list.pop();
+  for (const list of [r.modes, r.dtypes, r.arguments, r.optimizers]) list.pop();
   delete r.codes[''];
   delete r.indexKinds[''];
   Object.assign(IndexKind, r.indexKinds);
@@ -27,6 +27,12 @@ export function loadRegistry(module) {
   current = Object.freeze({
     modes: new Map(r.modes.map((m) => [m.name, Object.freeze(m)])),
     dtypes: new Map(r.dtypes.map((d) => [d.name, Object.freeze(d)])),
+    // states / options: space-separated C++ names; lr 0: no default.
+    optimizers: new Map(r.optimizers.map((o) => [o.name, Object.freeze({
+      ...o,
+      states: Object.freeze(o.states.split(' ').filter(Boolean)),
+      options: Object.freeze(o.options.split(' ').filter(Boolean)),
+    })])),
     codeNames: new Map(Object.entries(codes).map(([name, number]) => [number, name])),
     arguments: Object.freeze(r.arguments),
     maxSize: r.maxSize,
@@ -49,6 +55,14 @@ export const dtypeNames = () => [...loaded().dtypes.keys()];
 export const quantizedDtypeNames = () => dtypeNames().filter((name) => name !== 'fp32');
 /** A dtype's entry { name, number, codeBits, paramBytes, layout }, or undefined. */
 export const dtypeInfo = (name) => loaded().dtypes.get(name);
+/** The optimizer names, in the registry's order: ['sgd', 'adagrad', 'rowwise-adagrad', 'sparse-adam']. */
+export const optimizerNames = () => [...loaded().optimizers.keys()];
+/**
+ * An optimizer's entry { name, number, fullStates, rowStates, states (state
+ * names, full ones first), options (C++ names of its hyper-parameters), lr,
+ * eps (defaults; lr 0: none) }, or undefined.
+ */
+export const optimizerInfo = (name) => loaded().optimizers.get(name);
 /** The name of a status code number (camelCase: 'indexOutOfRange'). */
 export const codeName = (number) => loaded().codeNames.get(number);
 /** An argument's C++ name (snake_case) by its number. */

@@ -8,7 +8,8 @@ import { writeSafetensors } from './formats.mjs';
 import { tableArgument } from './inputs.mjs';
 import { currentPlatform, heap, loaded as wasmLoaded, requireModule } from './module.mjs';
 import { pin, settle } from './snapshot.mjs';
-import { checkDim, ownOptions } from './options.mjs';
+import { checkDim, checkKnownKeys, ownOptions } from './options.mjs';
+import { parseOptimizer, stateArrays } from './optimizers.mjs';
 import { byteView, notQuantizableError, quantizedDtype, TABLE_METADATA } from './quantized.mjs';
 import { Code, rowBytes, rowLayout } from './registry.mjs';
 import { isShardIndex, loadSharded, loadTable } from './weights.mjs';
@@ -31,11 +32,68 @@ export function fromPretrained(embeddings, given) {
   return new EmbeddingBag(table.numEmbeddings, table.embeddingDim, { ...options, weight: table.data });
 }
 
-// What weights.mjs needs to make and quantize bags.
+// Where toSafetensors({ optimizerState: true }) records the optimizer:
+// JSON { table (the table tensor's name), name, options, step }; each state
+// array is the F32 tensor 'optimizer.<state name>'.
+const OPTIMIZER_METADATA = 'embedding_bag_wasm.optimizer';
+const stateTensorName = (state) => `optimizer.${state}`;
+
+// The optimizer a file records (null when it records none and none is asked for).
+function optimizerRecord(metadata, asked) {
+  const text = metadata && Object.hasOwn(metadata, OPTIMIZER_METADATA) ? metadata[OPTIMIZER_METADATA] : null;
+  if (text === null) {
+    if (asked) throw new RangeError("safetensors: the file holds no optimizer state (write it with toSafetensors({ optimizerState: true }))");
+    return null;
+  }
+  let record;
+  try {
+    record = JSON.parse(text);
+  } catch (error) {
+    throw new RangeError(`safetensors: metadata['${OPTIMIZER_METADATA}'] is not JSON (${error.message})`);
+  }
+  if (record === null || typeof record !== 'object' || typeof record.table !== 'string' ||
+    !(Number.isSafeInteger(record.step) && record.step >= 0) || record.options === null || typeof record.options !== 'object') {
+    throw new RangeError(`safetensors: metadata['${OPTIMIZER_METADATA}'] is not an optimizer record { table, name, options, step }`);
+  }
+  // Only the table's name is needed when the state is not asked for.
+  return asked ? { ...record, optimizer: parseOptimizer({ ...record.options, name: record.name }, 'the file\'s optimizer') } : { table: record.table };
+}
+
+// The state tensors of a record's optimizer, checked against the table's shape.
+function stateTensors(header, record, [n, d]) {
+  return stateArrays(record.optimizer.name).map(({ name, rowwise }) => {
+    const key = stateTensorName(name);
+    if (!Object.hasOwn(header.tensors, key)) throw new RangeError(`safetensors: no tensor '${key}' (the state of '${record.optimizer.name}')`);
+    const t = header.tensors[key];
+    const shape = rowwise ? [n] : [n, d];
+    if (t.dtype !== 'F32' || t.shape.join() !== shape.join()) {
+      throw new RangeError(`safetensors: tensor '${key}' is ${t.dtype} [${t.shape.join(', ')}], expected F32 [${shape.join(', ')}]`);
+    }
+    return { name: `tensor '${key}'`, state: name, ...t };
+  });
+}
+
+// Sets the record's optimizer on the new bag; the writers of its state arrays.
+function restoreOptimizer(bag, record, states) {
+  bag.setOptimizer({ ...record.optimizer.options, name: record.optimizer.name });
+  return states.map((tensor) => ({
+    tensor,
+    write: (bytes, offset) => {
+      const view = internals.stateViews(bag)[tensor.state];
+      new Uint8Array(view.buffer, view.byteOffset + offset, bytes.length).set(bytes);
+    },
+  }));
+}
+
+// What weights.mjs needs to make and quantize bags, and to restore an optimizer.
 const forLoader = {
   create: (numEmbeddings, embeddingDim, options, dtype) =>
     withRowsToCome(numEmbeddings, embeddingDim, options, dtype, 'the table comes from the file'),
   quantize: (bag, dtype) => quantize(bag, { dtype }),
+  optimizerRecord,
+  stateTensors,
+  restoreOptimizer,
+  setSteps: (bag, steps) => internals.setSteps(bag, steps),
 };
 
 /**
@@ -160,7 +218,9 @@ export function dequantize(quantized) {
  * fromSafetensors reads it back as it was.
  */
 export function toSafetensors(bag, given = {}) {
-  const { name = 'weight', metadata = null } = ownOptions(given);
+  const { name = 'weight', metadata = null, optimizerState = false, ...unknown } = ownOptions(given);
+  checkKnownKeys(unknown, [], 'toSafetensors');
+  if (typeof optimizerState !== 'boolean') throw new TypeError(`optimizerState = ${show(optimizerState)} must be true or false`);
   if (typeof name !== 'string' || name === '' || name === '__metadata__') {
     throw new TypeError(`name = ${show(name)} must be a non-empty string other than '__metadata__'`);
   }
@@ -168,11 +228,26 @@ export function toSafetensors(bag, given = {}) {
   const extra = metadata === null ? {} : ownOptions(metadata, 'metadata');
   for (const [key, value] of Object.entries(extra)) {
     if (typeof value !== 'string') throw new TypeError(`metadata['${key}'] = ${show(value)} must be a string (safetensors metadata is string to string)`);
-    if (Object.values(TABLE_METADATA).includes(key)) throw new TypeError(`metadata['${key}'] is the package's own key (it records how the table loads)`);
+    if ([...Object.values(TABLE_METADATA), OPTIMIZER_METADATA].includes(key)) {
+      throw new TypeError(`metadata['${key}'] is the package's own key (it records how the table loads)`);
+    }
   }
   const n = bag.numEmbeddings;
   const d = bag.embeddingDim;
   const dtype = bag.dtype;
+  if (optimizerState) {
+    const optimizer = bag.optimizer;
+    if (optimizer === null) throw new TypeError('optimizerState: true needs an optimizer (this bag has none: setOptimizer first)');
+    const tensors = { [name]: { data: bag.weight, shape: [n, d] } };
+    const views = internals.stateViews(bag);
+    for (const { name: state, rowwise } of stateArrays(optimizer.name)) {
+      if (stateTensorName(state) === name) throw new TypeError(`name = ${show(name)} is the name of the optimizer's state tensor`);
+      tensors[stateTensorName(state)] = { data: views[state], shape: rowwise ? [n] : [n, d] };
+    }
+    const { name: optimizerName, options, step } = optimizer;
+    const record = JSON.stringify({ table: name, name: optimizerName, options, step });
+    return writeSafetensors(tensors, { ...extra, [OPTIMIZER_METADATA]: record });
+  }
   if (dtype === 'fp32') return writeSafetensors({ [name]: { data: bag.weight, shape: [n, d] } }, metadata === null ? null : { ...extra });
   const tensor = dtype === 'fp16'
     ? { dtype: 'F16', data: bag.quantizedWeight, shape: [n, d] }

@@ -139,7 +139,10 @@ function tableWriter(bag, write) {
  * A new bag whose table is the file's tensor. format: 'safetensors' | 'npy';
  * bags.create(N, D, options, dtype) makes a bag with a zero table,
  * bags.quantize(bag, dtype) a quantized copy; metadataKeys: where
- * toSafetensors records a quantized table's dtype and D.
+ * toSafetensors records a quantized table's dtype and D. With
+ * options.optimizerState, also the optimizer toSafetensors recorded and its
+ * state tensors (bags.optimizerRecord, stateTensors, restoreOptimizer,
+ * setSteps: tables.mjs).
  */
 export async function loadTable(format, source, given, platform, bags, metadataKeys) {
   const options = ownOptions(given);
@@ -148,8 +151,10 @@ export async function loadTable(format, source, given, platform, bags, metadataK
     throw new (typeof options.dtype === 'string' ? RangeError : TypeError)(
       `dtype = ${show(options.dtype)} must be one of ${dtypeNames().map((d) => `'${d}'`).join(', ')}`);
   }
-  const { tensor: tensorName, dtype: _dtype, onProgress, signal, ...bagOptions } = options;
+  const { tensor: givenName, dtype: _dtype, onProgress, signal, optimizerState = false, ...bagOptions } = options;
   checkLoadOptions(onProgress, signal);
+  if (typeof optimizerState !== 'boolean') throw new TypeError(`optimizerState = ${show(optimizerState)} must be true or false`);
+  if (optimizerState && format !== 'safetensors') throw new TypeError('optimizerState is for safetensors files written by toSafetensors');
   signal?.throwIfAborted();
   let plan = null;
   const parse = format === 'safetensors' ? parseSafetensorsHeader : parseNpyHeader;
@@ -160,7 +165,11 @@ export async function loadTable(format, source, given, platform, bags, metadataK
   let need = null; // where the header ends, once the first bytes tell
   let tensor = null;
   let bag = null;
-  let write = null;
+  // What is read into the bag: the table and, with optimizerState, the
+  // optimizer's state arrays: [{ tensor, write }], in any file order.
+  let targets = null;
+  let dataEnd = 0; // where the last of them ends
+  let steps = 0;
   let position = 0; // file offset of the chunk's first byte, once the header is known
   let loaded = 0;
   try {
@@ -172,7 +181,7 @@ export async function loadTable(format, source, given, platform, bags, metadataK
       // Past the tensor: stop reading (a fetch is cancelled). Checked only
       // once the next chunk is asked for, so that a file that ends with the
       // tensor ends cleanly.
-      if (tensor !== null && position >= tensor.end) break;
+      if (tensor !== null && position >= dataEnd) break;
       let data = chunk;
       if (tensor === null) {
         pending.push(chunk);
@@ -187,25 +196,37 @@ export async function loadTable(format, source, given, platform, bags, metadataK
         const head = joined(pending, pendingBytes);
         pending.length = 0;
         const header = parse(head);
-        tensor = pickTensor(format, header, tensorName);
+        const record = format === 'safetensors' ? bags.optimizerRecord(header.metadata, optimizerState) : null;
+        // A file with an optimizer's state: its table is the tensor it names.
+        tensor = pickTensor(format, header, givenName ?? record?.table);
         checkTable(format, tensor);
-        // A known length is checked now, before a table is made or read into.
-        if (total !== undefined && tensor.end > total) throw truncated(format, total, tensor);
         const asked = askedDtype(format, options, header.metadata, metadataKeys);
         plan = planTable(format, tensor, asked.dtype, asked.dim);
+        if (optimizerState && (plan.dtype !== 'fp32' || plan.then)) throw new TypeError('optimizerState: the table must load as float32 to train');
+        const states = optimizerState ? bags.stateTensors(header, record, tensor.shape) : [];
+        // Known lengths are checked now, before a table is made or read into.
+        for (const t of [tensor, ...states]) if (total !== undefined && t.end > total) throw truncated(format, total, t);
         bag = bags.create(tensor.shape[0], plan.dim, bagOptions, plan.dtype);
-        write = tableWriter(bag, plan.write);
+        targets = [{ tensor, write: tableWriter(bag, plan.write) }];
+        if (optimizerState) {
+          targets.push(...bags.restoreOptimizer(bag, record, states));
+          steps = record.step;
+        }
+        dataEnd = Math.max(...targets.map((t) => t.tensor.end));
         data = head;
       }
-      const from = Math.max(tensor.begin, position);
-      const to = Math.min(tensor.end, position + data.length);
-      if (from < to) write(data.subarray(from - position, to - position), from - tensor.begin);
+      for (const { tensor: t, write } of targets) {
+        const from = Math.max(t.begin, position);
+        const to = Math.min(t.end, position + data.length);
+        if (from < to) write(data.subarray(from - position, to - position), from - t.begin);
+      }
       position += data.length;
     }
     if (tensor === null) {
       throw new RangeError(`${format}: the file ends inside its header (${pendingBytes} bytes)`);
     }
-    if (position < tensor.end) throw truncated(format, position, tensor);
+    for (const { tensor: t } of targets) if (position < t.end) throw truncated(format, position, t);
+    if (steps > 0) bags.setSteps(bag, steps);
     if (!plan.then) return bag;
     const quantized = bags.quantize(bag, plan.then);
     bag.dispose();

@@ -35,4 +35,12 @@ Status backward_sparse_with(const kernels::KernelSet<IndexT>& kernels, const Tab
                             SparseGradient& grad_weight, float* grad_per_sample_weights,
                             Workspace& workspace, const Parallelism& parallel = {});
 
+// Max mode's weight gradient as a sparse one (step() in max mode): the rows
+// the forward's argmax names, each with the sum of G over the (bag, column)
+// pairs that chose it.
+template <typename IndexT, typename OffsetT>
+Status backward_sparse_argmax(const Table& table, const Bags<IndexT, OffsetT>& bags, const Options& options,
+                              const float* grad_output, int64_t grad_output_length, const int32_t* argmax,
+                              SparseGradient& grad_weight, Workspace& workspace, const Parallelism& parallel = {});
+
 }  // namespace ebag

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "bags.h"
+#include "embedding_bag_internal.h"
 #include "validate.h"
 #include "work_split.h"
 #include "workspace.h"
@@ -21,7 +22,7 @@ struct OptimizerTraits {
 
 const OptimizerTraits* optimizer_traits(Optimizer optimizer) {
   switch (optimizer) {
-#define EBAG_OPTIMIZER(Name, number, name, full_states, row_states) \
+#define EBAG_OPTIMIZER(Name, number, name, full_states, row_states, ...) \
   case Optimizer::k##Name: {                                          \
     static constexpr OptimizerTraits traits{full_states, row_states}; \
     return &traits;                                                   \
@@ -115,20 +116,21 @@ Status validate_optimizer(const OptimizerOptions& o) {
 
 template <typename IndexT, typename OffsetT>
 Status step(const Table& table, const Bags<IndexT, OffsetT>& bags, const Options& options,
-            const float* grad_output, int64_t grad_output_length, const OptimizerOptions& optimizer,
-            OptimizerState& state, float* grad_per_sample_weights, Workspace& workspace,
-            const Parallelism& parallel) {
+            const float* grad_output, int64_t grad_output_length, const int32_t* argmax,
+            const OptimizerOptions& optimizer, OptimizerState& state, float* grad_per_sample_weights,
+            Workspace& workspace, const Parallelism& parallel) {
   if (Status s = validate_optimizer(optimizer); !s.ok()) return s;
   const OptimizerTraits& traits = *optimizer_traits(optimizer.optimizer);
   for (int k = 0; k < traits.full_states + traits.row_states; ++k) {
     if (state.state[k] == nullptr) return make_error(ErrorCode::kMissingBuffer, Argument::kOptimizerState, k);
   }
   SparseGradient& g = workspace.impl().step_gradient;
-  if (Status s = backward_sparse(table, bags, options, grad_output, grad_output_length, g, grad_per_sample_weights,
-                                 workspace, parallel);
-      !s.ok()) {
-    return s;
-  }
+  const Status built =
+      mode_traits(options.mode)->argmax
+          ? backward_sparse_argmax(table, bags, options, grad_output, grad_output_length, argmax, g, workspace, parallel)
+          : backward_sparse(table, bags, options, grad_output, grad_output_length, g, grad_per_sample_weights,
+                            workspace, parallel);
+  if (!built.ok()) return built;
   ++state.steps;  // a batch of padding only still counts (as PyTorch)
   const auto rows = static_cast<int64_t>(g.rows.size());
   const int threads = detail::threads_for(parallel, rows * table.embedding_dim);
@@ -140,8 +142,9 @@ Status step(const Table& table, const Bags<IndexT, OffsetT>& bags, const Options
 }
 
 #define EBAG_INSTANTIATE(I, O)                                                                          \
-  template Status step<I, O>(const Table&, const Bags<I, O>&, const Options&, const float*, int64_t, \
-                             const OptimizerOptions&, OptimizerState&, float*, Workspace&, const Parallelism&);
+  template Status step<I, O>(const Table&, const Bags<I, O>&, const Options&, const float*, int64_t,     \
+                             const int32_t*, const OptimizerOptions&, OptimizerState&, float*, Workspace&, \
+                             const Parallelism&);
 EBAG_FOR_EACH_INDEX_PAIR(EBAG_INSTANTIATE)
 #undef EBAG_INSTANTIATE
 

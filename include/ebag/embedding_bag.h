@@ -289,7 +289,7 @@ Status backward_sparse(const Table& table, const Bags<IndexT, OffsetT>& bags,
 // and of the optimizer's state in place; rows outside the batch keep their
 // weights and state. The optimizers of ebag/optimizers.inc.
 enum class Optimizer : int32_t {
-#define EBAG_OPTIMIZER(Name, number, name, full_states, row_states) k##Name = number,
+#define EBAG_OPTIMIZER(Name, number, name, full_states, row_states, ...) k##Name = number,
 #include "ebag/optimizers.inc"
 #undef EBAG_OPTIMIZER
 };
@@ -320,16 +320,17 @@ struct OptimizerState {
 Status validate_optimizer(const OptimizerOptions& options);
 
 // One training step: the weight gradient of grad_output (B x D) for the
-// bags of the last forward (as backward_sparse: not mode max), then the
-// optimizer's update of the rows it touches, in place. A batch whose entries
-// are all padding updates nothing but counts as a step. Per-sample weights'
-// gradient into grad_per_sample_weights when given. The same bits for any
-// thread count.
+// bags of the last forward, coalesced as backward_sparse's (in max mode: the
+// rows the forward's argmax names, each column summing the G of the bags
+// that took it; argmax is read only in max mode), then the optimizer's
+// update of those rows, in place. A batch whose entries are all padding
+// updates nothing but counts as a step. Per-sample weights' gradient into
+// grad_per_sample_weights when given. The same bits for any thread count.
 template <typename IndexT, typename OffsetT>
 Status step(const Table& table, const Bags<IndexT, OffsetT>& bags, const Options& options,
-            const float* grad_output, int64_t grad_output_length, const OptimizerOptions& optimizer,
-            OptimizerState& state, float* grad_per_sample_weights, Workspace& workspace,
-            const Parallelism& parallel = {});
+            const float* grad_output, int64_t grad_output_length, const int32_t* argmax,
+            const OptimizerOptions& optimizer, OptimizerState& state, float* grad_per_sample_weights,
+            Workspace& workspace, const Parallelism& parallel = {});
 
 // Quantized tables (forward only). Row r of a table in RowFormat f is
 // row_bytes(f, D) bytes at data + r * row_bytes(f, D); column d's value is

@@ -68,6 +68,47 @@ void dense_gradient_argmax(const Table& table, const float* grad_output, int64_t
   });
 }
 
+// max, sparse (step() in max mode): the rows some (bag, column) took its
+// maximum from, ascending, each with its columns' sums of G over the bags
+// that chose it, bags in order (as dense_gradient_argmax adds them; split by
+// columns, so the bits do not depend on the split).
+Status sparse_gradient_argmax(const Table& table, const float* grad_output, int64_t out_size, const int32_t* argmax,
+                              SparseGradient& grad_weight, Workspace::Impl& ws, const Parallelism& parallel) {
+  const int64_t dim = table.embedding_dim;
+  if (!ws.rows.reserve(table.num_embeddings)) return out_of_memory(static_cast<double>(table.num_embeddings) / 8);
+  int64_t count = 0;
+  for (int64_t j = 0; j < out_size; ++j) {
+    if (argmax[j] >= 0 && ws.rows.mark(argmax[j])) ++count;
+  }
+  if (!grad_weight.rows.resize(static_cast<uint64_t>(count)) ||
+      !grad_weight.values.resize(static_cast<uint64_t>(count * dim))) {
+    ws.rows.clear();
+    grad_weight.rows.release();
+    grad_weight.values.release();
+    return out_of_memory(static_cast<double>(count * (dim + 1)) * 4);
+  }
+  int32_t* rows = grad_weight.rows.data();
+  int64_t k = 0;
+  ws.rows.for_each_row([&](int64_t row) { rows[k++] = static_cast<int32_t>(row); });
+  ws.rows.clear_rows(rows, count);
+  float* values = grad_weight.values.data();
+  std::memset(values, 0, sizeof(float) * static_cast<size_t>(count * dim));
+  const int pieces = std::max(
+      1, std::min<int>(detail::threads_for(parallel, out_size), static_cast<int>((dim + 3) / 4)));
+  detail::run_tasks(parallel, pieces, [&](int t) {
+    const IndexRange cols = detail::column_piece(dim, pieces, t);
+    for (int64_t j = 0; j < out_size; j += dim) {
+      for (int64_t d = cols.begin; d < cols.end; ++d) {
+        const int32_t row = argmax[j + d];
+        if (row < 0) continue;
+        const int64_t at = std::lower_bound(rows, rows + count, row) - rows;
+        values[at * dim + d] += grad_output[j + d];
+      }
+    }
+  });
+  return {};
+}
+
 // Scatter: each piece owns a range of rows, zeroes them, then walks every
 // entry and adds the ones that land in its range, in entry order.
 template <typename IndexT, typename OffsetT>
@@ -184,6 +225,16 @@ Status backward_sparse_with(const kernels::KernelSet<IndexT>& kernels, const Tab
 }
 
 template <typename IndexT, typename OffsetT>
+Status backward_sparse_argmax(const Table& table, const Bags<IndexT, OffsetT>& bags, const Options& options,
+                              const float* grad_output, int64_t grad_output_length, const int32_t* argmax,
+                              SparseGradient& grad_weight, Workspace& workspace, const Parallelism& parallel) {
+  if (Status s = validate_backward(table, bags, options, grad_output, grad_output_length); !s.ok()) return s;
+  const int64_t out_size = detail::bag_count(bags, options) * table.embedding_dim;
+  if (Status s = validate_argmax(argmax, out_size, table.num_embeddings); !s.ok()) return s;
+  return sparse_gradient_argmax(table, grad_output, out_size, argmax, grad_weight, workspace.impl(), parallel);
+}
+
+template <typename IndexT, typename OffsetT>
 Status backward_dense(const Table& table, const Bags<IndexT, OffsetT>& bags, const Options& options,
                       const float* grad_output, int64_t grad_output_length, const int32_t* argmax,
                       float* grad_weight, float* grad_per_sample_weights, Workspace& workspace,
@@ -210,7 +261,10 @@ Status backward_sparse(const Table& table, const Bags<IndexT, OffsetT>& bags, co
   template Status backward_dense<I, O>(const Table&, const Bags<I, O>&, const Options&, const float*, int64_t, \
                                        const int32_t*, float*, float*, Workspace&, const Parallelism&);        \
   template Status backward_sparse<I, O>(const Table&, const Bags<I, O>&, const Options&, const float*, int64_t, \
-                                        SparseGradient&, float*, Workspace&, const Parallelism&);
+                                        SparseGradient&, float*, Workspace&, const Parallelism&);            \
+  template Status backward_sparse_argmax<I, O>(const Table&, const Bags<I, O>&, const Options&, const float*, \
+                                               int64_t, const int32_t*, SparseGradient&, Workspace&,         \
+                                               const Parallelism&);
 EBAG_FOR_EACH_INDEX_PAIR(EBAG_INSTANTIATE)
 #undef EBAG_INSTANTIATE
 

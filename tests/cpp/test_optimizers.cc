@@ -19,7 +19,7 @@ namespace {
 constexpr int64_t kN = 12, kD = 5;
 
 const std::vector<Optimizer> kOptimizers = {
-#define EBAG_OPTIMIZER(Name, number, name, full_states, row_states) Optimizer::k##Name,
+#define EBAG_OPTIMIZER(Name, number, name, full_states, row_states, ...) Optimizer::k##Name,
 #include "ebag/optimizers.inc"
 #undef EBAG_OPTIMIZER
 };
@@ -132,7 +132,7 @@ TEST_CASE("step: every optimizer, five steps, against its formula in float64; ro
           REQUIRE(ebag::backward_sparse(ebag::Table{model.w.data(), kN, kD}, bags, options, b.grad.data(),
                                         static_cast<int64_t>(b.grad.size()), g, nullptr, ws).ok());
           REQUIRE(ebag::step(ebag::Table{model.w.data(), kN, kD}, bags, options, b.grad.data(),
-                             static_cast<int64_t>(b.grad.size()), o, model.state, nullptr, ws).ok());
+                             static_cast<int64_t>(b.grad.size()), nullptr, o, model.state, nullptr, ws).ok());
           REQUIRE(model.state.steps == s);
           for (size_t k = 0; k < g.rows.size(); ++k) {
             const int64_t r = g.rows[k];
@@ -156,6 +156,42 @@ TEST_CASE("step: every optimizer, five steps, against its formula in float64; ro
   }
 }
 
+TEST_CASE("step in max mode: the rows the argmax names, each column's bags summed, as the dense gradient", "[optimizers]") {
+  for (Optimizer optimizer : kOptimizers) {
+    INFO("optimizer=" << static_cast<int>(optimizer));
+    g_state = 5;
+    const ebag::OptimizerOptions o = options_for(optimizer);
+    ebag::Options options;
+    options.mode = Mode::kMax;
+    Model model(optimizer == Optimizer::kAdagrad ? 0.1f : 0.0f);
+    std::vector<double> w(model.w.begin(), model.w.end()), s0(model.s0.begin(), model.s0.end()), s1(kN * kD, 0.0);
+    ebag::Workspace ws;
+    for (int s = 1; s <= 5; ++s) {
+      Batch b = make_batch(6);  // empty bags among them: argmax -1
+      const auto bags = ebag::Bags<int32_t>::from_offsets(b.indices.data(), static_cast<int64_t>(b.indices.size()),
+                                                          b.offsets.data(), 6);
+      const ebag::Table table{model.w.data(), kN, kD};
+      std::vector<float> out(6 * kD);
+      std::vector<int32_t> argmax(6 * kD);
+      REQUIRE(ebag::forward(table, bags, options, out.data(), argmax.data(), ws).ok());
+      std::vector<float> dense(kN * kD);
+      REQUIRE(ebag::backward_dense(table, bags, options, b.grad.data(), 6 * kD, argmax.data(), dense.data(), nullptr, ws).ok());
+      std::vector<bool> chosen(kN, false);
+      for (int32_t r : argmax) {
+        if (r >= 0) chosen[r] = true;
+      }
+      REQUIRE(ebag::step(table, bags, options, b.grad.data(), 6 * kD, argmax.data(), o, model.state, nullptr, ws).ok());
+      for (int64_t r = 0; r < kN; ++r) {
+        if (chosen[r]) expected_update(o, s, dense.data() + r * kD, w.data() + r * kD, s0.data(), s1.data(), r);
+      }
+      for (int64_t i = 0; i < kN * kD; ++i) {
+        INFO("step " << s << " [" << i << "]");
+        REQUIRE(std::fabs(model.w[i] - w[i]) <= 1e-5 * std::fabs(w[i]) + 1e-6);
+      }
+    }
+  }
+}
+
 TEST_CASE("step: the same table and state bits on any thread count", "[optimizers][threads]") {
   ebag::ThreadPool* pool = test_thread_pool();
   if (pool == nullptr) return;  // the single-threaded build
@@ -171,10 +207,14 @@ TEST_CASE("step: the same table and state bits on any thread count", "[optimizer
       const auto bags = ebag::Bags<int32_t>::from_offsets(b.indices.data(), static_cast<int64_t>(b.indices.size()),
                                                           b.offsets.data(), 40);
       ebag::Options options;
-      REQUIRE(ebag::step(ebag::Table{one.w.data(), kN, kD}, bags, options, b.grad.data(), 40 * kD, options_for(optimizer),
-                         one.state, nullptr, ws1).ok());
-      REQUIRE(ebag::step(ebag::Table{many.w.data(), kN, kD}, bags, options, b.grad.data(), 40 * kD, options_for(optimizer),
-                         many.state, nullptr, ws2, ebag::Parallelism{pool, 1}).ok());
+      options.mode = s % 2 == 0 ? Mode::kMean : Mode::kMax;
+      std::vector<float> out(40 * kD);
+      std::vector<int32_t> argmax(40 * kD);
+      REQUIRE(ebag::forward(ebag::Table{one.w.data(), kN, kD}, bags, options, out.data(), argmax.data(), ws1).ok());
+      REQUIRE(ebag::step(ebag::Table{one.w.data(), kN, kD}, bags, options, b.grad.data(), 40 * kD, argmax.data(),
+                         options_for(optimizer), one.state, nullptr, ws1).ok());
+      REQUIRE(ebag::step(ebag::Table{many.w.data(), kN, kD}, bags, options, b.grad.data(), 40 * kD, argmax.data(),
+                         options_for(optimizer), many.state, nullptr, ws2, ebag::Parallelism{pool, 1}).ok());
     }
     REQUIRE(std::memcmp(one.w.data(), many.w.data(), one.w.size() * 4) == 0);
     REQUIRE(std::memcmp(one.s0.data(), many.s0.data(), one.s0.size() * 4) == 0);
@@ -193,12 +233,12 @@ TEST_CASE("step: a batch of padding only counts a step and changes nothing; erro
   std::vector<float> grad(2 * kD, 1.0f);
   ebag::Workspace ws;
   const ebag::Table table{model.w.data(), kN, kD};
-  REQUIRE(ebag::step(table, bags, options, grad.data(), 2 * kD, options_for(Optimizer::kSparseAdam), model.state, nullptr, ws).ok());
+  REQUIRE(ebag::step(table, bags, options, grad.data(), 2 * kD, nullptr, options_for(Optimizer::kSparseAdam), model.state, nullptr, ws).ok());
   REQUIRE(model.state.steps == 1);
   REQUIRE(model.w == before);
 
   auto refused = [&](ebag::OptimizerOptions o, ebag::Argument argument) {
-    const ebag::Status s = ebag::step(table, bags, ebag::Options{}, grad.data(), 2 * kD, o, model.state, nullptr, ws);
+    const ebag::Status s = ebag::step(table, bags, ebag::Options{}, grad.data(), 2 * kD, nullptr, o, model.state, nullptr, ws);
     REQUIRE(s.code == ebag::ErrorCode::kBadOptimizerOption);
     REQUIRE(s.argument == argument);
   };
@@ -211,13 +251,13 @@ TEST_CASE("step: a batch of padding only counts a step and changes nothing; erro
   refused([&] { auto x = o; x.beta2 = 1.0; return x; }(), ebag::Argument::kBetas);
   refused([&] { auto x = o; x.optimizer = static_cast<Optimizer>(9); return x; }(), ebag::Argument::kOptimizer);
   ebag::OptimizerState missing;
-  ebag::Status s = ebag::step(table, bags, ebag::Options{}, grad.data(), 2 * kD, o, missing, nullptr, ws);
+  ebag::Status s = ebag::step(table, bags, ebag::Options{}, grad.data(), 2 * kD, nullptr, o, missing, nullptr, ws);
   REQUIRE((s.code == ebag::ErrorCode::kMissingBuffer && s.argument == ebag::Argument::kOptimizerState));
   ebag::Options max;
   max.mode = Mode::kMax;
-  s = ebag::step(table, bags, max, grad.data(), 2 * kD, o, model.state, nullptr, ws);
-  REQUIRE(s.code == ebag::ErrorCode::kMaxModeWithSparse);
-  s = ebag::step(table, bags, ebag::Options{}, grad.data(), 3, o, model.state, nullptr, ws);  // wrong grad length
+  s = ebag::step(table, bags, max, grad.data(), 2 * kD, nullptr, o, model.state, nullptr, ws);
+  REQUIRE((s.code == ebag::ErrorCode::kMissingBuffer && s.argument == ebag::Argument::kArgmax));
+  s = ebag::step(table, bags, ebag::Options{}, grad.data(), 3, nullptr, o, model.state, nullptr, ws);  // wrong grad length
   REQUIRE_FALSE(s.ok());
   REQUIRE(model.state.steps == 1);  // no failing call counted
   REQUIRE(model.w == before);

@@ -10,7 +10,9 @@ import { test } from 'node:test';
 import { statusError } from '../../js/errors.mjs';
 import { HOT_EXPORTS } from '../../js/hot-calls.mjs';
 import { requireModule } from '../../js/module.mjs';
-import { Code, dtypeInfo, dtypeNames, IndexKind, maxSize, modeInfo, modeNames, quantizedDtypeNames, rowBytes } from '../../js/registry.mjs';
+import {
+  Code, dtypeInfo, dtypeNames, IndexKind, maxSize, modeInfo, modeNames, optimizerInfo, optimizerNames, quantizedDtypeNames, rowBytes,
+} from '../../js/registry.mjs';
 import { countingTable, EmbeddingBag } from './helpers.mjs';
 
 const dts = readFileSync(new URL('../../js/index.d.ts', import.meta.url), 'utf8');
@@ -32,6 +34,25 @@ test('modes: the registry lists sum, mean, max, sqrtn; index.d.ts and the API kn
     bag.dispose();
   }
   assert.throws(() => new EmbeddingBag(4, 3, { mode: 'median' }), { message: `mode = "median" must be 'sum', 'mean', 'max' or 'sqrtn'` });
+});
+
+test('optimizers: the registry lists four; index.d.ts and the API know each, with its state arrays', () => {
+  assert.deepEqual(optimizerNames(), ['sgd', 'adagrad', 'rowwise-adagrad', 'sparse-adam']);
+  assert.deepEqual(union('OptimizerName').sort(), optimizerNames().sort());
+  const lengths = { sgd: {}, adagrad: { sum: 12 }, 'rowwise-adagrad': { sum: 4 }, 'sparse-adam': { exp_avg: 12, exp_avg_sq: 12 } };
+  for (const name of optimizerNames()) {
+    const info = optimizerInfo(name);
+    const bag = new EmbeddingBag(4, 3, { weight: countingTable(4, 3), optimizer: { name, lr: 0.1 } });
+    bag.forward([0, 1, 3], [0, 2]);
+    bag.step(new Float32Array(6).fill(1));
+    const state = bag.optimizerState();
+    assert.deepEqual(Object.fromEntries(Object.entries(state).map(([k, v]) => [k, v.length])), lengths[name], name);
+    assert.equal(info.states.length, info.fullStates + info.rowStates);
+    assert.ok(info.options.includes('lr'));
+    bag.dispose();
+  }
+  assert.throws(() => new EmbeddingBag(4, 3, { optimizer: { name: 'adam', lr: 1 } }),
+    { name: 'RangeError', message: `optimizer.name = "adam" must be 'sgd', 'adagrad', 'rowwise-adagrad' or 'sparse-adam'` });
 });
 
 test('dtypes: names in index.d.ts, row sizes computed in JS equal the core\'s', () => {
@@ -56,11 +77,12 @@ test('status codes: each is a user-facing error, or unreachable through the wrap
   // The wrapper checks these itself before the core sees the call (types,
   // shapes, mode names, non-null buffers), or handles them where they arise
   // (notQuantizable: tables.mjs; tableCalledAlone: collection.mjs, tested
-  // in collection.test.mjs). badOptimizerOption: ebag::step has no
-  // JavaScript API yet (issue 18), whose options the wrapper will check.
-  const unreachable = ['ok', 'badMode', 'shapeMismatch', 'badArgmax', 'missingBuffer', 'badRowFormat', 'notQuantizable', 'tableCalledAlone',
-    'badOptimizerOption'];
-  const context = { numEmbeddings: 10, embeddingDim: 4, mode: 'max', dtype: 'int8', numIndices: 3, numBags: 2, offsets: [0, 2, 1] };
+  // in collection.test.mjs).
+  const unreachable = ['ok', 'badMode', 'shapeMismatch', 'badArgmax', 'missingBuffer', 'badRowFormat', 'notQuantizable', 'tableCalledAlone'];
+  const context = {
+    numEmbeddings: 10, embeddingDim: 4, mode: 'max', dtype: 'int8', numIndices: 3, numBags: 2, offsets: [0, 2, 1],
+    optimizer: { name: 'sgd', options: { lr: 0 } },
+  };
   const internal = Object.keys(Code).filter((name) => {
     const error = statusError({ code: Code[name], argument: 'indices', position: 1, value: '7' }, context);
     return /internal error/.test(error.message);

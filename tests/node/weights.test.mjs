@@ -68,6 +68,7 @@ const BAGS = {
     ? new EmbeddingBag(n, d, { ...o, weight: new Float32Array(n * d) })
     : EmbeddingBag.fromQuantized(new Uint8Array(n * rowBytes(dtype, d)), { ...o, dtype, embeddingDim: d })),
   quantize: (bag, dtype) => EmbeddingBag.quantize(bag, { dtype }),
+  optimizerRecord: () => null,  // these files record no optimizer (training.test.mjs loads those)
 };
 const tableBytes = (bag) => (bag.dtype === 'fp32' ? new Uint8Array(bag.weight.buffer, bag.weight.byteOffset, bag.weight.byteLength) : bag.quantizedWeight);
 
