@@ -428,6 +428,8 @@ export interface CollectionOptions<Sparse extends boolean = boolean> {
   sparse?: Sparse;
   /** The KJT carries one weight per id (tables pool with sum, mean or sqrtn). */
   isWeighted?: boolean;
+  /** The optimizer of every table, for step() (one table's own: table(name).setOptimizer). */
+  optimizer?: OptimizerOptions | null;
 }
 
 /**
@@ -501,6 +503,19 @@ export declare class EmbeddingBagCollection<Sparse extends boolean = false> {
     gradValues: FloatArray | Tensor2D<FloatArray>,
     options?: ResultOptions,
   ): { weight: Record<string, WeightGradient<Sparse>>; perSampleWeights: Float32Array | null };
+  /**
+   * One training step on the last forward, TorchRec's fused optimizer: every
+   * table's rows of the batch updated in place by its optimizer from
+   * gradValues ([B, sum of D]; a table's features summed as in backward),
+   * with no weight gradient made. Returns the per-id weights' gradient (KJT
+   * order) when isWeighted.
+   * @throws Error when a table has no optimizer or is quantized (nothing changes)
+   */
+  step(gradValues: FloatArray | Tensor2D<FloatArray>, options?: ResultOptions): StepResult;
+  /** Sets (null: removes) every table's optimizer; each table's state starts afresh. */
+  setOptimizer(optimizer: OptimizerOptions | null): void;
+  /** Each table's optimizerState(), by table name. */
+  optimizerState(): Record<string, OptimizerState | null>;
   /** Frees every table. Idempotent. */
   dispose(): void;
   /** dispose(), for `using`. */

@@ -4,7 +4,8 @@
 // single-threaded one. The same checkers as Node's (tests/golden/check_case.mjs,
 // check_collection.mjs, collection_fuzz.mjs: random collections against one
 // EmbeddingBag per (feature, table); check_fasttext.mjs: fastText's models
-// and its own answers, through embedding-bag-wasm/fasttext).
+// and its own answers, through embedding-bag-wasm/fasttext; check_optimizer.mjs:
+// training against PyTorch; training_digest.mjs: the same bits as in Node).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
@@ -13,13 +14,16 @@ import { BROWSERS, useBrowser, withDemoPage } from './browsers.mjs';
 for (const name of BROWSERS) describe(`golden cases in ${name}`, { timeout: 120_000 }, () => {
   const handle = useBrowser(name);
   for (const isolated of [true, false]) {
-    test(`sqrtn and weighted mean match the float64 formula, EmbeddingBagCollection matches PyTorch and its definition, fastText models match fastText (${isolated ? 'threaded' : 'one thread'})`, () =>
+    test(`sqrtn and weighted mean match the float64 formula, EmbeddingBagCollection matches PyTorch and its definition, fastText models match fastText, training matches PyTorch with the same bits as Node (${isolated ? 'threaded' : 'one thread'})`, () =>
       withDemoPage(handle.browser, isolated, async (page) => {
         const result = await page.evaluate(async () => {
           const { EmbeddingBag, EmbeddingBagCollection } = await import('/js/index.browser.mjs');
           const { checkGoldenCase } = await import('/tests/golden/check_case.mjs');
           const { checkCollectionCase } = await import('/tests/golden/check_collection.mjs');
           const { fuzzCollections } = await import('/tests/golden/collection_fuzz.mjs');
+          const { checkOptimizerCase } = await import('/tests/golden/check_optimizer.mjs');
+          const { TRAINING_DIGEST, trainingDigest } = await import('/tests/golden/training_digest.mjs');
+          const training = (await (await fetch('/tests/golden/optimizer_golden.json')).json()).cases;
           const { cases } = await (await fetch('/tests/golden/scaled_golden.json')).json();
           const collections = (await (await fetch('/tests/golden/collection_golden.json')).json()).cases;
           // An id out of range: the error names key, sample and table; the
@@ -55,6 +59,9 @@ for (const name of BROWSERS) describe(`golden cases in ${name}`, { timeout: 120_
             fuzz: fuzzCollections({ EmbeddingBag, EmbeddingBagCollection }, 1, 60),
             fastText,
             fastTextModels: fastTextGolden.models.length,
+            training: training.length,
+            trainingFailures: training.flatMap((c) => checkOptimizerCase(EmbeddingBag, c)),
+            digest: [trainingDigest(EmbeddingBag), TRAINING_DIGEST],
             error,
             unchanged: before.join() === after.join(),
             modes: [...new Set(cases.map((c) => c.mode))].sort(),
@@ -64,6 +71,9 @@ for (const name of BROWSERS) describe(`golden cases in ${name}`, { timeout: 120_
         });
         assert.equal(result.variant, isolated ? 'simd-threaded' : 'simd');
         assert.ok(result.fastTextModels >= 9);
+        assert.ok(result.training >= 60);
+        assert.deepEqual(result.trainingFailures, []);
+        assert.equal(result.digest[0], result.digest[1]);
         assert.deepEqual(result.fastText, []);
         assert.ok(result.cases >= 30);
         assert.ok(result.collections >= 7);

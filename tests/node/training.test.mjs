@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { checkOptimizerCase } from '../golden/check_optimizer.mjs';
+import { TRAINING_DIGEST, trainingDigest } from '../golden/training_digest.mjs';
 import { EmbeddingBag, EmbeddingBagCollection, goldenCases, memoryInfo, rng } from './helpers.mjs';
 
 const bits = (a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -23,6 +24,10 @@ test('training golden cases exist: every optimizer, mode, padding, per-sample we
 for (const c of cases) {
   test(`training golden: ${c.name}`, () => assert.deepEqual(checkOptimizerCase(EmbeddingBag, c), []));
 }
+
+test('training gives the same bits on this variant and thread count as on every other (and in the browsers)', () => {
+  assert.equal(trainingDigest(EmbeddingBag), TRAINING_DIGEST);
+});
 
 test('optimizer: defaults are PyTorch\'s (FBGEMM\'s for rowwise-adagrad); setOptimizer starts the state afresh', () => {
   const bag = new EmbeddingBag(6, 2, { seed: 1, optimizer: { name: 'adagrad' } });

@@ -1,7 +1,10 @@
 // Compiled with tsc --noEmit by types.test.mjs: index.d.ts must accept the
 // documented uses and reject the wrong ones (each @ts-expect-error must fire).
 import { FastText, type FastTextArgs, type Prediction } from 'embedding-bag-wasm/fasttext';
-import { EmbeddingBag, embeddingBag, init, memoryInfo, shutdown, type Dtype, type Gradients, type InitInfo, type QuantizedDtype, type SparseGradient } from 'embedding-bag-wasm';
+import {
+  EmbeddingBag, EmbeddingBagCollection, embeddingBag, init, memoryInfo, shutdown, type Dtype, type Gradients, type InitInfo, type OptimizerInfo,
+  type OptimizerName, type OptimizerState, type QuantizedDtype, type SparseGradient, type StepResult,
+} from 'embedding-bag-wasm';
 
 async function main(): Promise<void> {
   const info: InitInfo = await init({ threads: 'auto' });
@@ -79,5 +82,34 @@ async function fastText(): Promise<void> {
   model.dispose();
 }
 
+function training(): void {
+  const bag = new EmbeddingBag(100, 8, { mode: 'mean', optimizer: { name: 'adagrad', lr: 0.1 } });
+  bag.forward(Int32Array.of(1, 2), Int32Array.of(0));
+  const result: StepResult = bag.step(new Float32Array(8));
+  const psw: Float32Array | undefined = result.perSampleWeights;
+  bag.setOptimizer({ name: 'sparse-adam', betas: [0.8, 0.99] });
+  bag.setOptimizer(null);
+  const info: OptimizerInfo | null = bag.optimizer;
+  const sum: Float32Array | undefined = bag.optimizerState()?.sum;
+  const chosen: OptimizerName = 'rowwise-adagrad';
+  const file: Uint8Array = bag.toSafetensors({ optimizerState: true });
+  void EmbeddingBag.fromSafetensors(file, { optimizerState: true });
+  void [psw, info?.step, sum, chosen];
+  // @ts-expect-error: sgd has no betas
+  bag.setOptimizer({ name: 'sgd', lr: 0.1, betas: [0.9, 0.9] });
+  // @ts-expect-error: sgd needs lr
+  bag.setOptimizer({ name: 'sgd' });
+  // @ts-expect-error: no such optimizer
+  bag.setOptimizer({ name: 'adam' });
+  const ebc = new EmbeddingBagCollection([{ name: 't', numEmbeddings: 4, embeddingDim: 2, featureNames: ['f'] }], {
+    optimizer: { name: 'sgd', lr: 0.5 },
+  });
+  const weights: Float32Array | undefined = ebc.step(new Float32Array(2)).perSampleWeights;
+  const states: Record<string, OptimizerState | null> = ebc.optimizerState();
+  ebc.setOptimizer({ name: 'rowwise-adagrad' });
+  void [weights, states];
+}
+
 void main;
 void fastText;
+void training;
