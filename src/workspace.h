@@ -59,11 +59,13 @@ struct Workspace::Impl {
   Buffer<float> dense_scratch;  // a cache-sized sparse gradient, built dense
   GroupingBuffers grouping;
   Buffer<float> row_dots;       // row_dots: four vectors by column, and their N x 4 dots (per thread)
-  SparseGradient step_gradient; // step(): the batch's coalesced rows
+  SparseGradient step_gradient; // step(): the batch's coalesced rows (paths that store them)
+  Buffer<float> step_rows;      // step(): one gradient row per thread (the fused path)
 
   size_t held_bytes() const {
     return rows.capacity_bytes() + dense_scratch.capacity_bytes() + grouping.held_bytes() +
-           row_dots.capacity_bytes() + step_gradient.rows.capacity_bytes() + step_gradient.values.capacity_bytes();
+           row_dots.capacity_bytes() + step_gradient.rows.capacity_bytes() + step_gradient.values.capacity_bytes() +
+           step_rows.capacity_bytes();
   }
 };
 

@@ -5,7 +5,7 @@
 // wasm processes':
 //   -> {"describe": true}   <- {"kernelSets": ["ref", "v128"]}   (kernel_sets.inc)
 //   -> {"prepare": "recsys", "quick": false}   <- {"indices": ..., "dim": ..., "hasBackward": ...}
-//   -> {"time": "forward" | "backwardSparse" | "backwardDense", "runs": 5, "warmup": 1, "repeat": 1}
+//   -> {"time": "forward" | "backwardSparse" | "backwardDense" | "step_<optimizer>", "runs": 5, "warmup": 1, "repeat": 1}
 //   <- {"ms": [...]}   (ms per call; a sample times `repeat` calls)
 // An op is the public entry point (the best kernel set), or "<op>@<variant>"
 // for one variant of kernel_sets.inc through the same drivers.
@@ -108,6 +108,7 @@ struct State {
   Batch batch;
   std::vector<float> table, output, grad_output, grad_dense;
   std::vector<int32_t> argmax;
+  std::vector<float> optimizer_state[2];  // made by the first step op
   ebag::SparseGradient sparse;
   ebag::Workspace workspace;
   ebag::Options options;
@@ -152,6 +153,32 @@ void run_op(State& st, const std::string& request) {
     check(ebag::backward_dense_with(*k, st.view(), st.bags(), st.options, st.grad_output.data(), n_out,
                                     st.argmax.data(), st.grad_dense.data(), nullptr, st.workspace),
           "backward_dense");
+  } else if (op.rfind("step_", 0) == 0) {
+    // step_<optimizer>: backward fused with the optimizer (lr 1e-4; the
+    // table drifts a little, the timing does not).
+    ebag::OptimizerOptions o;
+    o.lr = 1e-4;
+    const std::string name = op.substr(5);
+    bool known = false;
+#define EBAG_OPTIMIZER(Name, number, js_name, ...) \
+    if (name == js_name) {                       \
+      o.optimizer = ebag::Optimizer::k##Name;    \
+      known = true;                              \
+    }
+#include "ebag/optimizers.inc"
+#undef EBAG_OPTIMIZER
+    if (!known) {
+      std::fprintf(stderr, "bench_native: unknown optimizer %s\n", name.c_str());
+      std::exit(2);
+    }
+    ebag::OptimizerState state;
+    for (int k = 0; k < 2; ++k) {
+      if (st.optimizer_state[k].empty()) st.optimizer_state[k].assign(st.table.size(), 0.0f);
+      state.state[k] = st.optimizer_state[k].data();
+    }
+    check(ebag::step(st.view(), st.bags(), st.options, st.grad_output.data(), n_out, st.argmax.data(), o, state, nullptr,
+                     st.workspace),
+          "step");
   } else {
     std::fprintf(stderr, "bench_native: unknown op %s\n", op.c_str());
     std::exit(2);

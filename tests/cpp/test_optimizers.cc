@@ -61,7 +61,7 @@ struct Model {
 
 // The optimizer's update of one row in float64, from float32 inputs.
 void expected_update(const ebag::OptimizerOptions& o, int64_t steps, const float* g, double* w, double* s0, double* s1,
-                     int64_t r) {
+                     int64_t r, int64_t kD = ::kD) {
   switch (o.optimizer) {
     case Optimizer::kSgd:
       for (int64_t d = 0; d < kD; ++d) w[d] -= o.lr * g[d];
@@ -151,6 +151,73 @@ TEST_CASE("step: every optimizer, five steps, against its formula in float64; ro
           }
         }
         REQUIRE(std::memcmp(model.w.data() + 9 * kD, untouched.data(), untouched.size() * 4) == 0);
+      }
+    }
+  }
+}
+
+TEST_CASE("step on a table larger than the cache (gradient rows fused with the update): the formula, the per-sample weights' gradient of backward", "[optimizers]") {
+  constexpr int64_t n = 40000, d = 33;  // 5.3 MB: backward_sparse's grouped path
+  for (Optimizer optimizer : kOptimizers) {
+    for (Mode mode : {Mode::kSum, Mode::kMean, Mode::kSqrtn}) {
+      INFO("optimizer=" << static_cast<int>(optimizer) << " mode=" << static_cast<int>(mode));
+      const ebag::OptimizerOptions o = options_for(optimizer);
+      ebag::Options options;
+      options.mode = mode;
+      options.padding_idx = 7;
+      std::vector<float> w(n * d), s0(n * d, 0.0f), s1(n * d, 0.0f);
+      for (float& x : w) x = uniform();
+      ebag::OptimizerState state;
+      state.state[0] = s0.data();
+      state.state[1] = s1.data();
+      std::vector<double> w64(w.begin(), w.end()), s064(n * d, 0.0), s164(n * d, 0.0);
+      // The same steps on the pool's threads (threaded build): the same bits.
+      ebag::ThreadPool* pool = test_thread_pool();
+      std::vector<float> wt(w), s0t(s0), s1t(s1);
+      ebag::OptimizerState state_t;
+      state_t.state[0] = s0t.data();
+      state_t.state[1] = s1t.data();
+      ebag::Workspace ws, ws_t;
+      for (int s = 1; s <= 3; ++s) {
+        std::vector<int32_t> indices, offsets;
+        for (int b = 0; b < 300; ++b) {
+          offsets.push_back(static_cast<int32_t>(indices.size()));
+          const int length = static_cast<int>((uniform() + 1.0f) * 6);
+          for (int i = 0; i < length; ++i) {
+            // Duplicates (a few hot rows), the padding row, and rows anywhere.
+            const float u = uniform();
+            indices.push_back(u < -0.6f ? 7 : u < -0.2f ? static_cast<int32_t>((u + 1.0f) * 20) : static_cast<int32_t>((u + 1.0f) * 0.5f * (n - 1)));
+          }
+        }
+        std::vector<float> psw(indices.size()), grad(300 * d);
+        for (float& x : psw) x = uniform() + 1.5f;
+        for (float& x : grad) x = uniform();
+        auto bags = ebag::Bags<int32_t>::from_offsets(indices.data(), static_cast<int64_t>(indices.size()), offsets.data(), 300);
+        bags.with_per_sample_weights(psw.data(), static_cast<int64_t>(psw.size()));
+        const ebag::Table table{w.data(), n, d};
+        ebag::SparseGradient g;
+        std::vector<float> psw_grad(indices.size()), psw_grad_step(indices.size());
+        REQUIRE(ebag::backward_sparse(table, bags, options, grad.data(), 300 * d, g, psw_grad.data(), ws).ok());
+        REQUIRE(ebag::step(table, bags, options, grad.data(), 300 * d, nullptr, o, state, psw_grad_step.data(), ws).ok());
+        REQUIRE(psw_grad_step == psw_grad);
+        if (pool != nullptr) {
+          REQUIRE(ebag::step(ebag::Table{wt.data(), n, d}, bags, options, grad.data(), 300 * d, nullptr, o, state_t, nullptr,
+                             ws_t, ebag::Parallelism{pool, 1}).ok());
+          REQUIRE(std::memcmp(wt.data(), w.data(), w.size() * 4) == 0);
+          REQUIRE(std::memcmp(s0t.data(), s0.data(), s0.size() * 4) == 0);
+          REQUIRE(std::memcmp(s1t.data(), s1.data(), s1.size() * 4) == 0);
+        }
+        for (size_t k = 0; k < g.rows.size(); ++k) {
+          const int64_t r = g.rows[k];
+          expected_update(o, s, g.values.data() + k * d, w64.data() + r * d, s064.data(), s164.data(), r, d);
+        }
+        for (int64_t i = 0; i < n * d; ++i) {
+          if (std::fabs(w[i] - w64[i]) > 1e-5 * std::fabs(w64[i]) + 1e-6) FAIL("step " << s << " w[" << i << "] = " << w[i] << ", expected " << w64[i]);
+        }
+        const int64_t state_size = optimizer == Optimizer::kRowwiseAdagrad ? n : n * d;
+        for (int64_t i = 0; optimizer != Optimizer::kSgd && i < state_size; ++i) {
+          if (std::fabs(s0[i] - s064[i]) > 1e-5 * std::fabs(s064[i]) + 1e-6) FAIL("state[" << i << "]");
+        }
       }
     }
   }
