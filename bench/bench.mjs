@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 
 import { benchCollection, printCollection } from './collection.mjs';
 import { benchFastText, printFastText } from './fasttext.mjs';
+import { benchTraining, printTraining } from './training.mjs';
 import { writeResults } from './results_md.mjs';
 import { median } from './timing.mjs';
 import { WORKLOADS } from './workloads.mjs';
@@ -267,12 +268,16 @@ if (collection) printCollection(collection, table, fmt, x);
 const fastText = threadsOnly ? undefined : await benchFastText({ rounds: quick ? 1 : 7, quick });
 if (fastText) printFastText(fastText, table, fmt, x);
 
+// Training: step() with each optimizer (training.mjs).
+const training = threadsOnly ? undefined : await benchTraining({ rounds: quick ? 1 : 5, threads: nThreads, quick });
+if (training) printTraining(training, table, fmt, x);
+
 const outDir = here('./results/');
 mkdirSync(outDir, { recursive: true });
 const file = `${outDir}${quick ? 'quick' : 'latest'}${threadsOnly ? '-threads' : ''}.json`;
 writeFileSync(file, `${JSON.stringify({
   date: new Date().toISOString(), node: process.version, cores, cpu: cpus()[0]?.model, quick, threads: nThreads, rounds,
-  runners: infos, rows, collection, fastText,
+  runners: infos, rows, collection, fastText, training,
 }, null, 2)}\n`);
 console.log(`\nwrote ${file}`);
 if (!quick && !threadsOnly) {
