@@ -41,6 +41,31 @@ function startsWith(bytes, begin, end, prefix) {
   return true;
 }
 
+/**
+ * The tokens fastText's readWord reads from the line `text` (its UTF-8
+ * bytes split on fastText's separators; the line's </s> not included), each
+ * a Uint8Array: what a training file's line adds to the dictionary.
+ */
+export function lineTokens(text) {
+  const bytes = encoder.encode(text);
+  const tokens = [];
+  let start = -1;
+  for (let i = 0; i <= bytes.length; i++) {
+    if (i < bytes.length && SEPARATORS[bytes[i]] !== 1) {
+      if (start < 0) start = i;
+      continue;
+    }
+    if (start >= 0) tokens.push(bytes.subarray(start, i));
+    start = -1;
+  }
+  return tokens;
+}
+
+/** Whether a token (UTF-8 bytes) is a label: it starts with __label__. */
+export const isLabelToken = (token) => startsWith(token, 0, token.length, LABEL_PREFIX);
+
+export { EOS_BYTES };
+
 /** Input rows of lines, appended to one growing Int32Array. */
 export class RowSink {
   constructor(capacity = 1024) {

@@ -1,8 +1,9 @@
 /// <reference path="../index.d.ts" />
 /**
  * embedding-bag-wasm/fasttext: fastText supervised models (.bin and .ftz, as
- * fastText 0.9.2 writes them) on the package's EmbeddingBag. Call (and
- * await) `init()` from 'embedding-bag-wasm' first.
+ * fastText 0.9.2 writes them) on the package's EmbeddingBag, and training
+ * new ones on device (FastTextTrainer) saved as .bin files fastText reads.
+ * Call (and await) `init()` from 'embedding-bag-wasm' first.
  *
  * @packageDocumentation
  */
@@ -73,6 +74,82 @@ export declare class FastText {
   /** The tokens fastText reads for the line (up to and with '</s>'), and the input rows it uses, in its order. */
   tokenize(text: string): { words: string[]; ids: Int32Array };
   /** Frees the model's tables. Idempotent. */
+  /**
+   * The model as a fastText .bin file (version 12, as fastText 0.9.2 saves
+   * it): `fasttext predict-prob` reads it and answers as this model does.
+   * A .bin that was loaded is written back byte for byte.
+   * @throws TypeError for a quantized (.ftz) model
+   */
+  toBin(): Uint8Array;
   dispose(): void;
   [Symbol.dispose](): void;
+}
+
+/** One training line: its text and its label (with or without fastText's __label__ prefix). */
+export interface TrainingExample {
+  text: string;
+  label: string;
+}
+
+/**
+ * Options of FastTextTrainer. Defaults are for small models in a page, not
+ * fastText's CLI defaults: dim 16, minn 2, maxn 4, bucket 50000,
+ * wordNgrams 1, minCount 1, epoch 5, batchSize 16, optimizer 'adagrad' (lr
+ * 0.1; 'sgd': lr 1), seed 1.
+ */
+export interface TrainOptions {
+  dim?: number;
+  /** Char n-grams of minn..maxn characters (maxn 0: none). */
+  minn?: number;
+  maxn?: number;
+  /** Rows for char n-grams and word n-grams (hashed). */
+  bucket?: number;
+  wordNgrams?: number;
+  /** Words seen fewer times are left out of the dictionary (their char n-grams stay). */
+  minCount?: number;
+  /** Epochs train() runs by default. */
+  epoch?: number;
+  /** Examples per step; gradients are averaged over a batch. */
+  batchSize?: number;
+  /** The input table's optimizer (EmbeddingBag.step); the output layer's is the same, in JS. */
+  optimizer?: 'adagrad' | 'sgd';
+  lr?: number;
+  /** Seeds the initial rows and the shuffle: the same seed gives the same model bits. */
+  seed?: number;
+}
+
+/** What train()'s onProgress hears after each step. */
+export interface TrainProgress {
+  epochs: number;
+  steps: number;
+  /** The step's mean loss (-log p(label)). */
+  loss: number;
+}
+
+/**
+ * Trains a fastText supervised model (softmax loss) on device: fastText's
+ * dictionary and input rows (words, char n-grams, word n-grams), the
+ * input table an EmbeddingBag trained by step() with its optimizer, the
+ * output layer updated in JS, mini-batches of shuffled examples. The model
+ * predicts at any time (`model`) and saves with model.toBin(), which
+ * fastText's CLI reads and answers identically.
+ */
+export declare class FastTextTrainer {
+  /** @throws TypeError / RangeError naming the example or option; nothing is allocated */
+  constructor(examples: readonly TrainingExample[], options?: TrainOptions);
+  /** The model being trained (owned by the trainer: dispose the trainer). */
+  readonly model: FastText;
+  /** Epochs done so far (fractional). */
+  readonly epochs: number;
+  readonly steps: number;
+  /** The options in effect, defaults filled in. */
+  readonly options: Required<TrainOptions>;
+  /** One mini-batch; returns its mean loss. */
+  step(): number;
+  /** Steps until `epochs` more epochs are done (default: the epoch option, from the start); returns the last epoch's mean loss. */
+  train(options?: { epochs?: number; onProgress?: (progress: TrainProgress) => void }): number;
+  /** Mean loss and top-1 accuracy over examples. */
+  evaluate(examples: readonly TrainingExample[]): { loss: number; accuracy: number };
+  /** Frees the model. Idempotent. */
+  dispose(): void;
 }

@@ -9,8 +9,10 @@ import { currentPlatform } from '../module.mjs';
 import { checkKnownKeys, ownOptions } from '../options.mjs';
 import { openSource } from '../sources.mjs';
 import { Dictionary, RowSink } from './dictionary.mjs';
+import { modelParts } from './internals.mjs';
 import { predictor } from './losses.mjs';
 import { readModel } from './reader.mjs';
+import { writeModel } from './writer.mjs';
 
 const f32 = Math.fround;
 
@@ -60,6 +62,7 @@ export class FastText {
   #dictionary;
   #predict;
   #args;
+  #saved; // { args, dictionary } as read (or trained), for toBin()
 
   /** A model from a path (Node), URL, bytes, Blob or Response. */
   static async load(source) {
@@ -84,6 +87,8 @@ export class FastText {
     this.#norms = output.norms;
     const counts = Array.from(dictionary.counts.subarray(dictionary.nwords));
     this.#predict = predictor(args.loss, counts);
+    this.#saved = { args, dictionary, quantized: model.quantized };
+    modelParts.set(this, { input: this.#input, output: this.#output, dictionary: this.#dictionary });
   }
 
   #live() {
@@ -173,6 +178,19 @@ export class FastText {
     return this.#hidden(this.#dictionary.wordRows(word), new Int32Array(1));
   }
 
+  /**
+   * The model as a fastText .bin file (fastText 0.9.2's format, version 12):
+   * `fasttext predict-prob` reads it and answers as this model does. Dense
+   * models only: a quantized (.ftz) model's rows are not written back.
+   */
+  toBin() {
+    this.#live();
+    const { args, dictionary, quantized } = this.#saved;
+    if (quantized) throw new TypeError('toBin() writes dense models; this model is quantized (.ftz): save the .ftz it was loaded from');
+    const matrix = (bag) => ({ rows: bag.numEmbeddings, cols: args.dim, data: bag.weight });
+    return writeModel({ args, dictionary, input: matrix(this.#input), output: matrix(this.#output) });
+  }
+
   /** Frees the model's tables. Idempotent. */
   dispose() {
     this.#input?.dispose();
@@ -185,3 +203,5 @@ export class FastText {
 if (typeof Symbol.dispose === 'symbol') {
   FastText.prototype[Symbol.dispose] = FastText.prototype.dispose;
 }
+
+export { FastTextTrainer } from './train.mjs';

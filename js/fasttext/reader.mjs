@@ -82,7 +82,7 @@ function readDictionary(c) {
   const size = c.i32('the dictionary size');
   const nwords = c.i32('the word count');
   const nlabels = c.i32('the label count');
-  c.count('the token count');
+  const ntokens = c.count('the token count');
   // -1: not pruned; else the n-gram buckets kept by `quantize -cutoff`.
   c.need(8, 'the prune index size');
   const pruneSize = Number(c.view.getBigInt64(c.at, true));
@@ -117,7 +117,7 @@ function readDictionary(c) {
       pruneIndex.set(bucketId, c.i32('the prune index'));
     }
   }
-  return { words, types, counts, nwords, nlabels, pruneIndex };
+  return { words, types, counts, nwords, nlabels, ntokens, pruneIndex };
 }
 
 function readDense(c, what) {

@@ -1,6 +1,6 @@
 // Compiled with tsc --noEmit by types.test.mjs: index.d.ts must accept the
 // documented uses and reject the wrong ones (each @ts-expect-error must fire).
-import { FastText, type FastTextArgs, type Prediction } from 'embedding-bag-wasm/fasttext';
+import { FastText, FastTextTrainer, type FastTextArgs, type Prediction, type TrainProgress } from 'embedding-bag-wasm/fasttext';
 import {
   EmbeddingBag, EmbeddingBagCollection, embeddingBag, init, memoryInfo, shutdown, type Dtype, type Gradients, type InitInfo, type OptimizerInfo,
   type OptimizerName, type OptimizerState, type QuantizedDtype, type SparseGradient, type StepResult,
@@ -77,6 +77,15 @@ async function fastText(): Promise<void> {
   void [label, batch, words, ids, args.loss, model.labels, model.dim, vectors];
   // @ts-expect-error: k is a number
   model.predict('a', { k: '3' });
+  const bin: Uint8Array = model.toBin();
+  const trainer = new FastTextTrainer([{ text: 'Haus', label: 'de' }, { text: 'house', label: 'en' }], { dim: 8, optimizer: 'sgd' });
+  const loss: number = trainer.train({ epochs: 1, onProgress: (p: TrainProgress) => void p.loss });
+  const { accuracy } = trainer.evaluate([{ text: 'Maus', label: 'de' }]);
+  const trained: FastText = trainer.model;
+  void [bin, loss, accuracy, trained, trainer.epochs];
+  // @ts-expect-error: only adagrad and sgd
+  new FastTextTrainer([], { optimizer: 'sparse-adam' });
+  trainer.dispose();
   // @ts-expect-error: texts are strings
   model.predictBatch([1]);
   model.dispose();
