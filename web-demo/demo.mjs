@@ -1,8 +1,8 @@
 // The demo page: loads the package (threaded where the page is cross-origin
 // isolated), runs an EmbeddingBag the visitor types in, draws the output, and
-// compares speeds with a plain-JS loop, and identifies the language of a
-// text with a fastText model. window.demo exposes the state for the browser
-// tests.
+// compares speeds with a plain-JS loop, identifies the language of a text
+// with a fastText model, and trains one in the page (train.mjs).
+// window.demo exposes the state for the browser tests.
 import { EmbeddingBag, init, shutdown } from '../js/index.browser.mjs';
 import { FastText } from '../js/fasttext/index.mjs';
 import { PLAIN_EMBEDDING_BAG } from '../bench/plain_js.mjs';
@@ -10,6 +10,7 @@ import { median, timeRuns } from '../bench/timing.mjs';
 import { makeBatch } from '../bench/batch.mjs';
 import { drawBars } from './chart.mjs';
 import { drawHeatmap } from './heatmap.mjs';
+import { TrainingSection } from './train.mjs';
 
 const $ = (id) => document.getElementById(id);
 
@@ -25,6 +26,7 @@ const state = { info: null, output: null, gradient: null, error: null, speed: nu
 const LANGID_MODEL = './langid.ftz';
 let langid = null;  // the FastText model, loaded again after every init()
 let currentThreads = 1;
+const training = new TrainingSection($, state);
 
 function showRuntime(info) {
   const el = $('runtime');
@@ -187,6 +189,7 @@ async function useThreads(threads) {
   if (threads === currentThreads) return;
   langid?.dispose();
   langid = null;
+  training.dispose();  // a trained model does not outlive the module
   shutdown();
   const info = await init({ threads });
   currentThreads = info.threads;
@@ -260,6 +263,13 @@ async function start() {
   $('generate').addEventListener('click', generateBags);
   $('langid-text').addEventListener('input', identify);
   await loadLangid();
+  $('train-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    training.train().catch((error) => {
+      $('train-status').textContent = `${error.name}: ${error.message}`;
+    });
+  });
+  $('train-text').addEventListener('input', () => training.identify());
   $('speed-form').addEventListener('submit', (event) => {
     event.preventDefault();
     measure().catch((error) => {
@@ -269,4 +279,4 @@ async function start() {
   runBag();
 }
 
-globalThis.demo = { state, ready: start(), runBag, measure, identify };
+globalThis.demo = { state, ready: start(), runBag, measure, identify, train: () => training.train() };

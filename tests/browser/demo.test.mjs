@@ -1,14 +1,18 @@
 // The demo page (web-demo/) in Chromium and Firefox, served as `npm run demo` serves it:
 // cross-origin isolated (threaded variant) and not (one thread). Its results
 // must equal the package's in Node, byte for byte; bad input shows the
-// package's error; the language-ID box shows fastText's top 3; the speed
-// section measures; no page errors. Screenshots go to test-artifacts/.
+// package's error; the language-ID box shows fastText's top 3; a language
+// identifier trained in the page is Node's, bit for bit; the speed section
+// measures; no page errors. Screenshots go to test-artifacts/.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { FastText } from '../../js/fasttext/index.mjs';
+import { readFileSync } from 'node:fs';
+
+import { FastText, FastTextTrainer } from '../../js/fasttext/index.mjs';
+import { PAGE_TRAINING, wordExamples } from '../../web-demo/train.mjs';
 import { EmbeddingBag, init } from '../../js/index.node.mjs';
 import { startServer } from '../../web-demo/server.mjs';
 import { BROWSERS, launchBrowser, openPage } from './browsers.mjs';
@@ -51,16 +55,21 @@ async function submitForm(page, fields) {
 for (const name of BROWSERS) describe(`the demo page in ${name}`, { timeout: 300_000 }, () => {
   let browser;
   let langid;
+  let trained;  // the page's training, done in Node: the same model bits
   // What the language-ID box shows for a text, computed by the package in Node.
   const expectedLangid = (text) => langid.predict(text, { k: 3 });
   before(async () => {
     await init({ threads: 1 });
     langid = await FastText.load(fileURLToPath(new URL('../../web-demo/langid.ftz', import.meta.url)));
+    const words = JSON.parse(readFileSync(new URL('../../web-demo/words.json', import.meta.url), 'utf8'));
+    trained = new FastTextTrainer(wordExamples(words, 'train'), { ...PAGE_TRAINING, optimizer: 'adagrad', epoch: 2 });
+    trained.train();
     browser = await launchBrowser(name);
     mkdirSync(artifacts, { recursive: true });
   });
   after(async () => {
     langid?.dispose();
+    trained?.dispose();
     await browser?.close();
   });
 
@@ -127,6 +136,23 @@ for (const name of BROWSERS) describe(`the demo page in ${name}`, { timeout: 300
         assert.deepEqual(french.predictions, expectedLangid('une maison avec un jardin'));
         assert.equal(french.predictions.length, 3);
         assert.match(await page.textContent('#langid-result'), new RegExp(`^${french.predictions[0].label.replace('__label__', '')} — `));
+
+        // Training in the page: a language identifier from scratch (2 epochs),
+        // held-out loss and accuracy drawn as it learns; the same model as
+        // the same training in Node, bit for bit, downloadable as a .bin.
+        await page.fill('#train-form [name=epochs]', '2');
+        await page.click('#train-run');
+        await page.waitForFunction(() => globalThis.demo.state.training?.predictions, null, { timeout: 120_000 });
+        const training = await page.evaluate(() => globalThis.demo.state.training);
+        assert.equal(training.history.length, 2 * 4 + 1);
+        assert.ok(training.history.at(-1).accuracy > 0.7, JSON.stringify(training.history.at(-1)));
+        assert.ok(training.history.at(-1).loss < training.history[0].loss / 2);
+        assert.deepEqual(training.predictions, { text: 'przyjaciel', predictions: trained.model.predict('przyjaciel', { k: 3 }) });
+        assert.equal(training.predictions.predictions[0].label, '__label__pl');
+        const bin = await page.evaluate(async () => Array.from(new Uint8Array(await (await fetch(document.getElementById('train-download').href)).arrayBuffer())));
+        assert.ok(Buffer.from(bin).equals(Buffer.from(trained.model.toBin())), 'the downloaded .bin is Node\'s model');
+        await page.fill('#train-text', 'maison');
+        assert.equal((await page.evaluate(() => globalThis.demo.state.training.predictions)).predictions[0].label, trained.model.predict('maison')[0].label);
 
         // The speed section on the smallest workload: every runner measured.
         await submitForm(page, { n: 10, d: 8, mode: 'mean', seed: 1, bags: '1 2 4 5; 4 3 2 9; ; 0 0 7' });

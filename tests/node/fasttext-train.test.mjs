@@ -119,3 +119,21 @@ test('training: bad examples and options are clear errors, before anything is al
   assert.throws(() => trainer.step(), { message: 'this FastTextTrainer was disposed' });
   trainer.dispose();
 });
+
+test('examples/fasttext-train.mjs: trains on the demo\'s word lists and writes the model it trained', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ebag-ft-'));
+  try {
+    const out = join(dir, 'trained.bin');
+    const example = new URL('../../examples/fasttext-train.mjs', import.meta.url).pathname;
+    const log = execFileSync(process.execPath, [example, out, '1', 'sgd'], { encoding: 'utf8' });
+    assert.match(log, /^epoch 1: training loss \d+\.\d+, held-out accuracy \d+\.\d%\ntrained in \d+\.\d s \(750 steps of 16\)\nwrote /);
+    const words = JSON.parse(readFileSync(new URL('../../web-demo/words.json', import.meta.url), 'utf8'));
+    const all = Object.entries(words.languages).flatMap(([label, lists]) => lists.train.map((text) => ({ text, label })));
+    const same = new FastTextTrainer(all, { dim: 16, minn: 2, maxn: 4, bucket: 20000, epoch: 1, optimizer: 'sgd' });
+    same.train();
+    assert.ok(Buffer.from(same.model.toBin()).equals(readFileSync(out)));
+    same.dispose();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
