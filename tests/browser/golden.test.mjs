@@ -61,7 +61,7 @@ for (const name of BROWSERS) describe(`golden cases in ${name}`, { timeout: 120_
             fastTextModels: fastTextGolden.models.length,
             training: training.length,
             trainingFailures: training.flatMap((c) => checkOptimizerCase(EmbeddingBag, c)),
-            digest: [trainingDigest(EmbeddingBag), TRAINING_DIGEST],
+            digest: [trainingDigest(EmbeddingBag, EmbeddingBagCollection), TRAINING_DIGEST],
             error,
             unchanged: before.join() === after.join(),
             modes: [...new Set(cases.map((c) => c.mode))].sort(),
