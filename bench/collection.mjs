@@ -4,27 +4,14 @@
 // the same machine drift. Prints medians over rounds and the ratios of this
 // run; returns them for bench/results/latest.json.
 //   node bench/collection.mjs [--rounds=R] [--threads=N] [--quick]
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 import { collectionWorkloads } from './collection_workloads.mjs';
+import { startRoundRunner } from './round_runner.mjs';
 import { median } from './timing.mjs';
 
-function startRunner(threads, workload, quick) {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./collection_child.mjs', import.meta.url)), String(threads), workload, ...(quick ? ['--quick'] : [])],
-    { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout });
-  const waiting = [];
-  lines.on('line', (line) => waiting.shift()(JSON.parse(line)));
-  return {
-    round: () => new Promise((resolve) => {
-      waiting.push(resolve);
-      child.stdin.write('round\n');
-    }),
-    stop: () => child.stdin.end('stop\n'),
-  };
-}
+const startRunner = (threads, workload, quick) =>
+  startRoundRunner(new URL('./collection_child.mjs', import.meta.url), [String(threads), workload, ...(quick ? ['--quick'] : [])]);
 
 export async function benchCollection({ rounds = 7, threads = 2, quick = false } = {}) {
   const samples = { one: [], many: [] };

@@ -10,25 +10,14 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
+import { startRoundRunner } from './round_runner.mjs';
 import { median } from './timing.mjs';
 
 export const TRAINING_WORKLOADS = ['recsys', 'text'];
 const OPTIMIZERS = ['sgd', 'rowwise-adagrad', 'adagrad', 'sparse-adam'];
 
-function startRunner(threads, workload, quick) {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./training_child.mjs', import.meta.url)), String(threads), workload, ...(quick ? ['--quick'] : [])],
-    { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout });
-  const waiting = [];
-  lines.on('line', (line) => waiting.shift()(JSON.parse(line)));
-  return {
-    round: () => new Promise((resolve) => {
-      waiting.push(resolve);
-      child.stdin.write('round\n');
-    }),
-    stop: () => child.stdin.end('stop\n'),
-  };
-}
+const startRunner = (threads, workload, quick) =>
+  startRoundRunner(new URL('./training_child.mjs', import.meta.url), [String(threads), workload, ...(quick ? ['--quick'] : [])]);
 
 // The same steps natively (-O3 -march=native, bench/native): how close the
 // wasm is to what this machine does with the same code.

@@ -311,20 +311,11 @@ export class EmbeddingBagCollection {
     const given = gradOutputArray(gradValues, pinned);
     this.#live();
     const calls = this.#calls;
-    const quantized = this.#tables.find((t) => t.bag.dtype !== 'fp32');
-    if (quantized) throw new Error(`backward() is not available: table ${show(quantized.name)} is ${quantized.bag.dtype} (quantized), inference only`);
+    this.#trainable('backward');
     if (this.#lastForward === null) throw new Error('backward() needs a forward() first: it returns the gradients of the most recent forward');
-    const { batch, numValues } = this.#lastForward;
-    if (given.shape !== null && (given.shape[0] !== batch || given.shape[1] !== this.#totalDim)) {
-      throw new RangeError(`gradValues.shape = [${given.shape.join(', ')}], expected [${batch}, ${this.#totalDim}] (the output's shape)`);
-    }
-    const grad = settle(pinned, heap(1).buffer, 'gradValues')(given.data);
-    if (grad.length !== batch * this.#totalDim) {
-      throw new RangeError(`gradValues has length ${grad.length}, expected ${batch * this.#totalDim} (B x sum of D = ${batch} x ${this.#totalDim})`);
-    }
-    const gptr = this.#check(calls.stageGradOutput(grad.length));
-    heap(gptr + grad.length * 4).f32.set(grad, gptr / 4);
-    if (calls.backward(grad.length, this.#sparse, true) !== Code.ok) throw this.#error({});
+    const { numValues } = this.#lastForward;
+    const length = this.#stageGradValues(given, pinned);
+    if (calls.backward(length, this.#sparse, true) !== Code.ok) throw this.#error({});
     const weight = {};
     this.#tables.forEach(({ name, bag }, t) => {
       Object.defineProperty(weight, name, {
@@ -377,25 +368,16 @@ export class EmbeddingBagCollection {
     const given = gradOutputArray(gradValues, pinned);
     this.#live();
     const calls = this.#calls;
-    const quantized = this.#tables.find((t) => t.bag.dtype !== 'fp32');
-    if (quantized) throw new Error(`step() is not available: table ${show(quantized.name)} is ${quantized.bag.dtype} (quantized), inference only`);
+    this.#trainable('step');
     const untrained = this.#tables.find((t) => t.bag.optimizer === null);
     if (untrained) {
       throw new Error(`step() needs an optimizer on every table; table ${show(untrained.name)} has none ` +
         "(pass { optimizer: { name: 'adagrad', lr: 0.1 } } to the collection, or call setOptimizer())");
     }
     if (this.#lastForward === null) throw new Error('step() needs a forward() first: it trains on the most recent forward');
-    const { batch, numValues } = this.#lastForward;
-    if (given.shape !== null && (given.shape[0] !== batch || given.shape[1] !== this.#totalDim)) {
-      throw new RangeError(`gradValues.shape = [${given.shape.join(', ')}], expected [${batch}, ${this.#totalDim}] (the output's shape)`);
-    }
-    const grad = settle(pinned, heap(1).buffer, 'gradValues')(given.data);
-    if (grad.length !== batch * this.#totalDim) {
-      throw new RangeError(`gradValues has length ${grad.length}, expected ${batch * this.#totalDim} (B x sum of D = ${batch} x ${this.#totalDim})`);
-    }
-    const gptr = this.#check(calls.stageGradOutput(grad.length));
-    heap(gptr + grad.length * 4).f32.set(grad, gptr / 4);
-    if (calls.step(grad.length, true) !== Code.ok) throw this.#error({});
+    const { numValues } = this.#lastForward;
+    const length = this.#stageGradValues(given, pinned);
+    if (calls.step(length, true) !== Code.ok) throw this.#error({});
     const wptr = calls.weightsGradPtr();
     if (wptr === 0) return {};
     const data = heap(wptr + numValues * 4).f32;
@@ -431,6 +413,28 @@ export class EmbeddingBagCollection {
     const missing = this.#features.find((f) => !seen.has(f.name));
     if (missing) throw new RangeError(`the KeyedJaggedTensor lacks feature ${show(missing.name)} (table ${show(this.#tables[missing.table].name)})`);
     return out;
+  }
+
+  // A quantized table has no gradients: `method` is refused.
+  #trainable(method) {
+    const quantized = this.#tables.find((t) => t.bag.dtype !== 'fp32');
+    if (quantized) throw new Error(`${method}() is not available: table ${show(quantized.name)} is ${quantized.bag.dtype} (quantized), inference only`);
+  }
+
+  // gradValues (checked against the last forward's shape) into the core's
+  // staging buffer; returns its length.
+  #stageGradValues(given, pinned) {
+    const { batch } = this.#lastForward;
+    if (given.shape !== null && (given.shape[0] !== batch || given.shape[1] !== this.#totalDim)) {
+      throw new RangeError(`gradValues.shape = [${given.shape.join(', ')}], expected [${batch}, ${this.#totalDim}] (the output's shape)`);
+    }
+    const grad = settle(pinned, heap(1).buffer, 'gradValues')(given.data);
+    if (grad.length !== batch * this.#totalDim) {
+      throw new RangeError(`gradValues has length ${grad.length}, expected ${batch * this.#totalDim} (B x sum of D = ${batch} x ${this.#totalDim})`);
+    }
+    const gptr = this.#check(this.#calls.stageGradOutput(grad.length));
+    heap(gptr + grad.length * 4).f32.set(grad, gptr / 4);
+    return grad.length;
   }
 
   #check(ptr) {

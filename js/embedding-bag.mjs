@@ -280,22 +280,35 @@ export class EmbeddingBag {
     const given = gradOutputArray(gradOutput, pinned);
     const core = this.#live();
     const calls = this.#calls;
-    if (this.#dtype !== 'fp32') {
-      throw new Error(`backward() is not available: this bag's table is ${this.#dtype} (quantized), inference only; ` +
-        'train a float32 bag and quantize it afterwards');
-    }
+    this.#trainable('backward');
     if (!this.#lastForward) throw new Error('backward() needs a forward() first: it returns the gradients of the most recent forward');
     const { numBags, numIndices } = this.#lastForward;
+    const length = this.#stageGradOutput(core, given, pinned);
+    if (calls.backward(length, this.#options.sparse, true) !== Code.ok) throw this.#error(core, { numBags });
+    return this.#gradients(calls, copy, numIndices);
+  }
+
+  // A quantized bag has no gradients: `method` is refused.
+  #trainable(method) {
+    if (this.#dtype !== 'fp32') {
+      throw new Error(`${method}() is not available: this bag's table is ${this.#dtype} (quantized), inference only; ` +
+        'train a float32 bag and quantize it afterwards');
+    }
+  }
+
+  // gradOutput (checked against the last forward's shape) into the core's
+  // staging buffer; returns its length.
+  #stageGradOutput(core, given, pinned) {
+    const { numBags } = this.#lastForward;
     const d = this.#embeddingDim;
     if (given.shape !== null && (given.shape[0] !== numBags || given.shape[1] !== d)) {
       throw new RangeError(`gradOutput.shape = [${given.shape.join(', ')}], expected [${numBags}, ${d}] (the output's shape)`);
     }
     const grad = settle(pinned, heap(1).buffer, 'gradOutput')(given.data);
-    const gptr = calls.stageGradOutput(grad.length);
+    const gptr = this.#calls.stageGradOutput(grad.length);
     if (gptr === 0) throw this.#error(core);
     heap(gptr + grad.length * 4).f32.set(grad, gptr / 4);
-    if (calls.backward(grad.length, this.#options.sparse, true) !== Code.ok) throw this.#error(core, { numBags });
-    return this.#gradients(calls, copy, numIndices);
+    return grad.length;
   }
 
   // The gradients the core's last backward left: copies (then freed in the
@@ -391,24 +404,14 @@ export class EmbeddingBag {
     const given = gradOutputArray(gradOutput, pinned);
     const core = this.#live();
     const calls = this.#calls;
-    if (this.#dtype !== 'fp32') {
-      throw new Error(`step() is not available: this bag's table is ${this.#dtype} (quantized), inference only; ` +
-        'train a float32 bag and quantize it afterwards');
-    }
+    this.#trainable('step');
     if (this.#optimizer === null) {
       throw new Error("step() needs an optimizer: pass { optimizer: { name: 'adagrad', lr: 0.1 } } to the constructor, or call setOptimizer()");
     }
     if (!this.#lastForward) throw new Error('step() needs a forward() first: it trains on the most recent forward');
     const { numBags, numIndices } = this.#lastForward;
-    const d = this.#embeddingDim;
-    if (given.shape !== null && (given.shape[0] !== numBags || given.shape[1] !== d)) {
-      throw new RangeError(`gradOutput.shape = [${given.shape.join(', ')}], expected [${numBags}, ${d}] (the output's shape)`);
-    }
-    const grad = settle(pinned, heap(1).buffer, 'gradOutput')(given.data);
-    const gptr = calls.stageGradOutput(grad.length);
-    if (gptr === 0) throw this.#error(core);
-    heap(gptr + grad.length * 4).f32.set(grad, gptr / 4);
-    if (calls.step(grad.length, true) !== Code.ok) throw this.#error(core, { numBags });
+    const length = this.#stageGradOutput(core, given, pinned);
+    if (calls.step(length, true) !== Code.ok) throw this.#error(core, { numBags });
     const pp = calls.gradPerSampleWeightsPtr();
     return pp === 0 || !this.#lastForward.withPerSampleWeights
       ? {}

@@ -44,6 +44,12 @@ Status sparse_gradient_grouped(const kernels::KernelSet<IndexT>& kernels, const 
   return {};
 }
 
+// Threads for max's gradient, split by columns (column_piece: whole 4-float
+// vectors, so at most one piece per vector).
+int argmax_column_pieces(const Parallelism& parallel, int64_t out_size, int64_t dim) {
+  return std::max(1, std::min<int>(detail::threads_for(parallel, out_size), static_cast<int>((dim + 3) / 4)));
+}
+
 // max: zero the gradient (split by rows), then add every bag's G at its
 // argmax rows, split by columns: every (row, column) adds its bags in order.
 void dense_gradient_argmax(const Table& table, const float* grad_output, int64_t out_size, const int32_t* argmax,
@@ -55,8 +61,7 @@ void dense_gradient_argmax(const Table& table, const float* grad_output, int64_t
     const IndexRange rows = detail::row_piece(n, zero_pieces, t);
     std::memset(grad_weight + rows.begin * dim, 0, sizeof(float) * (rows.end - rows.begin) * dim);
   });
-  const int pieces = std::max(
-      1, std::min<int>(detail::threads_for(parallel, out_size), static_cast<int>((dim + 3) / 4)));
+  const int pieces = argmax_column_pieces(parallel, out_size, dim);
   detail::run_tasks(parallel, pieces, [&](int t) {
     const IndexRange cols = detail::column_piece(dim, pieces, t);
     for (int64_t j = 0; j < out_size; j += dim) {
@@ -93,8 +98,7 @@ Status sparse_gradient_argmax(const Table& table, const float* grad_output, int6
   ws.rows.clear_rows(rows, count);
   float* values = grad_weight.values.data();
   std::memset(values, 0, sizeof(float) * static_cast<size_t>(count * dim));
-  const int pieces = std::max(
-      1, std::min<int>(detail::threads_for(parallel, out_size), static_cast<int>((dim + 3) / 4)));
+  const int pieces = argmax_column_pieces(parallel, out_size, dim);
   detail::run_tasks(parallel, pieces, [&](int t) {
     const IndexRange cols = detail::column_piece(dim, pieces, t);
     for (int64_t j = 0; j < out_size; j += dim) {
