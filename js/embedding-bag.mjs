@@ -343,12 +343,12 @@ export class EmbeddingBag {
    * Sets (or with null removes) the optimizer step() applies: { name, lr,
    * ... } (see index.d.ts). Its state starts afresh (adagrad's sum at
    * initialAccumulatorValue, the rest zero; step count 0). A failing call
-   * keeps the previous optimizer and state.
+   * keeps the previous optimizer and state. A quantized bag takes only null.
    */
   setOptimizer(optimizer) {
     const parsed = optimizer === null ? null : parseOptimizer(optimizer);
     const core = this.#live();
-    if (this.#dtype !== 'fp32') {
+    if (this.#dtype !== 'fp32' && parsed !== null) {
       throw new TypeError(`setOptimizer concerns training; this bag's table is ${this.#dtype} (quantized), inference only`);
     }
     if (parsed === null) {

@@ -116,6 +116,8 @@ test('errors name the option or the argument, and change nothing', () => {
   const q = EmbeddingBag.quantize(fresh, { dtype: 'int8' });
   assert.throws(() => q.step([1, 1]), { message: /^step\(\) is not available: this bag's table is int8 \(quantized\)/ });
   assert.throws(() => q.setOptimizer({ name: 'sgd', lr: 1 }), TypeError);
+  q.setOptimizer(null);  // it has none: nothing to remove
+  assert.equal(q.optimizer, null);
   assert.throws(() => EmbeddingBag.quantize(fresh, { dtype: 'int8', optimizer: { name: 'sgd', lr: 1 } }), TypeError);
   for (const b of [bag, fresh, q]) b.dispose();
   assert.throws(() => bag.step([1]), { message: 'this EmbeddingBag was disposed' });
@@ -250,6 +252,16 @@ test('EmbeddingBagCollection.step: errors change nothing; weighted features retu
   sameBits(ebc.table('t').weight, before);
   assert.equal(ebc.table('t').optimizer.step, 0);
   const { perSampleWeights } = ebc.step(Float32Array.from([1, 0, 0, 1, 0, 1, 0, 0]));
+  // An inference-only (quantized) table: no optimizer to set, none to remove.
+  const mixed = new EmbeddingBagCollection([
+    { name: 'f', numEmbeddings: 6, embeddingDim: 2, featureNames: ['a'] },
+    { name: 'q', numEmbeddings: 6, embeddingDim: 2, featureNames: ['b'], dtype: 'int8' },
+  ], { seed: 1 });
+  assert.throws(() => mixed.setOptimizer({ name: 'sgd', lr: 1 }), { name: 'TypeError', message: /table "q" is int8 \(quantized\)/ });
+  mixed.setOptimizer(null);
+  mixed.forward({ keys: ['a', 'b'], values: [1, 2], lengths: [1, 1] });
+  assert.throws(() => mixed.step(new Float32Array(4)), { message: /^step\(\) is not available: table "q" is int8/ });
+  mixed.dispose();
   assert.equal(perSampleWeights.length, 3);
   sameBits(perSampleWeights, [before[2], before[5], before[7]]);
   assert.equal(ebc.table('t').optimizer.step, 1);
