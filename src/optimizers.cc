@@ -1,13 +1,15 @@
 // step(): the batch's coalesced weight gradient, row by row, and each row's
 // update by its optimizer. On a large table (backward_sparse's grouped path)
-// every row's gradient is made in a scratch row and applied at once, never
-// stored: extra memory O(num_indices) for the grouping, no O(rows x D).
+// the rows' gradients are made a 16 KB block at a time and applied at once,
+// never stored whole: extra memory O(num_indices) for the grouping, no
+// O(rows x D).
 // Otherwise (a cache-sized table, or max mode's argmax rows) the coalesced
 // gradient is built first, then applied. Rows split over threads: each row's
 // update is independent, so the bits do not depend on the split. The float32
 // order of operations is PyTorch 1.13's sparse paths (torch/optim) and
-// FBGEMM's for rowwise-adagrad; a Python scalar enters as float32, as ATen
-// casts it.
+// FBGEMM's for rowwise-adagrad (a row's squares summed in lanes); a Python
+// scalar enters as float32, as ATen casts it.
+#include <algorithm>
 #include <cmath>
 
 #include "backward/grouping.h"
