@@ -10,7 +10,7 @@ import { floatArray, forwardInput, gradOutputArray, perSampleWeightsArray } from
 import { generation, heap, requireModule } from './module.mjs';
 import { hotCalls } from './hot-calls.mjs';
 import { settle } from './snapshot.mjs';
-import { checkDim, normaliseOptions, seedOf, wantsCopy } from './options.mjs';
+import { checkDim, normaliseOptions, resultOptions, seedOf, wantsCopy } from './options.mjs';
 import { coreArguments, parseOptimizer, stateArrays } from './optimizers.mjs';
 import { argumentName, Code, dtypeInfo, IndexKind, modeInfo, rowBytes } from './registry.mjs';
 import * as tables from './tables.mjs';
@@ -228,18 +228,29 @@ export class EmbeddingBag {
    *   or 2-D: { data, shape: [B, L] } | number[][] (offsets null)
    * @param options { copy: false } returns the output as a view of wasm
    *   memory instead of a copy: no allocation, valid until the next call into
-   *   the package.
+   *   the package. { out }: a Float32Array of B x D floats of the caller's,
+   *   written and returned as data (a steady loop allocates nothing).
    * @returns {{ data: Float32Array, shape: [number, number] }}
    */
   forward(input, offsets = null, perSampleWeights = null, options = undefined) {
     // Every argument first: user code (getters, Proxies) runs only until
     // then, and may even have disposed this bag.
-    const copy = wantsCopy(options, 'forward');
+    const { copy, out } = resultOptions(options, 'forward');
     const pinned = [];
     const call = forwardInput(input, offsets, pinned);
     let psw = perSampleWeights == null ? null : perSampleWeightsArray(perSampleWeights, call, pinned);
     const core = this.#live();
     const calls = this.#calls;
+    if (out !== null) {
+      if (out.buffer === heap(1).buffer) {
+        throw new TypeError('out is a view of wasm memory (a result or a weight of the package): pass an array of your own');
+      }
+      // Checked before the call: a forward may renormalise rows (maxNorm).
+      const bags = call.twoD ? call.rows : Math.max(0, call.offsets.length - (this.#options.includeLastOffset ? 1 : 0));
+      if (out.length !== bags * this.#embeddingDim) {
+        throw new RangeError(`out has length ${out.length}, expected ${bags * this.#embeddingDim} (numBags x embeddingDim = ${bags} x ${this.#embeddingDim})`);
+      }
+    }
     const own = settle(pinned, heap(1).buffer, 'an argument of forward()');
     call.indices.array = own(call.indices.array);
     if (!call.twoD) call.offsets.array = own(call.offsets.array);
@@ -263,7 +274,12 @@ export class EmbeddingBag {
     this.#lastForward = { numBags, numIndices: call.indices.length, withPerSampleWeights: psw !== null };
     const ptr = calls.outputPtr() / 4;
     const end = ptr + numBags * this.#embeddingDim;
-    return { data: take(heap(end * 4).f32, ptr, end, copy), shape: [numBags, this.#embeddingDim] };
+    const view = heap(end * 4).f32;
+    if (out !== null) {
+      out.set(view.subarray(ptr, end));
+      return { data: out, shape: [numBags, this.#embeddingDim] };
+    }
+    return { data: take(view, ptr, end, copy), shape: [numBags, this.#embeddingDim] };
   }
 
   /**

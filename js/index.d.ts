@@ -194,6 +194,16 @@ export interface ResultOptions {
   copy?: boolean;
 }
 
+/** forward()'s options: ResultOptions, or the caller's array to write the result into. */
+export interface ForwardOptions extends ResultOptions {
+  /**
+   * A Float32Array of B x embeddingDim floats of the caller's (not a view of
+   * wasm memory): the result is written into it and returned as `data`, so a
+   * loop that reuses it allocates nothing. Not with copy: false.
+   */
+  out?: Float32Array;
+}
+
 /** The table's element type: float32, or a quantized row format (forward only). */
 export type Dtype = 'fp32' | QuantizedDtype;
 /**
@@ -363,7 +373,7 @@ export declare class EmbeddingBag<Sparse extends boolean = false> {
    * @param perSampleWeights one weight per index (modes sum, mean, sqrtn)
    * @throws RangeError naming the first bad index or offset, its position and value; nothing changes
    */
-  forward(input: BagInput, offsets?: IndexArray | null, perSampleWeights?: PerSampleWeights | null, options?: ResultOptions): BagOutput;
+  forward(input: BagInput, offsets?: IndexArray | null, perSampleWeights?: PerSampleWeights | null, options?: ForwardOptions): BagOutput;
   /**
    * Gradients of the most recent forward, for gradOutput (d loss / d output,
    * [B, embeddingDim]). The weight gradient is sparse (coalesced) when the

@@ -92,6 +92,23 @@ export function wantsCopy(given, method) {
   return copy;
 }
 
+/**
+ * forward()'s options: { copy, out } -> { copy, out }. out: a Float32Array
+ * the caller owns, which the result is written into and returned as (the
+ * caller checks its length against the output's, and that it is not a view
+ * of wasm memory, which a later call would overwrite or detach).
+ */
+export function resultOptions(given, method) {
+  if (given === undefined) return { copy: true, out: null };
+  checkKnownKeys(checkOptionsObject(given, `${method} options`), ['copy', 'out'], method);
+  const copy = wantsCopy(Object.hasOwn(given, 'copy') ? { copy: given.copy } : undefined, method);
+  const out = Object.hasOwn(given, 'out') ? given.out : undefined;
+  if (out === undefined || out === null) return { copy, out: null };
+  if (!(out instanceof Float32Array)) throw new TypeError(`out = ${show(out)} must be a Float32Array`);
+  if (!copy) throw new TypeError('out and copy: false cannot be given together: out is where the result is copied');
+  return { copy, out };
+}
+
 /** A bag's options as given -> complete, type-checked options. */
 export function normaliseOptions(given) {
   const options = ownOptions(given);

@@ -268,7 +268,7 @@ test('forward / backward options are checked before anything runs', () => {
   const bag = new EmbeddingBag(3, 2, { mode: 'sum', weight: countingTable(3, 2) });
   const before = bag.forward([1], [0]);
   assert.throws(() => bag.forward([2], [0], null, { copy: 'no' }), { name: 'TypeError', message: 'copy = "no" must be true or false' });
-  assert.throws(() => bag.forward([2], [0], null, { cpy: false }), { name: 'TypeError', message: "unknown forward option 'cpy' (known: copy)" });
+  assert.throws(() => bag.forward([2], [0], null, { cpy: false }), { name: 'TypeError', message: "unknown forward option 'cpy' (known: copy, out)" });
   assert.throws(() => bag.forward([2], [0], null, 5), { name: 'TypeError', message: 'forward options must be an object, not 5' });
   assert.throws(() => bag.backward(new Float32Array(2), null), { name: 'TypeError', message: 'backward options must be an object, not null' });
   // The failed forwards changed nothing: backward still answers for [1].
@@ -276,4 +276,29 @@ test('forward / backward options are checked before anything runs', () => {
   assert.deepEqual(Array.from(g.weight), [0, 0, 1, 1, 0, 0]);
   assert.deepEqual(Array.from(before.data), [10, 11]);
   bag.dispose();
+});
+
+test('forward(..., { out }): the result written into the caller\'s array and returned as data; wrong out changes nothing', () => {
+  const bag = new EmbeddingBag(10, 3, { mode: 'sum', seed: 1, maxNorm: 1 });
+  const out = new Float32Array(6).fill(NaN);
+  const y = bag.forward([1, 2, 3], [0, 1], null, { out });
+  assert.equal(y.data, out);
+  assert.deepEqual(y.shape, [2, 3]);
+  assert.deepEqual(Array.from(out), Array.from(bag.forward([1, 2, 3], [0, 1]).data));
+  // Reused: 2-D input, the same array again.
+  assert.equal(bag.forward({ data: Int32Array.of(4, 5, 6, 7), shape: [2, 2] }, null, null, { out }).data, out);
+  assert.deepEqual(Array.from(out), Array.from(bag.forward([[4, 5], [6, 7]]).data));
+  const fresh = new EmbeddingBag(10, 3, { mode: 'sum', seed: 2, maxNorm: 0.5 });
+  const before = Float32Array.from(fresh.weight);
+  const refused = [
+    [{ out: new Float32Array(5) }, RangeError, 'out has length 5, expected 6 (numBags x embeddingDim = 2 x 3)'],
+    [{ out: [0, 0, 0, 0, 0, 0] }, TypeError, 'out = array(6) must be a Float32Array'],
+    [{ out: new Float32Array(6), copy: false }, TypeError, 'out and copy: false cannot be given together: out is where the result is copied'],
+    [{ out: fresh.weight.subarray(0, 6) }, TypeError, 'out is a view of wasm memory (a result or a weight of the package): pass an array of your own'],
+  ];
+  for (const [options, type, message] of refused) {
+    assert.throws(() => fresh.forward([1, 2, 3], [0, 1], null, options), { name: type.name, message });
+    assert.deepEqual(fresh.weight, before, 'maxNorm renormalised nothing');
+  }
+  for (const b of [bag, fresh]) b.dispose();
 });

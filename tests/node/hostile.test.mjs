@@ -14,7 +14,7 @@ test('mode names and option names that exist on Object.prototype are not modes o
     assert.throws(() => new EmbeddingBag(10, 2, options), { name: 'TypeError', message: new RegExp(`^unknown option '${key}'`) });
   }
   const bag = new EmbeddingBag(10, 2, { mode: 'sum' });
-  assert.throws(() => bag.forward([1], [0], null, { toString: 1 }), { name: 'TypeError', message: "unknown forward option 'toString' (known: copy)" });
+  assert.throws(() => bag.forward([1], [0], null, { toString: 1 }), { name: 'TypeError', message: "unknown forward option 'toString' (known: copy, out)" });
   bag.dispose();
 });
 
