@@ -14,7 +14,7 @@ import { writeSafetensors as writeTensors } from './formats.mjs';
 import { collectionCalls } from './hot-calls.mjs';
 import { floatArray, gradOutputArray, integerArray } from './inputs.mjs';
 import { generation, heap, requireModule } from './module.mjs';
-import { checkOptionsObject, ownOptions, seedOf, wantsCopy } from './options.mjs';
+import { checkOptionsObject, ownOptions, resultOptions, seedOf, wantsCopy } from './options.mjs';
 import { argumentName, Code, codeName, IndexKind, modeInfo } from './registry.mjs';
 import { settle } from './snapshot.mjs';
 
@@ -237,10 +237,12 @@ export class EmbeddingBagCollection {
   /**
    * Pooled embeddings of every feature of a KeyedJaggedTensor, in one call.
    * @param kjt { keys, values, lengths | offsets, weights (isWeighted) }
+   * @param options { copy: false } (a view of wasm memory) or { out } (the
+   *   caller's Float32Array of B x sum of D, returned as values)
    * @returns {{ keys: string[], lengthPerKey: number[], values: Float32Array, shape: [number, number] }}
    */
   forward(kjt, options = undefined) {
-    const copy = wantsCopy(options, 'forward');
+    const { copy, out } = resultOptions(options, 'forward');
     const given = ownOptions(checkOptionsObject(kjt, 'the KeyedJaggedTensor'), 'the KeyedJaggedTensor');
     checkKeys(given, KJT_KEYS, 'KeyedJaggedTensor');
     const keys = this.#callKeys(given.keys);
@@ -266,6 +268,14 @@ export class EmbeddingBagCollection {
     }
     this.#live();
     const calls = this.#calls;
+    if (out !== null) {
+      if (out.buffer === heap(1).buffer) {
+        throw new TypeError('out is a view of wasm memory (a result or a weight of the package): pass an array of your own');
+      }
+      if (out.length !== batch * this.#totalDim) {
+        throw new RangeError(`out has length ${out.length}, expected ${batch * this.#totalDim} (B x sum of D = ${batch} x ${this.#totalDim})`);
+      }
+    }
     const own = settle(pinned, heap(1).buffer, 'an argument of forward()');
     values.array = own(values.array);
     bounds = own(bounds);
@@ -292,10 +302,11 @@ export class EmbeddingBagCollection {
     const ptr = calls.outputPtr() / 4;
     const end = ptr + batch * this.#totalDim;
     const data = heap(end * 4).f32;
+    if (out !== null) out.set(data.subarray(ptr, end));
     return {
       keys: this.featureNames,
       lengthPerKey: this.lengthPerKey,
-      values: copy ? data.slice(ptr, end) : data.subarray(ptr, end),
+      values: out ?? (copy ? data.slice(ptr, end) : data.subarray(ptr, end)),
       shape: [batch, this.#totalDim],
     };
   }

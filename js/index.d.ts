@@ -197,9 +197,10 @@ export interface ResultOptions {
 /** forward()'s options: ResultOptions, or the caller's array to write the result into. */
 export interface ForwardOptions extends ResultOptions {
   /**
-   * A Float32Array of B x embeddingDim floats of the caller's (not a view of
-   * wasm memory): the result is written into it and returned as `data`, so a
-   * loop that reuses it allocates nothing. Not with copy: false.
+   * A Float32Array of the output's size (B x embeddingDim; a collection's B x
+   * sum of D) of the caller's, not a view of wasm memory: the result is
+   * written into it and returned (`data`; a collection's `values`), so a loop
+   * that reuses it allocates nothing. Not with copy: false.
    */
   out?: Float32Array;
 }
@@ -504,7 +505,7 @@ export declare class EmbeddingBagCollection<Sparse extends boolean = false> {
    * Pools every feature of the KJT in one call.
    * @throws RangeError naming the key, the sample and the table of a bad id; TypeError / RangeError for keys, lengths and weights; nothing changes
    */
-  forward(kjt: KeyedJaggedTensor, options?: ResultOptions): KeyedTensor;
+  forward(kjt: KeyedJaggedTensor, options?: ForwardOptions): KeyedTensor;
   /**
    * Gradients of the last forward for gradValues ([B, sum of D]): each
    * table's by name, and the per-id weights' (KJT order) when isWeighted.

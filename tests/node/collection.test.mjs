@@ -151,3 +151,15 @@ test('dispose frees every table; [Symbol.dispose]; collections made and dropped 
   assert.throws(() => new EmbeddingBagCollection([{ name: 'big', numEmbeddings: 2 ** 31 - 1, embeddingDim: 4096, featureNames: ['x'] }]), RangeError);
   assert.equal(memoryInfo().allocatedBytes, before);
 });
+
+test('forward(kjt, { out }): the KeyedTensor written into the caller\'s array; a wrong out is refused before anything runs', () => {
+  const ebc = twoTables();
+  const out = new Float32Array(2 * 8).fill(NaN);
+  const kt = ebc.forward(GOOD, { out });
+  assert.equal(kt.values, out);
+  sameBits(out, ebc.forward(GOOD).values);
+  assert.throws(() => ebc.forward(GOOD, { out: new Float32Array(15) }), { name: 'RangeError', message: 'out has length 15, expected 16 (B x sum of D = 2 x 8)' });
+  assert.throws(() => ebc.forward(GOOD, { out: ebc.table('t_item').weight.subarray(0, 16) }), { name: 'TypeError', message: /out is a view of wasm memory/ });
+  assert.throws(() => ebc.forward(GOOD, { out, copy: false }), TypeError);
+  ebc.dispose();
+});
