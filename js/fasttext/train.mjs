@@ -20,6 +20,7 @@ import { FastText } from './index.mjs';
 import { modelParts } from './internals.mjs';
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 const LABEL_PREFIX = '__label__';
 
 // Small models for a page: not fastText's CLI defaults (dim 100, 2M
@@ -84,7 +85,7 @@ function buildDictionary(examples, minCount) {
   const counts = new Map();  // key: the token's text
   let ntokens = 0;
   const add = (token, isLabel) => {
-    const key = new TextDecoder().decode(token);
+    const key = decoder.decode(token);
     const entry = counts.get(key);
     if (entry) entry.count++;
     else counts.set(key, { bytes: token.slice(), count: 1, type: isLabel ? 1 : 0 });
