@@ -14,7 +14,8 @@ import { writeSafetensors as writeTensors } from './formats.mjs';
 import { collectionCalls } from './hot-calls.mjs';
 import { floatArray, gradOutputArray, integerArray } from './inputs.mjs';
 import { generation, heap, requireModule } from './module.mjs';
-import { checkOptionsObject, ownOptions, resultOptions, seedOf, wantsCopy } from './options.mjs';
+import { checkOptionsObject, ownOptions, resultOptions, seedOf } from './options.mjs';
+import { checkLength, ownArray, writeResult } from './results.mjs';
 import { argumentName, Code, codeName, IndexKind, modeInfo } from './registry.mjs';
 import { settle } from './snapshot.mjs';
 
@@ -269,12 +270,8 @@ export class EmbeddingBagCollection {
     this.#live();
     const calls = this.#calls;
     if (out !== null) {
-      if (out.buffer === heap(1).buffer) {
-        throw new TypeError('out is a view of wasm memory (a result or a weight of the package): pass an array of your own');
-      }
-      if (out.length !== batch * this.#totalDim) {
-        throw new RangeError(`out has length ${out.length}, expected ${batch * this.#totalDim} (B x sum of D = ${batch} x ${this.#totalDim})`);
-      }
+      ownArray(out, 'out');
+      checkLength(out, 'out', batch * this.#totalDim, `B x sum of D = ${batch} x ${this.#totalDim}`);
     }
     const own = settle(pinned, heap(1).buffer, 'an argument of forward()');
     values.array = own(values.array);
@@ -302,7 +299,7 @@ export class EmbeddingBagCollection {
     const ptr = calls.outputPtr() / 4;
     const end = ptr + batch * this.#totalDim;
     const data = heap(end * 4).f32;
-    if (out !== null) out.set(data.subarray(ptr, end));
+    if (out !== null) writeResult(out, ptr * 4, end - ptr);
     return {
       keys: this.featureNames,
       lengthPerKey: this.lengthPerKey,
@@ -317,7 +314,7 @@ export class EmbeddingBagCollection {
    * EmbeddingBag.backward), and the per-id weights' (KJT order) when isWeighted.
    */
   backward(gradValues, options = undefined) {
-    const copy = wantsCopy(options, 'backward');
+    const { copy, out, perSampleWeightsOut } = resultOptions(options, 'backward', ['copy', 'out', 'perSampleWeightsOut']);
     const pinned = [];
     const given = gradOutputArray(gradValues, pinned);
     this.#live();
@@ -325,21 +322,43 @@ export class EmbeddingBagCollection {
     this.#trainable('backward');
     if (this.#lastForward === null) throw new Error('backward() needs a forward() first: it returns the gradients of the most recent forward');
     const { numValues } = this.#lastForward;
+    const targets = out === null ? [] : this.#weightOuts(out);
+    const pswOut = perSampleWeightsOut === null ? null : ownArray(perSampleWeightsOut, 'perSampleWeightsOut');
+    if (pswOut !== null && this.#isWeighted) checkLength(pswOut, 'perSampleWeightsOut', numValues, 'one per id of the last forward');
     const length = this.#stageGradValues(given, pinned);
     if (calls.backward(length, this.#sparse, true) !== Code.ok) throw this.#error({});
+    try {
+      targets.forEach((target, t) => target && internals.checkCapacity(this.#tables[t].bag, target));
+    } catch (error) {
+      for (const { bag } of this.#tables) internals.releaseGradients(bag);
+      throw error;
+    }
     const weight = {};
     this.#tables.forEach(({ name, bag }, t) => {
       Object.defineProperty(weight, name, {
-        value: internals.weightGradient(bag, copy, calls.tableIds(t)), enumerable: true, writable: true, configurable: true,
+        value: internals.weightGradient(bag, copy, calls.tableIds(t), targets[t] ?? null), enumerable: true, writable: true, configurable: true,
       });
     });
     const wptr = calls.weightsGradPtr();
     let perSampleWeights = null;
     if (wptr !== 0) {
       const data = heap(wptr + numValues * 4).f32;
-      perSampleWeights = copy ? data.slice(wptr / 4, wptr / 4 + numValues) : data.subarray(wptr / 4, wptr / 4 + numValues);
+      if (pswOut !== null) perSampleWeights = writeResult(pswOut, wptr, numValues);
+      else perSampleWeights = copy ? data.slice(wptr / 4, wptr / 4 + numValues) : data.subarray(wptr / 4, wptr / 4 + numValues);
     }
     return { weight, perSampleWeights };
+  }
+
+  // backward()'s { out: { table: gradient's destination } } -> one per table
+  // (undefined where not given), each checked as that table's (dense or
+  // sparse, as EmbeddingBag.backward's out).
+  #weightOuts(out) {
+    const given = ownOptions(checkOptionsObject(out, 'out'), 'out');
+    const names = this.#tables.map((t) => t.name);
+    for (const key of Object.keys(given)) {
+      if (!names.includes(key)) throw new TypeError(`out.${key}: not a table (tables: ${names.join(', ')})`);
+    }
+    return this.#tables.map(({ name, bag }) => (given[name] == null ? undefined : internals.weightOut(bag, given[name], `out.${name}`)));
   }
 
   /**
@@ -374,7 +393,7 @@ export class EmbeddingBagCollection {
    * optimizer). Returns { perSampleWeights } (KJT order) when isWeighted.
    */
   step(gradValues, options = undefined) {
-    const copy = wantsCopy(options, 'step');
+    const { copy, out } = resultOptions(options, 'step');
     const pinned = [];
     const given = gradOutputArray(gradValues, pinned);
     this.#live();
@@ -387,10 +406,15 @@ export class EmbeddingBagCollection {
     }
     if (this.#lastForward === null) throw new Error('step() needs a forward() first: it trains on the most recent forward');
     const { numValues } = this.#lastForward;
+    if (out !== null) {
+      ownArray(out, 'out');
+      if (this.#isWeighted) checkLength(out, 'out', numValues, "one per id of the last forward: the weights' gradient");
+    }
     const length = this.#stageGradValues(given, pinned);
     if (calls.step(length, true) !== Code.ok) throw this.#error({});
     const wptr = calls.weightsGradPtr();
     if (wptr === 0) return {};
+    if (out !== null) return { perSampleWeights: writeResult(out, wptr, numValues) };
     const data = heap(wptr + numValues * 4).f32;
     return { perSampleWeights: copy ? data.slice(wptr / 4, wptr / 4 + numValues) : data.subarray(wptr / 4, wptr / 4 + numValues) };
   }

@@ -11,15 +11,21 @@ import { heap } from './module.mjs';
 // rows (text) 0.86x, all of them 0.81x: hence N/8.
 const RUN_COPY_MAX_INDICES_PER_ROW = 1 / 8;
 
-// `calls`: the bag's hotCalls().
-export function copyDenseGradient(calls, n, d, numIndices) {
+// `calls`: the bag's hotCalls(). `target`: a Float32Array of n x d of the
+// caller's to write into (zeroed first on the runs path), or null for a new one.
+export function copyDenseGradient(calls, n, d, numIndices, target = null) {
   const ptr = calls.gradWeightPtr();
   const base = ptr / 4;
   const runs = numIndices <= n * RUN_COPY_MAX_INDICES_PER_ROW ? calls.gradientRowRuns() : -1;
-  if (runs < 0) return heap(ptr + n * d * 4).f32.slice(base, base + n * d);
+  if (runs < 0) {
+    const all = heap(ptr + n * d * 4).f32;
+    if (target === null) return all.slice(base, base + n * d);
+    target.set(all.subarray(base, base + n * d));
+    return target;
+  }
   const rp = calls.rowRunsPtr() / 4;
   const { f32, i32 } = heap(Math.max(ptr + n * d * 4, (rp + 2 * runs) * 4));
-  const out = new Float32Array(n * d);
+  const out = target === null ? new Float32Array(n * d) : target.fill(0);
   for (let k = 0; k < runs; k++) {
     const begin = i32[rp + 2 * k] * d;
     const end = i32[rp + 2 * k + 1] * d;

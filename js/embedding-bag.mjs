@@ -5,12 +5,13 @@
 // serialisers (fromPretrained, quantize, toSafetensors, ...) live in
 // tables.mjs and reach a bag's core through `internals`, not its fields.
 import { copyDenseGradient } from './dense-copy.mjs';
-import { statusError } from './errors.mjs';
+import { show, statusError } from './errors.mjs';
 import { floatArray, forwardInput, gradOutputArray, perSampleWeightsArray } from './inputs.mjs';
 import { generation, heap, requireModule } from './module.mjs';
 import { hotCalls } from './hot-calls.mjs';
 import { settle } from './snapshot.mjs';
-import { checkDim, normaliseOptions, resultOptions, seedOf, wantsCopy } from './options.mjs';
+import { checkDim, normaliseOptions, resultOptions, seedOf } from './options.mjs';
+import { checkCapacity, checkLength, ownArray, writeResult } from './results.mjs';
 import { coreArguments, parseOptimizer, stateArrays } from './optimizers.mjs';
 import { argumentName, Code, dtypeInfo, IndexKind, modeInfo, rowBytes } from './registry.mjs';
 import * as tables from './tables.mjs';
@@ -22,6 +23,9 @@ export const TABLE_DTYPE = Symbol('tableDtype');
 
 // What tables.mjs may reach in a bag (set by the class's static block).
 export let internals;
+
+// The options backward() takes.
+const BACKWARD_OPTIONS = ['copy', 'out', 'perSampleWeightsOut'];
 
 // Elements [begin, end) of a heap view: a copy, or a view of wasm memory.
 function take(view, begin, end, copy) {
@@ -70,7 +74,12 @@ export class EmbeddingBag {
       // and its step count (toSafetensors / fromSafetensors).
       stateViews: (bag) => bag.#stateArrays(false),
       setSteps: (bag, steps) => bag.#live().setOptimizerSteps(steps),
-      weightGradient: (bag, copy, numIndices) => bag.#gradients(bag.#calls, copy, numIndices, false).weight,
+      weightGradient: (bag, copy, numIndices, out) => bag.#gradients(bag.#calls, copy, numIndices, false, out).weight,
+      // A collection's { out: { table: ... } }: checked as this bag's weight gradient's.
+      weightOut: (bag, out, name) => bag.#weightOut(out, name),
+      // Before any table's gradient is written: a sparse out's capacity.
+      checkCapacity: (bag, out) => bag.#options.sparse && bag.#checkCapacity(out),
+      releaseGradients: (bag) => bag.#calls.releaseGradients(),
       // For fastText's output layer: `count` vectors of D floats dotted with
       // every row (ebag::row_dots), count x N floats (a view of wasm memory,
       // valid until the bag's next call).
@@ -242,14 +251,10 @@ export class EmbeddingBag {
     const core = this.#live();
     const calls = this.#calls;
     if (out !== null) {
-      if (out.buffer === heap(1).buffer) {
-        throw new TypeError('out is a view of wasm memory (a result or a weight of the package): pass an array of your own');
-      }
+      ownArray(out, 'out');
       // Checked before the call: a forward may renormalise rows (maxNorm).
       const bags = call.twoD ? call.rows : Math.max(0, call.offsets.length - (this.#options.includeLastOffset ? 1 : 0));
-      if (out.length !== bags * this.#embeddingDim) {
-        throw new RangeError(`out has length ${out.length}, expected ${bags * this.#embeddingDim} (numBags x embeddingDim = ${bags} x ${this.#embeddingDim})`);
-      }
+      checkLength(out, 'out', bags * this.#embeddingDim, `numBags x embeddingDim = ${bags} x ${this.#embeddingDim}`);
     }
     const own = settle(pinned, heap(1).buffer, 'an argument of forward()');
     call.indices.array = own(call.indices.array);
@@ -272,14 +277,10 @@ export class EmbeddingBag {
     }
     const numBags = calls.lastNumBags();
     this.#lastForward = { numBags, numIndices: call.indices.length, withPerSampleWeights: psw !== null };
+    const count = numBags * this.#embeddingDim;
+    if (out !== null) return { data: writeResult(out, calls.outputPtr(), count), shape: [numBags, this.#embeddingDim] };
     const ptr = calls.outputPtr() / 4;
-    const end = ptr + numBags * this.#embeddingDim;
-    const view = heap(end * 4).f32;
-    if (out !== null) {
-      out.set(view.subarray(ptr, end));
-      return { data: out, shape: [numBags, this.#embeddingDim] };
-    }
-    return { data: take(view, ptr, end, copy), shape: [numBags, this.#embeddingDim] };
+    return { data: take(heap((ptr + count) * 4).f32, ptr, ptr + count, copy), shape: [numBags, this.#embeddingDim] };
   }
 
   /**
@@ -291,17 +292,39 @@ export class EmbeddingBag {
    */
   backward(gradOutput, options = undefined) {
     // Every argument first (see forward), then the bag's state.
-    const copy = wantsCopy(options, 'backward');
+    const { copy, out, perSampleWeightsOut } = resultOptions(options, 'backward', BACKWARD_OPTIONS);
     const pinned = [];
     const given = gradOutputArray(gradOutput, pinned);
     const core = this.#live();
     const calls = this.#calls;
     this.#trainable('backward');
     if (!this.#lastForward) throw new Error('backward() needs a forward() first: it returns the gradients of the most recent forward');
-    const { numBags, numIndices } = this.#lastForward;
+    const { numBags, numIndices, withPerSampleWeights } = this.#lastForward;
+    const weightOut = out === null ? null : this.#weightOut(out, 'out');
+    const pswOut = perSampleWeightsOut === null ? null : ownArray(perSampleWeightsOut, 'perSampleWeightsOut');
+    if (pswOut !== null && withPerSampleWeights) {
+      checkLength(pswOut, 'perSampleWeightsOut', numIndices, 'one per index of the last forward');
+    }
     const length = this.#stageGradOutput(core, given, pinned);
     if (calls.backward(length, this.#options.sparse, true) !== Code.ok) throw this.#error(core, { numBags });
-    return this.#gradients(calls, copy, numIndices);
+    return this.#gradients(calls, copy, numIndices, true, weightOut, pswOut);
+  }
+
+  // out checked as the weight gradient's destination (named `name`): dense,
+  // a Float32Array of N x D; sparse, { indices: Int32Array, values:
+  // Float32Array } whose capacity is checked once the row count is known.
+  #weightOut(out, name) {
+    const n = this.#numEmbeddings;
+    const d = this.#embeddingDim;
+    if (!this.#options.sparse) {
+      ownArray(out, name);
+      checkLength(out, name, n * d, `numEmbeddings x embeddingDim = ${n} x ${d}: the dense weight gradient`);
+      return out;
+    }
+    if (out === null || typeof out !== 'object' || ArrayBuffer.isView(out) || Array.isArray(out)) {
+      throw new TypeError(`${name} = ${show(out)} must be { indices: Int32Array, values: Float32Array }: the weight gradient is sparse (sparse: true)`);
+    }
+    return { indices: ownArray(out.indices, `${name}.indices`, Int32Array), values: ownArray(out.values, `${name}.values`), name };
   }
 
   // A quantized bag has no gradients: `method` is refused.
@@ -327,9 +350,19 @@ export class EmbeddingBag {
     return grad.length;
   }
 
+  // A sparse weightOut (#weightOut) checked against the row count of the
+  // core's last backward.
+  #checkCapacity({ indices, values, name }) {
+    const rows = this.#calls.sparseRowCount();
+    const d = this.#embeddingDim;
+    checkCapacity(indices, `${name}.indices`, rows, `the gradient has ${rows} rows`);
+    checkCapacity(values, `${name}.values`, rows * d, `${rows} rows x embeddingDim ${d}`);
+  }
+
   // The gradients the core's last backward left: copies (then freed in the
-  // core) or views.
-  #gradients(calls, copy, numIndices, withPerSampleWeights = true) {
+  // core), views, or written into weightOut / pswOut (checked by #weightOut
+  // and backward; the sparse capacity here, before anything is written).
+  #gradients(calls, copy, numIndices, withPerSampleWeights = true, weightOut = null, pswOut = null) {
     const d = this.#embeddingDim;
     const sparse = this.#options.sparse;
     // `count` 4-byte elements at byte `ptr`, as `kind` ('f32' | 'i32').
@@ -337,18 +370,36 @@ export class EmbeddingBag {
     let weight;
     if (sparse) {
       const rows = calls.sparseRowCount();
-      weight = {
-        indices: result(calls.sparseRowsPtr(), rows, 'i32'),
-        values: result(calls.sparseValuesPtr(), rows * d, 'f32'),
-        shape: [this.#numEmbeddings, d],
-      };
+      if (weightOut !== null) {
+        const { indices, values } = weightOut;
+        try {
+          this.#checkCapacity(weightOut);
+        } catch (error) {
+          calls.releaseGradients();
+          throw error;
+        }
+        weight = {
+          indices: indices.subarray(0, rows),
+          values: values.subarray(0, rows * d),
+          shape: [this.#numEmbeddings, d],
+        };
+        writeResult(weight.indices, calls.sparseRowsPtr(), rows);
+        writeResult(weight.values, calls.sparseValuesPtr(), rows * d);
+      } else {
+        weight = {
+          indices: result(calls.sparseRowsPtr(), rows, 'i32'),
+          values: result(calls.sparseValuesPtr(), rows * d, 'f32'),
+          shape: [this.#numEmbeddings, d],
+        };
+      }
     } else if (copy) {
-      weight = copyDenseGradient(calls, this.#numEmbeddings, d, numIndices);
+      weight = copyDenseGradient(calls, this.#numEmbeddings, d, numIndices, weightOut);
     } else {
       weight = result(calls.gradWeightPtr(), this.#numEmbeddings * d, 'f32');
     }
     const pp = withPerSampleWeights ? calls.gradPerSampleWeightsPtr() : 0;
-    const psw = pp === 0 ? null : result(pp, numIndices, 'f32');
+    let psw = null;
+    if (pp !== 0) psw = pswOut !== null ? writeResult(pswOut, pp, numIndices) : result(pp, numIndices, 'f32');
     // Once copied, the gradient buffers are freed; views keep them until the
     // next backward() or dispose().
     if (copy) calls.releaseGradients();
@@ -415,7 +466,7 @@ export class EmbeddingBag {
    *   memory, valid until the next call into the package).
    */
   step(gradOutput, options = undefined) {
-    const copy = wantsCopy(options, 'step');
+    const { copy, out } = resultOptions(options, 'step');
     const pinned = [];
     const given = gradOutputArray(gradOutput, pinned);
     const core = this.#live();
@@ -425,13 +476,17 @@ export class EmbeddingBag {
       throw new Error("step() needs an optimizer: pass { optimizer: { name: 'adagrad', lr: 0.1 } } to the constructor, or call setOptimizer()");
     }
     if (!this.#lastForward) throw new Error('step() needs a forward() first: it trains on the most recent forward');
-    const { numBags, numIndices } = this.#lastForward;
+    const { numBags, numIndices, withPerSampleWeights } = this.#lastForward;
+    if (out !== null) {
+      ownArray(out, 'out');
+      if (withPerSampleWeights) checkLength(out, 'out', numIndices, "one per index of the last forward: the per-sample weights' gradient");
+    }
     const length = this.#stageGradOutput(core, given, pinned);
     if (calls.step(length, true) !== Code.ok) throw this.#error(core, { numBags });
     const pp = calls.gradPerSampleWeightsPtr();
-    return pp === 0 || !this.#lastForward.withPerSampleWeights
-      ? {}
-      : { perSampleWeights: take(heap(pp + numIndices * 4).f32, pp / 4, pp / 4 + numIndices, copy) };
+    if (pp === 0 || !withPerSampleWeights) return {};
+    if (out !== null) return { perSampleWeights: writeResult(out, pp, numIndices) };
+    return { perSampleWeights: take(heap(pp + numIndices * 4).f32, pp / 4, pp / 4 + numIndices, copy) };
   }
 
   /** Frees the table and every buffer. Idempotent. */

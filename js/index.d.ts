@@ -177,6 +177,10 @@ export interface SparseGradient {
 export type WeightGradient<Sparse extends boolean> =
   [Sparse] extends [true] ? SparseGradient : [Sparse] extends [false] ? Float32Array : Float32Array | SparseGradient;
 
+/** Where backward() can write the weight gradient of a bag whose `sparse` option has type `Sparse`. */
+export type WeightGradientOut<Sparse extends boolean> =
+  [Sparse] extends [true] ? SparseGradientOut : [Sparse] extends [false] ? Float32Array : Float32Array | SparseGradientOut;
+
 /** backward()'s result. */
 export interface Gradients<W extends Float32Array | SparseGradient = Float32Array | SparseGradient> {
   weight: W;
@@ -201,6 +205,41 @@ export interface ForwardOptions extends ResultOptions {
    * sum of D) of the caller's, not a view of wasm memory: the result is
    * written into it and returned (`data`; a collection's `values`), so a loop
    * that reuses it allocates nothing. Not with copy: false.
+   */
+  out?: Float32Array;
+}
+
+/**
+ * Where a sparse weight gradient is written: arrays of the caller's with room
+ * for the gradient's rows (indices) and rows x embeddingDim floats (values).
+ * backward() returns subarrays of them as long as the gradient; when they are
+ * too short it throws a RangeError naming the size needed and writes nothing.
+ */
+export interface SparseGradientOut {
+  indices: Int32Array;
+  values: Float32Array;
+}
+
+/** backward()'s options: ResultOptions, or arrays of the caller's to write the gradients into. */
+export interface BackwardOptions<W extends Float32Array | SparseGradientOut = Float32Array | SparseGradientOut> extends ResultOptions {
+  /**
+   * The weight gradient's destination: a Float32Array of N x embeddingDim
+   * (dense), or SparseGradientOut (sparse: true). Not with copy: false.
+   */
+  out?: W;
+  /**
+   * The per-sample weights' gradient's destination: a Float32Array of one
+   * float per index of the last forward (left untouched when it had none).
+   */
+  perSampleWeightsOut?: Float32Array;
+}
+
+/** step()'s options: ResultOptions, or the caller's array for the per-sample weights' gradient. */
+export interface StepOptions extends ResultOptions {
+  /**
+   * A Float32Array of one float per index of the last forward: the
+   * per-sample weights' gradient is written into it and returned (left
+   * untouched without per-sample weights). Not with copy: false.
    */
   out?: Float32Array;
 }
@@ -380,7 +419,7 @@ export declare class EmbeddingBag<Sparse extends boolean = false> {
    * [B, embeddingDim]). The weight gradient is sparse (coalesced) when the
    * bag was made with sparse: true. Throws on a quantized bag.
    */
-  backward(gradOutput: FloatArray | Tensor2D<FloatArray>, options?: ResultOptions): Gradients<WeightGradient<Sparse>>;
+  backward(gradOutput: FloatArray | Tensor2D<FloatArray>, options?: BackwardOptions<WeightGradientOut<Sparse>>): Gradients<WeightGradient<Sparse>>;
   /**
    * One training step on the most recent forward: the weight gradient of
    * gradOutput ([B, embeddingDim]) for the batch's rows only (coalesced;
@@ -391,7 +430,7 @@ export declare class EmbeddingBag<Sparse extends boolean = false> {
    * @throws Error without an optimizer or a forward, or on a quantized bag;
    *   RangeError for a gradOutput of the wrong size (nothing changes)
    */
-  step(gradOutput: FloatArray | Tensor2D<FloatArray>, options?: ResultOptions): StepResult;
+  step(gradOutput: FloatArray | Tensor2D<FloatArray>, options?: StepOptions): StepResult;
   /**
    * Sets the optimizer step() applies (null removes it). Its state starts
    * afresh: adagrad's sum at initialAccumulatorValue, the rest zero, step 0.
@@ -458,6 +497,14 @@ export interface KeyedJaggedTensor {
   weights?: FloatArray;
 }
 
+/** EmbeddingBagCollection.backward()'s options: out by table name (tables left out get copies). */
+export interface CollectionBackwardOptions<W extends Float32Array | SparseGradientOut = Float32Array | SparseGradientOut> extends ResultOptions {
+  /** Each named table's weight-gradient destination, as EmbeddingBag.backward's out. */
+  out?: Record<string, W>;
+  /** A Float32Array of one float per id of the last forward, for the weights' gradient (isWeighted). */
+  perSampleWeightsOut?: Float32Array;
+}
+
 /** TorchRec's KeyedTensor: every feature's pooled embeddings side by side. */
 export interface KeyedTensor {
   /** The features, in the collection's order (tables in order, each table's featureNames in order). */
@@ -512,7 +559,7 @@ export declare class EmbeddingBagCollection<Sparse extends boolean = false> {
    */
   backward(
     gradValues: FloatArray | Tensor2D<FloatArray>,
-    options?: ResultOptions,
+    options?: CollectionBackwardOptions<WeightGradientOut<Sparse>>,
   ): { weight: Record<string, WeightGradient<Sparse>>; perSampleWeights: Float32Array | null };
   /**
    * One training step on the last forward, TorchRec's fused optimizer: every
@@ -522,7 +569,7 @@ export declare class EmbeddingBagCollection<Sparse extends boolean = false> {
    * order) when isWeighted.
    * @throws Error when a table has no optimizer or is quantized (nothing changes)
    */
-  step(gradValues: FloatArray | Tensor2D<FloatArray>, options?: ResultOptions): StepResult;
+  step(gradValues: FloatArray | Tensor2D<FloatArray>, options?: StepOptions): StepResult;
   /** Sets (null: removes) every table's optimizer; each table's state starts afresh. */
   setOptimizer(optimizer: OptimizerOptions | null): void;
   /** Each table's optimizerState(), by table name. */

@@ -77,36 +77,29 @@ export function parseInitOptions(given) {
   return { threads, minParallelWork, wasmPaths: options.wasmPaths };
 }
 
-/**
- * The options of forward() and backward(): { copy } -> whether results are
- * copied out of wasm memory (the default) or returned as views of it.
- */
-export function wantsCopy(given, method) {
-  if (given === undefined) return true;
-  // Per call, so without copying the object: its own keys, then `copy` read once.
-  checkKnownKeys(checkOptionsObject(given, `${method} options`), ['copy'], method);
-  if (!Object.hasOwn(given, 'copy')) return true;
-  const copy = given.copy;
-  if (copy === undefined) return true;
-  checkBoolean(copy, 'copy');
-  return copy;
-}
+// The result options of a call that gave none (shared: no object per call).
+const DEFAULT_RESULTS = Object.freeze({ copy: true, out: null, perSampleWeightsOut: null });
 
 /**
- * forward()'s options: { copy, out } -> { copy, out }. out: a Float32Array
- * the caller owns, which the result is written into and returned as (the
- * caller checks its length against the output's, and that it is not a view
- * of wasm memory, which a later call would overwrite or detach).
+ * The result options of forward(), backward() and step(): { copy, out,
+ * perSampleWeightsOut } with the keys `known` allowed. copy: whether results
+ * are copied out of wasm memory (the default) or returned as views of it.
+ * out / perSampleWeightsOut: arrays of the caller's the results are written
+ * into (their types and sizes are the method's to check, results.mjs). Each
+ * option is read once, and no object is made for a call without options.
  */
-export function resultOptions(given, method) {
-  if (given === undefined) return { copy: true, out: null };
-  checkKnownKeys(checkOptionsObject(given, `${method} options`), ['copy', 'out'], method);
-  const copy = wantsCopy(Object.hasOwn(given, 'copy') ? { copy: given.copy } : undefined, method);
-  const out = Object.hasOwn(given, 'out') ? given.out : undefined;
-  if (out === undefined || out === null) return { copy, out: null };
-  if (!(out instanceof Float32Array)) throw new TypeError(`out = ${show(out)} must be a Float32Array`);
-  if (!copy) throw new TypeError('out and copy: false cannot be given together: out is where the result is copied');
-  return { copy, out };
+export function resultOptions(given, method, known = ['copy', 'out']) {
+  if (given === undefined) return DEFAULT_RESULTS;
+  checkKnownKeys(checkOptionsObject(given, `${method} options`), known, method);
+  const copy = Object.hasOwn(given, 'copy') ? given.copy ?? true : true;
+  checkBoolean(copy, 'copy');
+  const out = Object.hasOwn(given, 'out') ? given.out ?? null : null;
+  const perSampleWeightsOut = Object.hasOwn(given, 'perSampleWeightsOut') ? given.perSampleWeightsOut ?? null : null;
+  if (!copy && (out !== null || perSampleWeightsOut !== null)) {
+    const name = out !== null ? 'out' : 'perSampleWeightsOut';
+    throw new TypeError(`${name} and copy: false cannot be given together: ${name} is where the result is copied`);
+  }
+  return out === null && perSampleWeightsOut === null && copy ? DEFAULT_RESULTS : { copy, out, perSampleWeightsOut };
 }
 
 /** A bag's options as given -> complete, type-checked options. */

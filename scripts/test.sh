@@ -34,7 +34,7 @@ source scripts/runtimes.sh
 # types and threads included), then the files that run on either variant on
 # simd-threaded with 2 threads, every call split however small.
 # --expose-gc: the FinalizationRegistry test collects forgotten bags.
-variant_tests=(api errors fuzz leaks golden weights quantized registry hostile inputs sources dispose collection fasttext training fasttext-train)
+variant_tests=(api results errors fuzz leaks golden weights quantized registry hostile inputs sources dispose collection fasttext training fasttext-train)
 variant_files=("${variant_tests[@]/#/tests/node/}")
 node_suites() {  # node_suites <node binary> <label>
   local node=$1 label=$2 rc

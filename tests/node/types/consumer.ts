@@ -117,6 +117,22 @@ function training(): void {
   const states: Record<string, OptimizerState | null> = ebc.optimizerState();
   ebc.setOptimizer({ name: 'rowwise-adagrad' });
   void [weights, states];
+
+  // Caller-owned results: the out type follows the bag's sparse option.
+  const dense = new EmbeddingBag(100, 8, { sparse: false });
+  const y = dense.forward([1, 2], [0], null, { out: new Float32Array(8) }).data;
+  const dw: Float32Array = dense.backward(y, { out: new Float32Array(800), perSampleWeightsOut: new Float32Array(2) }).weight;
+  const sparse = new EmbeddingBag(100, 8, { sparse: true });
+  sparse.forward([1, 2], [0]);
+  const sw = sparse.backward(y, { out: { indices: new Int32Array(2), values: new Float32Array(16) } }).weight;
+  const rows: Int32Array = sw.indices;
+  bag.step(y, { out: new Float32Array(2) });
+  ebc.backward(new Float32Array(2), { out: { t: new Float32Array(8) } });
+  // @ts-expect-error: a sparse bag's out is { indices, values }
+  sparse.backward(y, { out: new Float32Array(800) });
+  // @ts-expect-error: step returns no weight gradient to write
+  bag.step(y, { perSampleWeightsOut: new Float32Array(2) });
+  void [dw, rows];
 }
 
 void main;
