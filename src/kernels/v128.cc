@@ -29,9 +29,13 @@ struct RowBatch {
   int32_t ids[kCapacity];
   int count = 0;
 
-  void fill(const BagRef<IndexT>& bag, int64_t col, int64_t* k) {
+  // ahead (optional): touches the row kTouchAhead entries on of each entry.
+  void fill(const BagRef<IndexT>& bag, int64_t col, int64_t* k, RowToucher* ahead = nullptr) {
     count = 0;
     for (; *k < bag.length && count < kCapacity; ++*k) {
+      if (ahead != nullptr && *k + kTouchAhead < bag.length) {
+        ahead->touch(bag.table + bag.indices[*k + kTouchAhead] * bag.stride + col);
+      }
       const int64_t row = bag.indices[*k];
       if (row == bag.pad) continue;
       rows[count] = bag.table + row * bag.stride + col;
@@ -70,8 +74,9 @@ void pool_sum_block(const BagRef<IndexT>& bag, int64_t col, int64_t tail, bool s
   for (int v = 0; v < kVecs; ++v) acc[v] = simd::zero_f32x4();
   RowBatch<IndexT, kWeighted, kSumRowsInFlight> batch;
   int64_t k = 0;
+  RowToucher ahead;
   for (;;) {
-    batch.fill(bag, col, &k);
+    batch.fill(bag, col, &k, &ahead);
     if (batch.count < kSumRowsInFlight) {
       accumulate_rows<kVecs, kPartial, kWeighted, 0>(acc, batch, tail);
       break;
@@ -83,6 +88,7 @@ void pool_sum_block(const BagRef<IndexT>& bag, int64_t col, int64_t tail, bool s
     for (int v = 0; v < kVecs; ++v) acc[v] = simd::mul(acc[v], vscale);
   }
   for (int v = 0; v < kVecs; ++v) store_block_vec<kVecs, kPartial>(out + col, v, acc[v], tail);
+  ahead.finish();
 }
 
 template <int kVecs, bool kPartial, typename IndexT>

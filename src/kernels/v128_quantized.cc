@@ -24,7 +24,8 @@ constexpr int kMaxBlockVecs = 8;
 // kAffine: value = code * scale + bias, with params() giving the row's scale
 // and bias. kSumBlockVecs: accumulators of sum; measured (wasm, recsys and
 // text, same process): int8 / int4 are 1.2-1.6x faster with 8 than with 16
-// (the decode's temporaries do not spill), fp16 1.2-1.5x slower.
+// (the decode's temporaries do not spill); with rows touched ahead
+// (RowToucher), fp16 is also no faster with 16 (Node 24).
 template <RowFormat kFormat>
 struct RowCodes;
 
@@ -63,7 +64,7 @@ struct RowCodes<RowFormat::kInt4RowWise> {
 template <>
 struct RowCodes<RowFormat::kFloat16> {
   static constexpr bool kAffine = false;
-  static constexpr int kSumBlockVecs = 16;
+  static constexpr int kSumBlockVecs = 8;
   static const uint8_t* at(const uint8_t* row, int64_t col) { return row + 2 * col; }
   static void params(const uint8_t*, int64_t, float*, float*) {}
   static void load16(const uint8_t* codes, int v, F32x4* out) { simd::load_half16(codes + 8 * v, out); }
@@ -118,7 +119,11 @@ void quantized_sum_block(const QuantizedBagRef<IndexT>& bag, int64_t col, int64_
                          bool scale_out, float out_scale, float* out) {
   F32x4 acc[kVecs];
   EBAG_UNROLL for (int v = 0; v < kVecs; ++v) acc[v] = simd::zero_f32x4();
+  RowToucher ahead;
   for (int64_t k = 0; k < bag.length; ++k) {
+    if (k + kTouchAhead < bag.length) {
+      ahead.touch(RowCodes<kFormat>::at(bag.table + bag.indices[k + kTouchAhead] * bag.row_bytes, bag.col + col));
+    }
     const int64_t row = bag.indices[k];
     if (row == bag.pad) continue;
     const RowBlock<kFormat, kVecs, kPartial> block(bag, row, col, tail);
@@ -137,6 +142,7 @@ void quantized_sum_block(const QuantizedBagRef<IndexT>& bag, int64_t col, int64_
     EBAG_UNROLL for (int v = 0; v < kVecs; ++v) acc[v] = simd::mul(acc[v], vscale);
   }
   EBAG_UNROLL for (int v = 0; v < kVecs; ++v) store_block_vec<kVecs, kPartial>(out + col, v, acc[v], tail);
+  ahead.finish();
 }
 
 template <RowFormat kFormat, int kVecs, bool kPartial, typename IndexT>
