@@ -18,3 +18,8 @@ export function makeBatch(w, seed = 1) {
   }
   return { indices, offsets };
 }
+
+// A workload at most as large as `cap` (workloads.json's "quick" sizes).
+export function capWorkload(w, cap) {
+  return { ...w, n: Math.min(w.n, cap.n), bags: Math.min(w.bags, cap.bags), maxLen: Math.min(w.maxLen, cap.maxLen), minLen: Math.min(w.minLen, cap.minLen) };
+}

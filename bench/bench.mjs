@@ -9,27 +9,52 @@
 //              1T vs NT on the workloads marked threadsInOneProcess (tiny calls)
 //   native     the same C++ kernels, -O3 -march=native (bench/native)
 //   tfjs       tfjs-backend-wasm, the peer (tfjs_child.mjs)
+//   Node <C>    the package's wasm 1T runner on another Node (child.mjs 1),
+//              for the comparison across runtimes (--compare-node, default 20)
+//   chromium    the same runner in a page of Debian's Chromium (browser_runner.mjs)
+// The runners run on Node 24 (the official build from the runtimes cache,
+// scripts/setup.sh) unless --node=20|22|26 says otherwise: the benchmark
+// starts itself again on that Node.
 // Prints medians, min-max, GB/s of rows gathered and ratios of this run;
 // writes bench/results/latest.json. Not a test: nothing asserts on time.
 //   node bench/bench.mjs [--quick] [--only=threads] [--threads=N] [--rounds=R]
-import { spawn } from 'node:child_process';
+//                        [--node=24] [--compare-node=20] [--browsers=chromium|none]
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
+import { startBrowserRunner } from './browser_runner.mjs';
 import { benchCollection, printCollection } from './collection.mjs';
 import { benchFastText, printFastText } from './fasttext.mjs';
 import { benchTraining, printTraining } from './training.mjs';
 import { writeResults } from './results_md.mjs';
+import { findNode, HOST_NODE, majorOf, requireNode } from './node_binary.mjs';
 import { median } from './timing.mjs';
 import { WORKLOADS } from './workloads.mjs';
 
 const quick = process.argv.includes('--quick');
-const numberArg = (name, fallback) => {
+const stringArg = (name, fallback) => {
   const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return arg ? Number(arg.split('=')[1]) : fallback;
+  return arg ? arg.slice(name.length + 3) : fallback;
 };
+const numberArg = (name, fallback) => Number(stringArg(name, fallback));
+
+// On the Node asked for: started again there when this one is another.
+const mainNode = numberArg('node', 24);
+if (majorOf(process.version) !== mainNode) {
+  const { binary } = requireNode(mainNode);
+  const run = spawnSync(binary, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit', env: { ...process.env, EBAG_BENCH_HOST_NODE: HOST_NODE },
+  });
+  process.exit(run.status ?? 1);
+}
+// The other Node the forward is compared on, and the browsers.
+const compareNode = numberArg('compare-node', 20);
+const otherNode = compareNode === mainNode ? null : findNode(compareNode);
+if (compareNode !== mainNode && otherNode === null) console.error(`bench: Node ${compareNode} not found; its column is left out`);
+const browsers = stringArg('browsers', 'chromium').split(',').filter((b) => b && b !== 'none');
 const cores = typeof availableParallelism === 'function' ? availableParallelism() : cpus().length;
 const nThreads = numberArg('threads', Math.max(2, Math.min(8, cores)));
 // --only=threads: just the 1- and N-thread runners and their forward and
@@ -69,7 +94,17 @@ const runners = {
   ...(threadsOnly ? {} : {
     native: startRunner('native', nativeBinary, []),
     tfjs: startRunner('tfjs', process.execPath, ['--expose-gc', here('./tfjs_child.mjs')]),
+    ...(otherNode ? { otherNode: startRunner(`wasm 1T, Node ${compareNode}`, otherNode.binary, ['--expose-gc', here('./child.mjs'), '1']) } : {}),
+    ...Object.fromEntries(await Promise.all(browsers.map(async (b) => [b, await startBrowserRunner(b)]))),
   }),
+};
+// Where users run: the wasm 1T runner on this Node, the other Node, each
+// browser; and native. key -> column name.
+const nodePlaces = [['one', process.version], ...(runners.otherNode ? [['otherNode', otherNode.version]] : [])]
+  .sort(([, a], [, b]) => majorOf(a) - majorOf(b)).map(([key, version]) => [key, `Node ${version.slice(1)}`]);
+const PLACES = threadsOnly ? {} : {
+  ...Object.fromEntries(nodePlaces),
+  ...Object.fromEntries(browsers.map((b) => [b, runners[b].version.replace('/', ' ')])),
 };
 
 // What the runners can time: the package's quantized dtypes (its registry),
@@ -115,7 +150,20 @@ function seriesFor(workload, hasBackward, quantizedDtypes) {
       sparseNative: ['native', 'backwardSparse'],
     });
   }
-  for (const dtype of quantizedDtypes) series[`quantizedView_${dtype}`] = ['one', `forwardView_${dtype}`];
+  for (const dtype of quantizedDtypes) {
+    series[`quantizedView_${dtype}`] = ['one', `forwardView_${dtype}`];
+    series[`quantizedNative_${dtype}`] = ['native', `forward_${dtype}`];
+  }
+  // The same forward (into an out array, and as a view) and sparse backward
+  // elsewhere: the other Node, the browsers.
+  series.forward1Out = ['one', 'forwardOut'];
+  for (const place of Object.keys(PLACES).filter((p) => p !== 'one')) {
+    series[`forwardOut@${place}`] = [place, 'forwardOut'];
+    series[`forwardView@${place}`] = [place, 'forwardView'];
+    series[`plainJs@${place}`] = [place, 'plainJs'];
+    if (hasBackward) series[`sparseView@${place}`] = [place, 'backwardSparseView'];
+    for (const dtype of quantizedDtypes) series[`quantizedView_${dtype}@${place}`] = [place, `forwardView_${dtype}`];
+  }
   // Every native kernel variant through the real drivers.
   for (const k of NATIVE_KERNEL_SETS) {
     series[`forwardNative_${k}`] = ['native', `forward@${k}`];
@@ -136,6 +184,31 @@ const minMax = (values) => [Math.min(...values), Math.max(...values)];
 function runsFor(name) {
   if (quick) return { runs: 3, warmup: 1, repeat: 1 };
   return name.startsWith('tiny') ? { runs: 40, warmup: 20, repeat: 50 } : { runs: 5, warmup: 10, repeat: 1 };
+}
+
+// One workload's medians by place: forward into an out array and as a view,
+// the plain-JS loop, the sparse backward (view), each quantized forward
+// (view) and its speed against float32 there.
+function whereOf(m, quantizedDtypes) {
+  const at = (key, place) => m[place === 'one' ? key.one : `${key.other}@${place}`];
+  const keys = {
+    forwardOut: { one: 'forward1Out', other: 'forwardOut' },
+    forwardView: { one: 'forward1View', other: 'forwardView' },
+    plainJs: { one: 'plainJs', other: 'plainJs' },
+    sparseView: { one: 'sparseView1', other: 'sparseView' },
+    ...Object.fromEntries(quantizedDtypes.map((d) => [d, { one: `quantizedView_${d}`, other: `quantizedView_${d}` }])),
+  };
+  const places = Object.entries(PLACES).map(([place, name]) => {
+    const ms = Object.fromEntries(Object.entries(keys).map(([what, key]) => [what, at(key, place) ?? null]));
+    return { place: name, ms, outVsPlainJs: ms.plainJs / ms.forwardOut,
+      vsFp32: Object.fromEntries(quantizedDtypes.map((d) => [d, ms.forwardView / ms[d]])) };
+  });
+  places.push({
+    place: 'native', ms: { forwardOut: m.forwardNative, forwardView: m.forwardNative, plainJs: null, sparseView: m.sparseNative ?? null,
+      ...Object.fromEntries(quantizedDtypes.map((d) => [d, m[`quantizedNative_${d}`]])) },
+    outVsPlainJs: null, vsFp32: Object.fromEntries(quantizedDtypes.map((d) => [d, m.forwardNative / m[`quantizedNative_${d}`]])),
+  });
+  return places;
 }
 
 const infos = {};
@@ -180,6 +253,8 @@ for (const workload of WORKLOADS) {
     gbPerS1: gb / (m.forward1 / 1e3),
     ratios: {
       vsPlainJs: ratio(m.plainJs, m.forward1),
+      outVsPlainJs: ratio(m.plainJs, m.forward1Out),
+      ...Object.fromEntries(quantizedDtypes.map((d) => [`${d}VsFp32`, ratio(m.forward1View, m[`quantizedView_${d}`])])),
       vsTfjs: ratio(m.tfjs, m.forward1),
       wasmOverNative: ratio(m.forward1, m.forwardNative),
       wasmViewOverNative: ratio(m.forward1View, m.forwardNative),
@@ -202,10 +277,14 @@ for (const workload of WORKLOADS) {
     })),
     // Forward (view) over the same table in each dtype: bytes per row, ms,
     // speed against fp32, GB/s of rows gathered.
-    quantized: quantizedDtypes.length === 0 ? null : [['fp32', shape.dim * 4, m.forward1View],
-      ...quantizedDtypes.map((dtype) => [dtype, shape.rowBytes[dtype], m[`quantizedView_${dtype}`]])].map(([dtype, rowBytes, ms]) => ({
-      dtype, rowBytes, ms, vsFp32: m.forward1View / ms, gbPerS: (shape.indices * rowBytes) / 1e9 / (ms / 1e3),
-    })),
+    quantized: quantizedDtypes.length === 0 ? null : [['fp32', shape.dim * 4, m.forward1View, m.forwardNative],
+      ...quantizedDtypes.map((dtype) => [dtype, shape.rowBytes[dtype], m[`quantizedView_${dtype}`], m[`quantizedNative_${dtype}`]])]
+      .map(([dtype, rowBytes, ms, nativeMs]) => ({
+        dtype, rowBytes, ms, vsFp32: m.forward1View / ms, gbPerS: (shape.indices * rowBytes) / 1e9 / (ms / 1e3),
+        nativeMs, nativeVsFp32: m.forwardNative / nativeMs,
+      })),
+    // The same calls where users run (PLACES) and natively: ms by place.
+    where: threadsOnly ? null : whereOf(m, quantizedDtypes),
   });
 }
 await Promise.all(Object.values(runners).map((r) => r.stop()));
@@ -252,6 +331,12 @@ if (threadsOnly) {
     rows.filter((r) => r.quantized).flatMap((r) => r.quantized.map((q) => [r.workload, q.dtype, String(q.rowBytes), fmt(q.ms),
       x(q.vsFp32), q.gbPerS.toFixed(2)])));
 }
+if (!threadsOnly) {
+  console.log('\nwhere users run: one thread, ms (medians); out = forward(..., { out }), view = { copy: false }; quantized: forward (view)');
+  const cols = rows[0].where.map((p) => p.place);
+  table(['workload', 'call', ...cols], rows.flatMap((r) => Object.keys(r.where[0].ms).map((what) => [r.workload, what,
+    ...r.where.map((p) => (p.ms[what] === null || p.ms[what] === undefined ? '-' : fmt(p.ms[what])))])));
+}
 const denseRows = rows.filter((r) => r.ratios.denseThreadSpeedup !== null);
 if (denseRows.length > 0) {
   console.log('\ndense gradient, 1 vs N threads timed in turn in one process, ms (medians): copied (the default) and as a view');
@@ -277,7 +362,7 @@ mkdirSync(outDir, { recursive: true });
 const file = `${outDir}${quick ? 'quick' : 'latest'}${threadsOnly ? '-threads' : ''}.json`;
 writeFileSync(file, `${JSON.stringify({
   date: new Date().toISOString(), node: process.version, cores, cpu: cpus()[0]?.model, quick, threads: nThreads, rounds,
-  runners: infos, rows, collection, fastText, training,
+  runners: infos, places: PLACES, rows, collection, fastText, training,
 }, null, 2)}\n`);
 console.log(`\nwrote ${file}`);
 if (!quick && !threadsOnly) {

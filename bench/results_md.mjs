@@ -37,6 +37,11 @@ const TARGETS = [
   { what: 'dense gradient ≤ forward + one pass over N × D (views)', atLeast: false, checks: [
     ['recsys', 'denseViewOverForwardViewPlusPass', 1], ['text', 'denseViewOverForwardViewPlusPass', 1],
     ['small-max', 'denseViewOverForwardViewPlusPass', 1], ['small-sum', 'denseViewOverForwardViewPlusPass', 1]] },
+  { what: 'quantized forward, one thread: int8 / int4 ≥ 1.3× float32 on recsys, fp16 ≥ 1.0×', atLeast: true, checks: [
+    ['recsys', 'int8VsFp32', 1.3, 'recsys int8'], ['recsys', 'int4VsFp32', 1.3, 'recsys int4'], ['recsys', 'fp16VsFp32', 1, 'recsys fp16']] },
+  { what: 'quantized forward, one thread, text: every dtype ≥ 1.0× float32', atLeast: true, checks: [
+    ['text', 'int8VsFp32', 1, 'text int8'], ['text', 'int4VsFp32', 1, 'text int4'], ['text', 'fp16VsFp32', 1, 'text fp16']] },
+  { what: 'tiny calls: forward(..., { out }) ≥ 3× the plain-JS loop', atLeast: true, checks: [['tiny-sum', 'outVsPlainJs', 3]] },
   { what: '2 threads ≥ 1.6× one (recsys, text)', atLeast: true, checks: [
     ['recsys', 'threadSpeedup', 1.6], ['text', 'threadSpeedup', 1.6]] },
   { what: 'tiny calls: 2 threads ≥ 0.95× one (forward, sparse, dense)', atLeast: true, checks: [
@@ -122,6 +127,30 @@ export function renderResults(latest) {
         ms(r.medianMs.forward1View === undefined ? undefined : r.medianMs.forward1View + r.medianMs.passNxD),
         x(r.ratios.denseViewOverForwardViewPlusPass), ms(r.medianMs.denseNative)])),
   ];
+  const where = rows.filter((r) => r.where);
+  if (where.length > 0) {
+    const places = where[0].where.map((p) => p.place);
+    const calls = [['forwardOut', 'forward, { out }'], ['forwardView', 'forward, view'], ['plainJs', 'plain-JS loop'],
+      ['sparseView', 'sparse backward, view'], ['fp16', 'fp16 forward, view'], ['int8', 'int8 forward, view'], ['int4', 'int4 forward, view']];
+    out.push('', '## Where users run, ms', '',
+      `One thread, the same calls on each: ${places.filter((p) => p.startsWith('Node')).join(' and ')} (the package's Node entry), ` +
+        `${places.filter((p) => !p.startsWith('Node') && p !== 'native').join(', ')} (its browser entry in a page, timed in the page, cross-origin ` +
+        'isolated), and native (the same C++ `-O3 -march=native`; its forward writes into an array made once, as `{ out }`). ' +
+        'Quantized: the same table stored as fp16 / int8 / int4, and × fp32 the speed against float32 there.', '',
+      table(['workload', 'call', ...places],
+        where.flatMap((r) => calls.filter(([key]) => r.where.some((p) => p.ms[key] !== null && p.ms[key] !== undefined))
+          .map(([key, label]) => [r.workload, label, ...r.where.map((p) => {
+            const v = p.ms[key];
+            if (v === null || v === undefined) return '–';
+            return p.vsFp32[key] === undefined ? ms(v) : `${ms(v)} (${x(p.vsFp32[key])})`;
+          })]))),
+      '', 'forward with `{ out }` against the plain-JS loop (× plain JS) and wasm against native, by place:', '',
+      table(['workload', ...places.filter((p) => p !== 'native').flatMap((p) => [`${p}: × plain JS`, `${p}: / native`])],
+        where.map((r) => {
+          const native = r.where.find((p) => p.place === 'native').ms.forwardOut;
+          return [r.workload, ...r.where.filter((p) => p.place !== 'native').flatMap((p) => [x(p.outVsPlainJs), x(p.ms.forwardOut / native)])];
+        })));
+  }
   const tiny = rows.filter((r) => r.ratios.denseThreadSpeedup !== null && r.ratios.denseThreadSpeedup !== undefined);
   if (tiny.length > 0) {
     out.push('', `## Tiny calls, 1 and ${nt} threads in one process, ms`, '',
@@ -212,12 +241,17 @@ export function renderResults(latest) {
 export function renderSummary(latest) {
   const nt = latest.runners.many?.threads ?? latest.threads;
   const rows = latest.rows.filter((r) => r.medianMs.forward1 !== undefined);
+  // Every place but this Node's own (its figure is the wasm column) and native.
+  const others = (latest.rows[0].where ?? []).map((p) => p.place).filter((p) => p !== 'native' && p !== `Node ${latest.node.slice(1)}`);
   return [
     BEGIN,
-    `Forward, one thread unless said, medians of \`npm run bench\` on ${latest.date.slice(0, 10)} (Node ${latest.node}, ${latest.cores} cores); all figures in [bench/RESULTS.md](bench/RESULTS.md).`,
+    `Forward, one thread unless said, medians of \`npm run bench\` on ${latest.date.slice(0, 10)} (Node ${latest.node}, ${latest.cores} cores); ` +
+      'the other columns: the same call (into an array of yours, `{ out }`) on another Node and in a browser page. ' +
+      'All figures in [bench/RESULTS.md](bench/RESULTS.md).',
     '',
-    table(['workload', 'wasm, ms', '× plain JS', '× tfjs-backend-wasm', 'wasm / native', `${nt} threads / 1`],
-      rows.map((r) => [workloadLabel(r), ms(r.medianMs.forward1), x(r.ratios.vsPlainJs), x(r.ratios.vsTfjs),
+    table(['workload', 'wasm, ms', ...others.map((p) => `${p}, { out }, ms`), '× plain JS', '× tfjs-backend-wasm', 'wasm / native', `${nt} threads / 1`],
+      rows.map((r) => [workloadLabel(r), ms(r.medianMs.forward1),
+        ...others.map((p) => ms(r.where?.find((w) => w.place === p)?.ms.forwardOut)), x(r.ratios.vsPlainJs), x(r.ratios.vsTfjs),
         x(r.ratios.wasmOverNative), x(r.ratios.threadSpeedup)])),
     END,
   ].join('\n');

@@ -3,14 +3,13 @@
 // every process, from a fixed seed.
 import { readFileSync } from 'node:fs';
 
+import { capWorkload } from './batch.mjs';
+
 const spec = JSON.parse(readFileSync(new URL('./workloads.json', import.meta.url), 'utf8'));
 
 export const WORKLOADS = spec.workloads;
 
 // --quick (npm test): the same code paths on small sizes.
-export function quickWorkload(w) {
-  const cap = spec.quick;
-  return { ...w, n: Math.min(w.n, cap.n), bags: Math.min(w.bags, cap.bags), maxLen: Math.min(w.maxLen, cap.maxLen), minLen: Math.min(w.minLen, cap.minLen) };
-}
+export const quickWorkload = (w) => capWorkload(w, spec.quick);
 
 export { makeBatch } from './batch.mjs';

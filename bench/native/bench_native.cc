@@ -5,10 +5,13 @@
 // wasm processes':
 //   -> {"describe": true}   <- {"kernelSets": ["ref", "v128"]}   (kernel_sets.inc)
 //   -> {"prepare": "recsys", "quick": false}   <- {"indices": ..., "dim": ..., "hasBackward": ...}
-//   -> {"time": "forward" | "backwardSparse" | "backwardDense" | "step_<optimizer>", "runs": 5, "warmup": 1, "repeat": 1}
+//   -> {"time": "forward" | "forward_<dtype>" | "backwardSparse" | "backwardDense" | "step_<optimizer>", "runs": 5, "warmup": 1, "repeat": 1}
 //   <- {"ms": [...]}   (ms per call; a sample times `repeat` calls)
 // An op is the public entry point (the best kernel set), or "<op>@<variant>"
 // for one variant of kernel_sets.inc through the same drivers.
+// forward_<dtype> (fp16, int8, int4): forward over the table quantized to that
+// row format (ebag::quantize, made on first use), as the wasm runner's
+// forwardView_<dtype>.
 // One thread; inputs are already in memory and outputs are preallocated, so a
 // time is validation plus the kernel.
 #include <algorithm>
@@ -18,6 +21,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -109,6 +113,7 @@ struct State {
   std::vector<float> table, output, grad_output, grad_dense;
   std::vector<int32_t> argmax;
   std::vector<float> optimizer_state[2];  // made by the first step op
+  std::map<std::string, std::vector<uint8_t>> quantized;  // by dtype, made by the first forward_<dtype>
   ebag::SparseGradient sparse;
   ebag::Workspace workspace;
   ebag::Options options;
@@ -145,6 +150,28 @@ void run_op(State& st, const std::string& request) {
   if (op == "forward") {
     check(ebag::forward_with(*k, st.view(), st.bags(), st.options, st.output.data(), st.argmax.data(), st.workspace),
           "forward");
+  } else if (op.rfind("forward_", 0) == 0) {
+    const std::string dtype = op.substr(8);
+    ebag::RowFormat format{};
+    bool known = false;
+#define EBAG_ROW_FORMAT(Name, number, js_dtype, code_bits, param_bytes, layout) \
+    if (dtype == js_dtype) {                                                     \
+      format = ebag::RowFormat::k##Name;                                         \
+      known = true;                                                              \
+    }
+#include "ebag/row_formats.inc"
+#undef EBAG_ROW_FORMAT
+    if (!known) {
+      std::fprintf(stderr, "bench_native: unknown dtype %s\n", dtype.c_str());
+      std::exit(2);
+    }
+    auto& bytes = st.quantized[dtype];
+    if (bytes.empty()) {
+      bytes.assign(static_cast<size_t>(st.w.n * ebag::row_bytes(format, st.w.dim)), 0);
+      check(ebag::quantize(st.view(), format, bytes.data()), "quantize");
+    }
+    const ebag::QuantizedTable table{bytes.data(), st.w.n, st.w.dim, format};
+    check(ebag::forward(table, st.bags(), st.options, st.output.data()), "quantized forward");
   } else if (op == "backwardSparse") {
     check(ebag::backward_sparse_with(*k, st.view(), st.bags(), st.options, st.grad_output.data(), n_out, st.sparse,
                                      nullptr, st.workspace),
@@ -207,6 +234,7 @@ int main() {
       }
       st.w = *found;
       st.batch = make_batch(st.w);
+      st.quantized.clear();
       st.table.assign(static_cast<size_t>(st.w.n * st.w.dim), 0.0f);
       check(ebag::init_normal(st.view(), 3, std::nullopt), "init_normal");
       st.options = ebag::Options{};

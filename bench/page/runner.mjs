@@ -1,0 +1,34 @@
+// The page side of the browser runner (browser_runner.mjs): the package's
+// browser entry on one thread, the same bags and ops as a Node runner
+// (ops.mjs), answering globalThis.benchRunner.ask(request) with the reply a
+// Node runner would write (requests.mjs), timed in the page.
+import * as pkg from '../../js/index.browser.mjs';
+import { quantizedDtypeNames } from '../../js/registry.mjs';
+import { capWorkload, makeBatch } from '../batch.mjs';
+import { opsOf, preparedShape, singleInstanceOps, startInstance } from '../ops.mjs';
+import { answer } from '../requests.mjs';
+
+const spec = await (await fetch(new URL('../workloads.json', import.meta.url))).json();
+const instance = await startInstance(pkg, { threads: 1 });
+
+let ops = {};
+function prepare(name, quick) {
+  const full = spec.workloads.find((w) => w.name === name);
+  const w = quick ? capWorkload(full, spec.quick) : full;
+  const { indices, offsets } = makeBatch(w);
+  const c = { w, indices, offsets, gradOutput: new Float32Array(w.bags * w.dim).fill(0.5) };
+  const made = instance.prepare(w, indices, offsets, w.quantized ? quantizedDtypeNames() : []);
+  ops = { ...opsOf(c, made), ...singleInstanceOps(c, made) };
+  return preparedShape(instance.info, c, made);
+}
+
+globalThis.benchRunner = {
+  userAgent: navigator.userAgent,
+  ask: (request) => answer(request, {
+    describe: () => ({ quantizedDtypes: quantizedDtypeNames(), userAgent: navigator.userAgent }),
+    prepare,
+    operation: (op) => ops[op],
+  }),
+  release: () => instance.release(),
+};
+document.getElementById('state').textContent = 'ready';
