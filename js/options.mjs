@@ -44,8 +44,9 @@ export function ownOptions(value, what = 'options') {
 
 // Unknown keys are a TypeError naming the known ones.
 export function checkKnownKeys(options, known, what) {
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new TypeError(`unknown ${what} option '${key}' (known: ${known.join(', ')})`);
+  // for-in over own keys, not Object.keys: no array per call (per-call options).
+  for (const key in options) {
+    if (Object.hasOwn(options, key) && !known.includes(key)) throw new TypeError(`unknown ${what} option '${key}' (known: ${known.join(', ')})`);
   }
 }
 

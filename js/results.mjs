@@ -49,6 +49,15 @@ export function checkCapacity(array, name, needed, what) {
  */
 export function writeResult(out, ptr, count) {
   const view = heap(ptr + count * 4)[out instanceof Int32Array ? 'i32' : 'f32'];
-  out.set(view.subarray(ptr / 4, ptr / 4 + count));
+  const base = ptr / 4;
+  // A short result by a loop: a subarray (an object) costs more than copying
+  // a few hundred elements (tiny calls, whose whole call is ~1 us).
+  if (count <= SHORT_RESULT) {
+    for (let i = 0; i < count; i++) out[i] = view[base + i];
+  } else {
+    out.set(view.subarray(base, base + count));
+  }
   return out;
 }
+
+const SHORT_RESULT = 256;
