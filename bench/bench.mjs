@@ -20,10 +20,11 @@
 //   node bench/bench.mjs [--quick] [--only=threads] [--threads=N] [--rounds=R]
 //                        [--node=24] [--compare-node=20] [--browsers=chromium|none]
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
 
 import { startBrowserRunner } from './browser_runner.mjs';
 import { benchCollection, printCollection } from './collection.mjs';
@@ -357,12 +358,22 @@ if (fastText) printFastText(fastText, table, fmt, x);
 const training = threadsOnly ? undefined : await benchTraining({ rounds: quick ? 1 : 5, threads: nThreads, quick });
 if (training) printTraining(training, table, fmt, x);
 
+// The module each variant ships: raw, and as a server would send it.
+const moduleSizes = ['simd', 'simd_threaded'].map((variant) => {
+  const bytes = readFileSync(here(`../dist/embedding_bag_${variant}.wasm`));
+  return {
+    variant: variant.replace('_', '-'), raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length,
+    brotli: brotliCompressSync(bytes, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+  };
+});
+console.log(`\nmodule sizes (bytes): ${moduleSizes.map((m) => `${m.variant} ${m.raw} (gzip ${m.gzip}, brotli ${m.brotli})`).join(', ')}`);
+
 const outDir = here('./results/');
 mkdirSync(outDir, { recursive: true });
 const file = `${outDir}${quick ? 'quick' : 'latest'}${threadsOnly ? '-threads' : ''}.json`;
 writeFileSync(file, `${JSON.stringify({
   date: new Date().toISOString(), node: process.version, cores, cpu: cpus()[0]?.model, quick, threads: nThreads, rounds,
-  runners: infos, places: PLACES, rows, collection, fastText, training,
+  runners: infos, places: PLACES, moduleSizes, rows, collection, fastText, training,
 }, null, 2)}\n`);
 console.log(`\nwrote ${file}`);
 if (!quick && !threadsOnly) {

@@ -88,6 +88,16 @@ function targets(rows, list = TARGETS) {
   });
 }
 
+// The module-size target: each variant's .wasm at most 160 KB (raw).
+const MODULE_LIMIT = 160 * 1024;
+function moduleTarget(latest) {
+  if (!latest.moduleSizes) return [];
+  const over = latest.moduleSizes.filter((m) => m.raw > MODULE_LIMIT).map((m) => m.variant);
+  return [['each variant\'s .wasm ≤ 160 KB (raw)', latest.moduleSizes.map((m) => `${m.variant} ${kb(m.raw)}`).join(', '),
+    over.length === 0 ? 'met' : `not met: ${over.join(', ')}`]];
+}
+const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
+
 export function renderResults(latest) {
   const { rows } = latest;
   const nt = latest.runners.many?.threads ?? latest.threads;
@@ -101,7 +111,7 @@ export function renderResults(latest) {
     '',
     '## Targets',
     '',
-    table(['target', 'this run', ''], [...targets(rows), ...(latest.collection ? targets(latest.collection, COLLECTION_TARGETS) : []),
+    table(['target', 'this run', ''], [...targets(rows), ...moduleTarget(latest), ...(latest.collection ? targets(latest.collection, COLLECTION_TARGETS) : []),
       ...(latest.fastText ? targets(latest.fastText.map((r) => ({ ...r, workload: r.file })), FASTTEXT_TARGETS) : []),
       ...(latest.training ? targets(latest.training, TRAINING_TARGETS) : [])]),
     '',
@@ -150,6 +160,11 @@ export function renderResults(latest) {
           const native = r.where.find((p) => p.place === 'native').ms.forwardOut;
           return [r.workload, ...r.where.filter((p) => p.place !== 'native').flatMap((p) => [x(p.outVsPlainJs), x(p.ms.forwardOut / native)])];
         })));
+  }
+  if (latest.moduleSizes) {
+    out.push('', '## Module size', '',
+      'Each variant\'s `.wasm` as `dist/` ships it, and compressed as a server would send it (gzip -9, brotli 11).', '',
+      table(['variant', 'raw', 'gzip', 'brotli'], latest.moduleSizes.map((m) => [m.variant, kb(m.raw), kb(m.gzip), kb(m.brotli)])));
   }
   const tiny = rows.filter((r) => r.ratios.denseThreadSpeedup !== null && r.ratios.denseThreadSpeedup !== undefined);
   if (tiny.length > 0) {

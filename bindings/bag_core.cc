@@ -1,5 +1,7 @@
 #include "bag_core.h"
 
+#include <cstring>
+
 #include <malloc.h>
 
 #include <algorithm>
@@ -168,25 +170,67 @@ int32_t BagCore::row_dots(double count) {
 
 template <typename Fn>
 Status BagCore::with_bags(const Inputs& in, Fn&& fn) {
-  auto finish_bags = [&](auto bags) {
-    if (in.with_per_sample_weights) {
-      bags.with_per_sample_weights(reinterpret_cast<const float*>(in.per_sample_weights.data()),
-                                   in.num_per_sample_weights);
-    }
-    return fn(bags);
+  // int32 both: narrow_staged() ran on these inputs before they were staged
+  // for a call (run_forward, check_staged), and backward uses the committed
+  // inputs of a forward.
+  const auto* indices = reinterpret_cast<const int32_t*>(in.indices.data());
+  Bags<int32_t> bags = in.offsets_form
+      ? Bags<int32_t>::from_offsets(indices, in.num_indices, reinterpret_cast<const int32_t*>(in.offsets.data()),
+                                    in.num_offsets)
+      : Bags<int32_t>::from_2d(indices, in.rows, in.row_length);
+  if (in.with_per_sample_weights) {
+    bags.with_per_sample_weights(reinterpret_cast<const float*>(in.per_sample_weights.data()), in.num_per_sample_weights);
+  }
+  return fn(bags);
+}
+
+namespace {
+
+// int64 values narrowed to int32 in place, front to back (element i is
+// written over bytes of element i / 2, already read).
+void narrow_in_place(uint8_t* data, int64_t count) {
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t wide;
+    std::memcpy(&wide, data + 8 * i, 8);
+    const auto narrow = static_cast<int32_t>(wide);
+    std::memcpy(data + 4 * i, &narrow, 4);
+  }
+}
+
+}  // namespace
+
+Status BagCore::narrow_staged() {
+  Inputs& in = staged_;
+  const bool wide_indices = in.index_kind == kInt64;
+  const bool wide_offsets = in.offsets_form && in.offset_kind == kInt64;
+  if (!wide_indices && !wide_offsets) return {};
+  auto check = [&](const auto& bags) {
+    return quantized() ? validate(quantized_, bags, options_) : validate(table_, bags, options_);
   };
-  auto with_offsets = [&](const auto* indices) {
+  auto with_offsets = [&](const auto* indices) -> Status {
     using IndexT = std::remove_cv_t<std::remove_pointer_t<decltype(indices)>>;
-    if (!in.offsets_form) return finish_bags(Bags<IndexT>::from_2d(indices, in.rows, in.row_length));
-    if (in.offset_kind == kInt64) {
-      const auto* offsets = reinterpret_cast<const int64_t*>(in.offsets.data());
-      return finish_bags(Bags<IndexT, int64_t>::from_offsets(indices, in.num_indices, offsets, in.num_offsets));
+    if (!in.offsets_form) return check(Bags<IndexT>::from_2d(indices, in.rows, in.row_length));
+    if (wide_offsets) {
+      return check(Bags<IndexT, int64_t>::from_offsets(indices, in.num_indices,
+                                                       reinterpret_cast<const int64_t*>(in.offsets.data()), in.num_offsets));
     }
-    const auto* offsets = reinterpret_cast<const int32_t*>(in.offsets.data());
-    return finish_bags(Bags<IndexT, int32_t>::from_offsets(indices, in.num_indices, offsets, in.num_offsets));
+    return check(Bags<IndexT, int32_t>::from_offsets(indices, in.num_indices,
+                                                     reinterpret_cast<const int32_t*>(in.offsets.data()), in.num_offsets));
   };
-  if (in.index_kind == kInt64) return with_offsets(reinterpret_cast<const int64_t*>(in.indices.data()));
-  return with_offsets(reinterpret_cast<const int32_t*>(in.indices.data()));
+  // Per-sample weights are checked later, on the narrowed bags (their count
+  // does not depend on the index type).
+  const Status valid = wide_indices ? with_offsets(reinterpret_cast<const int64_t*>(in.indices.data()))
+                                    : with_offsets(reinterpret_cast<const int32_t*>(in.indices.data()));
+  if (!valid.ok()) return valid;
+  if (wide_indices) {
+    narrow_in_place(in.indices.data(), in.num_indices);
+    in.index_kind = kInt32;
+  }
+  if (wide_offsets) {
+    narrow_in_place(in.offsets.data(), in.num_offsets);
+    in.offset_kind = kInt32;
+  }
+  return {};
 }
 
 int32_t BagCore::forward(bool offsets_form, double rows, double row_length, bool with_per_sample_weights) {
@@ -207,6 +251,7 @@ int32_t BagCore::forward_into(const OutputRows& into, bool with_per_sample_weigh
 }
 
 int32_t BagCore::run_forward(const OutputRows* into, const Parallelism& parallel) {
+  if (Status s = narrow_staged(); !s.ok()) return finish(s);
   int64_t num_bags = 0;
   const Status status = with_bags(staged_, [&](const auto& bags) -> Status {
     const Status valid = quantized() ? validate(quantized_, bags, options_) : validate(table_, bags, options_);
@@ -238,6 +283,7 @@ int32_t BagCore::check_staged(bool with_per_sample_weights) {
   if (!ok()) return finish(status_);
   staged_.offsets_form = true;
   staged_.with_per_sample_weights = with_per_sample_weights;
+  if (Status s = narrow_staged(); !s.ok()) return finish(s);
   return finish(with_bags(staged_, [&](const auto& bags) -> Status {
     return quantized() ? validate(quantized_, bags, options_) : validate(table_, bags, options_);
   }));

@@ -157,9 +157,15 @@ class BagCore {
     size_t held_bytes() const;
   };
 
-  // Calls fn(bags) with the Bags<I, O> matching the inputs' kinds.
+  // Calls fn(bags) with the inputs' Bags<int32_t, int32_t> (narrowed first
+  // by narrow_staged: the module runs the kernels of one index type only).
   template <typename Fn>
   Status with_bags(const Inputs& in, Fn&& fn);
+  // The staged inputs checked against the table as given (int64 indices or
+  // offsets too: errors report the values the caller passed), then int64
+  // ones narrowed to int32 in place: a valid index is below N < 2^31, a
+  // valid offset at most the number of indices, so no value changes.
+  Status narrow_staged();
   int32_t finish(Status status);
   // forward() on the staged inputs, into output_ (into == nullptr) or `into`.
   int32_t run_forward(const OutputRows* into, const Parallelism& parallel);

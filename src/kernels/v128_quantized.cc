@@ -165,30 +165,29 @@ void quantized_max_block(const QuantizedBagRef<IndexT>& bag, int64_t col, int64_
   EBAG_UNROLL for (int v = 0; v < kVecs; ++v) store_block_vec<kVecs, kPartial>(out + col, v, acc[v], tail);
 }
 
+// Sum, times out_scale when scale_out (the scaled modes): one body for sum
+// and scaled sum (not inlined into both: the module carries it once).
 template <RowFormat kFormat, typename IndexT>
-void quantized_sum__v128(const QuantizedBagRef<IndexT>& bag, float* out) {
+[[gnu::noinline]] void quantized_sum_any(const QuantizedBagRef<IndexT>& bag, bool scale_out, float out_scale, float* out) {
   for_each_column_block<RowCodes<kFormat>::kSumBlockVecs>(bag.dim, [&](auto vecs, auto partial, int64_t col, int64_t tail) {
     constexpr int kVecs = decltype(vecs)::value;
     constexpr bool kPartial = decltype(partial)::value;
     if (bag.weights != nullptr) {
-      quantized_sum_block<kFormat, kVecs, kPartial, true>(bag, col, tail, false, 1.0f, out);
+      quantized_sum_block<kFormat, kVecs, kPartial, true>(bag, col, tail, scale_out, out_scale, out);
     } else {
-      quantized_sum_block<kFormat, kVecs, kPartial, false>(bag, col, tail, false, 1.0f, out);
+      quantized_sum_block<kFormat, kVecs, kPartial, false>(bag, col, tail, scale_out, out_scale, out);
     }
   });
 }
 
 template <RowFormat kFormat, typename IndexT>
+void quantized_sum__v128(const QuantizedBagRef<IndexT>& bag, float* out) {
+  quantized_sum_any<kFormat>(bag, false, 1.0f, out);
+}
+
+template <RowFormat kFormat, typename IndexT>
 void quantized_scaled_sum__v128(const QuantizedBagRef<IndexT>& bag, float scale, float* out) {
-  for_each_column_block<RowCodes<kFormat>::kSumBlockVecs>(bag.dim, [&](auto vecs, auto partial, int64_t col, int64_t tail) {
-    constexpr int kVecs = decltype(vecs)::value;
-    constexpr bool kPartial = decltype(partial)::value;
-    if (bag.weights != nullptr) {
-      quantized_sum_block<kFormat, kVecs, kPartial, true>(bag, col, tail, true, scale, out);
-    } else {
-      quantized_sum_block<kFormat, kVecs, kPartial, false>(bag, col, tail, true, scale, out);
-    }
-  });
+  quantized_sum_any<kFormat>(bag, true, scale, out);
 }
 
 template <RowFormat kFormat, typename IndexT>
