@@ -154,7 +154,20 @@ export function renderResults(latest) {
             if (v === null || v === undefined) return '–';
             return p.vsFp32[key] === undefined ? ms(v) : `${ms(v)} (${x(p.vsFp32[key])})`;
           })]))),
-      '', 'forward with `{ out }` against the plain-JS loop (× plain JS) and wasm against native, by place:', '',
+      '', 'Quantized rows decode in registers inside the gather (`src/kernels/v128_quantized.cc`), and give the bits of ' +
+        'the float32 forward over the dequantised table. On recsys the gather is bound by how many rows\' cache and TLB ' +
+        'misses are in flight, which the out-of-order window limits when a row costs many instructions; touching each ' +
+        'row 16 entries ahead (`RowToucher`, a one-byte load: wasm has no prefetch) made int8 and int4 faster than ' +
+        'float32 there. float16 stays behind: its exact decode (sign and magnitude placed, times 2^112, infinities and ' +
+        'NaN patched by a compare and a select) is ~8 vector operations a 4-column vector where float32 has none, and ' +
+        'V8 rematerialises its constants in the loop. Measured on Node 24, one thread, in turn: the decode cut to a ' +
+        'shift alone (wrong values, an upper bound) runs recsys fp16 1.28× float32, shift + mask + multiply (no ' +
+        'infinity patch) 0.75×, the exact decode ~0.5×; without a patch an fp16 table holding an infinity or NaN would ' +
+        'read wrong, and a table-wide "no specials" flag cannot be kept true under `quantizedWeight`, a writable view. ' +
+        'Also tried: 16-vector blocks for fp16 and int8 (no faster; int8 1.5× slower), whole rows accumulated in ' +
+        'memory in one pass (1.3–2× slower), a separate touching pass before the gather (1.3–1.9× slower), ' +
+        '`f32x4.convert_i32x4_s` for the codes (2× slower than the 2^23 or-and-subtract in V8).', '',
+      'forward with `{ out }` against the plain-JS loop (× plain JS) and wasm against native, by place:', '',
       table(['workload', ...places.filter((p) => p !== 'native').flatMap((p) => [`${p}: × plain JS`, `${p}: / native`])],
         where.map((r) => {
           const native = r.where.find((p) => p.place === 'native').ms.forwardOut;
