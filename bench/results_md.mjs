@@ -269,18 +269,17 @@ export function renderResults(latest) {
 export function renderSummary(latest) {
   const nt = latest.runners.many?.threads ?? latest.threads;
   const rows = latest.rows.filter((r) => r.medianMs.forward1 !== undefined);
-  // Every place but this Node's own (its figure is the wasm column) and native.
-  const others = (latest.rows[0].where ?? []).map((p) => p.place).filter((p) => p !== 'native' && p !== `Node ${latest.node.slice(1)}`);
+  // Every place but native (its column is a ratio).
+  const places = (latest.rows[0].where ?? []).map((p) => p.place).filter((p) => p !== 'native');
   return [
     BEGIN,
-    `Forward, one thread unless said, medians of \`npm run bench\` on ${latest.date.slice(0, 10)} (Node ${latest.node}, ${latest.cores} cores); ` +
-      'the other columns: the same call (into an array of yours, `{ out }`) on another Node and in a browser page. ' +
-      'All figures in [bench/RESULTS.md](bench/RESULTS.md).',
+    `Forward, one thread unless said, medians of \`npm run bench\` on ${latest.date.slice(0, 10)} (${latest.cores} cores): ` +
+      '`forward(..., { out })` on each Node and in a Chromium page; against a plain-JS loop, tfjs-backend-wasm and the same C++ ' +
+      `natively on Node ${latest.node.slice(1)} (results copied, the default). All figures in [bench/RESULTS.md](bench/RESULTS.md).`,
     '',
-    table(['workload', 'wasm, ms', ...others.map((p) => `${p}, { out }, ms`), '× plain JS', '× tfjs-backend-wasm', 'wasm / native', `${nt} threads / 1`],
-      rows.map((r) => [workloadLabel(r), ms(r.medianMs.forward1),
-        ...others.map((p) => ms(r.where?.find((w) => w.place === p)?.ms.forwardOut)), x(r.ratios.vsPlainJs), x(r.ratios.vsTfjs),
-        x(r.ratios.wasmOverNative), x(r.ratios.threadSpeedup)])),
+    table(['workload', ...places.map((p) => `${p}, ms`), '× plain JS', '× tfjs-backend-wasm', 'wasm / native', `${nt} threads / 1`],
+      rows.map((r) => [workloadLabel(r), ...places.map((p) => ms(r.where?.find((w) => w.place === p)?.ms.forwardOut)),
+        x(r.ratios.vsPlainJs), x(r.ratios.vsTfjs), x(r.ratios.wasmOverNative), x(r.ratios.threadSpeedup)])),
     END,
   ].join('\n');
 }
