@@ -13,6 +13,15 @@
 
 namespace ebag {
 
+// The most bytes one Buffer may hold. In wasm: below 2 GiB, whatever the
+// allocator would grant (the heap is at most 4 GiB, and the package states
+// one table's limit as 2 GiB on every allocator it may be built with).
+#if defined(__EMSCRIPTEN__)
+inline constexpr uint64_t kMaxBytes = (uint64_t{1} << 31) - 1;
+#else
+inline constexpr uint64_t kMaxBytes = SIZE_MAX;
+#endif
+
 template <typename T>
 class Buffer {
   static_assert(std::is_trivially_copyable_v<T>, "Buffer holds plain values");
@@ -30,11 +39,11 @@ class Buffer {
 
   // Sets the size to n, keeping the first min(n, size()) elements; new
   // elements are uninitialised. Capacity only grows. False (and nothing
-  // changed) when memory cannot be had, or when n elements do not fit in the
-  // address space: n is taken as 64 bits and never truncated to size_t (in
+  // changed) when memory cannot be had, or when n elements are more than
+  // kMaxBytes: n is taken as 64 bits and never truncated to size_t (in
   // wasm32, 2^32 floats would otherwise become 0).
   [[nodiscard]] bool resize(uint64_t n) {
-    if (n > SIZE_MAX / sizeof(T)) return false;
+    if (n > kMaxBytes / sizeof(T)) return false;
     const auto count = static_cast<size_t>(n);
     if (count > capacity_) {
       void* grown = std::realloc(data_, count * sizeof(T));

@@ -46,19 +46,18 @@ struct RowBatch {
   }
 };
 
-// Adds the batch's rows to the accumulators column vector by column vector:
-// the first vector of every row in the batch is loaded (its cache miss
-// started) before any row's second one, which keeps kSumRowsInFlight misses in
-// flight. Each column still adds its rows in bag order. kRows > 0: a full
-// batch of that many rows (unrolled); 0: batch.count rows.
-template <int kVecs, bool kPartial, bool kWeighted, int kRows, typename Batch>
-inline void accumulate_rows(F32x4* acc, const Batch& batch, int64_t tail) {
-  const int count = kRows > 0 ? kRows : batch.count;
+// Adds kRows rows (rows[0..kRows), weights alike) to the accumulators column
+// vector by column vector: the first vector of every row is loaded (its
+// cache miss started) before any row's second one, which keeps
+// kSumRowsInFlight misses in flight. Each column still adds its rows in bag
+// order.
+template <int kVecs, bool kPartial, bool kWeighted, int kRows>
+inline void accumulate_rows(F32x4* acc, const float* const* rows, const float* weights, int64_t tail) {
   for (int v = 0; v < kVecs; ++v) {
     F32x4 a = acc[v];
-    for (int j = 0; j < count; ++j) {
-      F32x4 x = load_block_vec<kVecs, kPartial>(batch.rows[j], v, tail);
-      if (kWeighted) x = simd::mul(x, simd::splat(batch.weights[j]));
+    for (int j = 0; j < kRows; ++j) {
+      F32x4 x = load_block_vec<kVecs, kPartial>(rows[j], v, tail);
+      if (kWeighted) x = simd::mul(x, simd::splat(weights[j]));
       a = simd::add(a, x);
     }
     acc[v] = a;
@@ -78,10 +77,14 @@ void pool_sum_block(const BagRef<IndexT>& bag, int64_t col, int64_t tail, bool s
   for (;;) {
     batch.fill(bag, col, &k, &ahead);
     if (batch.count < kSumRowsInFlight) {
-      accumulate_rows<kVecs, kPartial, kWeighted, 0>(acc, batch, tail);
+      // The last rows one at a time: one small unrolled body instead of a
+      // loop over a variable count inside every column vector (module size).
+      for (int j = 0; j < batch.count; ++j) {
+        accumulate_rows<kVecs, kPartial, kWeighted, 1>(acc, batch.rows + j, batch.weights + j, tail);
+      }
       break;
     }
-    accumulate_rows<kVecs, kPartial, kWeighted, kSumRowsInFlight>(acc, batch, tail);
+    accumulate_rows<kVecs, kPartial, kWeighted, kSumRowsInFlight>(acc, batch.rows, batch.weights, tail);
   }
   if (scale_out) {
     const F32x4 vscale = simd::splat(out_scale);

@@ -59,6 +59,26 @@ inline void for_each_column_block(int64_t dim, BlockFn&& block) {
   if (tail != 0) block(std::integral_constant<int, 1>{}, std::true_type{}, col, tail);
 }
 
+// As for_each_column_block with fewer block sizes (less code): full blocks
+// of kMaxVecs vectors, then blocks of 4, then single vectors, then the
+// partial tail. For kernels whose D is usually a multiple of 16 (quantized
+// tables), where the remainder's blocks are rarely run.
+template <int kMaxVecs, typename BlockFn>
+inline void for_each_column_block_compact(int64_t dim, BlockFn&& block) {
+  const int64_t full_vecs = dim / 4;
+  const int64_t tail = dim % 4;
+  int64_t col = 0;
+  int64_t left = full_vecs;
+  for (; left >= kMaxVecs; left -= kMaxVecs, col += 4 * kMaxVecs) {
+    block(std::integral_constant<int, kMaxVecs>{}, std::false_type{}, col, 0);
+  }
+  if constexpr (kMaxVecs > 4) {
+    for (; left >= 4; left -= 4, col += 16) block(std::integral_constant<int, 4>{}, std::false_type{}, col, 0);
+  }
+  for (; left >= 1; --left, col += 4) block(std::integral_constant<int, 1>{}, std::false_type{}, col, 0);
+  if (tail != 0) block(std::integral_constant<int, 1>{}, std::true_type{}, col, tail);
+}
+
 // Rows read ahead of use. A gather over a large table is bound by how many
 // rows' cache and TLB misses are in flight at once, which the out-of-order
 // window limits to a few rows when each row costs many instructions (a

@@ -169,7 +169,7 @@ void quantized_max_block(const QuantizedBagRef<IndexT>& bag, int64_t col, int64_
 // and scaled sum (not inlined into both: the module carries it once).
 template <RowFormat kFormat, typename IndexT>
 [[gnu::noinline]] void quantized_sum_any(const QuantizedBagRef<IndexT>& bag, bool scale_out, float out_scale, float* out) {
-  for_each_column_block<RowCodes<kFormat>::kSumBlockVecs>(bag.dim, [&](auto vecs, auto partial, int64_t col, int64_t tail) {
+  for_each_column_block_compact<RowCodes<kFormat>::kSumBlockVecs>(bag.dim, [&](auto vecs, auto partial, int64_t col, int64_t tail) {
     constexpr int kVecs = decltype(vecs)::value;
     constexpr bool kPartial = decltype(partial)::value;
     if (bag.weights != nullptr) {
@@ -192,7 +192,7 @@ void quantized_scaled_sum__v128(const QuantizedBagRef<IndexT>& bag, float scale,
 
 template <RowFormat kFormat, typename IndexT>
 void quantized_max__v128(const QuantizedBagRef<IndexT>& bag, float* out) {
-  for_each_column_block<kMaxBlockVecs>(bag.dim, [&](auto vecs, auto partial, int64_t col, int64_t tail) {
+  for_each_column_block_compact<kMaxBlockVecs>(bag.dim, [&](auto vecs, auto partial, int64_t col, int64_t tail) {
     quantized_max_block<kFormat, decltype(vecs)::value, decltype(partial)::value>(bag, col, tail, out);
   });
 }
