@@ -317,13 +317,15 @@ export class EmbeddingBagCollection {
     const { copy, out, perSampleWeightsOut } = resultOptions(options, 'backward', ['copy', 'out', 'perSampleWeightsOut']);
     const pinned = [];
     const given = gradOutputArray(gradValues, pinned);
+    // The out arrays read (their getters run) before the collection's state is.
+    this.#live();
+    const targets = out === null ? [] : this.#weightOuts(out);
+    const pswOut = perSampleWeightsOut === null ? null : ownArray(perSampleWeightsOut, 'perSampleWeightsOut');
     this.#live();
     const calls = this.#calls;
     this.#trainable('backward');
     if (this.#lastForward === null) throw new Error('backward() needs a forward() first: it returns the gradients of the most recent forward');
     const { numValues } = this.#lastForward;
-    const targets = out === null ? [] : this.#weightOuts(out);
-    const pswOut = perSampleWeightsOut === null ? null : ownArray(perSampleWeightsOut, 'perSampleWeightsOut');
     if (pswOut !== null && this.#isWeighted) checkLength(pswOut, 'perSampleWeightsOut', numValues, 'one per id of the last forward');
     const length = this.#stageGradValues(given, pinned);
     if (calls.backward(length, this.#sparse, true) !== Code.ok) throw this.#error({});

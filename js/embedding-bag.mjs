@@ -295,13 +295,14 @@ export class EmbeddingBag {
     const { copy, out, perSampleWeightsOut } = resultOptions(options, 'backward', BACKWARD_OPTIONS);
     const pinned = [];
     const given = gradOutputArray(gradOutput, pinned);
+    // The out arrays read (their getters run) before the bag's state is.
+    const weightOut = out === null ? null : this.#weightOut(out, 'out');
+    const pswOut = perSampleWeightsOut === null ? null : ownArray(perSampleWeightsOut, 'perSampleWeightsOut');
     const core = this.#live();
     const calls = this.#calls;
     this.#trainable('backward');
     if (!this.#lastForward) throw new Error('backward() needs a forward() first: it returns the gradients of the most recent forward');
     const { numBags, numIndices, withPerSampleWeights } = this.#lastForward;
-    const weightOut = out === null ? null : this.#weightOut(out, 'out');
-    const pswOut = perSampleWeightsOut === null ? null : ownArray(perSampleWeightsOut, 'perSampleWeightsOut');
     if (pswOut !== null && withPerSampleWeights) {
       checkLength(pswOut, 'perSampleWeightsOut', numIndices, 'one per index of the last forward');
     }

@@ -104,6 +104,9 @@ test('backward and step out: wrong types, sizes, wasm views and detached arrays 
   assert.throws(() => sparse.backward(new Float32Array(2), { out: { indices: new Uint32Array(1), values: new Float32Array(2) } }), {
     name: 'TypeError', message: 'out.indices = Uint32Array must be an Int32Array',
   });
+  // An out whose getter disposes the bag: a clean Error, the module unharmed.
+  const disposing = { get indices() { sparse.dispose(); return new Int32Array(4); }, values: new Float32Array(8) };
+  assert.throws(() => sparse.backward(new Float32Array(2), { out: disposing }), { name: 'Error', message: 'this EmbeddingBag was disposed' });
   for (const b of [bag, sparse]) b.dispose();
 });
 
