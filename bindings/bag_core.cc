@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 #include <type_traits>
+#include <utility>
 
 #include "module_threads.h"
 #include "staging.h"
@@ -15,22 +16,6 @@
 #include "workspace.h"
 
 namespace ebag::bindings {
-
-void BagCore::Inputs::swap(Inputs& other) {
-  indices.swap(other.indices);
-  std::swap(index_kind, other.index_kind);
-  std::swap(num_indices, other.num_indices);
-  offsets.swap(other.offsets);
-  std::swap(offset_kind, other.offset_kind);
-  std::swap(num_offsets, other.num_offsets);
-  per_sample_weights.swap(other.per_sample_weights);
-  std::swap(offsets_form, other.offsets_form);
-  std::swap(num_per_sample_weights, other.num_per_sample_weights);
-  std::swap(with_per_sample_weights, other.with_per_sample_weights);
-  std::swap(rows, other.rows);
-  std::swap(row_length, other.row_length);
-  argmax.swap(other.argmax);
-}
 
 size_t BagCore::Inputs::held_bytes() const {
   return indices.capacity_bytes() + offsets.capacity_bytes() + per_sample_weights.capacity_bytes() +
@@ -137,20 +122,20 @@ size_t BagCore::stage(Buffer<uint8_t>& buffer, size_t element_bytes, double coun
 }
 
 size_t BagCore::stage_indices(int32_t kind, double count) {
-  staged_.index_kind = kind == kInt64 ? kInt64 : kInt32;
-  staged_.num_indices = static_cast<int64_t>(count);
-  return stage(staged_.indices, staged_.index_kind == kInt64 ? 8 : 4, count);
+  staged_->index_kind = kind == kInt64 ? kInt64 : kInt32;
+  staged_->num_indices = static_cast<int64_t>(count);
+  return stage(staged_->indices, staged_->index_kind == kInt64 ? 8 : 4, count);
 }
 
 size_t BagCore::stage_offsets(int32_t kind, double count) {
-  staged_.offset_kind = kind == kInt64 ? kInt64 : kInt32;
-  staged_.num_offsets = static_cast<int64_t>(count);
-  return stage(staged_.offsets, staged_.offset_kind == kInt64 ? 8 : 4, count);
+  staged_->offset_kind = kind == kInt64 ? kInt64 : kInt32;
+  staged_->num_offsets = static_cast<int64_t>(count);
+  return stage(staged_->offsets, staged_->offset_kind == kInt64 ? 8 : 4, count);
 }
 
 size_t BagCore::stage_per_sample_weights(double count) {
-  staged_.num_per_sample_weights = static_cast<int64_t>(count);
-  return stage(staged_.per_sample_weights, sizeof(float), count);
+  staged_->num_per_sample_weights = static_cast<int64_t>(count);
+  return stage(staged_->per_sample_weights, sizeof(float), count);
 }
 
 size_t BagCore::stage_grad_output(double count) { return stage(grad_output_, sizeof(float), count); }
@@ -200,7 +185,7 @@ void narrow_in_place(uint8_t* data, int64_t count) {
 }  // namespace
 
 Status BagCore::narrow_staged() {
-  Inputs& in = staged_;
+  Inputs& in = *staged_;
   const bool wide_indices = in.index_kind == kInt64;
   const bool wide_offsets = in.offsets_form && in.offset_kind == kInt64;
   if (!wide_indices && !wide_offsets) return {};
@@ -235,25 +220,25 @@ Status BagCore::narrow_staged() {
 
 int32_t BagCore::forward(bool offsets_form, double rows, double row_length, bool with_per_sample_weights) {
   if (!ok()) return finish(status_);
-  staged_.offsets_form = offsets_form;
-  staged_.rows = static_cast<int64_t>(rows);
-  staged_.row_length = static_cast<int64_t>(row_length);
-  staged_.with_per_sample_weights = with_per_sample_weights;
-  if (!offsets_form) staged_.num_offsets = 0;
+  staged_->offsets_form = offsets_form;
+  staged_->rows = static_cast<int64_t>(rows);
+  staged_->row_length = static_cast<int64_t>(row_length);
+  staged_->with_per_sample_weights = with_per_sample_weights;
+  if (!offsets_form) staged_->num_offsets = 0;
   return run_forward(nullptr, module_parallelism());
 }
 
 int32_t BagCore::forward_into(const OutputRows& into, bool with_per_sample_weights, const Parallelism& parallel) {
   if (!ok()) return finish(status_);
-  staged_.offsets_form = true;
-  staged_.with_per_sample_weights = with_per_sample_weights;
+  staged_->offsets_form = true;
+  staged_->with_per_sample_weights = with_per_sample_weights;
   return run_forward(&into, parallel);
 }
 
 int32_t BagCore::run_forward(const OutputRows* into, const Parallelism& parallel) {
   if (Status s = narrow_staged(); !s.ok()) return finish(s);
   int64_t num_bags = 0;
-  const Status status = with_bags(staged_, [&](const auto& bags) -> Status {
+  const Status status = with_bags(*staged_, [&](const auto& bags) -> Status {
     const Status valid = quantized() ? validate(quantized_, bags, options_) : validate(table_, bags, options_);
     if (!valid.ok()) return valid;
     num_bags = ebag::num_bags(bags, options_);
@@ -266,13 +251,13 @@ int32_t BagCore::run_forward(const OutputRows* into, const Parallelism& parallel
     if (into == nullptr && !output_.resize(out_size)) return out_of_memory(static_cast<double>(out_size) * 4);
     const OutputRows output = into != nullptr ? *into : OutputRows(output_.data());
     if (quantized()) return ebag::forward(quantized_, bags, options_, output, parallel);
-    if (mode_traits(options_.mode)->argmax && !staged_.argmax.resize(out_size)) {
+    if (mode_traits(options_.mode)->argmax && !staged_->argmax.resize(out_size)) {
       return out_of_memory(static_cast<double>(out_size) * 4);
     }
-    return ebag::forward(table_, bags, options_, output, staged_.argmax.data(), workspace_, parallel);
+    return ebag::forward(table_, bags, options_, output, staged_->argmax.data(), workspace_, parallel);
   });
   if (!status.ok()) return finish(status);
-  staged_.swap(committed_);
+  std::swap(staged_, committed_);  // the pointers: no copy, no member-wise swap
   committed_num_bags_ = num_bags;
   has_forward_ = true;
   ++forward_count_;
@@ -281,10 +266,10 @@ int32_t BagCore::run_forward(const OutputRows* into, const Parallelism& parallel
 
 int32_t BagCore::check_staged(bool with_per_sample_weights) {
   if (!ok()) return finish(status_);
-  staged_.offsets_form = true;
-  staged_.with_per_sample_weights = with_per_sample_weights;
+  staged_->offsets_form = true;
+  staged_->with_per_sample_weights = with_per_sample_weights;
   if (Status s = narrow_staged(); !s.ok()) return finish(s);
-  return finish(with_bags(staged_, [&](const auto& bags) -> Status {
+  return finish(with_bags(*staged_, [&](const auto& bags) -> Status {
     return quantized() ? validate(quantized_, bags, options_) : validate(table_, bags, options_);
   }));
 }
@@ -293,9 +278,9 @@ int32_t BagCore::backward(double grad_output_length, bool sparse, bool want_per_
   if (!ok()) return finish(status_);
   if (quantized()) return finish(make_error(ErrorCode::kQuantizedTable, Argument::kGradOutput));
   const auto length = static_cast<int64_t>(grad_output_length);
-  const bool psw_grad = want_per_sample_weights_grad && committed_.with_per_sample_weights;
+  const bool psw_grad = want_per_sample_weights_grad && committed_->with_per_sample_weights;
   const int64_t n = table_.num_embeddings * table_.embedding_dim;  // allocated: addressable
-  return finish(with_bags(committed_, [&](const auto& bags) -> Status {
+  return finish(with_bags(*committed_, [&](const auto& bags) -> Status {
     if (psw_grad && !grad_psw_.resize(static_cast<uint64_t>(bags.num_indices) + 1)) {  // +1: never null
       return out_of_memory(static_cast<double>(bags.num_indices) * 4);
     }
@@ -306,7 +291,7 @@ int32_t BagCore::backward(double grad_output_length, bool sparse, bool want_per_
     }
     if (!grad_weight_.resize(n)) return out_of_memory(static_cast<double>(n) * 4);
     return backward_dense(table_, bags, options_, reinterpret_cast<const float*>(grad_output_.data()),
-                          length, committed_.argmax.data(), grad_weight_.data(), grad_psw, workspace_,
+                          length, committed_->argmax.data(), grad_weight_.data(), grad_psw, workspace_,
                           module_parallelism());
   }));
 }
@@ -369,20 +354,20 @@ int32_t BagCore::step(double grad_output_length, bool want_per_sample_weights_gr
   if (quantized()) return finish(make_error(ErrorCode::kQuantizedTable, Argument::kGradOutput));
   if (!has_optimizer_) return finish(make_error(ErrorCode::kMissingBuffer, Argument::kOptimizer));
   const auto length = static_cast<int64_t>(grad_output_length);
-  const bool psw_grad = want_per_sample_weights_grad && committed_.with_per_sample_weights;
-  return finish(with_bags(committed_, [&](const auto& bags) -> Status {
+  const bool psw_grad = want_per_sample_weights_grad && committed_->with_per_sample_weights;
+  return finish(with_bags(*committed_, [&](const auto& bags) -> Status {
     if (psw_grad && !grad_psw_.resize(static_cast<uint64_t>(bags.num_indices) + 1)) {
       return out_of_memory(static_cast<double>(bags.num_indices) * 4);
     }
     return ebag::step(table_, bags, options_, reinterpret_cast<const float*>(grad_output_.data()), length,
-                      committed_.argmax.data(), optimizer_, optimizer_state_, psw_grad ? grad_psw_.data() : nullptr,
+                      committed_->argmax.data(), optimizer_, optimizer_state_, psw_grad ? grad_psw_.data() : nullptr,
                       workspace_, module_parallelism());
   }));
 }
 
 double BagCore::gradient_row_runs() {
   if (!has_forward_) return -1;
-  const Status found = with_bags(committed_, [&](const auto& bags) -> Status {
+  const Status found = with_bags(*committed_, [&](const auto& bags) -> Status {
     if (row_runs_.find(bags.indices, bags.num_indices, num_embeddings(), workspace_.impl().rows)) return {};
     return out_of_memory(static_cast<double>(num_embeddings()) / 8);
   });
@@ -399,7 +384,7 @@ void BagCore::release_gradients() {
 
 double BagCore::held_bytes() const {
   return static_cast<double>(table_storage_.capacity_bytes() + quantized_storage_.capacity_bytes() +
-                             workspace_.held_bytes() + staged_.held_bytes() + committed_.held_bytes() +
+                             workspace_.held_bytes() + staged_->held_bytes() + committed_->held_bytes() +
                              output_.capacity_bytes() + grad_output_.capacity_bytes() +
                              grad_weight_.capacity_bytes() + grad_psw_.capacity_bytes() +
                              sparse_.rows.capacity_bytes() + sparse_.values.capacity_bytes() +

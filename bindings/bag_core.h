@@ -37,6 +37,9 @@ class BagCore {
   // zero bytes). On failure (or when the table does not fit in memory) ok()
   // is false and the status says why.
   BagCore(double num_embeddings, double embedding_dim, int32_t row_format);
+  // Not copied or moved: staged_ and committed_ point into the object.
+  BagCore(const BagCore&) = delete;
+  BagCore& operator=(const BagCore&) = delete;
 
   // This object's address, for the plain exports of hot_calls.cc.
   size_t address() const { return reinterpret_cast<size_t>(this); }
@@ -153,7 +156,6 @@ class BagCore {
     int64_t rows = 0;
     int64_t row_length = 0;
     Buffer<int32_t> argmax;  // max mode: written by forward, read by backward
-    void swap(Inputs& other);
     size_t held_bytes() const;
   };
 
@@ -177,7 +179,11 @@ class BagCore {
   Buffer<uint8_t> quantized_storage_;
   Options options_;
   Workspace workspace_;
-  Inputs staged_, committed_;
+  // The staged inputs and those of the last successful forward, swapped by
+  // their pointers when a forward succeeds.
+  Inputs inputs_[2];
+  Inputs* staged_ = &inputs_[0];
+  Inputs* committed_ = &inputs_[1];
   int64_t committed_num_bags_ = 0;
   bool has_forward_ = false;
   uint64_t forward_count_ = 0;
