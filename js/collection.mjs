@@ -14,8 +14,8 @@ import { writeSafetensors as writeTensors } from './formats.mjs';
 import { collectionCalls } from './hot-calls.mjs';
 import { floatArray, gradOutputArray, integerArray } from './inputs.mjs';
 import { generation, heap, requireModule } from './module.mjs';
-import { checkOptionsObject, ownOptions, resultOptions, seedOf } from './options.mjs';
-import { checkLength, ownArray, writeResult } from './results.mjs';
+import { BACKWARD_RESULTS, checkOptionsObject, ownOptions, resultOptions, seedOf } from './options.mjs';
+import { checkLength, ownArray, take, writeResult } from './results.mjs';
 import { argumentName, Code, codeName, IndexKind, modeInfo } from './registry.mjs';
 import { settle } from './snapshot.mjs';
 
@@ -303,7 +303,7 @@ export class EmbeddingBagCollection {
     return {
       keys: this.featureNames,
       lengthPerKey: this.lengthPerKey,
-      values: out ?? (copy ? data.slice(ptr, end) : data.subarray(ptr, end)),
+      values: out ?? take(data, ptr, end, copy),
       shape: [batch, this.#totalDim],
     };
   }
@@ -314,7 +314,7 @@ export class EmbeddingBagCollection {
    * EmbeddingBag.backward), and the per-id weights' (KJT order) when isWeighted.
    */
   backward(gradValues, options = undefined) {
-    const { copy, out, perSampleWeightsOut } = resultOptions(options, 'backward', ['copy', 'out', 'perSampleWeightsOut']);
+    const { copy, out, perSampleWeightsOut } = resultOptions(options, 'backward', BACKWARD_RESULTS);
     const pinned = [];
     const given = gradOutputArray(gradValues, pinned);
     // The out arrays read (their getters run) before the collection's state is.
@@ -346,7 +346,7 @@ export class EmbeddingBagCollection {
     if (wptr !== 0) {
       const data = heap(wptr + numValues * 4).f32;
       if (pswOut !== null) perSampleWeights = writeResult(pswOut, wptr, numValues);
-      else perSampleWeights = copy ? data.slice(wptr / 4, wptr / 4 + numValues) : data.subarray(wptr / 4, wptr / 4 + numValues);
+      else perSampleWeights = take(data, wptr / 4, wptr / 4 + numValues, copy);
     }
     return { weight, perSampleWeights };
   }
@@ -418,7 +418,7 @@ export class EmbeddingBagCollection {
     if (wptr === 0) return {};
     if (out !== null) return { perSampleWeights: writeResult(out, wptr, numValues) };
     const data = heap(wptr + numValues * 4).f32;
-    return { perSampleWeights: copy ? data.slice(wptr / 4, wptr / 4 + numValues) : data.subarray(wptr / 4, wptr / 4 + numValues) };
+    return { perSampleWeights: take(data, wptr / 4, wptr / 4 + numValues, copy) };
   }
 
   /** Frees every table and buffer. Idempotent. */

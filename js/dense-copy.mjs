@@ -1,5 +1,6 @@
 // Copying a dense N x D weight gradient out of wasm memory.
 import { heap } from './module.mjs';
+import { copyInto, fill } from './results.mjs';
 
 // When the last forward had at most N/8 indices, a zeroed Float32Array into
 // which just the rows they name are copied, run by run (RowRuns in
@@ -20,12 +21,12 @@ export function copyDenseGradient(calls, n, d, numIndices, target = null) {
   if (runs < 0) {
     const all = heap(ptr + n * d * 4).f32;
     if (target === null) return all.slice(base, base + n * d);
-    target.set(all.subarray(base, base + n * d));
+    copyInto(target, all.subarray(base, base + n * d));
     return target;
   }
   const rp = calls.rowRunsPtr() / 4;
   const { f32, i32 } = heap(Math.max(ptr + n * d * 4, (rp + 2 * runs) * 4));
-  const out = target === null ? new Float32Array(n * d) : target.fill(0);
+  const out = target === null ? new Float32Array(n * d) : fill(target, 0);
   for (let k = 0; k < runs; k++) {
     const begin = i32[rp + 2 * k] * d;
     const end = i32[rp + 2 * k + 1] * d;
@@ -33,7 +34,7 @@ export function copyDenseGradient(calls, n, d, numIndices, target = null) {
     if (end - begin <= 64) {
       for (let j = begin; j < end; j++) out[j] = f32[base + j];
     } else {
-      out.set(f32.subarray(base + begin, base + end), begin);
+      copyInto(out, f32.subarray(base + begin, base + end), begin);
     }
   }
   return out;

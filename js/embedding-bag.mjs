@@ -9,9 +9,9 @@ import { show, statusError } from './errors.mjs';
 import { floatArray, forwardInput, gradOutputArray, perSampleWeightsArray } from './inputs.mjs';
 import { generation, heap, requireModule } from './module.mjs';
 import { hotCalls } from './hot-calls.mjs';
-import { settle } from './snapshot.mjs';
-import { checkDim, normaliseOptions, resultOptions, seedOf } from './options.mjs';
-import { checkCapacity, checkLength, ownArray, writeResult } from './results.mjs';
+import { bufferOf, lengthOf, settle, typedKind } from './snapshot.mjs';
+import { BACKWARD_RESULTS, checkDim, normaliseOptions, resultOptions, seedOf } from './options.mjs';
+import { checkCapacity, checkLength, ownArray, part, take, writeResult } from './results.mjs';
 import { coreArguments, parseOptimizer, stateArrays } from './optimizers.mjs';
 import { argumentName, Code, dtypeInfo, IndexKind, modeInfo, rowBytes } from './registry.mjs';
 import * as tables from './tables.mjs';
@@ -23,14 +23,6 @@ export const TABLE_DTYPE = Symbol('tableDtype');
 
 // What tables.mjs may reach in a bag (set by the class's static block).
 export let internals;
-
-// The options backward() takes.
-const BACKWARD_OPTIONS = ['copy', 'out', 'perSampleWeightsOut'];
-
-// Elements [begin, end) of a heap view: a copy, or a view of wasm memory.
-function take(view, begin, end, copy) {
-  return copy ? view.slice(begin, end) : view.subarray(begin, end);
-}
 
 // Frees the wasm side of bags that were garbage-collected without dispose().
 const finalizer = new FinalizationRegistry(({ core, madeIn }) => {
@@ -245,16 +237,24 @@ export class EmbeddingBag {
     // Every argument first: user code (getters, Proxies) runs only until
     // then, and may even have disposed this bag.
     const { copy, out } = resultOptions(options, 'forward');
+    // The common call, flat Int32Array indices and offsets of the caller's
+    // without per-sample weights, reads its arguments through intrinsic
+    // getters only (no user code runs after the options): nothing to pin or
+    // settle, and no objects made but the result.
+    if (perSampleWeights == null && typedKind(input) === 'Int32Array' && typedKind(offsets) === 'Int32Array') {
+      const core = this.#live();
+      const heapBuffer = heap(1).buffer;
+      if (bufferOf.call(input) !== heapBuffer && bufferOf.call(offsets) !== heapBuffer) {
+        return this.#forwardFlat(core, input, offsets, copy, out);
+      }
+    }
     const pinned = [];
     const call = forwardInput(input, offsets, pinned);
     let psw = perSampleWeights == null ? null : perSampleWeightsArray(perSampleWeights, call, pinned);
     const core = this.#live();
     const calls = this.#calls;
     if (out !== null) {
-      ownArray(out, 'out');
-      // Checked before the call: a forward may renormalise rows (maxNorm).
-      const bags = call.twoD ? call.rows : Math.max(0, call.offsets.length - (this.#options.includeLastOffset ? 1 : 0));
-      checkLength(out, 'out', bags * this.#embeddingDim, `numBags x embeddingDim = ${bags} x ${this.#embeddingDim}`);
+      this.#checkOut(out, call.twoD ? call.rows : this.#bagsOf(call.offsets.length));
     }
     const own = settle(pinned, heap(1).buffer, 'an argument of forward()');
     call.indices.array = own(call.indices.array);
@@ -275,12 +275,48 @@ export class EmbeddingBag {
         offsets: call.twoD ? null : call.offsets.array,
       });
     }
+    return this.#forwardResult(call.indices.length, psw !== null, copy, out);
+  }
+
+  // forward() of flat Int32Array indices and offsets that are not views of
+  // wasm memory, without per-sample weights (the checks as forward's).
+  #forwardFlat(core, indices, offsets, copy, out) {
+    const calls = this.#calls;
+    const numIndices = lengthOf.call(indices);
+    const numOffsets = lengthOf.call(offsets);
+    if (out !== null) this.#checkOut(out, this.#bagsOf(numOffsets));
+    const ip = calls.stageIndices(IndexKind.int32, numIndices);
+    if (ip === 0) throw this.#error(core);
+    heap(ip + numIndices * 4).i32.set(indices, ip / 4);
+    const op = calls.stageOffsets(IndexKind.int32, numOffsets);
+    if (op === 0) throw this.#error(core);
+    heap(op + numOffsets * 4).i32.set(offsets, op / 4);
+    if (calls.forward(true, 0, 0, false) !== Code.ok) throw this.#error(core, { numIndices, offsets });
+    return this.#forwardResult(numIndices, false, copy, out);
+  }
+
+  // Bags of a 1-D input with `numOffsets` offsets.
+  #bagsOf(numOffsets) {
+    return Math.max(0, numOffsets - (this.#options.includeLastOffset ? 1 : 0));
+  }
+
+  // forward's { out } checked before the call (a forward may renormalise
+  // rows, maxNorm: a refusal after it would not change nothing).
+  #checkOut(out, bags) {
+    ownArray(out, 'out');
+    checkLength(out, 'out', bags * this.#embeddingDim, `numBags x embeddingDim = ${bags} x ${this.#embeddingDim}`);
+  }
+
+  // The result of the core's successful forward: copied, a view, or written into out.
+  #forwardResult(numIndices, withPerSampleWeights, copy, out) {
+    const calls = this.#calls;
     const numBags = calls.lastNumBags();
-    this.#lastForward = { numBags, numIndices: call.indices.length, withPerSampleWeights: psw !== null };
+    this.#lastForward = { numBags, numIndices, withPerSampleWeights };
     const count = numBags * this.#embeddingDim;
-    if (out !== null) return { data: writeResult(out, calls.outputPtr(), count), shape: [numBags, this.#embeddingDim] };
+    const shape = [numBags, this.#embeddingDim];
+    if (out !== null) return { data: writeResult(out, calls.outputPtr(), count), shape };
     const ptr = calls.outputPtr() / 4;
-    return { data: take(heap((ptr + count) * 4).f32, ptr, ptr + count, copy), shape: [numBags, this.#embeddingDim] };
+    return { data: take(heap((ptr + count) * 4).f32, ptr, ptr + count, copy), shape };
   }
 
   /**
@@ -292,7 +328,7 @@ export class EmbeddingBag {
    */
   backward(gradOutput, options = undefined) {
     // Every argument first (see forward), then the bag's state.
-    const { copy, out, perSampleWeightsOut } = resultOptions(options, 'backward', BACKWARD_OPTIONS);
+    const { copy, out, perSampleWeightsOut } = resultOptions(options, 'backward', BACKWARD_RESULTS);
     const pinned = [];
     const given = gradOutputArray(gradOutput, pinned);
     // The out arrays read (their getters run) before the bag's state is.
@@ -380,8 +416,8 @@ export class EmbeddingBag {
           throw error;
         }
         weight = {
-          indices: indices.subarray(0, rows),
-          values: values.subarray(0, rows * d),
+          indices: part(indices, 0, rows),
+          values: part(values, 0, rows * d),
           shape: [this.#numEmbeddings, d],
         };
         writeResult(weight.indices, calls.sparseRowsPtr(), rows);

@@ -29,10 +29,26 @@ export function heap(end = Infinity) {
   if (views === null || views.u8.length < end) {
     const buffer = wasm.wasmMemory ? wasm.wasmMemory.buffer : wasm.HEAPU8.buffer;
     if (!views || views.buffer !== buffer) {
-      views = { buffer, u8: new Uint8Array(buffer), i32: new Int32Array(buffer), f32: new Float32Array(buffer) };
+      views = { buffer, u8: new Uint8Array(buffer), i32: new Int32Array(buffer), f32: new Float32Array(buffer), last: null };
     }
   }
   return views;
+}
+
+/**
+ * A view of `count` float32 ('f32') or int32 ('i32') elements of the heap at
+ * byte `ptr`. The last one made is kept and returned again for the same
+ * request (a loop of calls reads the same result buffer each time, and a
+ * new view costs more than copying a small result); it goes with the views
+ * when the memory grows or the module is shut down.
+ */
+export function heapView(kind, ptr, count) {
+  const v = heap(ptr + count * 4);
+  const last = v.last;
+  if (last !== null && last.ptr === ptr && last.count === count && last.kind === kind) return last.view;
+  const view = kind === 'i32' ? new Int32Array(v.buffer, ptr, count) : new Float32Array(v.buffer, ptr, count);
+  v.last = { kind, ptr, count, view };
+  return view;
 }
 
 /**

@@ -80,6 +80,9 @@ export function parseInitOptions(given) {
 
 // The result options of a call that gave none (shared: no object per call).
 const DEFAULT_RESULTS = Object.freeze({ copy: true, out: null, perSampleWeightsOut: null });
+const COPY_AND_OUT = Object.freeze(['copy', 'out']);
+/** The result options backward() takes (forward and step: copy and out). */
+export const BACKWARD_RESULTS = Object.freeze(['copy', 'out', 'perSampleWeightsOut']);
 
 /**
  * The result options of forward(), backward() and step(): { copy, out,
@@ -89,13 +92,22 @@ const DEFAULT_RESULTS = Object.freeze({ copy: true, out: null, perSampleWeightsO
  * into (their types and sizes are the method's to check, results.mjs). Each
  * option is read once, and no object is made for a call without options.
  */
-export function resultOptions(given, method, known = ['copy', 'out']) {
+export function resultOptions(given, method, known = COPY_AND_OUT) {
   if (given === undefined) return DEFAULT_RESULTS;
-  checkKnownKeys(checkOptionsObject(given, `${method} options`), known, method);
-  const copy = Object.hasOwn(given, 'copy') ? given.copy ?? true : true;
+  checkOptionsObject(given, `${method} options`);
+  let copy = true;
+  let out = null;
+  let perSampleWeightsOut = null;
+  // One pass over the own enumerable keys (for-in, not Object.keys: no array per call).
+  for (const key in given) {
+    if (!Object.hasOwn(given, key)) continue;
+    if (!known.includes(key)) throw new TypeError(`unknown ${method} option '${key}' (known: ${known.join(', ')})`);
+    const value = given[key];
+    if (key === 'copy') copy = value ?? true;
+    else if (key === 'out') out = value ?? null;
+    else perSampleWeightsOut = value ?? null;
+  }
   checkBoolean(copy, 'copy');
-  const out = Object.hasOwn(given, 'out') ? given.out ?? null : null;
-  const perSampleWeightsOut = Object.hasOwn(given, 'perSampleWeightsOut') ? given.perSampleWeightsOut ?? null : null;
   if (!copy && (out !== null || perSampleWeightsOut !== null)) {
     const name = out !== null ? 'out' : 'perSampleWeightsOut';
     throw new TypeError(`${name} and copy: false cannot be given together: ${name} is where the result is copied`);

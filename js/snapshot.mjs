@@ -9,8 +9,9 @@
 const TypedArray = Object.getPrototypeOf(Int8Array);
 const intrinsic = (key) => Object.getOwnPropertyDescriptor(TypedArray.prototype, key).get;
 const kindOf = intrinsic(Symbol.toStringTag);
-const lengthOf = intrinsic('length');
-const bufferOf = intrinsic('buffer');
+// Exported for results.mjs, which reads caller arrays the same way.
+export const lengthOf = intrinsic('length');
+export const bufferOf = intrinsic('buffer');
 const offsetOf = intrinsic('byteOffset');
 const CONSTRUCTORS = {
   Int32Array, Uint32Array, BigInt64Array, Float32Array, Float64Array, Uint8Array,

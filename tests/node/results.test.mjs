@@ -159,6 +159,86 @@ test('a training loop that reuses its out arrays grows no wasm memory and gives 
   }
 });
 
+test('forward: flat Int32Array indices and offsets (the path without pinning) give the bits of the same call as arrays, for every mode, with and without out', () => {
+  const indices = Int32Array.of(4, 0, 9, 9, 2, 7, 1, 3);
+  const offsets = Int32Array.of(0, 3, 3, 5);
+  for (const mode of ['sum', 'mean', 'max']) {
+    for (const includeLastOffset of [false, true]) {
+      const bag = new EmbeddingBag(10, 5, { mode, seed: 9, includeLastOffset, paddingIdx: 9 });
+      const general = bag.forward(Array.from(indices), Array.from(offsets)).data;
+      const flat = bag.forward(indices, offsets).data;
+      sameBits(flat, general, `${mode}, includeLastOffset ${includeLastOffset}`);
+      const out = new Float32Array(general.length).fill(NaN);
+      assert.equal(bag.forward(indices, offsets, null, { out }).data, out);
+      sameBits(out, general);
+      // Its backward: the gradients of the flat forward, as of the general one.
+      const grad = Float32Array.from({ length: general.length }, (_, i) => i - 3);
+      const fromFlat = bag.backward(grad).weight;
+      bag.forward(Array.from(indices), Array.from(offsets));
+      sameBits(fromFlat, bag.backward(grad).weight);
+      bag.dispose();
+    }
+  }
+});
+
+test('forward: flat inputs that are views of wasm memory take the copying path (the staging may grow the heap); bad flat inputs fail as the general path does', () => {
+  const ids = new EmbeddingBag(50, 2, { sparse: true, seed: 1 });
+  ids.forward(Int32Array.of(7, 3, 7, 41), Int32Array.of(0, 2));
+  const rows = ids.backward(new Float32Array(4), { copy: false }).weight.indices; // Int32Array view of wasm memory: 3, 7, 41
+  const bag = new EmbeddingBag(50, 4, { mode: 'sum', seed: 2 });
+  const expected = bag.forward([3, 7, 41], [0, 1]).data;
+  sameBits(bag.forward(rows, Int32Array.of(0, 1)).data, expected);
+  const before = bag.forward(Int32Array.of(1), Int32Array.of(0)).data;
+  assert.throws(() => bag.forward(Int32Array.of(1, 2, 3), Int32Array.of(0, 2, 1)), {
+    name: 'RangeError', message: 'offsets[2] = 1 < offsets[1] = 2: offsets must not decrease',
+  });
+  assert.throws(() => bag.forward(Int32Array.of(1, 50), Int32Array.of(0)), { name: 'RangeError', message: /^indices\[1\] = 50 is out of range/ });
+  // The failed calls changed nothing: backward still answers the last good forward.
+  assert.equal(bag.backward(new Float32Array(4)).weight.length, 200);
+  sameBits(bag.forward(Int32Array.of(1), Int32Array.of(0)).data, before);
+  // An options getter that disposes the bag: a clean Error, as on every path.
+  const options = { get out() { bag.dispose(); return null; } };
+  assert.throws(() => bag.forward(Int32Array.of(1), Int32Array.of(0), null, options), { name: 'Error', message: 'this EmbeddingBag was disposed' });
+  ids.dispose();
+});
+
+test('out arrays are read and written through the intrinsic TypedArray methods: a subclass\'s overrides never run, a Proxy is refused', () => {
+  const calls = [];
+  class Watched extends Float32Array {
+    get length() { calls.push('length'); return 0; }
+    get buffer() { calls.push('buffer'); return new ArrayBuffer(8); }
+    set(...args) { calls.push('set'); return super.set(...args); }
+    fill(...args) { calls.push('fill'); return super.fill(...args); }
+    subarray(...args) { calls.push('subarray'); return super.subarray(...args); }
+  }
+  class WatchedInt extends Int32Array {
+    subarray(...args) { calls.push('subarray'); return super.subarray(...args); }
+  }
+  const bag = new EmbeddingBag(40, 3, { mode: 'sum', seed: 4 });
+  const expected = bag.forward(Int32Array.of(3, 7, 3, 0), Int32Array.of(0, 2)).data;
+  const out = new Watched(6);
+  bag.forward(Int32Array.of(3, 7, 3, 0), Int32Array.of(0, 2), null, { out });
+  // Compared through copies: the overridden buffer getter would mislead bits().
+  sameBits(new Float32Array(out), expected);
+  const grad = Float32Array.from({ length: 6 }, (_, i) => i + 1);
+  const dense = bag.backward(grad);
+  const gradOut = new Watched(120);
+  Float32Array.prototype.fill.call(gradOut, NaN);
+  bag.backward(grad, { out: gradOut });
+  sameBits(new Float32Array(gradOut), dense.weight);
+  const sparse = new EmbeddingBag(40, 3, { mode: 'sum', seed: 4, sparse: true });
+  sparse.forward(Int32Array.of(3, 7, 3, 0), Int32Array.of(0, 2));
+  const sparseOut = { indices: new WatchedInt(8), values: new Watched(24) };
+  const g = sparse.backward(grad, { out: sparseOut });
+  assert.deepEqual(Array.from(g.weight.indices), [0, 3, 7]);
+  assert.deepEqual(calls, [], 'no override ran');
+  const proxy = new Proxy(new Float32Array(6), {});
+  assert.throws(() => bag.forward(Int32Array.of(1), Int32Array.of(0, 1), null, { out: proxy }), {
+    name: 'TypeError', message: /^out = .* must be a Float32Array$/,
+  });
+  for (const b of [bag, sparse]) b.dispose();
+});
+
 function twoTables(options = {}) {
   return new EmbeddingBagCollection([
     { name: 't_user', numEmbeddings: 10, embeddingDim: 2, featureNames: ['user_id'], pooling: 'sum' },
