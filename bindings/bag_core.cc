@@ -10,6 +10,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "embedding_bag_internal.h"
 #include "module_threads.h"
 #include "staging.h"
 #include "validate.h"
@@ -250,11 +251,14 @@ int32_t BagCore::run_forward(const OutputRows* into, const Parallelism& parallel
     // Outputs sized before anything is written: running out here changes nothing.
     if (into == nullptr && !output_.resize(out_size)) return out_of_memory(static_cast<double>(out_size) * 4);
     const OutputRows output = into != nullptr ? *into : OutputRows(output_.data());
-    if (quantized()) return ebag::forward(quantized_, bags, options_, output, parallel);
+    // Validated above: the drivers skip their own pass over the inputs.
+    const auto& kernels = kernels::best_kernel_set<int32_t>();
+    if (quantized()) return quantized_forward_with(kernels, quantized_, bags, options_, output, parallel, Checks::kValidated);
     if (mode_traits(options_.mode)->argmax && !staged_->argmax.resize(out_size)) {
       return out_of_memory(static_cast<double>(out_size) * 4);
     }
-    return ebag::forward(table_, bags, options_, output, staged_->argmax.data(), workspace_, parallel);
+    return forward_with(kernels, table_, bags, options_, output, staged_->argmax.data(), workspace_, parallel,
+                        Checks::kValidated);
   });
   if (!status.ok()) return finish(status);
   std::swap(staged_, committed_);  // the pointers: no copy, no member-wise swap

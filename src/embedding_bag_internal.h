@@ -7,15 +7,23 @@
 
 namespace ebag {
 
+// What a forward checks: everything (kAll), or all but what validate() has
+// just passed for this table, bags and options (kValidated: the module's
+// BagCore validates before it sizes its output, and the index check is a
+// pass over every index).
+enum class Checks { kAll, kValidated };
+
 template <typename IndexT, typename OffsetT>
 Status forward_with(const kernels::KernelSet<IndexT>& kernels, const Table& table,
                     const Bags<IndexT, OffsetT>& bags, const Options& options, OutputRows output,
-                    int32_t* argmax, Workspace& workspace, const Parallelism& parallel = {});
+                    int32_t* argmax, Workspace& workspace, const Parallelism& parallel = {},
+                    Checks checks = Checks::kAll);
 
 template <typename IndexT, typename OffsetT>
 Status quantized_forward_with(const kernels::KernelSet<IndexT>& kernels, const QuantizedTable& table,
                               const Bags<IndexT, OffsetT>& bags, const Options& options,
-                              OutputRows output, const Parallelism& parallel = {});
+                              OutputRows output, const Parallelism& parallel = {},
+                              Checks checks = Checks::kAll);
 
 Status row_dots_with(const kernels::KernelSet<int32_t>& kernels, const Table& table, const float* vectors,
                      int64_t count, float* out, Workspace& workspace, const Parallelism& parallel = {});

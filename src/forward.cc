@@ -203,8 +203,10 @@ void run_forward_pieces(const Bags<IndexT, OffsetT>& bags, const Options& option
 template <typename IndexT, typename OffsetT>
 Status forward_with(const kernels::KernelSet<IndexT>& kernels, const Table& table,
                     const Bags<IndexT, OffsetT>& bags, const Options& options, OutputRows output,
-                    int32_t* argmax, Workspace& workspace, const Parallelism& parallel) {
-  if (Status s = validate(table, bags, options); !s.ok()) return s;
+                    int32_t* argmax, Workspace& workspace, const Parallelism& parallel, Checks checks) {
+  if (checks == Checks::kAll) {
+    if (Status s = validate(table, bags, options); !s.ok()) return s;
+  }
   const int64_t dim = table.embedding_dim;
   const int64_t num = detail::bag_count(bags, options);
   if (Status s = resolve_output(output, dim, num); !s.ok()) return s;
@@ -227,8 +229,10 @@ Status forward_with(const kernels::KernelSet<IndexT>& kernels, const Table& tabl
 template <typename IndexT, typename OffsetT>
 Status quantized_forward_with(const kernels::KernelSet<IndexT>& kernels, const QuantizedTable& table,
                               const Bags<IndexT, OffsetT>& bags, const Options& options,
-                              OutputRows output, const Parallelism& parallel) {
-  if (Status s = validate(table, bags, options); !s.ok()) return s;
+                              OutputRows output, const Parallelism& parallel, Checks checks) {
+  if (checks == Checks::kAll) {
+    if (Status s = validate(table, bags, options); !s.ok()) return s;
+  }
   const int64_t dim = table.embedding_dim;
   if (Status s = resolve_output(output, dim, detail::bag_count(bags, options)); !s.ok()) return s;
   const QuantizedPooler<IndexT> pool{kernels.quantized->of(table.format), table, row_bytes(table.format, dim)};
@@ -255,12 +259,13 @@ Status forward(const QuantizedTable& table, const Bags<IndexT, OffsetT>& bags,
 #define EBAG_INSTANTIATE(I, O)                                                                 \
   template Status forward_with<I, O>(const kernels::KernelSet<I>&, const Table&,             \
                                      const Bags<I, O>&, const Options&, OutputRows, int32_t*, \
-                                     Workspace&, const Parallelism&);                          \
+                                     Workspace&, const Parallelism&, Checks);                  \
   template Status forward<I, O>(const Table&, const Bags<I, O>&, const Options&, OutputRows, \
                                 int32_t*, Workspace&, const Parallelism&);                  \
   template Status quantized_forward_with<I, O>(const kernels::KernelSet<I>&,                  \
                                                const QuantizedTable&, const Bags<I, O>&,      \
-                                               const Options&, OutputRows, const Parallelism&); \
+                                               const Options&, OutputRows, const Parallelism&, \
+                                               Checks);                                        \
   template Status forward<I, O>(const QuantizedTable&, const Bags<I, O>&, const Options&,    \
                                 OutputRows, const Parallelism&);
 EBAG_FOR_EACH_INDEX_PAIR(EBAG_INSTANTIATE)
