@@ -15,7 +15,7 @@ ThreadPool::~ThreadPool() {
   for (auto& worker : workers_) worker.join();
 }
 
-void ThreadPool::run(int tasks, const std::function<void(int)>& task) {
+void ThreadPool::run(int tasks, TaskRef task) {
   if (tasks <= 1 || workers_.empty()) {
     for (int t = 0; t < tasks; ++t) task(t);
     return;
@@ -39,7 +39,7 @@ void ThreadPool::run(int tasks, const std::function<void(int)>& task) {
 void ThreadPool::worker_loop(int index) {
   uint64_t seen = 0;
   for (;;) {
-    const std::function<void(int)>* task;
+    const TaskRef* task;
     for (int poll = 0; poll < kSpinPolls && generation_.load(std::memory_order_acquire) == seen; ++poll) {
     }
     {

@@ -24,7 +24,7 @@ void run_tasks(const Parallelism& parallel, int tasks, TaskFn&& task) {
     task(0);
     return;
   }
-  parallel.pool->run(tasks, [&](int t) { task(t); });
+  parallel.pool->run(tasks, task);
 }
 
 // First bag of piece t of `pieces`, splitting the bags' entries evenly.
