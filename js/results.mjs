@@ -9,12 +9,11 @@
 // between the checks and the write), and a Proxy is not taken for an array.
 import { show } from './errors.mjs';
 import { heap, heapView } from './module.mjs';
-import { bufferOf, lengthOf, typedKind } from './snapshot.mjs';
+import { bufferOf, lengthOf, offsetOf, typedKind } from './snapshot.mjs';
 
 const TypedArrayPrototype = Object.getPrototypeOf(Int8Array.prototype);
 const setOf = TypedArrayPrototype.set;
 const fillOf = TypedArrayPrototype.fill;
-const subarrayOf = TypedArrayPrototype.subarray;
 
 // A detached buffer has byteLength 0 and no view can be made on it (the
 // `detached` getter is newer than Node 20).
@@ -62,8 +61,15 @@ export function checkCapacity(array, name, needed, what) {
   }
 }
 
-/** Elements [begin, end) of a caller's array (checked by ownArray), as a view. */
-export const part = (array, begin, end) => subarrayOf.call(array, begin, end);
+/**
+ * Elements [begin, end) of a caller's Int32Array or Float32Array (checked by
+ * ownArray), as a view of the plain class: subarray() would construct the
+ * caller's subclass (its constructor is user code).
+ */
+export function part(array, begin, end) {
+  const Type = typedKind(array) === 'Int32Array' ? Int32Array : Float32Array;
+  return new Type(bufferOf.call(array), offsetOf.call(array) + begin * 4, end - begin);
+}
 
 /** A caller's array (checked by ownArray) filled with `value`; returned. */
 export const fill = (array, value) => fillOf.call(array, value);

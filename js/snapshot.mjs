@@ -12,7 +12,7 @@ const kindOf = intrinsic(Symbol.toStringTag);
 // Exported for results.mjs, which reads caller arrays the same way.
 export const lengthOf = intrinsic('length');
 export const bufferOf = intrinsic('buffer');
-const offsetOf = intrinsic('byteOffset');
+export const offsetOf = intrinsic('byteOffset');
 const CONSTRUCTORS = {
   Int32Array, Uint32Array, BigInt64Array, Float32Array, Float64Array, Uint8Array,
   // Node 24+ and current browsers.
