@@ -37,7 +37,9 @@ export class EmbeddingBag {
   #numEmbeddings;
   #embeddingDim;
   #weightView = null;
-  #lastForward = null; // { numBags, numIndices, withPerSampleWeights } of the last successful forward
+  // Of the last successful forward (#hasForward), kept in one object per bag: no object per call.
+  #lastForward = { numBags: 0, numIndices: 0, withPerSampleWeights: false };
+  #hasForward = false;
   #generation = generation();
   #owner = null; // the EmbeddingBagCollection this bag is a table of
   #optimizer = null; // { name, number, options } once set
@@ -60,7 +62,7 @@ export class EmbeddingBag {
       },
       // The collection's forward replaced what this bag's own backward() would use.
       forgetForward: (bag) => {
-        bag.#lastForward = null;
+        bag.#hasForward = false;
       },
       // The optimizer's state arrays as views of wasm memory ({ name: view }),
       // and its step count (toSafetensors / fromSafetensors).
@@ -311,7 +313,11 @@ export class EmbeddingBag {
   #forwardResult(numIndices, withPerSampleWeights, copy, out) {
     const calls = this.#calls;
     const numBags = calls.lastNumBags();
-    this.#lastForward = { numBags, numIndices, withPerSampleWeights };
+    const last = this.#lastForward;
+    last.numBags = numBags;
+    last.numIndices = numIndices;
+    last.withPerSampleWeights = withPerSampleWeights;
+    this.#hasForward = true;
     const count = numBags * this.#embeddingDim;
     const shape = [numBags, this.#embeddingDim];
     if (out !== null) return { data: writeResult(out, calls.outputPtr(), count), shape };
@@ -337,7 +343,7 @@ export class EmbeddingBag {
     const core = this.#live();
     const calls = this.#calls;
     this.#trainable('backward');
-    if (!this.#lastForward) throw new Error('backward() needs a forward() first: it returns the gradients of the most recent forward');
+    if (!this.#hasForward) throw new Error('backward() needs a forward() first: it returns the gradients of the most recent forward');
     const { numBags, numIndices, withPerSampleWeights } = this.#lastForward;
     if (pswOut !== null && withPerSampleWeights) {
       checkLength(pswOut, 'perSampleWeightsOut', numIndices, 'one per index of the last forward');
@@ -512,7 +518,7 @@ export class EmbeddingBag {
     if (this.#optimizer === null) {
       throw new Error("step() needs an optimizer: pass { optimizer: { name: 'adagrad', lr: 0.1 } } to the constructor, or call setOptimizer()");
     }
-    if (!this.#lastForward) throw new Error('step() needs a forward() first: it trains on the most recent forward');
+    if (!this.#hasForward) throw new Error('step() needs a forward() first: it trains on the most recent forward');
     const { numBags, numIndices, withPerSampleWeights } = this.#lastForward;
     if (out !== null) {
       ownArray(out, 'out');
