@@ -172,12 +172,24 @@ export function renderResults(latest) {
         where.map((r) => {
           const native = r.where.find((p) => p.place === 'native').ms.forwardOut;
           return [r.workload, ...r.where.filter((p) => p.place !== 'native').flatMap((p) => [x(p.outVsPlainJs), x(p.ms.forwardOut / native)])];
-        })));
+        })), '',
+      'A tiny call (tiny-sum: 8 bags, 32 indices, D 16) is bound by its fixed cost, not its arithmetic: natively the same call ' +
+        '(validation, driver, kernel) takes 0.2–0.3 µs. Profiled on Node 24, `forward(..., { out })` spends about half its time in ' +
+        'wasm (the sum kernel\'s per-bag setup ~20%, the driver and validation ~20%) and half in JavaScript (argument and `out` ' +
+        'checks, staging, the result object). Flat `Int32Array` indices and offsets take a path with nothing pinned and no object ' +
+        'made but the result, and `out` is written through a reused view of the heap; with one validation per call instead of two, ' +
+        'that took the call on Node 24 from 1.3–1.8 µs to 0.8–1.2 µs (runs of `npm run bench`). Tried, measured in turn, not kept: ' +
+        'the bindings and validation at -O3 instead of -Oz (+5–9 KB, no measurable change), a short-bag path in the sum kernel ' +
+        'without its row batch (+8 KB, none), the sum blocks out of line (none), staging short inputs by a loop instead of ' +
+        '`set()` (within the noise), the index check vectorised by a loop pragma (1.8× slower).');
   }
   if (latest.moduleSizes) {
     out.push('', '## Module size', '',
       'Each variant\'s `.wasm` as `dist/` ships it, and compressed as a server would send it (gzip -9, brotli 11).', '',
-      table(['variant', 'raw', 'gzip', 'brotli'], latest.moduleSizes.map((m) => [m.variant, kb(m.raw), kb(m.gzip), kb(m.brotli)])));
+      table(['variant', 'raw', 'gzip', 'brotli'], latest.moduleSizes.map((m) => [m.variant, kb(m.raw), kb(m.gzip), kb(m.brotli)])), '',
+      'The threaded variant carries the pthread runtime the other has none of: libc\'s mutexes, condition variables and futex ' +
+        'waits, `std::thread`, Emscripten\'s queue of calls proxied between threads, ~13 KB of code (measured with ' +
+        '`--profiling-funcs`). What both share is built once per variant from the same sources.');
   }
   const tiny = rows.filter((r) => r.ratios.denseThreadSpeedup !== null && r.ratios.denseThreadSpeedup !== undefined);
   if (tiny.length > 0) {
