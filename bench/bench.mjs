@@ -111,7 +111,11 @@ const PLACES = threadsOnly ? {} : {
 // What the runners can time: the package's quantized dtypes (its registry),
 // the native build's kernel variants (src/kernels/kernel_sets.inc).
 const { quantizedDtypes: QUANTIZED_DTYPES } = await runners.one.ask({ describe: true });
-const { kernelSets: NATIVE_KERNEL_SETS } = threadsOnly ? { kernelSets: [] } : await runners.native.ask({ describe: true });
+const { kernelSets: NATIVE_KERNEL_SETS, avx2: NATIVE_AVX2 } = threadsOnly
+  ? { kernelSets: [], avx2: false }
+  : await runners.native.ask({ describe: true });
+// The dimensions bench/native/avx2_forward.h has loops for (sum and mean).
+const AVX2_DIMS = [8, 16, 32, 64, 128];
 
 // Every timed series of a workload: key -> [runner, op], or, for series
 // timed in turn in one runner, name -> [runner, [op, op], [key, key]]. A
@@ -154,6 +158,14 @@ function seriesFor(workload, hasBackward, quantizedDtypes) {
   for (const dtype of quantizedDtypes) {
     series[`quantizedView_${dtype}`] = ['one', `forwardView_${dtype}`];
     series[`quantizedNative_${dtype}`] = ['native', `forward_${dtype}`];
+  }
+  // The FBGEMM-style AVX2 loop natively, float32 and each dtype (the native
+  // reference for quantized rows).
+  if (quantizedDtypes.length > 0 && NATIVE_AVX2 && AVX2_DIMS.includes(workload.dim) && ['sum', 'mean'].includes(workload.mode)) {
+    for (const dtype of ['fp32', ...quantizedDtypes]) {
+      series[`avx2Native_${dtype}`] = ['native', `forwardAvx2_${dtype}`];
+      series[`avx2NoPrefetchNative_${dtype}`] = ['native', `forwardAvx2NoPrefetch_${dtype}`];
+    }
   }
   // The same forward (into an out array, and as a view) and sparse backward
   // elsewhere: the other Node, the browsers.
@@ -283,6 +295,9 @@ for (const workload of WORKLOADS) {
       .map(([dtype, rowBytes, ms, nativeMs]) => ({
         dtype, rowBytes, ms, vsFp32: m.forward1View / ms, gbPerS: (shape.indices * rowBytes) / 1e9 / (ms / 1e3),
         nativeMs, nativeVsFp32: m.forwardNative / nativeMs,
+        avx2Ms: m[`avx2Native_${dtype}`] ?? null,
+        avx2VsFp32: m[`avx2Native_${dtype}`] === undefined ? null : m.avx2Native_fp32 / m[`avx2Native_${dtype}`],
+        avx2NoPrefetchMs: m[`avx2NoPrefetchNative_${dtype}`] ?? null,
       })),
     // The same calls where users run (PLACES) and natively: ms by place.
     where: threadsOnly ? null : whereOf(m, quantizedDtypes),
@@ -328,9 +343,10 @@ if (threadsOnly) {
     rows.flatMap((r) => r.nativeKernels.map((k) => [r.workload, k.kernels, fmt(k.forwardMs), k.forwardGbPerS.toFixed(2),
       k.sparseMs === null ? '-' : fmt(k.sparseMs), fmt(k.denseMs)])));
   console.log(`\nquantized tables: forward (view, 1T), ms (medians), over the same table stored as ${['fp32', ...QUANTIZED_DTYPES].join(' / ')}`);
-  table(['workload', 'dtype', 'bytes/row', 'forward view', 'x fp32', 'GB/s of rows'],
+  const orDash = (v) => (v === null ? '-' : fmt(v));
+  table(['workload', 'dtype', 'bytes/row', 'forward view', 'x fp32', 'GB/s of rows', 'native', 'x fp32', 'native AVX2', 'x fp32', 'AVX2 no prefetch'],
     rows.filter((r) => r.quantized).flatMap((r) => r.quantized.map((q) => [r.workload, q.dtype, String(q.rowBytes), fmt(q.ms),
-      x(q.vsFp32), q.gbPerS.toFixed(2)])));
+      x(q.vsFp32), q.gbPerS.toFixed(2), fmt(q.nativeMs), x(q.nativeVsFp32), orDash(q.avx2Ms), x(q.avx2VsFp32), orDash(q.avx2NoPrefetchMs)])));
 }
 if (!threadsOnly) {
   console.log('\nwhere users run: one thread, ms (medians); out = forward(..., { out }), view = { copy: false }; quantized: forward (view)');

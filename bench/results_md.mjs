@@ -211,9 +211,15 @@ export function renderResults(latest) {
   const quantized = rows.filter((r) => r.quantized);
   if (quantized.length > 0) {
     out.push('', '## Quantized tables, forward (view, one thread), ms', '',
-      'The same table stored in each dtype; × fp32 is the speed against float32 in the same run.', '',
-      table(['workload', 'dtype', 'bytes per row', 'forward', '× fp32', 'GB/s of rows'],
-        quantized.flatMap((r) => r.quantized.map((q) => [r.workload, q.dtype, String(q.rowBytes), ms(q.ms), x(q.vsFp32), gbs(q.gbPerS)]))));
+      'The same table stored in each dtype; × fp32 is the speed against float32 in the same run. native: the package\'s C++ ' +
+        '(its portable four-lane kernels) built `-O3 -march=native`. native AVX2: the loop FBGEMM writes for x86 ' +
+        '(`bench/native/avx2_forward.h`: AVX2 and F16C decodes, each bag\'s row in ymm registers, rows prefetched 16 entries ' +
+        'ahead), checked bit for bit against the package\'s forward before it is timed; it bounds what these rows can give natively ' +
+        'on this machine. AVX2, no prefetch: the same loop without its prefetches (wasm has no prefetch instruction).', '',
+      table(['workload', 'dtype', 'bytes per row', 'forward', '× fp32', 'GB/s of rows', 'native', 'native × fp32', 'native AVX2',
+        'AVX2 × fp32', 'AVX2, no prefetch'],
+      quantized.flatMap((r) => r.quantized.map((q) => [r.workload, q.dtype, String(q.rowBytes), ms(q.ms), x(q.vsFp32), gbs(q.gbPerS),
+        ms(q.nativeMs), x(q.nativeVsFp32), ms(q.avx2Ms ?? null), x(q.avx2VsFp32 ?? null), ms(q.avx2NoPrefetchMs ?? null)]))));
   }
   if (latest.collection) {
     const c = latest.collection;

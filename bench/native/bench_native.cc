@@ -3,15 +3,16 @@
 // data as bench/child.mjs, speaking the same protocol (one JSON line each
 // way on stdin / stdout), so that bench.mjs interleaves its rounds with the
 // wasm processes':
-//   -> {"describe": true}   <- {"kernelSets": ["ref", "v128"]}   (kernel_sets.inc)
+//   -> {"describe": true}   <- {"kernelSets": ["ref", "v128"], "avx2": true}   (kernel_sets.inc; avx2_forward.h runs here)
 //   -> {"prepare": "recsys", "quick": false}   <- {"indices": ..., "dim": ..., "hasBackward": ...}
-//   -> {"time": "forward" | "forward_<dtype>" | "backwardSparse" | "backwardDense" | "step_<optimizer>", "runs": 5, "warmup": 1, "repeat": 1}
+//   -> {"time": "forward" | "forward_<dtype>" | "forwardAvx2[NoPrefetch]_<dtype>" | "backwardSparse" | "backwardDense" | "step_<optimizer>", "runs": 5, "warmup": 1, "repeat": 1}
 //   <- {"ms": [...]}   (ms per call; a sample times `repeat` calls)
 // An op is the public entry point (the best kernel set), or "<op>@<variant>"
 // for one variant of kernel_sets.inc through the same drivers.
 // forward_<dtype> (fp16, int8, int4): forward over the table quantized to that
 // row format (ebag::quantize, made on first use), as the wasm runner's
-// forwardView_<dtype>.
+// forwardView_<dtype>. forwardAvx2_<dtype> (fp32 too): the FBGEMM-style
+// AVX2 loop of avx2_forward.h over the same rows, checked against ebag::forward.
 // One thread; inputs are already in memory and outputs are preallocated, so a
 // time is validation plus the kernel.
 #include <algorithm>
@@ -21,7 +22,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <iostream>
+#include <cstring>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,6 +32,7 @@
 
 #include "ebag/embedding_bag.h"
 #include "embedding_bag_internal.h"
+#include "avx2_forward.h"
 
 namespace {
 
@@ -114,6 +118,7 @@ struct State {
   std::vector<int32_t> argmax;
   std::vector<float> optimizer_state[2];  // made by the first step op
   std::map<std::string, std::vector<uint8_t>> quantized;  // by dtype, made by the first forward_<dtype>
+  std::set<std::string> avx2_checked;  // dtypes whose forwardAvx2 matched ebag::forward since the prepare
   ebag::SparseGradient sparse;
   ebag::Workspace workspace;
   ebag::Options options;
@@ -128,6 +133,67 @@ void check(const ebag::Status& s, const char* what) {
   if (!s.ok()) {
     std::fprintf(stderr, "bench_native: %s failed: %s\n", what, ebag::error_message(s.code));
     std::exit(1);
+  }
+}
+
+// The bench table quantized to `dtype` (made on first use after a prepare).
+ebag::QuantizedTable quantized_table(State& st, const std::string& dtype) {
+  ebag::RowFormat format{};
+  bool known = false;
+#define EBAG_ROW_FORMAT(Name, number, js_dtype, code_bits, param_bytes, layout) \
+  if (dtype == js_dtype) {                                                     \
+    format = ebag::RowFormat::k##Name;                                         \
+    known = true;                                                              \
+  }
+#include "ebag/row_formats.inc"
+#undef EBAG_ROW_FORMAT
+  if (!known) {
+    std::fprintf(stderr, "bench_native: unknown dtype %s\n", dtype.c_str());
+    std::exit(2);
+  }
+  auto& bytes = st.quantized[dtype];
+  if (bytes.empty()) {
+    bytes.assign(static_cast<size_t>(st.w.n * ebag::row_bytes(format, st.w.dim)), 0);
+    check(ebag::quantize(st.view(), format, bytes.data()), "quantize");
+  }
+  return {bytes.data(), st.w.n, st.w.dim, format};
+}
+
+// forwardAvx2_<dtype> (fp32, fp16, int8, int4): avx2_forward.h's loop over
+// the same rows (forwardAvx2NoPrefetch_<dtype>: without its prefetches). Its
+// first call after a prepare is checked bit for bit against ebag::forward
+// (exit 1 on a difference: then it is not the same loop).
+void forward_avx2(State& st, const std::string& dtype, bool prefetch) {
+  const bool mean = st.w.mode == ebag::Mode::kMean;
+  if (!avx2::supported() || (!mean && st.w.mode != ebag::Mode::kSum)) {
+    std::fprintf(stderr, "bench_native: forwardAvx2 needs AVX2 and F16C, and mode sum or mean\n");
+    std::exit(2);
+  }
+  const auto* indices = st.batch.indices.data();
+  const auto num_indices = static_cast<int64_t>(st.batch.indices.size());
+  const auto* offsets = st.batch.offsets.data();
+  const auto num_bags = static_cast<int64_t>(st.batch.offsets.size());
+  const uint8_t* rows = dtype == "fp32" ? reinterpret_cast<const uint8_t*>(st.table.data()) : quantized_table(st, dtype).data;
+  bool ran = false;
+  if (dtype == "fp32") ran = avx2::forward<avx2::Rows::kFloat32>(rows, st.w.dim, indices, num_indices, offsets, num_bags, mean, prefetch, st.output.data());
+  if (dtype == "fp16") ran = avx2::forward<avx2::Rows::kFloat16>(rows, st.w.dim, indices, num_indices, offsets, num_bags, mean, prefetch, st.output.data());
+  if (dtype == "int8") ran = avx2::forward<avx2::Rows::kInt8>(rows, st.w.dim, indices, num_indices, offsets, num_bags, mean, prefetch, st.output.data());
+  if (dtype == "int4") ran = avx2::forward<avx2::Rows::kInt4>(rows, st.w.dim, indices, num_indices, offsets, num_bags, mean, prefetch, st.output.data());
+  if (!ran) {
+    std::fprintf(stderr, "bench_native: forwardAvx2_%s: no loop for D = %lld\n", dtype.c_str(), static_cast<long long>(st.w.dim));
+    std::exit(2);
+  }
+  if (st.avx2_checked.insert(dtype).second) {
+    std::vector<float> expected(st.output.size());
+    if (dtype == "fp32") {
+      check(ebag::forward(st.view(), st.bags(), st.options, expected.data(), st.argmax.data(), st.workspace), "forward");
+    } else {
+      check(ebag::forward(quantized_table(st, dtype), st.bags(), st.options, expected.data()), "quantized forward");
+    }
+    if (std::memcmp(expected.data(), st.output.data(), expected.size() * sizeof(float)) != 0) {
+      std::fprintf(stderr, "bench_native: forwardAvx2_%s differs from ebag::forward\n", dtype.c_str());
+      std::exit(1);
+    }
   }
 }
 
@@ -151,27 +217,12 @@ void run_op(State& st, const std::string& request) {
     check(ebag::forward_with(*k, st.view(), st.bags(), st.options, st.output.data(), st.argmax.data(), st.workspace),
           "forward");
   } else if (op.rfind("forward_", 0) == 0) {
-    const std::string dtype = op.substr(8);
-    ebag::RowFormat format{};
-    bool known = false;
-#define EBAG_ROW_FORMAT(Name, number, js_dtype, code_bits, param_bytes, layout) \
-    if (dtype == js_dtype) {                                                     \
-      format = ebag::RowFormat::k##Name;                                         \
-      known = true;                                                              \
-    }
-#include "ebag/row_formats.inc"
-#undef EBAG_ROW_FORMAT
-    if (!known) {
-      std::fprintf(stderr, "bench_native: unknown dtype %s\n", dtype.c_str());
-      std::exit(2);
-    }
-    auto& bytes = st.quantized[dtype];
-    if (bytes.empty()) {
-      bytes.assign(static_cast<size_t>(st.w.n * ebag::row_bytes(format, st.w.dim)), 0);
-      check(ebag::quantize(st.view(), format, bytes.data()), "quantize");
-    }
-    const ebag::QuantizedTable table{bytes.data(), st.w.n, st.w.dim, format};
-    check(ebag::forward(table, st.bags(), st.options, st.output.data()), "quantized forward");
+    check(ebag::forward(quantized_table(st, op.substr(8)), st.bags(), st.options, st.output.data()),
+          "quantized forward");
+  } else if (op.rfind("forwardAvx2_", 0) == 0) {
+    forward_avx2(st, op.substr(12), true);
+  } else if (op.rfind("forwardAvx2NoPrefetch_", 0) == 0) {
+    forward_avx2(st, op.substr(22), false);
   } else if (op == "backwardSparse") {
     check(ebag::backward_sparse_with(*k, st.view(), st.bags(), st.options, st.grad_output.data(), n_out, st.sparse,
                                      nullptr, st.workspace),
@@ -223,7 +274,7 @@ int main() {
     if (request.contains("describe")) {
       std::vector<std::string> names;
       for (const auto* k : kernel_sets()) names.emplace_back(k->name);
-      reply = {{"kernelSets", names}};
+      reply = {{"kernelSets", names}, {"avx2", avx2::supported()}};
     } else if (request.contains("prepare")) {
       const std::string name = request["prepare"];
       const std::vector<Workload> workloads = read_workloads(request.value("quick", false));
@@ -235,6 +286,7 @@ int main() {
       st.w = *found;
       st.batch = make_batch(st.w);
       st.quantized.clear();
+      st.avx2_checked.clear();
       st.table.assign(static_cast<size_t>(st.w.n * st.w.dim), 0.0f);
       check(ebag::init_normal(st.view(), 3, std::nullopt), "init_normal");
       st.options = ebag::Options{};
