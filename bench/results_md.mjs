@@ -166,7 +166,16 @@ export function renderResults(latest) {
         'read wrong, and a table-wide "no specials" flag cannot be kept true under `quantizedWeight`, a writable view. ' +
         'Also tried: 16-vector blocks for fp16 and int8 (no faster; int8 1.5× slower), whole rows accumulated in ' +
         'memory in one pass (1.3–2× slower), a separate touching pass before the gather (1.3–1.9× slower), ' +
-        '`f32x4.convert_i32x4_s` for the codes (2× slower than the 2^23 or-and-subtract in V8).', '',
+        '`f32x4.convert_i32x4_s` for the codes (2× slower than the 2^23 or-and-subtract in V8), touching every cache line of ' +
+        'a row ahead instead of one (slower: the touches are loads, and they hold the out-of-order window), touching the rows ' +
+        'of the next bags\' first entries too, as FBGEMM prefetches across bags (no faster; int8 1.1× slower).', '',
+      'How far these targets are from what the rows can give: natively, the loop FBGEMM writes for x86 (native AVX2 in the ' +
+        'quantized table below, checked bit for bit against this package) runs recsys int8 at 1.3–1.4× its float32, int4 at ' +
+        '1.1–1.2× and fp16 at 1.4–1.5× (F16C converts eight halves in one instruction; wasm has none), text int8 at 1.9–2.1×, int4 ' +
+        '1.3–1.5×, fp16 1.6–1.8× (two runs of 2026-12-02). Without its prefetches (wasm has no prefetch instruction) the same loop runs ' +
+        'recsys int8 at 0.5–0.7× its float32 and int4 at 0.4×: on a table that does not fit in cache, what quantized rows gain ' +
+        'comes from the prefetch, which wasm\'s one-byte touch stands in for. So recsys int4 ≥ 1.3× float32 is beyond the native ' +
+        'AVX2 loop on this machine, int8 is at its bound, and fp16 ≥ 1.0× would need a half-to-float instruction wasm lacks.', '',
       'forward with `{ out }` against the plain-JS loop (× plain JS) and wasm against native, by place:', '',
       table(['workload', ...places.filter((p) => p !== 'native').flatMap((p) => [`${p}: × plain JS`, `${p}: / native`])],
         where.map((r) => {
