@@ -262,8 +262,9 @@ export class EmbeddingBag {
     call.indices.array = own(call.indices.array);
     if (!call.twoD) call.offsets.array = own(call.offsets.array);
     if (psw) psw = own(psw);
-    this.#stage(core, calls.stageIndices(call.indices.kind, call.indices.length), call.indices);
-    if (!call.twoD) this.#stage(core, calls.stageOffsets(call.offsets.kind, call.offsets.length), call.offsets);
+    const { indices, offsets: bounds } = call;
+    this.#stage(core, calls.stageIndices, indices.kind, indices.length, indices.array);
+    if (!call.twoD) this.#stage(core, calls.stageOffsets, bounds.kind, bounds.length, bounds.array);
     if (psw) {
       const ptr = calls.stagePerSampleWeights(psw.length);
       if (ptr === 0) throw this.#error(core);
@@ -287,12 +288,8 @@ export class EmbeddingBag {
     const numIndices = lengthOf.call(indices);
     const numOffsets = lengthOf.call(offsets);
     if (out !== null) this.#checkOut(out, this.#bagsOf(numOffsets));
-    const ip = calls.stageIndices(IndexKind.int32, numIndices);
-    if (ip === 0) throw this.#error(core);
-    heap(ip + numIndices * 4).i32.set(indices, ip / 4);
-    const op = calls.stageOffsets(IndexKind.int32, numOffsets);
-    if (op === 0) throw this.#error(core);
-    heap(op + numOffsets * 4).i32.set(offsets, op / 4);
+    this.#stage(core, calls.stageIndices, IndexKind.int32, numIndices, indices);
+    this.#stage(core, calls.stageOffsets, IndexKind.int32, numOffsets, offsets);
     if (calls.forward(true, 0, 0, false) !== Code.ok) throw this.#error(core, { numIndices, offsets });
     return this.#forwardResult(numIndices, false, copy, out);
   }
@@ -561,8 +558,10 @@ export class EmbeddingBag {
     return `EmbeddingBag(${this.#numEmbeddings}, ${this.#embeddingDim}, ${extra.join(', ')})`;
   }
 
-  // Copies an integerArray() result into a staging buffer of the heap.
-  #stage(core, ptr, { kind, length, array }) {
+  // Copies `length` integers of `kind` (an IndexKind: Int32Array or
+  // BigInt64Array `array`) into the staging buffer stage(kind, length) gives.
+  #stage(core, stage, kind, length, array) {
+    const ptr = stage(kind, length);
     if (ptr === 0) throw this.#error(core);
     // After the staging call, which may have grown the heap.
     if (kind === IndexKind.int32) heap(ptr + length * 4).i32.set(array, ptr / 4);
