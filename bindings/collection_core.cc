@@ -97,7 +97,7 @@ Status CollectionCore::read_structure(int64_t num_keys, int64_t batch, bool offs
   }
   for (auto& keys : by_table_) {
     // By column: an insertion sort, as a table pools few features (and a
-    // second std::sort would bring ~1.8 KB of code into the module).
+    // second std::sort instantiation would be code in the module for it).
     for (size_t i = 1; i < keys.size(); ++i) {
       const int32_t key = keys[i];
       const int64_t column = spans_[static_cast<size_t>(key)].column;

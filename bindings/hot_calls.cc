@@ -1,8 +1,9 @@
 // The BagCore calls made on every forward() / backward(), as plain wasm
 // exports: JS calls them directly (js/hot-calls.mjs), without Embind's
 // invokers. Built with -sDYNAMIC_EXECUTION=0 (no eval, for strict
-// Content-Security-Policy pages) those invokers are generic and cost about
-// 0.2 us a call; a tiny forward makes six such calls. Everything else (the
+// Content-Security-Policy pages) those invokers are generic (they walk their
+// argument list at run time), and a tiny forward makes six calls (bench
+// workload tiny-sum). Everything else (the
 // constructor, options, errors, loaders) stays on Embind (embind.cc).
 //
 // `core` is the address BagCore::address() gave; the wrapper stops calling

@@ -5,11 +5,10 @@ import { copyInto, fill } from './results.mjs';
 // When the last forward had at most N/8 indices, a zeroed Float32Array into
 // which just the rows they name are copied, run by run (RowRuns in
 // bindings/): outside them the gradient is zero. Else, or without memory for
-// the runs, one slice. Measured (same process, the whole backward, against
-// one slice): recsys (83k indices, 1M x 64) 1.9x faster; tiny (32 indices,
-// 1k x 16) 1.0x on one thread, 1.27x faster on the threaded build (V8 copies
-// out of a SharedArrayBuffer more slowly); with runs covering 40% of the
-// rows (text) 0.86x, all of them 0.81x: hence N/8.
+// the runs, one slice. Few indices leave most rows zero, which a fresh
+// (zeroed) array already is; once runs cover much of the table, copying run
+// by run costs more than one slice (bench: dense backward, recsys against
+// text).
 const RUN_COPY_MAX_INDICES_PER_ROW = 1 / 8;
 
 // `calls`: the bag's hotCalls(). `target`: a Float32Array of n x d of the

@@ -1,7 +1,7 @@
 // The BagCore calls of every forward() / backward(), straight to the plain
 // wasm exports of bindings/hot_calls.cc (one closure per bag, made once):
 // Embind's invokers, built without eval for strict Content-Security-Policy
-// pages, cost ~0.2 us a call. Addresses are read unsigned (>>> 0). Only the
+// pages, are generic and slow on a per-call path. Addresses are read unsigned (>>> 0). Only the
 // class calls these, and only while its BagCore is alive.
 export function hotCalls(m, core) {
   const self = core.address();

@@ -21,7 +21,7 @@ let generationCount = 0; // bumped by shutdown()
 // Views of the wasm heap, re-made when the memory has grown. With threads the
 // heap is a SharedArrayBuffer: growing it does not detach old views, they
 // silently keep the old length, so never hold one across a call.
-// heap(end) only asks for the memory's buffer (a slow getter, ~0.1 us) when
+// heap(end) only asks for the memory's buffer (a slow getter) when
 // the current views do not reach byte `end`: a detached view has length 0,
 // and an old view of shared memory still aliases the same bytes.
 let views = null;

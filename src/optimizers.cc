@@ -103,7 +103,7 @@ void update_row(Optimizer optimizer, const StepScalars& c, OptimizerState& state
       // The row's sum of squares in four lanes (column d in lane d % 4),
       // then (lane 0 + lane 1) + (lane 2 + lane 3): one vector register,
       // as FBGEMM sums in its vector lanes (a sequential sum waits on every
-      // add: natively 2.3x the time of the whole sgd update on recsys).
+      // add's latency).
       float lane[4] = {0.0f, 0.0f, 0.0f, 0.0f};
       int64_t d = 0;
       for (; d + 4 <= dim; d += 4) {
@@ -155,11 +155,10 @@ void update_coalesced(const Table& table, const SparseGradient& g, Optimizer opt
 
 // A thread's gradient rows made before they are applied: 16 KB, in L1.
 // Applying a block of rows in one loop lets the CPU overlap the rows' cache
-// misses in a large table (each row's update is independent). Measured
-// natively, sgd / adagrad / sparse-adam, ms: recsys (1M x 64) 6.7 / 12.1 /
-// 16.4 in blocks, 14.6 / 17.2 / 19.5 applying each row as it is made, 7.6 /
-// 13.2 / 17.4 storing the whole gradient first; text (100k x 128) 3.4 / 6.1
-// / 8.5, 6.4 / 8.0 / 10.3, 5.2 / 8.2 / 10.4.
+// misses in a large table (each row's update is independent), where applying
+// each row as it is made waits on one miss at a time, and storing the whole
+// gradient first leaves L1 (bench: training, recsys and text, every
+// optimizer).
 constexpr int64_t kStepChunkFloats = 4096;
 
 // The grouped sparse gradient (backward_sparse's path for large tables),

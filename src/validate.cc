@@ -20,8 +20,8 @@ Status check_size(int64_t size, Argument argument) {
 
 // Position of the first index outside [0, n), or -1. A block with no bad
 // index costs one branch-free OR-reduction (scalar: this file is built for
-// size; vectorised by a loop pragma it was 1.8x slower in V8, 1M indices);
-// only a block with a bad index is scanned again for its position.
+// size, and V8 runs the loop-pragma vectorisation of it slower than this
+// loop); only a block with a bad index is scanned again for its position.
 template <typename IndexT>
 int64_t first_index_out_of_range(const IndexT* indices, int64_t count, int64_t n) {
   using Unsigned = std::make_unsigned_t<IndexT>;

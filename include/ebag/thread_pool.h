@@ -20,7 +20,7 @@ namespace ebag {
 // callable (a lambda, a std::function) converts to it, and it must outlive
 // the run it is passed to (a temporary in the call's expression does). A
 // std::function would do, but each callable type wrapped in one brings its
-// own copy, destroy and call functions into the module: 53 of them, 3.5 KB.
+// own copy, destroy and call functions into the module.
 class TaskRef {
  public:
   template <typename F, typename = std::enable_if_t<!std::is_same_v<std::decay_t<F>, TaskRef>>>

@@ -22,8 +22,9 @@ enum class DenseGradientPath {
 
 // Scatter when the gradient fits in cache, or when few of its rows are
 // touched (then most of it is zeroing); else grouped: where many rows of a
-// large table are touched, writing them in row order was measured 1.6x faster
-// than scattering (text: 100k x 128, half the rows touched). The grouped pass
+// large table are touched, writing them in row order keeps the writes in
+// cache where a scatter misses on each (bench workload text: half the rows of
+// a 100k x 128 table touched). The grouped pass
 // alone divides by a row's frequency (scale_grad_by_freq).
 inline DenseGradientPath choose_dense_path(bool argmax_mode, bool scale_grad_by_freq, int64_t num_rows,
                                            int64_t dim, int64_t entries) {
@@ -36,8 +37,7 @@ inline DenseGradientPath choose_dense_path(bool argmax_mode, bool scale_grad_by_
 
 // Threads scatter only into a gradient larger than the cache: on one that
 // fits, every thread's walk over all the entries (half of them skipped, an
-// unpredictable branch) cost more than the second thread saved (10k x 32, two
-// threads: 1.5x the one-thread time).
+// unpredictable branch) costs more than the second thread saves.
 inline bool scatter_on_threads(int64_t num_rows, int64_t dim) { return num_rows * dim * 4 > kScatterCacheBytes; }
 
 enum class SparseGradientPath {
@@ -47,8 +47,8 @@ enum class SparseGradientPath {
 };
 
 // Through a dense scratch when the table's N x D gradient is cache-sized
-// (no scale_grad_by_freq): measured 0.47-0.58x the time of grouping on 10k x
-// 32 with 65k entries, without O(entries) buffers.
+// (no scale_grad_by_freq): one pass over the entries and no O(entries)
+// buffers, where grouping sorts them first (bench: sparse backward, small).
 inline SparseGradientPath choose_sparse_path(bool scale_grad_by_freq, int64_t num_rows, int64_t dim) {
   return !scale_grad_by_freq && num_rows * dim * 4 <= kScatterCacheBytes ? SparseGradientPath::kThroughDense
                                                                          : SparseGradientPath::kGrouped;

@@ -16,8 +16,10 @@ using namespace v128;
 // arg-max vector per column, so it keeps fewer.
 constexpr int kSumBlockVecs = 16;
 constexpr int kMaxBlockVecs = 8;
-// Rows gathered per step. Measured (wasm, V8): sum is no faster with 8 or 16
-// than with 4; max, whose per-row work is larger, gains ~30% from 16.
+// Rows gathered per step: enough loads in flight to hide a row's latency.
+// Sum's per-row work is one add per vector, so 4 rows already keep the loads
+// busy; max does a compare and two selects per vector and needs more rows
+// to overlap them (bench workloads recsys and small-max).
 constexpr int kSumRowsInFlight = 4;
 constexpr int kMaxRowsInFlight = 16;
 

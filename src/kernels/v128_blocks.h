@@ -84,11 +84,10 @@ inline void for_each_column_block_compact(int64_t dim, BlockFn&& block) {
 // window limits to a few rows when each row costs many instructions (a
 // quantized row's decode). WebAssembly has no prefetch instruction: a
 // one-byte load of the row kTouchAhead entries on starts its miss early, and
-// the row is in cache when its turn comes. Measured (wasm, Node 24, one
-// thread, forward view, medians of separate runs without -> with): recsys
-// (1M x 64, sum) fp32 7.0 -> 6.0-6.3 ms, int8 7.0 -> 5.5, int4 7.3 -> 6.1,
-// fp16 14 -> 12-13.6; text (100k x 128, mean) within the noise. A separate
-// touching pass over the bag first was 1.3-1.9x slower than none.
+// the row is in cache when its turn comes. Sixteen entries ahead is FBGEMM's
+// prefetch distance; a separate touching pass over the bag loses (its loads
+// hold the window themselves). Reproduced by `npm run bench`: the recsys
+// workload (a table far larger than the cache), every dtype.
 constexpr int kTouchAhead = 16;
 
 // Sums the bytes it loads, so that the loads are not optimised away;

@@ -22,10 +22,9 @@ constexpr int kMaxBlockVecs = 8;
 // codes start at `codes`, as float32 codes (or values, for float16).
 // load_partial: the block's last vector, `tail` (1..3) columns of it.
 // kAffine: value = code * scale + bias, with params() giving the row's scale
-// and bias. kSumBlockVecs: accumulators of sum; measured (wasm, recsys and
-// text, same process): int8 / int4 are 1.2-1.6x faster with 8 than with 16
-// (the decode's temporaries do not spill); with rows touched ahead
-// (RowToucher), fp16 is also no faster with 16 (Node 24).
+// and bias. kSumBlockVecs: accumulators of sum, 8 so that the decode's
+// temporaries stay in registers beside them (16 spill in V8's register
+// allocator; bench workloads recsys and text, every dtype).
 template <RowFormat kFormat>
 struct RowCodes;
 
