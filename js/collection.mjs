@@ -2,120 +2,42 @@
 // Each table is an EmbeddingBag the collection owns (its options, its
 // gradients, its loaders); one CollectionCore (bindings/collection_core.h)
 // runs a KeyedJaggedTensor over all of them in one call into the module and
-// writes the KeyedTensor, every feature in its columns.
+// writes the KeyedTensor, every feature in its columns. Reading the configs
+// and the KJT is collection-input.mjs's, wording the core's errors
+// collection-errors.mjs's; the core object is held by a handle (handle.mjs).
 //
 // Layouts (TorchRec's): a KJT's `values` are key-major (key 0's bags for
 // samples 0..B-1, then key 1's, ...) with keys x B `lengths` (or keys x B + 1
 // `offsets`); the output's features are in the collection's order (tables
 // in order, each table's featureNames in order), [B, sum of D].
-import { EmbeddingBag, internals } from './embedding-bag.mjs';
-import { camelCase, show, statusError } from './errors.mjs';
-import { writeSafetensors as writeTensors } from './formats.mjs';
+import { collectionExplainer } from './collection-errors.mjs';
+import { COLLECTION_KEYS, makeTable, readConfigs, readKjt, stateDictName } from './collection-input.mjs';
+import { EmbeddingBag, handleOf } from './embedding-bag.mjs';
+import { show } from './errors.mjs';
+import { writeSafetensors } from './formats.mjs';
+import { checkCapacity, weightGradient, weightOut } from './gradients.mjs';
+import { Handle } from './handle.mjs';
 import { collectionCalls } from './hot-calls.mjs';
-import { floatArray, gradOutputArray, integerArray } from './inputs.mjs';
-import { generation, heap, requireModule } from './module.mjs';
-import { BACKWARD_RESULTS, checkOptionsObject, ownOptions, resultOptions, seedOf } from './options.mjs';
-import { checkLength, ownArray, take, writeResult } from './results.mjs';
-import { argumentName, Code, codeName, IndexKind, modeInfo } from './registry.mjs';
+import { gradOutputArray } from './inputs.mjs';
+import { KeyedTensor } from './keyed-tensor.mjs';
+import { heap, requireModule } from './module.mjs';
+import { BACKWARD_RESULTS, checkBoolean, checkKnownKeys, checkOptionsObject, ownOptions, resultOptions, seedOf } from './options.mjs';
+import { checkLength, ownArray } from './results.mjs';
+import { Code } from './registry.mjs';
 import { settle } from './snapshot.mjs';
 
-const TABLE_KEYS = ['name', 'numEmbeddings', 'embeddingDim', 'featureNames', 'pooling', 'dtype', 'weight',
-  'paddingIdx', 'maxNorm', 'normType', 'scaleGradByFreq'];
-const COLLECTION_KEYS = ['seed', 'sparse', 'isWeighted', 'optimizer'];
-const KJT_KEYS = ['keys', 'values', 'lengths', 'offsets', 'weights'];
-// TorchRec's state_dict name of a table's weight.
-const stateDictName = (table) => `embedding_bags.${table}.weight`;
-// Tables already made (fromSafetensors), in the configs' order.
-const GIVEN_TABLES = Symbol('givenTables');
-
-const finalizer = new FinalizationRegistry(({ core, madeIn }) => {
-  if (madeIn === generation() && !core.isDeleted()) core.delete();
-});
-
-function checkKeys(object, known, what) {
-  for (const key of Object.keys(object)) {
-    if (!known.includes(key)) {
-      const hint = known.includes(camelCase(key)) ? ` (did you mean '${camelCase(key)}'?)` : '';
-      throw new TypeError(`unknown ${what} key '${key}'${hint}; known: ${known.join(', ')}`);
-    }
-  }
+// Tables fromSafetensors already made, in the configs' order: the
+// constructor's third argument, which no caller can make.
+class GivenTables {
+  #brand;
+  constructor(bags) { this.bags = bags; }
+  static is(value) { return value !== null && typeof value === 'object' && #brand in value; }
 }
 
-// The table configs, checked: names and feature names unique, at least one
-// feature each. Returns plain null-prototype copies.
-function readConfigs(configs, isWeighted) {
-  if (!Array.isArray(configs) || configs.length === 0) {
-    throw new TypeError(`tables must be a non-empty array of table configs, not ${show(configs)}`);
-  }
-  const names = new Set();
-  const features = new Map();
-  return configs.map((given, t) => {
-    const config = ownOptions(given, `tables[${t}]`);
-    checkKeys(config, TABLE_KEYS, `tables[${t}]`);
-    const { name, featureNames } = config;
-    if (typeof name !== 'string' || name === '') throw new TypeError(`tables[${t}].name = ${show(name)} must be a non-empty string`);
-    if (names.has(name)) throw new TypeError(`tables[${t}].name = ${show(name)}: two tables have this name`);
-    names.add(name);
-    if (!Array.isArray(featureNames) || featureNames.length === 0) {
-      throw new TypeError(`tables[${t}].featureNames = ${show(featureNames)} must be a non-empty array of strings`);
-    }
-    const own = Array.from(featureNames);
-    own.forEach((feature, f) => {
-      if (typeof feature !== 'string' || feature === '') {
-        throw new TypeError(`tables[${t}].featureNames[${f}] = ${show(feature)} must be a non-empty string`);
-      }
-      if (features.has(feature)) {
-        throw new TypeError(`feature ${show(feature)} is in two tables (${show(features.get(feature))} and ${show(name)}): a feature belongs to one table`);
-      }
-      features.set(feature, name);
-    });
-    const pooling = config.pooling ?? 'sum';
-    if (typeof pooling !== 'string' || modeInfo(pooling) === undefined) {
-      throw new (typeof pooling === 'string' ? RangeError : TypeError)(`tables[${t}].pooling = ${show(pooling)} must be one of 'sum', 'mean', 'max', 'sqrtn'`);
-    }
-    if (isWeighted && !modeInfo(pooling).perSampleWeights) {
-      throw new TypeError(`tables[${t}] (${show(name)}) pools by ${pooling}, which takes no per-id weights: isWeighted needs sum, mean or sqrtn`);
-    }
-    return { ...config, featureNames: own, pooling };
-  });
-}
-
-// A table's bag, made from its config (fp32, or quantized for inference).
-function makeTable(config, t, options) {
-  const { numEmbeddings, embeddingDim, pooling, dtype = 'fp32', weight, paddingIdx, maxNorm, normType, scaleGradByFreq } = config;
-  const common = { mode: pooling, paddingIdx, maxNorm, normType, scaleGradByFreq };
-  if (dtype === 'fp32') {
-    const seed = options.seed === undefined ? undefined : BigInt(options.seed) + BigInt(t);
-    return new EmbeddingBag(numEmbeddings, embeddingDim, { ...common, sparse: options.sparse, weight, seed });
-  }
-  if (options.sparse) throw new TypeError(`tables[${t}] is ${show(dtype)} (quantized, inference only): sparse gradients need fp32 tables`);
-  const source = weight !== undefined
-    ? { data: weight, shape: [numEmbeddings, embeddingDim] }
-    : new EmbeddingBag(numEmbeddings, embeddingDim, { seed: options.seed === undefined ? undefined : BigInt(options.seed) + BigInt(t) });
-  try {
-    return EmbeddingBag.quantize(source, { dtype, mode: pooling, paddingIdx });
-  } finally {
-    if (source instanceof EmbeddingBag) source.dispose();
-  }
-}
-
-// lengths / offsets as int32 (TorchRec's are often int64: values that fit are taken).
-function int32Bounds(value, name, pinned) {
-  const given = integerArray(value, name, pinned);
-  if (given.kind === IndexKind.int32) return given.array;
-  const out = new Int32Array(given.length);
-  for (let i = 0; i < given.length; i++) {
-    const v = given.array[i];
-    if (v < -(2n ** 31n) || v >= 2n ** 31n) throw new RangeError(`${name}[${i}] = ${v} does not fit in int32`);
-    out[i] = Number(v);
-  }
-  return out;
-}
+const NO_WEIGHTS = new Float32Array(0);
 
 export class EmbeddingBagCollection {
-  #core = null; // CollectionCore
-  #calls = null; // collectionCalls(module, #core)
-  #generation = generation();
+  #handle; // the CollectionCore's
   #tables = []; // { name, bag, features: [feature index] }
   #features = []; // collection order: { name, table, column, dim }
   #featureIndex = new Map(); // name -> index in #features
@@ -127,24 +49,22 @@ export class EmbeddingBagCollection {
   /**
    * @param tables [{ name, numEmbeddings, embeddingDim, featureNames, pooling ('sum' default, as
    *   TorchRec), dtype, weight, paddingIdx, maxNorm, normType, scaleGradByFreq }]
-   * @param options { seed, sparse, isWeighted }
+   * @param options { seed, sparse, isWeighted, optimizer }
    */
-  constructor(tables, options = {}) {
+  constructor(tables, options = {}, givenTables = undefined) {
     const m = requireModule();
+    const given = GivenTables.is(givenTables) ? givenTables.bags : null;
     const o = ownOptions(options, 'collection options');
-    checkKeys(o, COLLECTION_KEYS, 'collection option');
-    for (const key of ['sparse', 'isWeighted']) {
-      if (o[key] !== undefined && typeof o[key] !== 'boolean') throw new TypeError(`${key} = ${show(o[key])} must be a boolean`);
-    }
+    checkKnownKeys(o, COLLECTION_KEYS, 'collection option');
+    for (const key of ['sparse', 'isWeighted']) if (o[key] !== undefined) checkBoolean(o[key], key);
     this.#sparse = o.sparse ?? false;
     this.#isWeighted = o.isWeighted ?? false;
     const configs = readConfigs(tables, this.#isWeighted);
-    const given = options[GIVEN_TABLES];
-    const seed = given === undefined && o.seed !== undefined ? seedOf(o) : undefined;
+    const seed = given === null && o.seed !== undefined ? seedOf(o) : undefined;
     const made = [];
     try {
       configs.forEach((config, t) => {
-        const bag = given ? given[t] : makeTable(config, t, { seed, sparse: this.#sparse });
+        const bag = given ? given[t] : makeTable(config, t, seed, this.#sparse);
         made.push(bag);
         const first = this.#features.length;
         for (const feature of config.featureNames) {
@@ -161,12 +81,11 @@ export class EmbeddingBagCollection {
     }
     const core = new m.CollectionCore();
     for (const { bag } of this.#tables) {
-      core.addTable(internals.core(bag).address());
-      internals.own(bag, this);
+      const table = handleOf(bag);
+      core.addTable(table.live().address());
+      table.ownedBy = 'EmbeddingBagCollection';
     }
-    this.#core = core;
-    this.#calls = collectionCalls(m, core);
-    finalizer.register(this, { core, madeIn: generation() }, this);
+    this.#handle = new Handle(core, collectionCalls(m, core), 'EmbeddingBagCollection', collectionExplainer(this.#tables, this.#features));
   }
 
   /**
@@ -195,7 +114,7 @@ export class EmbeddingBagCollection {
         }
       }
       const withSizes = configs.map((config, t) => ({ ...config, numEmbeddings: bags[t].numEmbeddings, embeddingDim: bags[t].embeddingDim }));
-      return new EmbeddingBagCollection(withSizes, { ...rest, [GIVEN_TABLES]: bags });
+      return new EmbeddingBagCollection(withSizes, rest, new GivenTables(bags));
     } catch (error) {
       for (const bag of bags) bag.dispose();
       throw error;
@@ -204,7 +123,7 @@ export class EmbeddingBagCollection {
 
   /** Every table as one safetensors file, under TorchRec's state_dict names (F32 or fp16 as F16). */
   toSafetensors() {
-    this.#live();
+    this.#handle.live();
     const tensors = Object.create(null);
     for (const { name, bag } of this.#tables) {
       if (bag.dtype !== 'fp32' && bag.dtype !== 'fp16') {
@@ -215,12 +134,12 @@ export class EmbeddingBagCollection {
         ? { data: bag.weight, shape: [bag.numEmbeddings, bag.embeddingDim] }
         : { dtype: 'F16', data: bag.quantizedWeight, shape: [bag.numEmbeddings, bag.embeddingDim] };
     }
-    return writeTensors(tensors);
+    return writeSafetensors(tensors);
   }
 
   /** The table named `name`: an EmbeddingBag the collection owns (its weight is live and writable). */
   table(name) {
-    this.#live();
+    this.#handle.live();
     const found = this.#tables.find((t) => t.name === name);
     if (found === undefined) throw new RangeError(`no table ${show(name)} (tables: ${this.#tables.map((t) => t.name).join(', ')})`);
     return found.bag;
@@ -233,79 +152,45 @@ export class EmbeddingBagCollection {
   get lengthPerKey() { return this.#features.map((f) => f.dim); }
   get sparse() { return this.#sparse; }
   get isWeighted() { return this.#isWeighted; }
-  get disposed() { return this.#core === null; }
+  get disposed() { return this.#handle.disposed; }
 
   /**
    * Pooled embeddings of every feature of a KeyedJaggedTensor, in one call.
    * @param kjt { keys, values, lengths | offsets, weights (isWeighted) }
    * @param options { copy: false } (a view of wasm memory) or { out } (the
    *   caller's Float32Array of B x sum of D, returned as values)
-   * @returns {{ keys: string[], lengthPerKey: number[], values: Float32Array, shape: [number, number] }}
+   * @returns {KeyedTensor} { keys, lengthPerKey, values, shape }, with get(key) and toDict()
    */
   forward(kjt, options = undefined) {
     const { copy, out } = resultOptions(options, 'forward');
-    const given = ownOptions(checkOptionsObject(kjt, 'the KeyedJaggedTensor'), 'the KeyedJaggedTensor');
-    checkKeys(given, KJT_KEYS, 'KeyedJaggedTensor');
-    const keys = this.#callKeys(given.keys);
     const pinned = [];
-    const values = integerArray(given.values, 'values', pinned);
-    const hasLengths = given.lengths != null;
-    if (hasLengths === (given.offsets != null)) throw new TypeError('the KeyedJaggedTensor needs lengths or offsets (one of them)');
-    const boundsName = hasLengths ? 'lengths' : 'offsets';
-    let bounds = int32Bounds(hasLengths ? given.lengths : given.offsets, boundsName, pinned);
-    const bags = bounds.length - (hasLengths ? 0 : 1);
-    if (bags < 0 || bags % keys.length !== 0) {
-      throw new RangeError(`${boundsName} has ${bounds.length} entries for ${keys.length} keys: ` +
-        (hasLengths ? 'expected keys x B (one length per key and sample)' : 'expected keys x B + 1'));
-    }
-    const batch = bags / keys.length;
-    let weights = null;
-    if (given.weights != null) {
-      if (!this.#isWeighted) throw new TypeError('weights given, but the collection was made without isWeighted');
-      weights = floatArray(given.weights, 'weights', pinned);
-      if (weights.length !== values.length) throw new RangeError(`weights has ${weights.length} entries, expected ${values.length} (one per id)`);
-    } else if (this.#isWeighted) {
-      throw new TypeError('the collection isWeighted: the KeyedJaggedTensor needs weights (one per id)');
-    }
-    this.#live();
-    const calls = this.#calls;
+    const call = readKjt(kjt, this.#features, this.#featureIndex, (t) => this.#tables[t].name, this.#isWeighted, pinned);
+    const { keys, values, batch } = call;
+    const handle = this.#handle;
+    const calls = handle.calls;
     if (out !== null) {
       ownArray(out, 'out');
       checkLength(out, 'out', batch * this.#totalDim, `B x sum of D = ${batch} x ${this.#totalDim}`);
     }
     const own = settle(pinned, heap(1).buffer, 'an argument of forward()');
-    values.array = own(values.array);
-    bounds = own(bounds);
-    if (weights) weights = own(weights);
+    const bounds = own(call.bounds);
     // Staged: keys (table, column), values, bounds, weights; each address
     // read after its staging call (which may grow the heap).
-    const kptr = this.#check(calls.stageKeys(keys.length));
+    const kptr = handle.check(calls.stageKeys(keys.length));
     const pairs = heap(kptr + keys.length * 8).i32;
     keys.forEach((f, k) => {
       pairs[kptr / 4 + 2 * k] = this.#features[f].table;
       pairs[kptr / 4 + 2 * k + 1] = this.#features[f].column;
     });
-    const vptr = this.#check(calls.stageValues(values.kind, values.length));
-    if (values.kind === IndexKind.int32) heap(vptr + values.length * 4).i32.set(values.array, vptr / 4);
-    else new BigInt64Array(heap(vptr + values.length * 8).buffer, vptr, values.length).set(values.array);
-    const bptr = this.#check(calls.stageLengths(bounds.length));
-    heap(bptr + bounds.length * 4).i32.set(bounds, bptr / 4);
-    const wptr = this.#check(calls.stageWeights(weights ? weights.length : 0));
-    if (weights) heap(wptr + weights.length * 4).f32.set(weights, wptr / 4);
-    const status = calls.forward(keys.length, batch, !hasLengths, weights !== null, this.#totalDim);
-    if (status !== Code.ok) throw this.#error({ keys, bounds, hasLengths, batch, numValues: values.length });
-    for (const { bag } of this.#tables) internals.forgetForward(bag);
+    handle.stageIntegers(calls.stageValues, values.kind, values.length, own(values.array));
+    handle.stageInt32(calls.stageLengths, bounds);
+    handle.stageFloats(calls.stageWeights, call.weights === null ? NO_WEIGHTS : own(call.weights));
+    const status = calls.forward(keys.length, batch, !call.hasLengths, call.weights !== null, this.#totalDim);
+    if (status !== Code.ok) throw handle.error({ keys, bounds, hasLengths: call.hasLengths, batch, numValues: values.length });
+    for (const { bag } of this.#tables) handleOf(bag).lastForward.valid = false;
     this.#lastForward = { batch, numValues: values.length };
-    const ptr = calls.outputPtr() / 4;
-    const end = ptr + batch * this.#totalDim;
-    const data = heap(end * 4).f32;
-    if (out !== null) writeResult(out, ptr * 4, end - ptr);
-    return {
-      keys: this.featureNames,
-      lengthPerKey: this.lengthPerKey,
-      values: out ?? take(data, ptr, end, copy),
-      shape: [batch, this.#totalDim],
-    };
+    const data = handle.result(calls.outputPtr(), batch * this.#totalDim, 'f32', copy, out);
+    return new KeyedTensor(this.featureNames, this.lengthPerKey, data, [batch, this.#totalDim]);
   }
 
   /**
@@ -318,36 +203,32 @@ export class EmbeddingBagCollection {
     const pinned = [];
     const given = gradOutputArray(gradValues, pinned);
     // The out arrays read (their getters run) before the collection's state is.
-    this.#live();
+    this.#handle.live();
     const targets = out === null ? [] : this.#weightOuts(out);
     const pswOut = perSampleWeightsOut === null ? null : ownArray(perSampleWeightsOut, 'perSampleWeightsOut');
-    this.#live();
-    const calls = this.#calls;
-    this.#trainable('backward');
-    if (this.#lastForward === null) throw new Error('backward() needs a forward() first: it returns the gradients of the most recent forward');
-    const { numValues } = this.#lastForward;
+    const { numValues } = this.#trainingCall('backward');
     if (pswOut !== null && this.#isWeighted) checkLength(pswOut, 'perSampleWeightsOut', numValues, 'one per id of the last forward');
+    const handle = this.#handle;
+    const calls = handle.calls;
     const length = this.#stageGradValues(given, pinned);
-    if (calls.backward(length, this.#sparse, true) !== Code.ok) throw this.#error({});
+    if (calls.backward(length, this.#sparse, true) !== Code.ok) throw handle.error();
+    const tables = this.#tables.map(({ bag }) => ({ handle: handleOf(bag), table: handleOf(bag).table }));
     try {
-      targets.forEach((target, t) => target && internals.checkCapacity(this.#tables[t].bag, target));
+      targets.forEach((target, t) => target && tables[t].table.sparse && checkCapacity(tables[t].handle, tables[t].table, target));
     } catch (error) {
-      for (const { bag } of this.#tables) internals.releaseGradients(bag);
+      for (const table of tables) table.handle.calls.releaseGradients();
       throw error;
     }
     const weight = {};
-    this.#tables.forEach(({ name, bag }, t) => {
-      Object.defineProperty(weight, name, {
-        value: internals.weightGradient(bag, copy, calls.tableIds(t), targets[t] ?? null), enumerable: true, writable: true, configurable: true,
-      });
+    this.#tables.forEach(({ name }, t) => {
+      const { handle: table, table: shape } = tables[t];
+      const value = weightGradient(table, shape, copy, calls.tableIds(t), targets[t] ?? null);
+      // Once copied, the table's gradient buffers are freed (views keep them).
+      if (copy) table.calls.releaseGradients();
+      Object.defineProperty(weight, name, { value, enumerable: true, writable: true, configurable: true });
     });
     const wptr = calls.weightsGradPtr();
-    let perSampleWeights = null;
-    if (wptr !== 0) {
-      const data = heap(wptr + numValues * 4).f32;
-      if (pswOut !== null) perSampleWeights = writeResult(pswOut, wptr, numValues);
-      else perSampleWeights = take(data, wptr / 4, wptr / 4 + numValues, copy);
-    }
+    const perSampleWeights = wptr === 0 ? null : handle.result(wptr, numValues, 'f32', copy, pswOut);
     return { weight, perSampleWeights };
   }
 
@@ -360,7 +241,7 @@ export class EmbeddingBagCollection {
     for (const key of Object.keys(given)) {
       if (!names.includes(key)) throw new TypeError(`out.${key}: not a table (tables: ${names.join(', ')})`);
     }
-    return this.#tables.map(({ name, bag }) => (given[name] == null ? undefined : internals.weightOut(bag, given[name], `out.${name}`)));
+    return this.#tables.map(({ name, bag }) => (given[name] == null ? undefined : weightOut(handleOf(bag).table, given[name], `out.${name}`)));
   }
 
   /**
@@ -369,7 +250,7 @@ export class EmbeddingBagCollection {
    * Each table's state starts afresh. A failure changes no table.
    */
   setOptimizer(optimizer) {
-    this.#live();
+    this.#handle.live();
     const quantized = this.#tables.find((t) => t.bag.dtype !== 'fp32');
     if (quantized && optimizer !== null) throw new TypeError(`setOptimizer concerns training: table ${show(quantized.name)} is ${quantized.bag.dtype} (quantized), inference only`);
     // The first table checks the options; the rest cannot fail on them.
@@ -380,7 +261,7 @@ export class EmbeddingBagCollection {
 
   /** Each table's optimizer state (EmbeddingBag.optimizerState()), by table name. */
   optimizerState() {
-    this.#live();
+    this.#handle.live();
     const out = {};
     for (const { name, bag } of this.#tables) {
       Object.defineProperty(out, name, { value: bag.optimizerState(), enumerable: true, writable: true, configurable: true });
@@ -398,64 +279,52 @@ export class EmbeddingBagCollection {
     const { copy, out } = resultOptions(options, 'step');
     const pinned = [];
     const given = gradOutputArray(gradValues, pinned);
-    this.#live();
-    const calls = this.#calls;
-    this.#trainable('step');
-    const untrained = this.#tables.find((t) => t.bag.optimizer === null);
-    if (untrained) {
-      throw new Error(`step() needs an optimizer on every table; table ${show(untrained.name)} has none ` +
-        "(pass { optimizer: { name: 'adagrad', lr: 0.1 } } to the collection, or call setOptimizer())");
-    }
-    if (this.#lastForward === null) throw new Error('step() needs a forward() first: it trains on the most recent forward');
-    const { numValues } = this.#lastForward;
-    if (out !== null) {
-      ownArray(out, 'out');
-      if (this.#isWeighted) checkLength(out, 'out', numValues, "one per id of the last forward: the weights' gradient");
-    }
+    if (out !== null) ownArray(out, 'out');
+    const { numValues } = this.#trainingCall('step');
+    if (out !== null && this.#isWeighted) checkLength(out, 'out', numValues, "one per id of the last forward: the weights' gradient");
+    const handle = this.#handle;
+    const calls = handle.calls;
     const length = this.#stageGradValues(given, pinned);
-    if (calls.step(length, true) !== Code.ok) throw this.#error({});
+    if (calls.step(length, true) !== Code.ok) throw handle.error();
     const wptr = calls.weightsGradPtr();
     if (wptr === 0) return {};
-    if (out !== null) return { perSampleWeights: writeResult(out, wptr, numValues) };
-    const data = heap(wptr + numValues * 4).f32;
-    return { perSampleWeights: take(data, wptr / 4, wptr / 4 + numValues, copy) };
+    return { perSampleWeights: handle.result(wptr, numValues, 'f32', copy, out) };
   }
 
   /** Frees every table and buffer. Idempotent. */
   dispose() {
-    if (this.#core === null) return;
-    finalizer.unregister(this);
+    if (this.#handle.disposed) return;
     for (const { bag } of this.#tables) {
-      internals.disown(bag);
-      if (this.#generation === generation()) bag.dispose();
+      handleOf(bag).ownedBy = null;
+      bag.dispose();
     }
-    if (this.#generation === generation()) this.#core.delete();
-    this.#core = null;
-    this.#calls = null;
+    this.#handle.dispose();
   }
 
-  // The call's keys -> feature indices: known, once each, every feature there.
-  #callKeys(given) {
-    if (!Array.isArray(given)) throw new TypeError(`keys must be an array of feature names, not ${show(given)}`);
-    const keys = Array.from(given);
-    const seen = new Set();
-    const out = keys.map((key, k) => {
-      if (typeof key !== 'string') throw new TypeError(`keys[${k}] = ${show(key)} must be a feature name (a string)`);
-      const f = this.#featureIndex.get(key);
-      if (f === undefined) throw new RangeError(`keys[${k}] = ${show(key)} is not a feature of any table (features: ${this.featureNames.join(', ')})`);
-      if (seen.has(key)) throw new RangeError(`keys[${k}] = ${show(key)} is given twice`);
-      seen.add(key);
-      return f;
-    });
-    const missing = this.#features.find((f) => !seen.has(f.name));
-    if (missing) throw new RangeError(`the KeyedJaggedTensor lacks feature ${show(missing.name)} (table ${show(this.#tables[missing.table].name)})`);
-    return out;
+  [Symbol.for('nodejs.util.inspect.custom')]() {
+    const tables = this.#tables.map(({ name, bag, features }) =>
+      `${name}: ${bag.numEmbeddings} x ${bag.embeddingDim} ${bag.dtype} ${bag.mode} [${features.map((f) => this.#features[f].name).join(', ')}]`);
+    const flags = [this.#sparse ? 'sparse' : null, this.#isWeighted ? 'isWeighted' : null, this.disposed ? 'disposed' : null].filter(Boolean);
+    return `EmbeddingBagCollection(${[tables.join('; '), ...flags].join(', ')})`;
   }
 
-  // A quantized table has no gradients: `method` is refused.
-  #trainable(method) {
+  // The last forward's sizes, for backward() / step(): refused with a
+  // quantized table (inference only), before any forward, and (step)
+  // without an optimizer on every table.
+  #trainingCall(method) {
+    this.#handle.live();
     const quantized = this.#tables.find((t) => t.bag.dtype !== 'fp32');
     if (quantized) throw new Error(`${method}() is not available: table ${show(quantized.name)} is ${quantized.bag.dtype} (quantized), inference only`);
+    const untrained = method === 'step' ? this.#tables.find((t) => t.bag.optimizer === null) : undefined;
+    if (untrained) {
+      throw new Error(`step() needs an optimizer on every table; table ${show(untrained.name)} has none ` +
+        "(pass { optimizer: { name: 'adagrad', lr: 0.1 } } to the collection, or call setOptimizer())");
+    }
+    if (this.#lastForward === null) {
+      throw new Error(method === 'step' ? 'step() needs a forward() first: it trains on the most recent forward'
+        : 'backward() needs a forward() first: it returns the gradients of the most recent forward');
+    }
+    return this.#lastForward;
   }
 
   // gradValues (checked against the last forward's shape) into the core's
@@ -469,75 +338,8 @@ export class EmbeddingBagCollection {
     if (grad.length !== batch * this.#totalDim) {
       throw new RangeError(`gradValues has length ${grad.length}, expected ${batch * this.#totalDim} (B x sum of D = ${batch} x ${this.#totalDim})`);
     }
-    const gptr = this.#check(this.#calls.stageGradOutput(grad.length));
-    heap(gptr + grad.length * 4).f32.set(grad, gptr / 4);
+    this.#handle.stageFloats(this.#handle.calls.stageGradOutput, grad);
     return grad.length;
-  }
-
-  #check(ptr) {
-    if (ptr === 0) throw this.#error({});
-    return ptr;
-  }
-
-  #live() {
-    if (this.#core === null) throw new Error('this EmbeddingBagCollection was disposed');
-    if (this.#generation !== generation()) throw new Error('embedding-bag-wasm was shut down after this EmbeddingBagCollection was made');
-  }
-
-  // The core's last status as the error users see: positions in values
-  // named with their key and sample.
-  #error({ keys, bounds, hasLengths, batch, numValues }) {
-    const core = this.#core;
-    const code = codeName(core.statusCode());
-    const argument = argumentName(core.errorArgument());
-    const position = core.errorPosition();
-    const value = core.errorValue();
-    const k = core.errorKey();
-    const t = core.errorTable();
-    const table = t >= 0 ? this.#tables[t] : null;
-    const key = k >= 0 && keys ? this.#features[keys[k]].name : null;
-    // The sample whose bag holds values[position] (key k's bags).
-    const sampleOf = (p) => {
-      let start = hasLengths ? 0 : bounds[k * batch];
-      if (hasLengths) for (let i = 0; i < k * batch; i++) start += bounds[i];
-      for (let b = 0; b < batch; b++) {
-        const end = hasLengths ? start + bounds[k * batch + b] : bounds[k * batch + b + 1];
-        if (p < end) return b;
-        start = end;
-      }
-      return batch - 1;
-    };
-    const where = (p) => `key ${show(key)}, sample ${sampleOf(p)}, table ${show(table.name)}`;
-    const keyOfBag = (p) => `key ${show(this.#features[keys[Math.floor(p / batch)]].name)}, sample ${p % batch}`;
-    switch (code) {
-      case 'indexOutOfRange':
-        if (argument === 'values' && key !== null) {
-          return new RangeError(`values[${position}] = ${value} is out of range [0, ${table.bag.numEmbeddings}) (${where(position)})`);
-        }
-        break;
-      case 'negativeSize':
-        return new RangeError(`lengths[${position}] = ${value} is negative (${keyOfBag(position)})`);
-      case 'firstOffsetNotZero':
-        return new RangeError(`offsets[0] = ${value} must be 0`);
-      case 'offsetsDecreasing':
-        return new RangeError(`offsets[${position}] = ${value} is less than offsets[${position - 1}] (${keyOfBag(position - 1)})`);
-      case 'lengthMismatch':
-        if (argument === 'values') {
-          return new RangeError(`${hasLengths ? 'lengths sum' : 'offsets end'} to ${value}, but values has ${numValues} ids`);
-        }
-        break;
-      case 'tableCalledAlone':
-        return new Error(`table ${show(table.name)} was used on its own (forward) since the collection's forward(): ` +
-          'run the collection\'s forward() again before its backward()');
-      default:
-        break;
-    }
-    const context = table === null ? {} : {
-      numEmbeddings: table.bag.numEmbeddings, embeddingDim: table.bag.embeddingDim, mode: table.bag.mode, dtype: table.bag.dtype,
-    };
-    const error = statusError({ code: core.statusCode(), argument, position, value }, context);
-    if (table !== null) error.message = `table ${show(table.name)}${key !== null ? `, key ${show(key)}` : ''}: ${error.message}`;
-    return error;
   }
 }
 

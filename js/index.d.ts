@@ -90,7 +90,9 @@ export type OptimizerOptions =
   /** sum[r] += mean_d g[r, d]^2; w[r] -= lr g[r] / (sqrt(sum[r]) + eps). Defaults: lr 0.01, eps 1e-8. */
   | { name: 'rowwise-adagrad'; lr?: number; eps?: number }
   /** Lazy Adam on the batch's rows (torch.optim.SparseAdam). Defaults: lr 0.001, betas [0.9, 0.999], eps 1e-8. */
-  | { name: 'sparse-adam'; lr?: number; betas?: readonly [number, number]; eps?: number };
+  | { name: 'sparse-adam'; lr?: number; betas?: readonly [number, number]; eps?: number }
+  /** An optimizer by name, every hyper-parameter at its default (sgd has no default lr: give { name: 'sgd', lr }). */
+  | Exclude<OptimizerName, 'sgd'>;
 
 /** A bag's optimizer: its name, every hyper-parameter (defaults filled in), and the steps taken. */
 export interface OptimizerInfo {
@@ -515,6 +517,12 @@ export interface KeyedTensor {
   /** [B, sum of lengthPerKey], row-major. */
   values: Float32Array;
   shape: [number, number];
+  /** Where each feature's columns start in a row of values, and the total width last (TorchRec's offset_per_key). */
+  readonly offsetPerKey: number[];
+  /** One feature's [B, its D] embeddings, row-major (a new array). @throws RangeError for a key it does not have */
+  get(key: string): Float32Array;
+  /** Every feature's [B, D] embeddings by key (TorchRec's to_dict()), each a new array. */
+  toDict(): Record<string, Float32Array>;
 }
 
 /**

@@ -5,20 +5,23 @@
 // betas in [0, 1), ...) are the core's (ebag::validate_optimizer; errors.mjs
 // words its errors).
 import { camelCase, show } from './errors.mjs';
+import { unknownKeyError } from './options.mjs';
 import { listed, optimizerInfo, optimizerNames } from './registry.mjs';
 
 // The defaults PyTorch's optimizers share (lr and eps are per optimizer).
 const COMMON_DEFAULTS = Object.freeze({ lrDecay: 0, initialAccumulatorValue: 0, betas: Object.freeze([0.9, 0.999]) });
 
 /**
- * An optimizer option as given -> { name, number, options } with every
+ * An optimizer option as given (a name, or { name, ...hyper-parameters })
+ * -> { name, number, options } with every
  * hyper-parameter the optimizer reads (camelCase, defaults filled in,
  * frozen). Unknown names and keys, and values of the wrong type, are
  * TypeErrors; values out of range are the core's (see optimizerError).
  */
 export function parseOptimizer(given, what = 'optimizer') {
+  if (typeof given === 'string') given = { name: given };
   if (given === null || typeof given !== 'object' || Array.isArray(given)) {
-    throw new TypeError(`${what} must be an object { name, lr, ... }, not ${show(given)}`);
+    throw new TypeError(`${what} must be an optimizer name or an object { name, lr, ... }, not ${show(given)}`);
   }
   const options = Object.assign(Object.create(null), given);
   const { name } = options;
@@ -29,9 +32,7 @@ export function parseOptimizer(given, what = 'optimizer') {
   const info = optimizerInfo(name);
   const known = info.options.map(camelCase);
   for (const key of Object.keys(options)) {
-    if (key !== 'name' && !known.includes(key)) {
-      throw new TypeError(`unknown ${what} option '${key}' for '${name}' (it takes: ${known.join(', ')})`);
-    }
+    if (key !== 'name' && !known.includes(key)) throw unknownKeyError(key, known, `${what} option`, `'${name}' takes`);
   }
   const defaults = { ...COMMON_DEFAULTS, lr: info.lr === 0 ? undefined : info.lr, eps: info.eps };
   const parsed = {};
@@ -61,4 +62,22 @@ export function coreArguments({ number, options: o }) {
 export function stateArrays(name) {
   const info = optimizerInfo(name);
   return info.states.map((state, k) => ({ name: state, rowwise: k >= info.fullStates }));
+}
+
+/**
+ * The optimizer `name`'s state arrays in a bag's core (its handle), named as
+ * stateArrays() names them: copies, or (copy false) views of wasm memory.
+ */
+export function stateOf(handle, name, numEmbeddings, embeddingDim, copy) {
+  const core = handle.live();
+  const result = {};
+  stateArrays(name).forEach(({ name: state, rowwise }, k) => {
+    result[state] = handle.result(core.optimizerStatePtr(k), rowwise ? numEmbeddings : numEmbeddings * embeddingDim, 'f32', copy);
+  });
+  return result;
+}
+
+/** What the optimizer getters return: { name, options (a copy), step }. */
+export function describeOptimizer({ name, options }, step) {
+  return { name, options: { ...options, ...(options.betas ? { betas: [...options.betas] } : {}) }, step };
 }

@@ -6,10 +6,9 @@ import { camelCase, show } from './errors.mjs';
 import { listed, maxSize, modeInfo, modeNames } from './registry.mjs';
 
 // Below this many bag entries x embeddingDim a call stays on the calling
-// thread (waking the workers costs more than it saves). Measured on the
-// 2-core machine, same process, splitting off vs on: a 2-thread split of a
-// sum breaks even at ~32k (0.5x at 8k, 1.0x at 32k, 1.4x at 64k), of a max
-// earlier; 64k keeps every call at or above break-even.
+// thread (waking the workers costs more than it saves): twice a sum's
+// break-even on two cores, so every call split is at or above it (bench:
+// the threads table, small and one-hot workloads).
 const DEFAULT_MIN_PARALLEL_WORK = 1 << 16;
 
 export const OPTION_DEFAULTS = Object.freeze({
@@ -24,6 +23,8 @@ export const OPTION_DEFAULTS = Object.freeze({
   seed: undefined,
   optimizer: null,
 });
+
+const OPTION_NAMES = Object.freeze(Object.keys(OPTION_DEFAULTS));
 
 /** Throws the TypeError of an options argument that is not a plain object. */
 export function checkOptionsObject(value, what = 'options') {
@@ -42,11 +43,58 @@ export function ownOptions(value, what = 'options') {
   return Object.assign(Object.create(null), checkOptionsObject(value, what));
 }
 
-// Unknown keys are a TypeError naming the known ones.
-export function checkKnownKeys(options, known, what) {
+// The known name a mistyped one most likely meant: its camelCase spelling,
+// the same letters in another case, or one at most two edits away (for a
+// name of more than two letters); else null.
+export function nearName(key, known) {
+  if (known.includes(camelCase(key))) return camelCase(key);
+  const lower = key.toLowerCase();
+  const sameLetters = known.find((name) => name.toLowerCase() === lower);
+  if (sameLetters !== undefined) return sameLetters;
+  if (key.length <= 2) return null;
+  let best = null;
+  let bestDistance = 3;
+  for (const name of known) {
+    const distance = editDistance(lower, name.toLowerCase(), bestDistance);
+    if (distance < bestDistance) {
+      best = name;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+// Levenshtein distance of a and b, or `limit` once it reaches it.
+function editDistance(a, b, limit) {
+  if (Math.abs(a.length - b.length) >= limit) return limit;
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    if (Math.min(...row) >= limit) return limit;
+    previous = row;
+  }
+  return Math.min(previous[b.length], limit);
+}
+
+/**
+ * The TypeError of an unknown key, in the package's one format: what it is
+ * ('option', 'forward option', 'KeyedJaggedTensor key', ...), the near name
+ * when there is one, and the known ones (under `label`).
+ */
+export function unknownKeyError(key, known, what, label = 'known') {
+  const near = nearName(key, known);
+  const hint = near === null ? '' : ` (did you mean '${near}'?)`;
+  return new TypeError(`unknown ${what} '${key}'${hint} (${label}: ${known.join(', ')})`);
+}
+
+/** Unknown own keys of `object` are unknownKeyError()s. */
+export function checkKnownKeys(object, known, what, label = 'known') {
   // for-in over own keys, not Object.keys: no array per call (per-call options).
-  for (const key in options) {
-    if (Object.hasOwn(options, key) && !known.includes(key)) throw new TypeError(`unknown ${what} option '${key}' (known: ${known.join(', ')})`);
+  for (const key in object) {
+    if (Object.hasOwn(object, key) && !known.includes(key)) throw unknownKeyError(key, known, what, label);
   }
 }
 
@@ -66,7 +114,7 @@ export const MAX_THREADS = 64;
 /** init()'s options -> { threads, minParallelWork }. */
 export function parseInitOptions(given) {
   const options = ownOptions(given, 'init options');
-  checkKnownKeys(options, ['threads', 'wasmPaths', 'minParallelWork'], 'init');
+  checkKnownKeys(options, ['threads', 'wasmPaths', 'minParallelWork'], 'init option');
   const threads = options.threads ?? 'auto';
   if (threads !== 'auto' && !(Number.isInteger(threads) && threads >= 1 && threads <= MAX_THREADS)) {
     throw new RangeError(`threads = ${show(threads)} must be 'auto' or an integer in [1, ${MAX_THREADS}]`);
@@ -101,7 +149,7 @@ export function resultOptions(given, method, known = COPY_AND_OUT) {
   // One pass over the own enumerable keys (for-in, not Object.keys: no array per call).
   for (const key in given) {
     if (!Object.hasOwn(given, key)) continue;
-    if (!known.includes(key)) throw new TypeError(`unknown ${method} option '${key}' (known: ${known.join(', ')})`);
+    if (!known.includes(key)) throw unknownKeyError(key, known, `${method} option`);
     const value = given[key];
     if (key === 'copy') copy = value ?? true;
     else if (key === 'out') out = value ?? null;
@@ -118,12 +166,7 @@ export function resultOptions(given, method, known = COPY_AND_OUT) {
 /** A bag's options as given -> complete, type-checked options. */
 export function normaliseOptions(given) {
   const options = ownOptions(given);
-  for (const key of Object.keys(options)) {
-    if (!Object.hasOwn(OPTION_DEFAULTS, key)) {
-      const hint = Object.hasOwn(OPTION_DEFAULTS, camelCase(key)) ? ` (did you mean '${camelCase(key)}'?)` : '';
-      throw new TypeError(`unknown option '${key}'${hint}; known: ${Object.keys(OPTION_DEFAULTS).join(', ')}`);
-    }
-  }
+  checkKnownKeys(options, OPTION_NAMES, 'option');
   const o = { ...OPTION_DEFAULTS };
   for (const [key, value] of Object.entries(options)) if (value !== undefined) o[key] = value;
   if (typeof o.mode !== 'string') throw new TypeError(`mode = ${show(o.mode)} must be ${listed(modeNames())}`);

@@ -82,3 +82,32 @@ export async function openSource(source, platform, format, signal) {
   throw new TypeError(`${format} source must be bytes (Uint8Array, ArrayBuffer), a Blob, a Response, a ReadableStream, ` +
     `a path or a URL, not ${show(source)}`);
 }
+
+/**
+ * The whole of a source, as one Uint8Array (a format parsed at once, like a
+ * fastText model). Each chunk is copied as it arrives: a reader may yield
+ * views of one buffer it reuses for the next chunk. A Response is read with
+ * arrayBuffer(): Chromium can list a body read through a stream reader as
+ * an aborted request even when every byte arrived.
+ */
+export async function readAll(source, platform, format) {
+  if (hasGlobal('Response') && source instanceof Response && source.ok && !source.bodyUsed) {
+    return new Uint8Array(await source.arrayBuffer());
+  }
+  const { chunks } = await openSource(source, platform, format);
+  if (Array.isArray(chunks) && chunks.length === 1) return chunks[0];
+  const parts = [];
+  let length = 0;
+  for await (const chunk of chunks) {
+    parts.push(chunk.slice());
+    length += chunk.byteLength;
+  }
+  if (parts.length === 1) return parts[0];
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    bytes.set(part, at);
+    at += part.byteLength;
+  }
+  return bytes;
+}

@@ -1,35 +1,37 @@
 // Making bags from tables that exist elsewhere, and writing them out:
 // fromPretrained, weight files (safetensors, .npy), quantize / fromQuantized /
-// dequantize, toSafetensors. A bag's core is reached through
-// embedding-bag.mjs's `internals`, never through its fields.
-import { EmbeddingBag, FILLED_BY_LOADER, internals, TABLE_DTYPE } from './embedding-bag.mjs';
+// dequantize, toSafetensors. Each takes `bags` (embedding-bag.mjs's): how
+// to make a bag whose rows it writes next, and a bag's handle.
 import { show } from './errors.mjs';
 import { writeSafetensors } from './formats.mjs';
 import { tableArgument } from './inputs.mjs';
 import { currentPlatform, heap, loaded as wasmLoaded, requireModule } from './module.mjs';
 import { pin, settle } from './snapshot.mjs';
 import { checkDim, checkKnownKeys, ownOptions } from './options.mjs';
-import { parseOptimizer, stateArrays } from './optimizers.mjs';
+import { parseOptimizer, stateArrays, stateOf } from './optimizers.mjs';
 import { byteView, notQuantizableError, quantizedDtype, TABLE_METADATA } from './quantized.mjs';
 import { Code, rowBytes, rowLayout } from './registry.mjs';
 import { isShardIndex, loadSharded, loadTable } from './weights.mjs';
 
 // A bag with a zero table of `dtype`, whose rows the caller writes next.
-function withRowsToCome(numEmbeddings, embeddingDim, given, dtype, why) {
+function withRowsToCome(bags, numEmbeddings, embeddingDim, given, dtype, why) {
   const options = ownOptions(given);
   for (const key of ['weight', 'seed']) {
     if (key in options) throw new TypeError(`options.${key} cannot be given: ${why}`);
   }
-  return new EmbeddingBag(numEmbeddings, embeddingDim, { ...options, [FILLED_BY_LOADER]: true, [TABLE_DTYPE]: dtype });
+  return bags.make(numEmbeddings, embeddingDim, options, dtype);
 }
 
-export function fromPretrained(embeddings, given) {
+// A float32 bag of the given options (the constructor's).
+const floatBag = (bags, numEmbeddings, embeddingDim, options) => bags.create(numEmbeddings, embeddingDim, options);
+
+export function fromPretrained(bags, embeddings, given) {
   const table = tableArgument(embeddings, 'embeddings');
   const options = ownOptions(given);
   if ('weight' in options) {
     throw new TypeError('fromPretrained takes the table as its first argument, not options.weight');
   }
-  return new EmbeddingBag(table.numEmbeddings, table.embeddingDim, { ...options, weight: table.data });
+  return floatBag(bags, table.numEmbeddings, table.embeddingDim, { ...options, weight: table.data });
 }
 
 // Where toSafetensors({ optimizerState: true }) records the optimizer:
@@ -74,27 +76,27 @@ function stateTensors(header, record, [n, d]) {
 }
 
 // Sets the record's optimizer on the new bag; the writers of its state arrays.
-function restoreOptimizer(bag, record, states) {
+function restoreOptimizer(bags, bag, record, states) {
   bag.setOptimizer({ ...record.optimizer.options, name: record.optimizer.name });
   return states.map((tensor) => ({
     tensor,
     write: (bytes, offset) => {
-      const view = internals.stateViews(bag)[tensor.state];
+      const view = stateOf(bags.handleOf(bag), record.optimizer.name, bag.numEmbeddings, bag.embeddingDim, false)[tensor.state];
       new Uint8Array(view.buffer, view.byteOffset + offset, bytes.length).set(bytes);
     },
   }));
 }
 
 // What weights.mjs needs to make and quantize bags, and to restore an optimizer.
-const forLoader = {
+const forLoader = (bags) => ({
   create: (numEmbeddings, embeddingDim, options, dtype) =>
-    withRowsToCome(numEmbeddings, embeddingDim, options, dtype, 'the table comes from the file'),
-  quantize: (bag, dtype) => quantize(bag, { dtype }),
+    withRowsToCome(bags, numEmbeddings, embeddingDim, options, dtype, 'the table comes from the file'),
+  quantize: (bag, dtype) => quantize(bags, bag, { dtype }),
   optimizerRecord,
   stateTensors,
-  restoreOptimizer,
-  setSteps: (bag, steps) => internals.setSteps(bag, steps),
-};
+  restoreOptimizer: (bag, record, states) => restoreOptimizer(bags, bag, record, states),
+  setSteps: (bag, steps) => bags.handleOf(bag).live().setOptimizerSteps(steps),
+});
 
 /**
  * A bag from a weight file. options.dtype: default float32 for F32 / F16
@@ -103,12 +105,12 @@ const forLoader = {
  * 'int4'; a float tensor with a quantized dtype is quantized on load. A
  * path or URL ending in .index.json is a sharded checkpoint's index.
  */
-export function fromFile(format, source, options) {
+export function fromFile(bags, format, source, options) {
   // Bytes that are a view of wasm memory are copied before the table's
   // allocation can detach them.
   const bytes = ArrayBuffer.isView(source) && wasmLoaded() && source.buffer === heap(1).buffer ? source.slice() : source;
-  if (format === 'safetensors' && isShardIndex(bytes)) return loadSharded(bytes, options, currentPlatform(), forLoader, TABLE_METADATA);
-  return loadTable(format, bytes, options, currentPlatform(), forLoader, TABLE_METADATA);
+  if (format === 'safetensors' && isShardIndex(bytes)) return loadSharded(bytes, options, currentPlatform(), forLoader(bags), TABLE_METADATA);
+  return loadTable(format, bytes, options, currentPlatform(), forLoader(bags), TABLE_METADATA);
 }
 
 /**
@@ -119,34 +121,37 @@ export function fromFile(format, source, options) {
  * { data, shape: [N, D] }. options: { dtype } and the bag options to set or
  * override (mode, paddingIdx, includeLastOffset).
  */
-export function quantize(source, given) {
+export function quantize(bags, source, given) {
   requireModule();
   const options = ownOptions(given);
   const { dtype: asked, ...rest } = options;
   const dtype = quantizedDtype(asked);
   let float = source;
   let inherited = {};
-  if (source instanceof EmbeddingBag) {
-    if (internals.dtype(source) !== 'fp32') {
-      throw new TypeError(`the bag is already quantized (${internals.dtype(source)}): quantize a float32 bag, or dequantize() this one first`);
+  if (bags.isBag(source)) {
+    const handle = bags.handleOf(source);
+    handle.live();
+    const { dtype: given, options: o } = handle.table;
+    if (given !== 'fp32') {
+      throw new TypeError(`the bag is already quantized (${given}): quantize a float32 bag, or dequantize() this one first`);
     }
-    internals.core(source);
-    const o = internals.options(source);
     inherited = { mode: o.mode, paddingIdx: o.paddingIdx, includeLastOffset: o.includeLastOffset, maxNorm: o.maxNorm };
   } else if (source !== null && typeof source === 'object' && 'data' in source && 'shape' in source) {
     const table = tableArgument(source, 'source');
-    float = new EmbeddingBag(table.numEmbeddings, table.embeddingDim, { weight: table.data });
+    float = floatBag(bags, table.numEmbeddings, table.embeddingDim, { weight: table.data });
   } else {
     throw new TypeError(`source must be an EmbeddingBag or a table { data: Float32Array, shape: [numEmbeddings, embeddingDim] }, not ${show(source)}`);
   }
   try {
-    const bag = withRowsToCome(float.numEmbeddings, float.embeddingDim, { ...inherited, ...rest }, dtype,
+    const { numEmbeddings, embeddingDim } = bags.handleOf(float).table;
+    const bag = withRowsToCome(bags, numEmbeddings, embeddingDim, { ...inherited, ...rest }, dtype,
       'the table comes from the source');
-    const core = internals.core(bag);
-    if (core.quantizeFrom(internals.core(float)) !== Code.ok) {
+    const handle = bags.handleOf(bag);
+    const core = handle.live();
+    if (core.quantizeFrom(bags.handleOf(float).live()) !== Code.ok) {
       const error = core.statusCode() === Code.notQuantizable
-        ? notQuantizableError(float.weight, float.embeddingDim, core.errorPosition(), dtype)
-        : internals.error(bag, core);
+        ? notQuantizableError(float.weight, embeddingDim, core.errorPosition(), dtype)
+        : handle.error();
       bag.dispose();
       throw error;
     }
@@ -163,7 +168,7 @@ export function quantize(source, given) {
  * embeddingDim, numEmbeddings (default: from the length), mode, paddingIdx,
  * includeLastOffset }.
  */
-export function fromQuantized(bytes, given) {
+export function fromQuantized(bags, bytes, given) {
   requireModule();
   const options = ownOptions(given);
   const { dtype: asked, numEmbeddings: givenRows, embeddingDim, ...rest } = options;
@@ -189,21 +194,21 @@ export function fromQuantized(bytes, given) {
         `(numEmbeddings x ${perRow} bytes per ${dtype} row: ${rowLayout(dtype)})`);
     }
   }
-  const bag = withRowsToCome(numEmbeddings, embeddingDim, rest, dtype, 'the rows are the bytes given');
+  const bag = withRowsToCome(bags, numEmbeddings, embeddingDim, rest, dtype, 'the rows are the bytes given');
   bag.quantizedWeight.set(data);
   return bag;
 }
 
-export function dequantize(quantized) {
-  const core = internals.core(quantized);
-  if (quantized.dtype === 'fp32') throw new TypeError('dequantize() needs a quantized bag; this one is already float32');
-  const bag = new EmbeddingBag(quantized.numEmbeddings, quantized.embeddingDim, {
-    mode: quantized.mode, paddingIdx: quantized.paddingIdx, includeLastOffset: quantized.includeLastOffset,
-    [FILLED_BY_LOADER]: true,
-  });
-  const target = internals.core(bag);
-  if (core.dequantizeInto(target) !== Code.ok) {
-    const error = internals.error(bag, target);
+export function dequantize(bags, quantized) {
+  const source = bags.handleOf(quantized);
+  const core = source.live();
+  const { numEmbeddings, embeddingDim, dtype, options: o } = source.table;
+  if (dtype === 'fp32') throw new TypeError('dequantize() needs a quantized bag; this one is already float32');
+  const bag = bags.make(numEmbeddings, embeddingDim,
+    { mode: o.mode, paddingIdx: o.paddingIdx, includeLastOffset: o.includeLastOffset }, 'fp32');
+  const handle = bags.handleOf(bag);
+  if (core.dequantizeInto(handle.live()) !== Code.ok) {
+    const error = handle.error();
     bag.dispose();
     throw error;
   }
@@ -217,9 +222,9 @@ export function dequantize(quantized) {
  * table also records its dtype and D in the metadata, so that
  * fromSafetensors reads it back as it was.
  */
-export function toSafetensors(bag, given = {}) {
+export function toSafetensors(bags, bag, given = {}) {
   const { name = 'weight', metadata = null, optimizerState = false, ...unknown } = ownOptions(given);
-  checkKnownKeys(unknown, [], 'toSafetensors');
+  checkKnownKeys(unknown, ['name', 'metadata', 'optimizerState'], 'toSafetensors option');
   if (typeof optimizerState !== 'boolean') throw new TypeError(`optimizerState = ${show(optimizerState)} must be true or false`);
   if (typeof name !== 'string' || name === '' || name === '__metadata__') {
     throw new TypeError(`name = ${show(name)} must be a non-empty string other than '__metadata__'`);
@@ -239,7 +244,7 @@ export function toSafetensors(bag, given = {}) {
     const optimizer = bag.optimizer;
     if (optimizer === null) throw new TypeError('optimizerState: true needs an optimizer (this bag has none: setOptimizer first)');
     const tensors = { [name]: { data: bag.weight, shape: [n, d] } };
-    const views = internals.stateViews(bag);
+    const views = stateOf(bags.handleOf(bag), optimizer.name, n, d, false);
     for (const { name: state, rowwise } of stateArrays(optimizer.name)) {
       if (stateTensorName(state) === name) throw new TypeError(`name = ${show(name)} is the name of the optimizer's state tensor`);
       tensors[stateTensorName(state)] = { data: views[state], shape: rowwise ? [n] : [n, d] };

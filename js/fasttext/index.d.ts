@@ -73,7 +73,6 @@ export declare class FastText {
   wordVector(word: string): Float32Array;
   /** The tokens fastText reads for the line (up to and with '</s>'), and the input rows it uses, in its order. */
   tokenize(text: string): { words: string[]; ids: Int32Array };
-  /** Frees the model's tables. Idempotent. */
   /**
    * The model as a fastText .bin file (version 12, as fastText 0.9.2 saves
    * it): `fasttext predict-prob` reads it and answers as this model does.
@@ -81,6 +80,7 @@ export declare class FastText {
    * @throws TypeError for a quantized (.ftz) model
    */
   toBin(): Uint8Array;
+  /** Frees the model's tables. Idempotent. */
   dispose(): void;
   [Symbol.dispose](): void;
 }
@@ -111,8 +111,11 @@ export interface TrainOptions {
   epoch?: number;
   /** Examples per step; gradients are averaged over a batch. */
   batchSize?: number;
-  /** The input table's optimizer (EmbeddingBag.step); the output layer's is the same, in JS. */
-  optimizer?: 'adagrad' | 'sgd';
+  /**
+   * The input table's optimizer (EmbeddingBag.step); the output layer's is
+   * the same, in JS. A name, or { name, lr } as the package's bags take it.
+   */
+  optimizer?: 'adagrad' | 'sgd' | { name: 'adagrad' | 'sgd'; lr?: number };
   lr?: number;
   /** Seeds the initial rows and the shuffle: the same seed gives the same model bits. */
   seed?: number;
@@ -135,15 +138,22 @@ export interface TrainProgress {
  * fastText's CLI reads and answers identically.
  */
 export declare class FastTextTrainer {
-  /** @throws TypeError / RangeError naming the example or option; nothing is allocated */
-  constructor(examples: readonly TrainingExample[], options?: TrainOptions);
+  /**
+   * @param examples { text, label } each, or lines of a fastText training
+   *   file ('__label__x some text': one label per line, anywhere in it;
+   *   lines without a label are skipped, as fastText skips them)
+   * @throws TypeError / RangeError naming the example or option; nothing is allocated
+   */
+  constructor(examples: readonly (TrainingExample | string)[], options?: TrainOptions);
+  /** A trainer on a fastText training file (its lines, as the constructor takes them): a path (Node), URL, bytes, Blob or Response. */
+  static fromFile(source: FastTextSource, options?: TrainOptions): Promise<FastTextTrainer>;
   /** The model being trained (owned by the trainer: dispose the trainer). */
   readonly model: FastText;
   /** Epochs done so far (fractional). */
   readonly epochs: number;
   readonly steps: number;
   /** The options in effect, defaults filled in. */
-  readonly options: Required<TrainOptions>;
+  readonly options: Required<Omit<TrainOptions, 'optimizer'>> & { optimizer: 'adagrad' | 'sgd' };
   /** One mini-batch; returns its mean loss. */
   step(): number;
   /** Steps until `epochs` more epochs are done (default: the epoch option, from the start); returns the last epoch's mean loss. */
@@ -152,4 +162,5 @@ export declare class FastTextTrainer {
   evaluate(examples: readonly TrainingExample[]): { loss: number; accuracy: number };
   /** Frees the model. Idempotent. */
   dispose(): void;
+  [Symbol.dispose](): void;
 }

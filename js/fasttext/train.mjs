@@ -12,120 +12,19 @@
 // example at a time on many threads, sgd or adagrad at a constant rate
 // instead of sgd at a rate decaying to zero, a seeded shuffle of the
 // examples every epoch.
-import { internals } from '../embedding-bag.mjs';
 import { show } from '../errors.mjs';
-import { checkKnownKeys, ownOptions } from '../options.mjs';
-import { EOS_BYTES, isLabelToken, lineTokens, RowSink } from './dictionary.mjs';
-import { FastText } from './index.mjs';
-import { modelParts } from './internals.mjs';
+import { currentPlatform } from '../module.mjs';
+import { readAll } from '../sources.mjs';
+import { RowSink } from './dictionary.mjs';
+import { buildDictionary, generator, readExamples, trainOptions } from './examples.mjs';
+import { FastText } from './fasttext.mjs';
+import { FastTextModel } from './model.mjs';
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const LABEL_PREFIX = '__label__';
-
-// Small models for a page: not fastText's CLI defaults (dim 100, 2M
-// buckets: 800 MB of input rows).
-export const TRAIN_DEFAULTS = Object.freeze({
-  dim: 16, minn: 2, maxn: 4, bucket: 50000, wordNgrams: 1, minCount: 1, epoch: 5, batchSize: 16,
-  optimizer: 'adagrad', lr: undefined, seed: 1,
-});
-const DEFAULT_LR = Object.freeze({ adagrad: 0.1, sgd: 1 });
-const OPTIMIZERS = Object.keys(DEFAULT_LR);
-
-function checkInteger(value, name, min, max) {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new (typeof value === 'number' ? RangeError : TypeError)(`${name} = ${show(value)} must be an integer in [${min}, ${max}]`);
-  }
-}
-
-function trainOptions(given) {
-  const options = ownOptions(given, 'training options');
-  checkKnownKeys(options, Object.keys(TRAIN_DEFAULTS), 'training');
-  const o = { ...TRAIN_DEFAULTS };
-  for (const [key, value] of Object.entries(options)) if (value !== undefined) o[key] = value;
-  checkInteger(o.dim, 'dim', 1, 1024);
-  checkInteger(o.minn, 'minn', 0, 16);
-  checkInteger(o.maxn, 'maxn', 0, 16);
-  if (o.maxn > 0 && o.minn === 0) throw new RangeError(`minn = 0 with maxn = ${o.maxn}: char n-grams need minn >= 1`);
-  if (o.maxn > 0 && o.minn > o.maxn) throw new RangeError(`minn = ${o.minn} is larger than maxn = ${o.maxn}`);
-  checkInteger(o.bucket, 'bucket', 0, 2 ** 24);
-  if ((o.maxn > 0 || o.wordNgrams > 1) && o.bucket === 0) throw new RangeError('bucket = 0 leaves char n-grams and word n-grams no rows');
-  checkInteger(o.wordNgrams, 'wordNgrams', 1, 5);
-  checkInteger(o.minCount, 'minCount', 1, 2 ** 31 - 1);
-  checkInteger(o.epoch, 'epoch', 1, 10000);
-  checkInteger(o.batchSize, 'batchSize', 1, 65536);
-  if (!OPTIMIZERS.includes(o.optimizer)) {
-    throw new (typeof o.optimizer === 'string' ? RangeError : TypeError)(`optimizer = ${show(o.optimizer)} must be 'adagrad' or 'sgd'`);
-  }
-  o.lr ??= DEFAULT_LR[o.optimizer];
-  if (!(typeof o.lr === 'number' && Number.isFinite(o.lr) && o.lr > 0)) throw new RangeError(`lr = ${show(o.lr)} must be a finite number > 0`);
-  checkInteger(o.seed, 'seed', 0, 2 ** 32 - 1);
-  return o;
-}
-
-// Examples -> [{ text, label }] with fastText's label prefix, checked.
-function readExamples(examples, what = 'examples') {
-  if (!Array.isArray(examples)) throw new TypeError(`${what} must be an array of { text, label }, not ${show(examples)}`);
-  return Array.from(examples, (example, i) => {
-    if (example === null || typeof example !== 'object') throw new TypeError(`${what}[${i}] must be { text, label }, not ${show(example)}`);
-    const { text, label } = example;
-    if (typeof text !== 'string') throw new TypeError(`${what}[${i}].text must be a string, not ${show(text)}`);
-    if (text.includes('\n')) throw new RangeError(`${what}[${i}].text contains "\\n": an example is one line`);
-    if (typeof label !== 'string' || label === '' || lineTokens(label).length !== 1 || label === LABEL_PREFIX) {
-      throw new TypeError(`${what}[${i}].label must be one word (a non-empty string without spaces), not ${show(label)}`);
-    }
-    return { text, label: label.startsWith(LABEL_PREFIX) ? label : LABEL_PREFIX + label };
-  });
-}
-
-// fastText's dictionary of the training lines: words (with </s>, one per
-// line) counted, those under minCount dropped, words before labels, each
-// by count (ties in first-seen order).
-function buildDictionary(examples, minCount) {
-  const counts = new Map();  // key: the token's text
-  let ntokens = 0;
-  const add = (token, isLabel) => {
-    const key = decoder.decode(token);
-    const entry = counts.get(key);
-    if (entry) entry.count++;
-    else counts.set(key, { bytes: token.slice(), count: 1, type: isLabel ? 1 : 0 });
-    ntokens++;
-  };
-  for (const { text, label } of examples) {
-    add(encoder.encode(label), true);
-    // A word spelled like a label is one in fastText's file: never a word.
-    for (const token of lineTokens(text)) if (!isLabelToken(token)) add(token, false);
-    add(EOS_BYTES, false);
-  }
-  const entries = [...counts.values()].filter((e) => e.type === 1 || e.count >= minCount);
-  const words = entries.filter((e) => e.type === 0).sort((a, b) => b.count - a.count);
-  const labels = entries.filter((e) => e.type === 1).sort((a, b) => b.count - a.count);
-  const all = [...words, ...labels];
-  return {
-    words: all.map((e) => e.bytes),
-    counts: Float64Array.from(all, (e) => e.count),
-    types: Uint8Array.from(all, (e) => e.type),
-    nwords: words.length,
-    nlabels: labels.length,
-    ntokens,
-    pruneIndex: null,
-  };
-}
-
-// mulberry32: the seeded generator of the shuffle and the initial rows.
-function generator(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class FastTextTrainer {
-  #model;
-  #parts;
+  #model; // the FastTextModel trained
+  #public; // the FastText over it (model)
   #options;
   #rows;        // every example's input rows, one after another
   #starts;      // example e's rows: #rows[#starts[e], #starts[e + 1])
@@ -158,29 +57,29 @@ export class FastTextTrainer {
       dim: o.dim, ws: 5, epoch: o.epoch, minCount: o.minCount, neg: 5, wordNgrams: o.wordNgrams, loss: 'softmax',
       model: 'supervised', bucket: o.bucket, minn: o.minn, maxn: o.maxn, lrUpdateRate: 100, t: 1e-4, qout: false,
     };
-    this.#model = new FastText({
+    this.#model = new FastTextModel({
       version: 12, args, dictionary, quantized: false,
       input: { rows, cols: o.dim, data: input },
       output: { rows: dictionary.nlabels, cols: o.dim, data: new Float32Array(dictionary.nlabels * o.dim) },
     });
-    this.#parts = modelParts.get(this.#model);
     try {
-      this.#parts.input.setOptimizer({ name: o.optimizer, lr: o.lr });
+      this.#model.input.setOptimizer({ name: o.optimizer, lr: o.lr });
     } catch (error) {
       this.#model.dispose();
       throw error;
     }
+    this.#public = new FastText(this.#model);
     this.#options = o;
     this.#random = random;
     this.#outputSum = o.optimizer === 'adagrad' ? new Float32Array(dictionary.nlabels * o.dim) : null;
     // Every example's rows, once (a sink per example would be many arrays).
-    const labelIndex = new Map(this.#model.labels.map((label, i) => [label, i]));
+    const labelIndex = new Map(this.#model.dictionary.labels.map((label, i) => [label, i]));
     const sink = new RowSink(64 * list.length);
     this.#starts = new Int32Array(list.length + 1);
     this.#targets = new Int32Array(list.length);
     list.forEach(({ text, label }, e) => {
       this.#starts[e] = sink.length;
-      this.#parts.dictionary.appendLine(text, sink);
+      this.#model.dictionary.appendLine(text, sink);
       this.#targets[e] = labelIndex.get(label);
     });
     this.#starts[list.length] = sink.length;
@@ -197,12 +96,22 @@ export class FastTextTrainer {
     }
   }
 
+  /**
+   * A trainer on the lines of a fastText training file ('__label__x some
+   * text' per line; one label each, lines without one skipped): a path
+   * (Node), URL, bytes, Blob or Response.
+   */
+  static async fromFile(source, options = {}) {
+    const bytes = await readAll(source, currentPlatform(), 'a fastText training file');
+    return new FastTextTrainer(decoder.decode(bytes).split('\n'), options);
+  }
+
   #live() {
-    if (this.#model.disposed) throw new Error('this FastTextTrainer was disposed');
+    this.#model.live('FastTextTrainer');
   }
 
   /** The model being trained: predicts with what was learnt so far. */
-  get model() { this.#live(); return this.#model; }
+  get model() { this.#live(); return this.#public; }
   /** Epochs done so far (fractional): steps x batchSize / examples. */
   get epochs() { return this.#epochsDone + this.#next / this.#order.length; }
   get steps() { return this.#steps; }
@@ -216,7 +125,7 @@ export class FastTextTrainer {
    */
   step() {
     this.#live();
-    const { input, output } = this.#parts;
+    const { input, output } = this.#model;
     const { dim, batchSize, lr } = this.#options;
     const count = Math.min(batchSize, this.#order.length - this.#next);
     const batch = this.#order.subarray(this.#next, this.#next + count);
@@ -229,7 +138,7 @@ export class FastTextTrainer {
     });
     const hidden = input.forward(sink.rows, offsets).data;
     const labels = output.numEmbeddings;
-    const scores = Float32Array.from(internals.rowDots(output, hidden, count));
+    const scores = Float32Array.from(this.#model.scores(hidden, count));
     const weights = output.weight;  // after the calls above: a live view
     const gradHidden = new Float32Array(count * dim);
     const gradOutput = new Float32Array(labels * dim);
@@ -303,7 +212,7 @@ export class FastTextTrainer {
   evaluate(examples) {
     this.#live();
     const list = readExamples(examples);
-    const predictions = this.#model.predictBatch(list.map((e) => e.text), { k: -1 });
+    const predictions = this.#public.predictBatch(list.map((e) => e.text), { k: -1 });
     let loss = 0;
     let correct = 0;
     list.forEach(({ label }, i) => {
@@ -316,4 +225,8 @@ export class FastTextTrainer {
 
   /** Frees the model. Idempotent. */
   dispose() { this.#model.dispose(); }
+}
+
+if (typeof Symbol.dispose === 'symbol') {
+  FastTextTrainer.prototype[Symbol.dispose] = FastTextTrainer.prototype.dispose;
 }

@@ -268,7 +268,7 @@ test('forward / backward options are checked before anything runs', () => {
   const bag = new EmbeddingBag(3, 2, { mode: 'sum', weight: countingTable(3, 2) });
   const before = bag.forward([1], [0]);
   assert.throws(() => bag.forward([2], [0], null, { copy: 'no' }), { name: 'TypeError', message: 'copy = "no" must be true or false' });
-  assert.throws(() => bag.forward([2], [0], null, { cpy: false }), { name: 'TypeError', message: "unknown forward option 'cpy' (known: copy, out)" });
+  assert.throws(() => bag.forward([2], [0], null, { cpy: false }), { name: 'TypeError', message: "unknown forward option 'cpy' (did you mean 'copy'?) (known: copy, out)" });
   assert.throws(() => bag.forward([2], [0], null, 5), { name: 'TypeError', message: 'forward options must be an object, not 5' });
   assert.throws(() => bag.backward(new Float32Array(2), null), { name: 'TypeError', message: 'backward options must be an object, not null' });
   // The failed forwards changed nothing: backward still answers for [1].

@@ -45,7 +45,7 @@ test('errors name the key, the sample and the table, and change nothing', () => 
   assert.throws(bad({ keys: ['user_id', 'item_id', 'item_id'] }), { name: 'RangeError', message: 'keys[2] = "item_id" is given twice' });
   assert.throws(bad({ keys: ['user_id', 'item_id'], lengths: [1, 1, 1, 1] }), { name: 'RangeError', message: 'the KeyedJaggedTensor lacks feature "history" (table "t_item")' });
   assert.throws(bad({ weights: new Float32Array(7) }), { name: 'TypeError', message: /made without isWeighted/ });
-  assert.throws(bad({ extra: 1 }), { name: 'TypeError', message: /unknown KeyedJaggedTensor key 'extra'/ });
+  assert.throws(bad({ extra: 1 }), { name: 'TypeError', message: "unknown KeyedJaggedTensor key 'extra' (known: keys, values, lengths, offsets, weights)" });
   assert.throws(bad({ offsets: [0, 1, 2, 3, 4, 6, 7] }), { name: 'TypeError', message: /lengths or offsets \(one of them\)/ });
   assert.throws(bad({ values: new Float32Array(7) }), { name: 'TypeError', message: /values must be an Int32Array/ });
   // Nothing changed: the table (maxNorm renorms only on success), and what backward refers to.

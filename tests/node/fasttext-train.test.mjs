@@ -97,7 +97,7 @@ test('a trained model saved as .bin: FastText.load and Debian\'s `fasttext predi
 
 test('training: bad examples and options are clear errors, before anything is allocated', () => {
   const bad = [
-    [() => new FastTextTrainer('x'), TypeError, 'examples must be an array of { text, label }, not "x"'],
+    [() => new FastTextTrainer('x'), TypeError, 'examples must be an array of { text, label } or of fastText lines, not "x"'],
     [() => new FastTextTrainer([]), RangeError, 'examples is empty: nothing to train on'],
     [() => new FastTextTrainer([{ text: 'a', label: 'x' }]), RangeError, 'the examples have 1 label: a classifier needs at least 2'],
     [() => new FastTextTrainer([{ text: 1, label: 'x' }]), TypeError, 'examples[0].text must be a string, not 1'],
@@ -108,7 +108,13 @@ test('training: bad examples and options are clear errors, before anything is al
     [() => new FastTextTrainer(TRAIN, { lr: -1 }), RangeError, 'lr = -1 must be a finite number > 0'],
     [() => new FastTextTrainer(TRAIN, { minn: 3, maxn: 2 }), RangeError, 'minn = 3 is larger than maxn = 2'],
     [() => new FastTextTrainer(TRAIN, { bucket: 0 }), RangeError, 'bucket = 0 leaves char n-grams and word n-grams no rows'],
-    [() => new FastTextTrainer(TRAIN, { epochs: 3 }), TypeError, /unknown training option 'epochs'/],
+    [() => new FastTextTrainer(TRAIN, { epochs: 3 }), TypeError, /^unknown training option 'epochs' \(did you mean 'epoch'\?\) \(known: dim, /],
+    [() => new FastTextTrainer(['__label__a __label__b two labels', '__label__c x']), RangeError,
+      'examples[0] has 2 labels ("__label__a", "__label__b"): the trainer takes one label per line'],
+    [() => new FastTextTrainer(['__label__a x\ny']), RangeError, 'examples[0] contains "\\n": an example is one line'],
+    [() => new FastTextTrainer(['no label here', '__label__only']), RangeError, 'examples is empty: nothing to train on'],
+    [() => new FastTextTrainer(TRAIN, { optimizer: { name: 'sgd', lr: 1 }, lr: 2 }), TypeError, 'lr is given twice: as optimizer.lr and as lr'],
+    [() => new FastTextTrainer(TRAIN, { optimizer: { name: 'sgd', eps: 1 } }), TypeError, /^unknown optimizer option 'eps' \(the trainer's optimizer takes: name, lr\)/],
   ];
   const live = () => EmbeddingBag.name;  // the package stays usable
   for (const [fn, type, message] of bad) assert.throws(fn, { name: type.name, message }, String(message));
@@ -118,6 +124,36 @@ test('training: bad examples and options are clear errors, before anything is al
   trainer.dispose();
   assert.throws(() => trainer.step(), { message: 'this FastTextTrainer was disposed' });
   trainer.dispose();
+});
+
+test("fastText's own training lines and files train the same model as { text, label } examples", async () => {
+  const few = TRAIN.slice(0, 40).concat(TRAIN.slice(-40));
+  const options = { epoch: 1, seed: 7 };
+  const bits = (trainer) => {
+    trainer.train();
+    const out = digest(trainer.model.toBin());
+    trainer[Symbol.dispose]();
+    assert.throws(() => trainer.step(), { message: 'this FastTextTrainer was disposed' });
+    return out;
+  };
+  const expected = bits(new FastTextTrainer(few, options));
+  // Labels anywhere in a line, as fastText reads them; lines without one are skipped.
+  const lines = few.map(({ text, label }, i) => (i % 2 ? `__label__${label} ${text}` : `${text} __label__${label}`));
+  assert.equal(bits(new FastTextTrainer(['', 'no label', ...lines], options)), expected);
+  const file = new TextEncoder().encode(`${lines.join('\n')}\n`);
+  assert.equal(bits(await FastTextTrainer.fromFile(file, options)), expected);
+  const dir = mkdtempSync(join(tmpdir(), 'ebag-ft-lines-'));
+  try {
+    writeFileSync(join(dir, 'train.txt'), file);
+    assert.equal(bits(await FastTextTrainer.fromFile(join(dir, 'train.txt'), options)), expected);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // The optimizer given as everywhere in the package: a name, or { name, lr }.
+  const named = new FastTextTrainer(few, { ...options, optimizer: { name: 'sgd', lr: 0.5 } });
+  assert.equal(named.options.optimizer, 'sgd');
+  assert.equal(named.options.lr, 0.5);
+  named.dispose();
 });
 
 test('examples/fasttext-train.mjs: trains on the demo\'s word lists and writes the model it trained', async () => {

@@ -61,7 +61,7 @@ test('tokenize: fastText\'s tokens (to </s>) and input rows; predict on k, thres
   assert.throws(() => ft.predict('a', { k: 0 }), { name: 'RangeError', message: /k = 0 must be an integer >= 1, or -1/ });
   assert.throws(() => ft.predict('a', { threshold: 'x' }), { name: 'TypeError', message: /threshold = "x" must be a number/ });
   assert.throws(() => ft.wordVector(3), { name: 'TypeError', message: /word must be a string/ });
-  assert.throws(() => ft.predict('a', { K: 3 }), { name: 'TypeError', message: /unknown predict option 'K' \(known: k, threshold\)/ });
+  assert.throws(() => ft.predict('a', { K: 3 }), { name: 'TypeError', message: /unknown predict option 'K' \(did you mean 'k'\?\) \(known: k, threshold\)/ });
   assert.throws(() => ft.predict('a', JSON.parse('{"__proto__": {"k": 2}}')), { name: 'TypeError', message: /unknown predict option '__proto__'/ });
   assert.throws(() => ft.predict('a', 3), { name: 'TypeError', message: /predict options must be an object/ });
   // Each text is read once: a getter that changes its answer cannot slip a

@@ -84,7 +84,7 @@ test('backward and step out: wrong types, sizes, wasm views and detached arrays 
     [{ perSampleWeightsOut: new Float32Array(5) }, RangeError, 'perSampleWeightsOut has length 5, expected 6 (one per index of the last forward)'],
     [{ perSampleWeightsOut: new Float64Array(6) }, TypeError, 'perSampleWeightsOut = Float64Array must be a Float32Array'],
     [{ perSampleWeightsOut: new Float32Array(6), copy: false }, TypeError, 'perSampleWeightsOut and copy: false cannot be given together: perSampleWeightsOut is where the result is copied'],
-    [{ outs: 1 }, TypeError, "unknown backward option 'outs' (known: copy, out, perSampleWeightsOut)"],
+    [{ outs: 1 }, TypeError, "unknown backward option 'outs' (did you mean 'out'?) (known: copy, out, perSampleWeightsOut)"],
   ];
   for (const [options, type, message] of refusals) {
     assert.throws(() => bag.backward(grad, options), { name: type.name, message });

@@ -89,10 +89,11 @@ test('errors name the option or the argument, and change nothing', () => {
     [{ name: 'adagrad', initialAccumulatorValue: NaN }, RangeError, "optimizer.initialAccumulatorValue = NaN must be a finite number >= 0 (optimizer 'adagrad')"],
     [{ name: 'sparse-adam', betas: [0.9, 1] }, RangeError, "optimizer.betas = [0.9, 1] must be two numbers in [0, 1) (optimizer 'sparse-adam')"],
     [{ name: 'sparse-adam', betas: [0.9] }, TypeError, 'optimizer.betas = array(1) must be [beta1, beta2], two numbers'],
-    [{ name: 'rowwise-adagrad', lrDecay: 0.1 }, TypeError, "unknown optimizer option 'lrDecay' for 'rowwise-adagrad' (it takes: lr, eps)"],
+    [{ name: 'rowwise-adagrad', lrDecay: 0.1 }, TypeError, "unknown optimizer option 'lrDecay' ('rowwise-adagrad' takes: lr, eps)"],
     [{ name: 'adam' }, RangeError, "optimizer.name = \"adam\" must be 'sgd', 'adagrad', 'rowwise-adagrad' or 'sparse-adam'"],
     [{ lr: 1 }, TypeError, "optimizer.name = undefined must be 'sgd', 'adagrad', 'rowwise-adagrad' or 'sparse-adam'"],
-    ['sgd', TypeError, 'optimizer must be an object { name, lr, ... }, not "sgd"'],
+    ['sgd', TypeError, "optimizer.lr is required for 'sgd' (as in PyTorch, it has no default)"],
+    [42, TypeError, 'optimizer must be an optimizer name or an object { name, lr, ... }, not 42'],
     [{ name: 'sgd', lr: '0.1' }, TypeError, 'optimizer.lr = "0.1" must be a number'],
   ];
   for (const [given, type, message] of refused) {

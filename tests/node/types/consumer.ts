@@ -86,6 +86,10 @@ async function fastText(): Promise<void> {
   // @ts-expect-error: only adagrad and sgd
   new FastTextTrainer([], { optimizer: 'sparse-adam' });
   trainer.dispose();
+  const fromLines = new FastTextTrainer(['__label__de Haus', 'house __label__en'], { optimizer: { name: 'adagrad', lr: 0.2 } });
+  const chosenName: 'adagrad' | 'sgd' = fromLines.options.optimizer;
+  void [chosenName, FastTextTrainer.fromFile(new Uint8Array(0))];
+  fromLines[Symbol.dispose]();
   // @ts-expect-error: texts are strings
   model.predictBatch([1]);
   model.dispose();
@@ -116,7 +120,15 @@ function training(): void {
   const weights: Float32Array | undefined = ebc.step(new Float32Array(2)).perSampleWeights;
   const states: Record<string, OptimizerState | null> = ebc.optimizerState();
   ebc.setOptimizer({ name: 'rowwise-adagrad' });
-  void [weights, states];
+  ebc.setOptimizer('adagrad');
+  bag.setOptimizer('sparse-adam');
+  // @ts-expect-error: sgd by name has no lr
+  bag.setOptimizer('sgd');
+  const kt = ebc.forward({ keys: ['f'], values: [1], lengths: [1] });
+  const one: Float32Array = kt.get('f');
+  const all: Record<string, Float32Array> = kt.toDict();
+  const offsets: number[] = kt.offsetPerKey;
+  void [weights, states, one, all, offsets];
 
   // Caller-owned results: the out type follows the bag's sparse option.
   const dense = new EmbeddingBag(100, 8, { sparse: false });

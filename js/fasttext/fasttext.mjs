@@ -1,0 +1,149 @@
+// FastText: a fastText supervised model (.bin, .ftz) that predicts, gives
+// sentence and word vectors, and writes itself as a .bin. Thin over
+// FastTextModel (model.mjs: the tables, the dictionary, the loss), which
+// FastTextTrainer shares.
+import { show } from '../errors.mjs';
+import { currentPlatform } from '../module.mjs';
+import { checkKnownKeys, ownOptions } from '../options.mjs';
+import { readAll } from '../sources.mjs';
+import { RowSink } from './dictionary.mjs';
+import { FastTextModel } from './model.mjs';
+import { readModel } from './reader.mjs';
+import { writeModel } from './writer.mjs';
+
+const f32 = Math.fround;
+
+function checkText(text, what) {
+  if (typeof text !== 'string') throw new TypeError(`${what} must be a string, not ${show(text)}`);
+  const newline = text.indexOf('\n');
+  if (newline >= 0) throw new RangeError(`${what} contains "\\n" at position ${newline}: fastText predicts one line at a time`);
+}
+
+function predictOptions(options) {
+  const given = options === undefined ? {} : ownOptions(options, 'predict options');
+  checkKnownKeys(given, ['k', 'threshold'], 'predict option');
+  const { k = 1, threshold = 0 } = given;
+  if (!(Number.isInteger(k) && (k >= 1 || k === -1))) throw new RangeError(`k = ${show(k)} must be an integer >= 1, or -1 for every label`);
+  if (typeof threshold !== 'number' || Number.isNaN(threshold)) throw new TypeError(`threshold = ${show(threshold)} must be a number`);
+  return { k, threshold: f32(threshold) };
+}
+
+export class FastText {
+  #model;
+
+  /** A model from a path (Node), URL, bytes, Blob or Response. */
+  static async load(source) {
+    const parsed = readModel(await readAll(source, currentPlatform(), 'a fastText model'));
+    if (parsed.args.model !== 'supervised') {
+      throw new TypeError(`the fastText model is a ${parsed.args.model} (word vectors) model: FastText predicts with supervised models`);
+    }
+    return new FastText(new FastTextModel(parsed));
+  }
+
+  /** Made by FastText.load() and FastTextTrainer (over the package's FastTextModel). */
+  constructor(model) {
+    if (!FastTextModel.is(model)) throw new TypeError('a FastText is made by FastText.load(source) or a FastTextTrainer');
+    this.#model = model;
+  }
+
+  #live() {
+    this.#model.live('FastText model');
+    return this.#model;
+  }
+
+  get disposed() { return this.#model.disposed; }
+  get labels() { return this.#model.dictionary.labels.slice(); }
+  get dim() { return this.#model.args.dim; }
+  get args() { return this.#model.args; }
+
+  /** The tokens fastText reads for the line, and the input rows it uses, in its order. */
+  tokenize(text) {
+    const model = this.#live();
+    checkText(text, 'text');
+    const { words, ids } = model.dictionary.line(text, true);
+    return { words, ids: Int32Array.from(ids) };
+  }
+
+  /** The k most likely labels of one line of text: [{ label, probability }]. */
+  predict(text, options) {
+    this.#live();
+    checkText(text, 'text');
+    return this.predictBatch([text], options)[0];
+  }
+
+  /** predict() for many texts: one EmbeddingBag call for all of them. */
+  predictBatch(texts, options) {
+    const model = this.#live();
+    if (!Array.isArray(texts)) throw new TypeError(`texts must be an array of strings, not ${show(texts)}`);
+    texts = Array.from(texts);  // each element read once: what is checked is what is used
+    texts.forEach((text, i) => checkText(text, `texts[${i}]`));
+    const { k, threshold } = predictOptions(options);
+    const sink = new RowSink(16 * texts.length + 16);
+    const offsets = new Int32Array(texts.length + 1);
+    texts.forEach((text, t) => {
+      offsets[t] = sink.length;
+      model.dictionary.appendLine(text, sink);
+    });
+    offsets[texts.length] = sink.length;
+    const hidden = model.hidden(sink.rows, offsets.subarray(0, texts.length));
+    const scores = model.scores(hidden, texts.length);
+    const labels = model.dictionary.labels;
+    const rows = model.output.numEmbeddings;
+    const out = new Array(texts.length);
+    for (let t = 0; t < texts.length; t++) {
+      // fastText predicts nothing for a line without input rows.
+      if (offsets[t + 1] === offsets[t]) {
+        out[t] = [];
+        continue;
+      }
+      const best = model.predict(scores.subarray(t * rows, (t + 1) * rows), k === -1 ? rows : k, threshold);
+      out[t] = best.map(([score, label]) => ({ label: labels[label], probability: f32(Math.exp(score)) }));
+    }
+    return out;
+  }
+
+  /** fastText's getSentenceVector for a supervised model: the mean of the line's rows. */
+  sentenceVector(text) {
+    const model = this.#live();
+    checkText(text, 'text');
+    return model.hidden(model.dictionary.line(text).ids, new Int32Array(1));
+  }
+
+  /** fastText's getWordVector: the mean of the word's rows (zeros when it has none). */
+  wordVector(word) {
+    const model = this.#live();
+    if (typeof word !== 'string') throw new TypeError(`word must be a string, not ${show(word)}`);
+    return model.hidden(model.dictionary.wordRows(word), new Int32Array(1));
+  }
+
+  /**
+   * The model as a fastText .bin file (fastText 0.9.2's format, version 12):
+   * `fasttext predict-prob` reads it and answers as this model does. Dense
+   * models only: a quantized (.ftz) model's rows are not written back.
+   */
+  toBin() {
+    const model = this.#live();
+    const { args, dictionary, quantized } = model.saved;
+    if (quantized) throw new TypeError('toBin() writes dense models; this model is quantized (.ftz): save the .ftz it was loaded from');
+    const matrix = (bag) => ({ rows: bag.numEmbeddings, cols: args.dim, data: bag.weight });
+    return writeModel({ args, dictionary, input: matrix(model.input), output: matrix(model.output) });
+  }
+
+  /** Frees the model's tables. Idempotent. */
+  dispose() {
+    this.#model.dispose();
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')]() {
+    const { args } = this.#model;
+    const what = [
+      `dim=${args.dim}`, `labels=${this.#model.output.numEmbeddings}`, `words=${this.#model.saved.dictionary.nwords}`,
+      `loss='${args.loss}'`, args.quantized ? 'quantized' : null, this.disposed ? 'disposed' : null,
+    ].filter(Boolean);
+    return `FastText(${what.join(', ')})`;
+  }
+}
+
+if (typeof Symbol.dispose === 'symbol') {
+  FastText.prototype[Symbol.dispose] = FastText.prototype.dispose;
+}
