@@ -149,6 +149,21 @@ test("fastText's own training lines and files train the same model as { text, la
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  // A model larger than the file reader's 1 MiB chunks loads from a path as
+  // from its bytes (the reader reuses its buffer for the next chunk).
+  const big = new FastTextTrainer(few, { ...options, bucket: 60000 });
+  const bin = big.model.toBin();
+  big.dispose();
+  assert.ok(bin.length > 3 * (1 << 20));
+  const binDir = mkdtempSync(join(tmpdir(), 'ebag-ft-big-'));
+  try {
+    writeFileSync(join(binDir, 'big.bin'), bin);
+    const loaded = await FastText.load(join(binDir, 'big.bin'));
+    assert.ok(Buffer.from(loaded.toBin()).equals(Buffer.from(bin)));
+    loaded.dispose();
+  } finally {
+    rmSync(binDir, { recursive: true, force: true });
+  }
   // The optimizer given as everywhere in the package: a name, or { name, lr }.
   const named = new FastTextTrainer(few, { ...options, optimizer: { name: 'sgd', lr: 0.5 } });
   assert.equal(named.options.optimizer, 'sgd');
