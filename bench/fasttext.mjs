@@ -86,7 +86,7 @@ export async function benchFastText({ rounds = 7, quick = false } = {}) {
 
 export function printFastText(rows, table, fmt, x) {
   console.log('\nfastText: predictBatch of short texts (k = 3, one thread) against `fasttext predict-prob` (its time on the file minus on an empty file), ms (medians)');
-  if (rows.some((r) => r.nativeMs === null)) console.log('(the fastText CLI is not installed: bash scripts/setup.sh installs it)');
+  if (rows.some((r) => r.nativeMs === null)) console.log('(the fastText CLI is not installed: bash scripts/setup.sh --bench installs it)');
   table(['model', 'texts', 'ours', 'us/text', 'fastText CLI', 'CLI, empty file', 'us/text', 'CLI / ours'],
     rows.map((r) => [r.model, String(r.texts), fmt(r.oursMs), r.oursUsPerText.toFixed(2),
       r.nativeMs === null ? '-' : fmt(r.nativeMs), r.nativeEmptyMs === null ? '-' : fmt(r.nativeEmptyMs),

@@ -30,6 +30,6 @@ export function findNode(major) {
 /** findNode(major), or an Error saying how to get it. */
 export function requireNode(major) {
   const found = findNode(major);
-  if (found === null) throw new Error(`Node ${major} is not on this machine nor in ${cached(major)} (bash scripts/setup.sh installs Node 22, 24 and 26 there)`);
+  if (found === null) throw new Error(`Node ${major} is not on this machine nor in ${cached(major)} (bash scripts/setup.sh --runtimes installs Node 22, 24 and 26 there)`);
   return found;
 }

@@ -1,21 +1,31 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian 12 machine lacks to build and test embedding-bag-wasm.
 # Idempotent: every step checks first and does nothing when the tool is already there.
-#   scripts/setup.sh            build + test toolchain (emscripten, catch2, cmake, g++, chromium,
-#                               firefox-esr, fasttext for the benchmark)
-#   scripts/setup.sh --golden   also python3-torch (tests/golden/generate*.py), fastText and word
-#                               lists (tests/golden/generate_fasttext.py)
-# The runtimes npm test runs the package on besides the machine's Node (Node
-# 22 / 24 / 26, Bun, Deno) come from the npm registry into a cache folder,
+#   scripts/setup.sh              what a build needs: emscripten, catch2, cmake, g++, npm ci
+#                                 (scripts/build.sh runs this)
+#   scripts/setup.sh --browsers   also chromium and firefox-esr (the browser tests)
+#   scripts/setup.sh --runtimes   also Node 22 / 24 / 26, Bun and Deno (below)
+#   scripts/setup.sh --bench      also fastText (the benchmark's baseline), Chromium and
+#                                 the runtimes (the benchmark runs on Node 24 and in a page)
+#   scripts/setup.sh --golden     also python3-torch (tests/golden/generate*.py), fastText and word
+#                                 lists (tests/golden/generate_fasttext.py)
+# npm test asks for --browsers --runtimes --bench; npm run test:quick for nothing more
+# than a build. The runtimes come from the npm registry into a cache folder,
 # $EBAG_RUNTIMES (default ~/.cache/embedding-bag-wasm/runtimes), never into
 # the package's dependencies: scripts/runtimes.sh lists them.
 set -euo pipefail
 
 want_golden=0
+want_browsers=0
+want_runtimes=0
+want_bench=0
 for arg in "$@"; do
   case "$arg" in
     --golden) want_golden=1 ;;
-    *) echo "setup.sh: unknown argument '$arg'" >&2; exit 2 ;;
+    --browsers) want_browsers=1 ;;
+    --runtimes) want_runtimes=1 ;;
+    --bench) want_bench=1; want_browsers=1; want_runtimes=1 ;;
+    *) echo "setup.sh: unknown argument '$arg' (--browsers, --runtimes, --bench, --golden)" >&2; exit 2 ;;
   esac
 done
 
@@ -34,9 +44,13 @@ need_pkg g++ g++
 need_pkg make make
 need_pkg nodejs node
 need_pkg nlohmann-json3-dev /usr/include/nlohmann/json.hpp
-need_pkg chromium /usr/bin/chromium  # browser tests (driven by playwright-core)
-need_pkg firefox-esr /usr/bin/firefox-esr  # browser tests (driven by puppeteer-core, WebDriver BiDi)
-need_pkg fasttext fasttext  # the benchmark's baseline for embedding-bag-wasm/fasttext (bench/fasttext.mjs)
+if (( want_browsers )); then
+  need_pkg chromium /usr/bin/chromium  # browser tests (driven by playwright-core)
+  need_pkg firefox-esr /usr/bin/firefox-esr  # browser tests (driven by puppeteer-core, WebDriver BiDi)
+fi
+if (( want_bench )); then
+  need_pkg fasttext fasttext  # the benchmark's baseline for embedding-bag-wasm/fasttext (bench/fasttext.mjs)
+fi
 if (( want_golden )); then
   need_pkg python3-torch /usr/lib/python3/dist-packages/torch/__init__.py
   need_pkg python3-numpy /usr/lib/python3/dist-packages/numpy/__init__.py
@@ -75,7 +89,7 @@ install_runtimes() {
 
 if (( ${#missing[@]} == 0 )); then
   install_node_modules
-  install_runtimes
+  if (( want_runtimes )); then install_runtimes; fi
   exit 0
 fi
 
@@ -93,4 +107,4 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "setup.sh: done" >&2
 install_node_modules
-install_runtimes
+if (( want_runtimes )); then install_runtimes; fi

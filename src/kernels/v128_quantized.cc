@@ -131,8 +131,9 @@ void quantized_sum_block(const QuantizedBagRef<IndexT>& bag, int64_t col, int64_
     EBAG_UNROLL for (int g = 0; g < kVecs; g += 4) {
       F32x4 x[4];
       block.values(g, x);
-      EBAG_UNROLL for (int j = 0; j < 4 && g + j < kVecs; ++j) {
-        acc[g + j] = simd::add(acc[g + j], kWeighted ? simd::mul(weight, x[j]) : x[j]);
+      // A constant trip count (GCC unrolls only those); past kVecs nothing.
+      EBAG_UNROLL for (int j = 0; j < 4; ++j) {
+        if (g + j < kVecs) acc[g + j] = simd::add(acc[g + j], kWeighted ? simd::mul(weight, x[j]) : x[j]);
       }
     }
   }
@@ -155,8 +156,8 @@ void quantized_max_block(const QuantizedBagRef<IndexT>& bag, int64_t col, int64_
     EBAG_UNROLL for (int g = 0; g < kVecs; g += 4) {
       F32x4 x[4];
       block.values(g, x);
-      EBAG_UNROLL for (int j = 0; j < 4 && g + j < kVecs; ++j) {
-        acc[g + j] = first ? x[j] : simd::max_keep_first(acc[g + j], x[j]);
+      EBAG_UNROLL for (int j = 0; j < 4; ++j) {
+        if (g + j < kVecs) acc[g + j] = first ? x[j] : simd::max_keep_first(acc[g + j], x[j]);
       }
     }
     first = false;

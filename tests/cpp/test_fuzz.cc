@@ -140,7 +140,7 @@ void run(const FuzzCase& c, uint64_t id) {
 
 }  // namespace
 
-TEST_CASE("fuzz: random and hostile calls fail cleanly or stay inside their buffers", "[fuzz]") {
+TEST_CASE("fuzz: random and hostile calls fail cleanly or stay inside their buffers", "[fuzz][slow]") {
   std::mt19937_64 rng(20261202);
   constexpr uint64_t kCases = 10000;
   for (uint64_t id = 0; id < kCases; ++id) {

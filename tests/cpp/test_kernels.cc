@@ -52,7 +52,7 @@ TEST_CASE("kernel list names every variant once, ref first", "[kernels]") {
   }
 }
 
-TEST_CASE("every dimension, every mode, bags of length 0, 1 and many", "[kernels]") {
+TEST_CASE("every dimension, every mode, bags of length 0, 1 and many", "[kernels][slow]") {
   for (int64_t dim : kDims) {
     for (Mode mode : kModes) {
       EmbeddingBagTester t;
@@ -152,7 +152,7 @@ TEST_CASE("scale_grad_by_freq (every mode but max)", "[kernels]") {
   }
 }
 
-TEST_CASE("large tables: radix grouping over several digit passes", "[kernels]") {
+TEST_CASE("large tables: radix grouping over several digit passes", "[kernels][slow]") {
   // N > 2^22 needs three 11-bit passes; rows chosen sparse over the table.
   for (Mode mode : {Mode::kSum, Mode::kMean, Mode::kSqrtn}) {
     EmbeddingBagTester t;
@@ -161,7 +161,7 @@ TEST_CASE("large tables: radix grouping over several digit passes", "[kernels]")
   }
 }
 
-TEST_CASE("gradients past 4 MiB: rows grouped, or scattered by row range over threads", "[kernels]") {
+TEST_CASE("gradients past 4 MiB: rows grouped, or scattered by row range over threads", "[kernels][slow]") {
   // 20000 x 64 floats (5.1 MB) with ~16k entries: the dense and the sparse
   // gradient group the entries by row. 100000 x 16 (6.4 MB) with ~1000
   // entries (few rows touched): the dense gradient scatters, each thread its

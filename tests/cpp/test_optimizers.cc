@@ -156,7 +156,7 @@ TEST_CASE("step: every optimizer, five steps, against its formula in float64; ro
   }
 }
 
-TEST_CASE("step on a table larger than the cache (gradient rows fused with the update): the formula, the per-sample weights' gradient of backward", "[optimizers]") {
+TEST_CASE("step on a table larger than the cache (gradient rows fused with the update): the formula, the per-sample weights' gradient of backward", "[optimizers][slow]") {
   constexpr int64_t n = 40000, d = 33;  // 5.3 MB: backward_sparse's grouped path
   for (Optimizer optimizer : kOptimizers) {
     for (Mode mode : {Mode::kSum, Mode::kMean, Mode::kSqrtn}) {

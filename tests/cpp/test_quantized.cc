@@ -145,7 +145,7 @@ TEST_CASE("binary16: every value widens exactly, round-trips, and the SIMD decod
   CHECK(std::isinf(half_to_float(0xfc00)));
 }
 
-TEST_CASE("binary16: rounding to nearest even, overflow to infinity", "[quantized]") {
+TEST_CASE("binary16: rounding to nearest even, overflow to infinity", "[quantized][slow]") {
   struct Case { float x; uint16_t half; };
   const Case cases[] = {
       {1.0f, 0x3c00},           {1.0f + 0x1p-11f, 0x3c00},  // a tie: to even
