@@ -300,18 +300,15 @@ int32_t BagCore::backward(double grad_output_length, bool sparse, bool want_per_
   }));
 }
 
-int32_t BagCore::set_optimizer(int32_t optimizer, double lr, double lr_decay, double eps,
-                               double initial_accumulator_value, double beta1, double beta2) {
+int32_t BagCore::set_optimizer(int32_t optimizer) {
   if (!ok()) return finish(status_);
   if (quantized()) return finish(make_error(ErrorCode::kQuantizedTable, Argument::kOptimizer));
   OptimizerOptions o;
   o.optimizer = static_cast<Optimizer>(optimizer);
-  o.lr = lr;
-  o.lr_decay = lr_decay;
-  o.eps = eps;
-  o.initial_accumulator_value = initial_accumulator_value;
-  o.beta1 = beta1;
-  o.beta2 = beta2;
+  int k = 0;
+#define EBAG_HYPERPARAMETER(Name, field, ...) o.field = hyperparameters_[k++];
+#include "ebag/hyperparameters.inc"
+#undef EBAG_HYPERPARAMETER
   if (Status s = validate_optimizer(o); !s.ok()) return finish(s);
   int full = 0;
   int row = 0;
@@ -329,7 +326,7 @@ int32_t BagCore::set_optimizer(int32_t optimizer, double lr, double lr_decay, do
   Buffer<float> made[2];
   for (int k = 0; k < full + row; ++k) {
     const auto length = static_cast<uint64_t>(k < full ? n * table_.embedding_dim : n);
-    const float fill = o.optimizer == Optimizer::kAdagrad ? static_cast<float>(initial_accumulator_value) : 0.0f;
+    const float fill = o.optimizer == Optimizer::kAdagrad ? static_cast<float>(o.initial_accumulator_value) : 0.0f;
     if (!made[k].resize_zeroed(length)) return finish(out_of_memory(static_cast<double>(length) * 4));
     if (fill != 0.0f) std::fill(made[k].data(), made[k].data() + length, fill);
   }
@@ -398,6 +395,11 @@ double BagCore::held_bytes() const {
 
 // mallinfo() reports an int: read it as the unsigned 32-bit count it is in
 // wasm32, so that a heap past 2 GiB does not read as negative.
+#if defined(__EMSCRIPTEN__)
 double allocated_heap_bytes() { return static_cast<double>(static_cast<uint32_t>(mallinfo().uordblks)); }
+#else
+// Natively (the sanitizer suite): glibc's mallinfo2, in size_t.
+double allocated_heap_bytes() { return static_cast<double>(mallinfo2().uordblks); }
+#endif
 
 }  // namespace ebag::bindings

@@ -114,12 +114,13 @@ class BagCore {
   void release_gradients();
 
   // Training (ebag::step). set_optimizer: the optimizer (an Optimizer
-  // number) and its hyper-parameters, validated; its state arrays made anew
-  // (adagrad's filled with initial_accumulator_value, the rest zero), steps
-  // 0. A failure keeps the previous optimizer and state. clear_optimizer
-  // frees them.
-  int32_t set_optimizer(int32_t optimizer, double lr, double lr_decay, double eps, double initial_accumulator_value,
-                        double beta1, double beta2);
+  // number) with the hyper-parameters staged at stage_hyperparameters()
+  // (kNumHyperparameters doubles, in hyperparameters.inc's order),
+  // validated; its state arrays made anew (adagrad's filled with
+  // initial_accumulator_value, the rest zero), steps 0. A failure keeps the
+  // previous optimizer and state. clear_optimizer frees them.
+  size_t stage_hyperparameters() { return reinterpret_cast<size_t>(hyperparameters_); }
+  int32_t set_optimizer(int32_t optimizer);
   void clear_optimizer();
   bool has_optimizer() const { return has_optimizer_; }
   // backward + the optimizer's update of the last forward's rows, in place;
@@ -194,6 +195,7 @@ class BagCore {
   Buffer<uint8_t> vectors_;  // float32, row_dots' input
   Buffer<float> dots_;
   SparseGradient sparse_;
+  double hyperparameters_[kNumHyperparameters] = {};
   bool has_optimizer_ = false;
   OptimizerOptions optimizer_;
   OptimizerState optimizer_state_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "ebag/collection.h"
 #include "module_threads.h"
 #include "staging.h"
 #include "validate.h"
@@ -52,68 +53,23 @@ size_t CollectionCore::stage_keys(double count) {
 
 size_t CollectionCore::stage_grad_output(double count) { return stage_buffer(grad_output_, count, sizeof(float), status_); }
 
-// Bag starts of every key's bags from the lengths (or offsets), checked:
-// lengths >= 0 summing to the ids, or offsets from 0, not decreasing, ending
-// at the ids. Then where each key's ids are.
-Status CollectionCore::read_structure(int64_t num_keys, int64_t batch, bool offsets_form, bool with_weights) {
+// The KJT's structure, checked (ebag::kjt_bag_starts, ebag::stack_keys):
+// where every bag starts, where each key's ids are and how each table's keys
+// stack.
+Status CollectionCore::read_structure(int64_t num_keys, int64_t batch, bool offsets_form, bool with_weights, int64_t width) {
   const int64_t bags = num_keys * batch;
-  if (num_lengths_ != bags + (offsets_form ? 1 : 0)) {
-    return make_error(ErrorCode::kLengthMismatch, offsets_form ? Argument::kOffsets : Argument::kLengths, -1, num_lengths_);
-  }
   if (!bag_starts_.resize(static_cast<uint64_t>(bags) + 1)) return out_of_memory(static_cast<double>(bags) * 8);
-  int64_t* starts = bag_starts_.data();
-  const int32_t* given = lengths_.data();
-  if (offsets_form) {
-    if (given[0] != 0) return make_error(ErrorCode::kFirstOffsetNotZero, Argument::kOffsets, 0, given[0]);
-    for (int64_t k = 0; k <= bags; ++k) {
-      if (k > 0 && given[k] < given[k - 1]) return make_error(ErrorCode::kOffsetsDecreasing, Argument::kOffsets, k, given[k]);
-      starts[k] = given[k];
-    }
-    if (starts[bags] != num_values_) return make_error(ErrorCode::kLengthMismatch, Argument::kValues, -1, starts[bags]);
-  } else {
-    int64_t at = 0;
-    for (int64_t k = 0; k < bags; ++k) {
-      if (given[k] < 0) return make_error(ErrorCode::kNegativeSize, Argument::kLengths, k, given[k]);
-      starts[k] = at;
-      at += given[k];
-    }
-    starts[bags] = at;
-    if (at != num_values_) return make_error(ErrorCode::kLengthMismatch, Argument::kValues, -1, at);
+  if (Status s = kjt_bag_starts(lengths_.data(), num_lengths_, offsets_form, bags, num_values_, bag_starts_.data()); !s.ok()) {
+    return s;
   }
   if (num_weights_ != (with_weights ? num_values_ : 0)) {
     return make_error(ErrorCode::kLengthMismatch, Argument::kWeights, -1, num_weights_);
   }
-  spans_.assign(static_cast<size_t>(num_keys), KeySpan{});
-  for (auto& keys : by_table_) keys.clear();
+  if (num_key_entries_ != num_keys) return make_error(ErrorCode::kLengthMismatch, Argument::kTable, -1, num_key_entries_);
+  table_dims_.resize(tables_.size());
+  for (size_t t = 0; t < tables_.size(); ++t) table_dims_[t] = tables_[t]->embedding_dim();
   std::fill(table_ids_.begin(), table_ids_.end(), 0);
-  const int32_t* key_entries = keys_.data();
-  for (int64_t k = 0; k < num_keys; ++k) {
-    KeySpan& span = spans_[static_cast<size_t>(k)];
-    span.table = key_entries[2 * k];
-    span.column = key_entries[2 * k + 1];
-    span.begin = starts[k * batch];
-    span.count = starts[(k + 1) * batch] - span.begin;
-    by_table_[static_cast<size_t>(span.table)].push_back(static_cast<int32_t>(k));
-  }
-  for (auto& keys : by_table_) {
-    // By column: an insertion sort, as a table pools few features (and a
-    // second std::sort instantiation would be code in the module for it).
-    for (size_t i = 1; i < keys.size(); ++i) {
-      const int32_t key = keys[i];
-      const int64_t column = spans_[static_cast<size_t>(key)].column;
-      size_t j = i;
-      for (; j > 0 && spans_[static_cast<size_t>(keys[j - 1])].column > column; --j) keys[j] = keys[j - 1];
-      keys[j] = key;
-    }
-    int64_t stacked = 0;
-    for (size_t slot = 0; slot < keys.size(); ++slot) {
-      KeySpan& span = spans_[static_cast<size_t>(keys[slot])];
-      span.stack_slot = static_cast<int64_t>(slot);
-      span.stack_begin = stacked;
-      stacked += span.count;
-    }
-  }
-  return {};
+  return stack_keys(keys_.data(), num_keys, batch, bag_starts_.data(), table_dims_, width, spans_, by_table_);
 }
 
 // Writes table t's keys, stacked, into its BagCore's staging buffers.
@@ -140,19 +96,13 @@ Status CollectionCore::stage_table(int32_t t, int64_t batch, bool with_weights) 
   return {};
 }
 
-int32_t CollectionCore::key_at(int32_t t, int64_t p) const {
-  for (int32_t k : by_table_[static_cast<size_t>(t)]) {
-    const KeySpan& span = spans_[static_cast<size_t>(k)];
-    if (p >= span.stack_begin && p < span.stack_begin + span.count) return k;
-  }
-  return -1;
-}
-
 int32_t CollectionCore::forward(double num_keys, double batch, bool offsets_form, bool with_weights, double total_dim) {
   const auto keys = static_cast<int64_t>(num_keys);
   const auto b = static_cast<int64_t>(batch);
   const auto width = static_cast<int64_t>(total_dim);
-  if (Status s = read_structure(keys, b, offsets_form, with_weights); !s.ok()) return finish(s);
+  if (Status s = read_structure(keys, b, offsets_form, with_weights, width); !s.ok()) {
+    return finish(s, s.argument == Argument::kTable || s.argument == Argument::kOutput ? static_cast<int32_t>(s.position) : -1);
+  }
   // Every table checked before any runs: a failing call changes nothing.
   for (int32_t t = 0; t < static_cast<int32_t>(tables_.size()); ++t) {
     if (by_table_[static_cast<size_t>(t)].empty()) continue;
@@ -162,7 +112,7 @@ int32_t CollectionCore::forward(double num_keys, double batch, bool offsets_form
       int32_t key = -1;
       // A position in the table's stacked ids is one in the KJT's values.
       if (s.position >= 0 && (s.argument == Argument::kIndices || s.argument == Argument::kPerSampleWeights)) {
-        key = key_at(t, s.position);
+        key = key_at(spans_, by_table_[static_cast<size_t>(t)], s.position);
         if (key >= 0) {
           const KeySpan& span = spans_[static_cast<size_t>(key)];
           s.position = span.begin + (s.position - span.stack_begin);
@@ -170,22 +120,6 @@ int32_t CollectionCore::forward(double num_keys, double batch, bool offsets_form
         }
       }
       return finish(s, key, t);
-    }
-  }
-  // A table's keys write their k x B stacked bags straight into their
-  // columns: B bags a group, a group's rows `width` apart, groups D apart.
-  // That needs each table's keys in consecutive columns, as the wrapper
-  // places them; checked, with every column inside the output.
-  for (int32_t t = 0; t < static_cast<int32_t>(tables_.size()); ++t) {
-    const auto& table_keys = by_table_[static_cast<size_t>(t)];
-    if (table_keys.empty()) continue;
-    const int64_t dim = tables_[static_cast<size_t>(t)]->embedding_dim();
-    const int64_t first = spans_[static_cast<size_t>(table_keys[0])].column;
-    for (size_t slot = 0; slot < table_keys.size(); ++slot) {
-      const int64_t column = spans_[static_cast<size_t>(table_keys[slot])].column;
-      if (column != first + static_cast<int64_t>(slot) * dim || column < 0 || column + dim > width) {
-        return finish(make_error(ErrorCode::kLengthMismatch, Argument::kOutput, table_keys[slot], column), table_keys[slot], t);
-      }
     }
   }
   const int64_t out_size = b * width;
@@ -208,12 +142,10 @@ int32_t CollectionCore::forward(double num_keys, double batch, bool offsets_form
 }
 
 // Runs every table of the call into its columns, by table or by bag,
-// whichever balances the pool. By table: whole tables to the threads, largest
-// first to the least loaded, each on one thread; taken when that plan loads
-// no thread more than 10% above an even share (many tables of like size: one
-// dispatch instead of one per table). Otherwise by bag: one table after
-// another, each split over the pool by its bags when large enough (BagCore's
-// rule). Either way every table's bags give the bits of one thread.
+// whichever balances the pool (ebag::schedule_tables). By bag: one table
+// after another, each split over the pool by its bags when large enough
+// (BagCore's rule). Either way every table's bags give the bits of one
+// thread.
 Status CollectionCore::run_tables(int64_t batch, int64_t width, bool with_weights) {
   const Parallelism& parallel = module_parallelism();
   const auto num_tables = static_cast<int32_t>(tables_.size());
@@ -225,30 +157,13 @@ Status CollectionCore::run_tables(int64_t batch, int64_t width, bool with_weight
   // Work of a table: its entries x D, + 1 so that empty ones count.
   int64_t total = 0;
   table_work_.assign(static_cast<size_t>(num_tables), 0);
-  table_order_.clear();
   for (int32_t t = 0; t < num_tables; ++t) {
     if (!used(t)) continue;
     table_work_[static_cast<size_t>(t)] = table_ids_[static_cast<size_t>(t)] * tables_[static_cast<size_t>(t)]->embedding_dim() + 1;
     total += table_work_[static_cast<size_t>(t)];
-    table_order_.push_back(t);
   }
   const int threads = detail::threads_for(parallel, total);
-  bool by_table = false;
-  if (threads > 1 && static_cast<int64_t>(table_order_.size()) >= threads) {
-    // Largest first (ties by number: the same plan every time).
-    std::sort(table_order_.begin(), table_order_.end(), [&](int32_t a, int32_t b) {
-      return table_work_[a] != table_work_[b] ? table_work_[a] > table_work_[b] : a < b;
-    });
-    table_thread_.assign(static_cast<size_t>(num_tables), 0);
-    thread_load_.assign(static_cast<size_t>(threads), 0);
-    for (int32_t t : table_order_) {
-      const auto least = std::min_element(thread_load_.begin(), thread_load_.end()) - thread_load_.begin();
-      table_thread_[static_cast<size_t>(t)] = static_cast<int32_t>(least);
-      thread_load_[static_cast<size_t>(least)] += table_work_[static_cast<size_t>(t)];
-    }
-    const int64_t busiest = *std::max_element(thread_load_.begin(), thread_load_.end());
-    by_table = static_cast<double>(busiest) * threads <= 1.1 * static_cast<double>(total);
-  }
+  const bool by_table = schedule_tables(table_work_, threads, table_thread_, table_order_, thread_load_);
   if (!by_table) {
     for (int32_t t = 0; t < num_tables; ++t) {
       if (!used(t)) continue;

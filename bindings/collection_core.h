@@ -22,6 +22,7 @@
 
 #include "bag_core.h"
 #include "ebag/buffer.h"
+#include "ebag/collection.h"
 #include "ebag/embedding_bag.h"
 
 namespace ebag::bindings {
@@ -65,23 +66,12 @@ class CollectionCore {
   int32_t error_table() const { return error_table_; }
 
  private:
-  // Where a key's ids are: in the KJT and in its table's stacked call.
-  struct KeySpan {
-    int32_t table = 0;
-    int64_t column = 0;
-    int64_t begin = 0;        // first id in values
-    int64_t count = 0;        // ids
-    int64_t stack_slot = 0;   // its place among its table's keys (bags slot * B ...)
-    int64_t stack_begin = 0;  // first id in the table's stacked indices
-  };
   int32_t finish(Status status, int32_t key = -1, int32_t table = -1);
-  Status read_structure(int64_t num_keys, int64_t batch, bool offsets_form, bool with_weights);
+  Status read_structure(int64_t num_keys, int64_t batch, bool offsets_form, bool with_weights, int64_t width);
   Status stage_table(int32_t table, int64_t batch, bool with_weights);
   // Runs the checked call's tables (by bag or by table; error_table_ names a
   // table that fails).
   Status run_tables(int64_t batch, int64_t width, bool with_weights);
-  // The key whose stacked ids hold position `p` of table t's call.
-  int32_t key_at(int32_t table, int64_t p) const;
   // backward() and step(): each table's slices of the gradient, then its
   // backward (or step when `step`).
   int32_t run_backward(double grad_output_length, bool sparse, bool step, bool want_weights_grad);
@@ -109,6 +99,7 @@ class CollectionCore {
     std::vector<int64_t> ids;  // per table: its keys' ids
   } committed_;
   std::vector<int64_t> table_ids_;  // per table, of the call being checked (stage_table)
+  std::vector<int64_t> table_dims_;  // per table, its D
   Buffer<float> output_;
   Buffer<float> grad_output_;
   Buffer<float> weights_grad_;

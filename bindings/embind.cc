@@ -27,6 +27,7 @@ EMSCRIPTEN_BINDINGS(embedding_bag) {
       .function("dequantizeInto", &BagCore::dequantize_into)
       .function("setOptions", &BagCore::set_options)
       .function("initNormal", &BagCore::init_normal)
+      .function("stageHyperparameters", &BagCore::stage_hyperparameters)
       .function("setOptimizer", &BagCore::set_optimizer)
       .function("clearOptimizer", &BagCore::clear_optimizer)
       .function("hasOptimizer", &BagCore::has_optimizer)

@@ -43,6 +43,12 @@ constexpr char kRegistryJson[] =
   ",\"states\":\"" states "\",\"options\":\"" options "\",\"lr\":" #lr ",\"eps\":" #eps "},"
 #include "ebag/optimizers.inc"
 #undef EBAG_OPTIMIZER
+    "null],\"hyperparameters\":["
+#define EBAG_HYPERPARAMETER(Name, field, argument, js_name, js_index, default_value, low, low_open, high, high_open, rule) \
+  "{\"name\":\"" js_name "\",\"index\":" #js_index ",\"field\":\"" #field "\",\"default\":" #default_value \
+  ",\"rule\":\"" rule "\"},"
+#include "ebag/hyperparameters.inc"
+#undef EBAG_HYPERPARAMETER
     "null],\"indexKinds\":{"
 #define EBAG_INDEX_KIND(Name, name, number) "\"" name "\":" #number ","
     EBAG_INDEX_KINDS(EBAG_INDEX_KIND)

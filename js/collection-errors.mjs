@@ -42,6 +42,8 @@ export function collectionExplainer(tables, features) {
         return new RangeError(`lengths[${position}] = ${value} is negative (${keyOfBag(position)})`);
       case 'offsetsDecreasing':
         return new RangeError(`offsets[${position}] = ${value} is less than offsets[${position - 1}] (${keyOfBag(position - 1)})`);
+      case 'offsetPastEnd':
+        return new RangeError(`offsets[${position}] = ${value} is past the end of values (${numValues} ids)`);
       case 'lengthMismatch':
         if (argument === 'values') {
           return new RangeError(`${hasLengths ? 'lengths sum' : 'offsets end'} to ${value}, but values has ${numValues} ids`);

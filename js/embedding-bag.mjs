@@ -10,7 +10,7 @@ import { heap } from './module.mjs';
 import { bufferOf, lengthOf, settle, typedKind } from './snapshot.mjs';
 import { BACKWARD_RESULTS, resultOptions } from './options.mjs';
 import { checkLength, ownArray } from './results.mjs';
-import { coreArguments, describeOptimizer, parseOptimizer, stateOf } from './optimizers.mjs';
+import { describeOptimizer, parseOptimizer, setOnCore, stateOf } from './optimizers.mjs';
 import { Code, IndexKind } from './registry.mjs';
 import { openTable } from './table-setup.mjs';
 import * as tables from './tables.mjs';
@@ -268,7 +268,7 @@ export class EmbeddingBag {
     }
     if (parsed === null) {
       core.clearOptimizer();
-    } else if (core.setOptimizer(...coreArguments(parsed)) !== Code.ok) {
+    } else if (setOnCore(core, parsed) !== Code.ok) {
       throw this.#handle.error({ optimizer: parsed });
     }
     this.#optimizer = parsed;

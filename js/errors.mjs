@@ -2,7 +2,7 @@
 // JavaScript error a user should see: TypeError / RangeError / Error with a
 // message naming the argument, the position and the value. Codes are
 // matched by name (include/ebag/status_codes.inc, through registry.mjs).
-import { codeName, listed, maxSize, modeInfo, modeNames } from './registry.mjs';
+import { codeName, hyperparameters, listed, maxSize, modeInfo, modeNames } from './registry.mjs';
 
 // The C++ argument names are snake_case; the JavaScript API's are camelCase.
 export function camelCase(name) {
@@ -31,15 +31,6 @@ export function show(value) {
     return typeof value;  // a revoked Proxy, a throwing getter
   }
 }
-
-// What each optimizer hyper-parameter must be (ebag::validate_optimizer).
-const OPTIMIZER_RULES = Object.freeze({
-  lr: 'a finite number > 0',
-  lrDecay: 'a finite number >= 0',
-  eps: 'a finite number >= 0',
-  initialAccumulatorValue: 'a finite number >= 0',
-  betas: 'two numbers in [0, 1)',
-});
 
 // status: { code, argument (C++ name), position, value (decimal string) };
 // context: { numEmbeddings, embeddingDim, mode, dtype, maxNorm, numIndices, rowLength (2-D),
@@ -109,7 +100,7 @@ export function statusError(status, context) {
       const { name: optimizer, options } = context.optimizer;
       const given = options[arg];
       return new RangeError(`optimizer.${arg} = ${Array.isArray(given) ? `[${given.join(', ')}]` : show(given)} ` +
-        `must be ${OPTIMIZER_RULES[arg] ?? 'in range'} (optimizer '${optimizer}')`);
+        `must be ${hyperparameters().find((h) => h.name === arg)?.rule ?? 'in range'} (optimizer '${optimizer}')`);
     }
     case 'quantizedTable':
       return new RangeError(

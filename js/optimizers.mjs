@@ -1,15 +1,24 @@
 // The optimizer option of training (EmbeddingBag.step): what users pass as
-// { name, lr, ... } becomes a complete, type-checked set of hyper-parameters
-// in the core's order. The names, the state arrays and the defaults come
-// from the registry (include/ebag/optimizers.inc); the value checks (lr > 0,
-// betas in [0, 1), ...) are the core's (ebag::validate_optimizer; errors.mjs
-// words its errors).
+// a name or { name, lr, ... } becomes a complete, type-checked set of
+// hyper-parameters, staged in the core's order. The names, the state arrays,
+// the hyper-parameters with their defaults and the words of their intervals
+// come from the registry (include/ebag/optimizers.inc,
+// hyperparameters.inc); the value checks (lr > 0, betas in [0, 1), ...) are
+// the core's (ebag::validate_optimizer; errors.mjs words its errors).
 import { camelCase, show } from './errors.mjs';
+import { heap } from './module.mjs';
 import { unknownKeyError } from './options.mjs';
-import { listed, optimizerInfo, optimizerNames } from './registry.mjs';
+import { hyperparameters, listed, optimizerInfo, optimizerNames } from './registry.mjs';
 
-// The defaults PyTorch's optimizers share (lr and eps are per optimizer).
-const COMMON_DEFAULTS = Object.freeze({ lrDecay: 0, initialAccumulatorValue: 0, betas: Object.freeze([0.9, 0.999]) });
+// The default of a JavaScript option of optimizer `info`: its own lr and eps
+// (optimizers.inc; lr 0: none, as PyTorch's SGD), else hyperparameters.inc's
+// (a pair's elements for betas).
+function defaultOf(info, key) {
+  if (key === 'lr') return info.lr === 0 ? undefined : info.lr;
+  if (key === 'eps') return info.eps;
+  const entries = hyperparameters().filter((h) => h.name === key);
+  return entries[0].index < 0 ? entries[0].default : Object.freeze(entries.map((h) => h.default));
+}
 
 /**
  * An optimizer option as given (a name, or { name, ...hyper-parameters })
@@ -34,10 +43,9 @@ export function parseOptimizer(given, what = 'optimizer') {
   for (const key of Object.keys(options)) {
     if (key !== 'name' && !known.includes(key)) throw unknownKeyError(key, known, `${what} option`, `'${name}' takes`);
   }
-  const defaults = { ...COMMON_DEFAULTS, lr: info.lr === 0 ? undefined : info.lr, eps: info.eps };
   const parsed = {};
   for (const key of known) {
-    const value = options[key] === undefined ? defaults[key] : options[key];
+    const value = options[key] === undefined ? defaultOf(info, key) : options[key];
     if (value === undefined) throw new TypeError(`${what}.${key} is required for '${name}' (as in PyTorch, it has no default)`);
     if (key === 'betas') {
       if (!((Array.isArray(value) || ArrayBuffer.isView(value)) && value.length === 2 &&
@@ -53,9 +61,20 @@ export function parseOptimizer(given, what = 'optimizer') {
   return { name, number: info.number, options: Object.freeze(parsed) };
 }
 
-/** The core's arguments of BagCore.setOptimizer for a parsed optimizer. */
-export function coreArguments({ number, options: o }) {
-  return [number, o.lr, o.lrDecay ?? 0, o.eps ?? 0, o.initialAccumulatorValue ?? 0, o.betas?.[0] ?? 0.9, o.betas?.[1] ?? 0.999];
+/**
+ * Sets a parsed optimizer on a BagCore: its hyper-parameters staged in the
+ * registry's order (one the optimizer does not read at its default), then
+ * setOptimizer(number). Returns the core's status code.
+ */
+export function setOnCore(core, { number, options }) {
+  const list = hyperparameters();
+  const ptr = core.stageHyperparameters();
+  const staged = new Float64Array(heap(ptr + list.length * 8).buffer, ptr, list.length);
+  list.forEach(({ name, index, default: fallback }, k) => {
+    const value = options[name];
+    staged[k] = value === undefined ? fallback : index < 0 ? value : value[index];
+  });
+  return core.setOptimizer(number);
 }
 
 /** The optimizer's state arrays: [{ name (PyTorch's / FBGEMM's), rowwise }], full ones first. */

@@ -18,7 +18,7 @@ export function loadRegistry(module) {
   const r = JSON.parse(module.registry());
   // Every list ends in a null (or, for codes, an empty name): the C++ side
   // writes a comma after each entry.
-  for (const list of [r.modes, r.dtypes, r.arguments, r.optimizers]) list.pop();
+  for (const list of [r.modes, r.dtypes, r.arguments, r.optimizers, r.hyperparameters]) list.pop();
   delete r.codes[''];
   delete r.indexKinds[''];
   Object.assign(IndexKind, r.indexKinds);
@@ -33,6 +33,9 @@ export function loadRegistry(module) {
       states: Object.freeze(o.states.split(' ').filter(Boolean)),
       options: Object.freeze(o.options.split(' ').filter(Boolean)),
     })])),
+    // In the order BagCore stages them: { name (the JavaScript option),
+    // index (-1, or the element of a pair), field, default, rule }.
+    hyperparameters: Object.freeze(r.hyperparameters.map((h) => Object.freeze(h))),
     codeNames: new Map(Object.entries(codes).map(([name, number]) => [number, name])),
     arguments: Object.freeze(r.arguments),
     maxSize: r.maxSize,
@@ -63,6 +66,13 @@ export const optimizerNames = () => [...loaded().optimizers.keys()];
  * eps (defaults; lr 0: none) }, or undefined.
  */
 export const optimizerInfo = (name) => loaded().optimizers.get(name);
+/**
+ * Every optimizer hyper-parameter, in the order the core stages them
+ * (include/ebag/hyperparameters.inc): [{ name (the JavaScript option: lr,
+ * lrDecay, eps, initialAccumulatorValue, betas), index (-1, or 0 / 1 within
+ * betas), field (C++), default, rule (the interval in words) }].
+ */
+export const hyperparameters = () => loaded().hyperparameters;
 /** The name of a status code number (camelCase: 'indexOutOfRange'). */
 export const codeName = (number) => loaded().codeNames.get(number);
 /** An argument's C++ name (snake_case) by its number. */

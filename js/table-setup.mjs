@@ -7,7 +7,7 @@ import { heap, requireModule } from './module.mjs';
 import { bagExplainer, Handle } from './handle.mjs';
 import { hotCalls } from './hot-calls.mjs';
 import { checkDim, normaliseOptions, seedOf } from './options.mjs';
-import { coreArguments, parseOptimizer } from './optimizers.mjs';
+import { parseOptimizer, setOnCore } from './optimizers.mjs';
 import { Code, dtypeInfo, modeInfo, rowBytes } from './registry.mjs';
 import { settle } from './snapshot.mjs';
 
@@ -61,7 +61,7 @@ export function openTable(numEmbeddings, embeddingDim, given, dtype = 'fp32', ro
       o.normType, o.scaleGradByFreq, o.sparse, o.includeLastOffset,
     );
     if (status !== Code.ok) throw handle.error({ maxNorm: o.maxNorm, normType: o.normType, mode: o.mode });
-    if (optimizer !== null && core.setOptimizer(...coreArguments(optimizer)) !== Code.ok) {
+    if (optimizer !== null && setOnCore(core, optimizer) !== Code.ok) {
       throw handle.error({ optimizer });
     }
     if (dtype !== 'fp32' || rowsToCome) {

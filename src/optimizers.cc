@@ -42,7 +42,10 @@ const OptimizerTraits* optimizer_traits(Optimizer optimizer) {
   return nullptr;
 }
 
-bool finite_at_least(double x, double low) { return std::isfinite(x) && x >= low; }
+// Finite and in the interval [low, high] (an open end excluded).
+bool in_interval(double x, double low, bool low_open, double high, bool high_open) {
+  return std::isfinite(x) && (low_open ? x > low : x >= low) && (high_open ? x < high : x <= high);
+}
 
 // The scalars of one step's update, as float32 (ATen casts a Python scalar
 // so), computed once per step.
@@ -205,15 +208,12 @@ Status validate_optimizer(const OptimizerOptions& o) {
   if (optimizer_traits(o.optimizer) == nullptr) {
     return make_error(ErrorCode::kBadOptimizerOption, Argument::kOptimizer, -1, static_cast<int32_t>(o.optimizer));
   }
-  if (!finite_at_least(o.lr, 0.0) || o.lr == 0.0) return make_error(ErrorCode::kBadOptimizerOption, Argument::kLr);
-  if (!finite_at_least(o.eps, 0.0)) return make_error(ErrorCode::kBadOptimizerOption, Argument::kEps);
-  if (!finite_at_least(o.lr_decay, 0.0)) return make_error(ErrorCode::kBadOptimizerOption, Argument::kLrDecay);
-  if (!finite_at_least(o.initial_accumulator_value, 0.0)) {
-    return make_error(ErrorCode::kBadOptimizerOption, Argument::kInitialAccumulatorValue);
+#define EBAG_HYPERPARAMETER(Name, field, argument, js_name, js_index, default_value, low, low_open, high, high_open, rule) \
+  if (!in_interval(o.field, low, low_open, high, high_open)) {                                                          \
+    return make_error(ErrorCode::kBadOptimizerOption, Argument::k##argument);                                           \
   }
-  if (!(o.beta1 >= 0.0 && o.beta1 < 1.0 && o.beta2 >= 0.0 && o.beta2 < 1.0)) {
-    return make_error(ErrorCode::kBadOptimizerOption, Argument::kBetas);
-  }
+#include "ebag/hyperparameters.inc"
+#undef EBAG_HYPERPARAMETER
   return {};
 }
 

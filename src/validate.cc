@@ -41,6 +41,20 @@ int64_t first_index_out_of_range(const IndexT* indices, int64_t count, int64_t n
 
 }  // namespace
 
+template <typename OffsetT>
+Status validate_offsets(const OffsetT* offsets, int64_t count, int64_t num_indices) {
+  if (count > 0 && offsets[0] != 0) return make_error(ErrorCode::kFirstOffsetNotZero, Argument::kOffsets, 0, offsets[0]);
+  for (int64_t k = 1; k < count; ++k) {
+    const int64_t offset = offsets[k];
+    if (offset < static_cast<int64_t>(offsets[k - 1])) return make_error(ErrorCode::kOffsetsDecreasing, Argument::kOffsets, k, offset);
+    if (offset > num_indices) return make_error(ErrorCode::kOffsetPastEnd, Argument::kOffsets, k, offset);
+  }
+  return {};
+}
+
+template Status validate_offsets(const int32_t*, int64_t, int64_t);
+template Status validate_offsets(const int64_t*, int64_t, int64_t);
+
 Status validate_table(int64_t num_embeddings, int64_t embedding_dim,
                       std::optional<int64_t> padding_idx) {
   if (num_embeddings < 1 || num_embeddings > kMaxSize) {
@@ -97,18 +111,7 @@ Status validate_bags(int64_t n, const Bags<IndexT, OffsetT>& bags, const Options
     if (options.include_last_offset && m == 0) {
       return make_error(ErrorCode::kEmptyOffsetsWithIncludeLastOffset, Argument::kOffsets);
     }
-    if (m > 0 && bags.offsets[0] != 0) {
-      return make_error(ErrorCode::kFirstOffsetNotZero, Argument::kOffsets, 0, bags.offsets[0]);
-    }
-    for (int64_t k = 1; k < m; ++k) {
-      const int64_t offset = bags.offsets[k];
-      if (offset < static_cast<int64_t>(bags.offsets[k - 1])) {
-        return make_error(ErrorCode::kOffsetsDecreasing, Argument::kOffsets, k, offset);
-      }
-      if (offset > bags.num_indices) {
-        return make_error(ErrorCode::kOffsetPastEnd, Argument::kOffsets, k, offset);
-      }
-    }
+    if (Status s = validate_offsets(bags.offsets, m, bags.num_indices); !s.ok()) return s;
   }
   if (const int64_t i = first_index_out_of_range(bags.indices, bags.num_indices, n); i >= 0) {
     return make_error(ErrorCode::kIndexOutOfRange, Argument::kIndices, i, bags.indices[i]);

@@ -14,6 +14,10 @@ inline Status make_error(ErrorCode code, Argument argument = Argument::kNone, in
 Status validate_table(int64_t num_embeddings, int64_t embedding_dim,
                       std::optional<int64_t> padding_idx);
 Status validate_options(const Options& options);
+// A bag's offsets (count of them over num_indices indices): from 0, never
+// decreasing, none past the end. Also a KJT's (collection.cc).
+template <typename OffsetT>
+Status validate_offsets(const OffsetT* offsets, int64_t count, int64_t num_indices);
 // kMissingBuffer when pointer is null but needed_elements > 0.
 Status validate_buffer(const void* pointer, Argument argument, int64_t needed_elements);
 Status validate_grad_output(const float* grad_output, int64_t length, int64_t expected);

@@ -83,6 +83,7 @@
 
 #include <cstdint>
 #include <cstddef>
+#include <limits>
 #include <optional>
 
 #include "ebag/buffer.h"
@@ -296,15 +297,28 @@ enum class Optimizer : int32_t {
 
 // An optimizer and its hyper-parameters (PyTorch's defaults; FBGEMM's for
 // rowwise-adagrad). Only the ones the optimizer uses are read.
+// No upper end of a hyper-parameter's interval (hyperparameters.inc).
+constexpr double kNoBound = std::numeric_limits<double>::max();
+
+// The optimizer and every hyper-parameter of hyperparameters.inc, at its
+// default there: lr, lr_decay (adagrad), eps, initial_accumulator_value
+// (adagrad, applied when its state is made), beta1 and beta2 (sparse-adam).
+// Which optimizer reads which, and its own defaults of lr and eps:
+// optimizers.inc.
 struct OptimizerOptions {
   Optimizer optimizer = Optimizer::kSgd;
-  double lr = 0.01;
-  double lr_decay = 0.0;                   // adagrad
-  double eps = 1e-10;                      // adagrad 1e-10; rowwise-adagrad 1e-8; sparse-adam 1e-8
-  double initial_accumulator_value = 0.0;  // adagrad (applied when its state is made)
-  double beta1 = 0.9;                      // sparse-adam
-  double beta2 = 0.999;
+#define EBAG_HYPERPARAMETER(Name, field, argument, js_name, js_index, default_value, ...) double field = default_value;
+#include "ebag/hyperparameters.inc"
+#undef EBAG_HYPERPARAMETER
 };
+
+// The hyper-parameters of hyperparameters.inc, in its order (BagCore stages
+// them as an array of this many doubles).
+constexpr int kNumHyperparameters = 0
+#define EBAG_HYPERPARAMETER(...) +1
+#include "ebag/hyperparameters.inc"
+#undef EBAG_HYPERPARAMETER
+    ;
 
 // The optimizer's state, owned by the caller: state[k] is its k-th array
 // (optimizers.inc: N x D floats for the full ones, then N floats for the
@@ -314,9 +328,10 @@ struct OptimizerState {
   int64_t steps = 0;
 };
 
-// A known optimizer, lr > 0, eps >= 0, lr_decay >= 0,
-// initial_accumulator_value >= 0 (all finite), betas in [0, 1):
-// otherwise kBadOptimizerOption naming the option (kLr, kEps, ...).
+// A known optimizer, and every hyper-parameter finite and inside its
+// interval (hyperparameters.inc: lr > 0, lr_decay, eps and
+// initial_accumulator_value >= 0, betas in [0, 1)): otherwise
+// kBadOptimizerOption naming the first that is not (kLr, kEps, ..., kBetas).
 Status validate_optimizer(const OptimizerOptions& options);
 
 // One training step: the weight gradient of grad_output (B x D) for the

@@ -11,7 +11,8 @@ import { statusError } from '../../js/errors.mjs';
 import { HOT_EXPORTS } from '../../js/hot-calls.mjs';
 import { requireModule } from '../../js/module.mjs';
 import {
-  Code, dtypeInfo, dtypeNames, IndexKind, maxSize, modeInfo, modeNames, optimizerInfo, optimizerNames, quantizedDtypeNames, rowBytes,
+  Code, dtypeInfo, dtypeNames, hyperparameters, IndexKind, maxSize, modeInfo, modeNames, optimizerInfo, optimizerNames,
+  quantizedDtypeNames, rowBytes,
 } from '../../js/registry.mjs';
 import { countingTable, EmbeddingBag } from './helpers.mjs';
 
@@ -53,6 +54,38 @@ test('optimizers: the registry lists four; index.d.ts and the API know each, wit
   }
   assert.throws(() => new EmbeddingBag(4, 3, { optimizer: { name: 'adam', lr: 1 } }),
     { name: 'RangeError', message: `optimizer.name = "adam" must be 'sgd', 'adagrad', 'rowwise-adagrad' or 'sparse-adam'` });
+});
+
+test("optimizers' hyper-parameters: one list (hyperparameters.inc) gives the defaults, the checks and the words; index.d.ts and docs/training.md agree", () => {
+  assert.deepEqual(hyperparameters().map((h) => `${h.name}${h.index < 0 ? '' : `[${h.index}]`}`),
+    ['lr', 'lrDecay', 'eps', 'initialAccumulatorValue', 'betas[0]', 'betas[1]']);
+  const training = readFileSync(new URL('../../docs/training.md', import.meta.url), 'utf8');
+  const shown = (v) => (Array.isArray(v) ? `[${v.join(', ')}]` : String(v));
+  for (const name of optimizerNames()) {
+    const bag = new EmbeddingBag(2, 2, { optimizer: name === 'sgd' ? { name, lr: 0.5 } : name });
+    const { options } = bag.optimizer;
+    bag.dispose();
+    const keys = optimizerInfo(name).options.map((o) => o.replace(/_([a-z])/g, (_, c) => c.toUpperCase()));
+    assert.deepEqual(Object.keys(options).sort(), keys.slice().sort(), name);
+    // index.d.ts: the union member of this optimizer takes exactly these keys, its comment states the defaults.
+    const member = dts.match(new RegExp(`/\\*\\*((?:(?!\\*/)[\\s\\S])*)\\*/\\s*\\| \\{ name: '${name}';([^}]*)\\}`));
+    assert.ok(member, `index.d.ts has no OptimizerOptions member for ${name}`);
+    assert.deepEqual([...member[2].matchAll(/(\w+)\??:/g)].map((m) => m[1]).sort(), keys.slice().sort(), `index.d.ts, ${name}`);
+    // docs/training.md: its row of the optimizers' table.
+    const row = training.split('\n').find((line) => line.startsWith(`| \`${name}\` |`));
+    assert.ok(row, `docs/training.md has no row for ${name}`);
+    for (const key of keys) {
+      if (name === 'sgd') continue;  // lr required: no default to state
+      assert.ok(member[1].includes(`${key} ${shown(options[key])}`), `index.d.ts, ${name}: ${key} ${shown(options[key])}`);
+      assert.ok(row.includes(`\`${key}\` ${shown(options[key])}`), `docs/training.md, ${name}: ${key} ${shown(options[key])}`);
+    }
+  }
+  // A value outside its interval: the core refuses it, in the list's words.
+  for (const { name, index, rule } of hyperparameters()) {
+    const optimizer = { name: name === 'betas' ? 'sparse-adam' : 'adagrad' };
+    optimizer[name] = index < 0 ? -1 : index === 0 ? [1, 0.5] : [0.5, 1];
+    assert.throws(() => new EmbeddingBag(2, 2, { optimizer }), { name: 'RangeError', message: new RegExp(`^optimizer\\.${name} = .* must be ${rule.replace(/[()[\]]/g, '\\$&')} \\(optimizer`) });
+  }
 });
 
 test('dtypes: names in index.d.ts, row sizes computed in JS equal the core\'s', () => {
