@@ -5,6 +5,14 @@
 
 #define EBAG_STRINGIFY_VALUE(x) #x
 #define EBAG_STRINGIFY(x) EBAG_STRINGIFY_VALUE(x)
+// The arguments of a hot call after its object: its parameters (the object
+// first, so never empty) less one.
+#define EBAG_ARITY(...) EBAG_ARITY_OF(__VA_ARGS__, 5, 4, 3, 2, 1, 0, _)
+#define EBAG_ARITY_OF(self, a, b, c, d, e, n, ...) n
+#define EBAG_IS_ADDRESS_size_t 1
+#define EBAG_IS_ADDRESS_int32_t 0
+#define EBAG_IS_ADDRESS_double 0
+#define EBAG_IS_ADDRESS_void 0
 
 namespace ebag::bindings {
 namespace {
@@ -49,7 +57,14 @@ constexpr char kRegistryJson[] =
   ",\"rule\":\"" rule "\"},"
 #include "ebag/hyperparameters.inc"
 #undef EBAG_HYPERPARAMETER
-    "null],\"indexKinds\":{"
+    "null],\"hotCalls\":\""
+    // "export:arity:address ...": a CollectionCore's exports start with
+    // collection_ (hot_calls.inc), arity counts the arguments after the object.
+#define EBAG_HOT_CALL(Class, export_name, method, result, params, args) \
+  #export_name ":" EBAG_STRINGIFY(EBAG_ARITY params) ":" EBAG_STRINGIFY(EBAG_IS_ADDRESS_##result) " "
+#include "hot_calls.inc"
+#undef EBAG_HOT_CALL
+    "\",\"indexKinds\":{"
 #define EBAG_INDEX_KIND(Name, name, number) "\"" name "\":" #number ","
     EBAG_INDEX_KINDS(EBAG_INDEX_KIND)
 #undef EBAG_INDEX_KIND

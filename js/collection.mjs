@@ -17,7 +17,7 @@ import { show } from './errors.mjs';
 import { writeSafetensors } from './formats.mjs';
 import { checkCapacity, weightGradient, weightOut } from './gradients.mjs';
 import { Handle } from './handle.mjs';
-import { collectionCalls } from './hot-calls.mjs';
+import { hotCalls } from './hot-calls.mjs';
 import { gradOutputArray } from './inputs.mjs';
 import { KeyedTensor } from './keyed-tensor.mjs';
 import { heap, requireModule } from './module.mjs';
@@ -85,7 +85,7 @@ export class EmbeddingBagCollection {
       core.addTable(table.live().address());
       table.ownedBy = 'EmbeddingBagCollection';
     }
-    this.#handle = new Handle(core, collectionCalls(m, core), 'EmbeddingBagCollection', collectionExplainer(this.#tables, this.#features));
+    this.#handle = new Handle(core, hotCalls(m, core, 'CollectionCore'), 'EmbeddingBagCollection', collectionExplainer(this.#tables, this.#features));
   }
 
   /**

@@ -36,6 +36,20 @@ export function loadRegistry(module) {
     // In the order BagCore stages them: { name (the JavaScript option),
     // index (-1, or the element of a pair), field, default, rule }.
     hyperparameters: Object.freeze(r.hyperparameters.map((h) => Object.freeze(h))),
+    // bindings/hot_calls.inc, as 'export:arity:address ...': { class, name
+    // (the method, camelCase), export (the module's '_ebag_' + export),
+    // arity (arguments after the object), address (read unsigned) }.
+    hotCalls: Object.freeze(r.hotCalls.trim().split(' ').map((entry) => {
+      const [exported, arity, address] = entry.split(':');
+      const collection = exported.startsWith('collection_');
+      return Object.freeze({
+        class: collection ? 'CollectionCore' : 'BagCore',
+        name: (collection ? exported.slice('collection_'.length) : exported).replace(/_([a-z])/g, (_, x) => x.toUpperCase()),
+        export: `_ebag_${exported}`,
+        arity: Number(arity),
+        address: address === '1',
+      });
+    })),
     codeNames: new Map(Object.entries(codes).map(([name, number]) => [number, name])),
     arguments: Object.freeze(r.arguments),
     maxSize: r.maxSize,
@@ -73,6 +87,10 @@ export const optimizerInfo = (name) => loaded().optimizers.get(name);
  * betas), field (C++), default, rule (the interval in words) }].
  */
 export const hyperparameters = () => loaded().hyperparameters;
+/** The per-call plain exports of a core class ('BagCore' | 'CollectionCore'), from bindings/hot_calls.inc. */
+export const hotCallsOf = (className) => loaded().hotCalls.filter((c) => c.class === className);
+/** Every per-call plain export (bindings/hot_calls.inc). */
+export const allHotCalls = () => loaded().hotCalls;
 /** The name of a status code number (camelCase: 'indexOutOfRange'). */
 export const codeName = (number) => loaded().codeNames.get(number);
 /** An argument's C++ name (snake_case) by its number. */

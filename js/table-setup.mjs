@@ -47,7 +47,7 @@ export function openTable(numEmbeddings, embeddingDim, given, dtype = 'fp32', ro
   }
   const core = new m.BagCore(numEmbeddings, embeddingDim, dtypeInfo(dtype).number);
   const describe = () => ({ numEmbeddings, embeddingDim, mode: o.mode, dtype });
-  const handle = new Handle(core, hotCalls(m, core), 'EmbeddingBag', bagExplainer(describe));
+  const handle = new Handle(core, hotCalls(m, core, 'BagCore'), 'EmbeddingBag', bagExplainer(describe));
   try {
     if (!core.ok()) {
       throw new RangeError(

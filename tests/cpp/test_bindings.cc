@@ -9,14 +9,19 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <algorithm>
 #include <random>
 #include <vector>
+
+#include <string>
 
 #include "bag_core.h"
 #include "catch.hpp"
 #include "collection_core.h"
 #include "ebag/collection.h"
 #include "module_threads.h"
+#include "nlohmann/json.hpp"
+#include "registry_json.h"
 
 using ebag::Argument;
 using ebag::ErrorCode;
@@ -265,4 +270,18 @@ TEST_CASE("CollectionCore: many like tables run whole on the pool give the bits 
     ebag::bindings::stop_threads();
   }
   CHECK(outputs[0] == outputs[1]);
+}
+
+TEST_CASE("the registry JSON parses and holds every list: hyper-parameters and per-call exports included", "[bindings][registry]") {
+  const auto r = nlohmann::json::parse(ebag::bindings::registry_json());
+  CHECK(r["hyperparameters"].size() == ebag::kNumHyperparameters + 1);  // and the closing null
+  int hot_calls = 0;
+#define EBAG_HOT_CALL(...) ++hot_calls;
+#include "hot_calls.inc"
+#undef EBAG_HOT_CALL
+  const std::string calls = r["hotCalls"];
+  CHECK(std::count(calls.begin(), calls.end(), ' ') == hot_calls);
+  CHECK(calls.find("collection_forward:5:0 ") != std::string::npos);
+  CHECK(calls.find("stage_indices:2:1 ") == 0);
+  CHECK(r["maxSize"] == 2147483647);
 }

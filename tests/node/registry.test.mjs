@@ -8,10 +8,10 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
 import { statusError } from '../../js/errors.mjs';
-import { HOT_EXPORTS } from '../../js/hot-calls.mjs';
+import { handleOf } from '../../js/embedding-bag.mjs';
 import { requireModule } from '../../js/module.mjs';
 import {
-  Code, dtypeInfo, dtypeNames, hyperparameters, IndexKind, maxSize, modeInfo, modeNames, optimizerInfo, optimizerNames,
+  allHotCalls, Code, dtypeInfo, dtypeNames, hotCallsOf, hyperparameters, IndexKind, maxSize, modeInfo, modeNames, optimizerInfo, optimizerNames,
   quantizedDtypeNames, rowBytes,
 } from '../../js/registry.mjs';
 import { countingTable, EmbeddingBag } from './helpers.mjs';
@@ -137,13 +137,22 @@ test('limits and index kinds come from the core', () => {
   bag.dispose();
 });
 
-test('the plain wasm exports of every forward / backward (bindings/hot_calls.cc) are the ones js/hot-calls.mjs calls', () => {
+test('the per-call plain exports: one list (bindings/hot_calls.inc) makes the exports and the closures over them', () => {
   const exported = Object.keys(requireModule()).filter((k) => k.startsWith('_ebag_')).sort();
-  assert.deepEqual(exported, [...HOT_EXPORTS].sort());
-  const cc = readFileSync(new URL('../../bindings/hot_calls.cc', import.meta.url), 'utf8');
-  const declared = [...cc.matchAll(/EMSCRIPTEN_KEEPALIVE \w+ (ebag_\w+)\(/g)].map((m) => `_${m[1]}`).sort();
-  assert.deepEqual(declared, exported);
-  for (const name of HOT_EXPORTS) assert.equal(typeof requireModule()[name], 'function', name);
+  assert.deepEqual(exported, allHotCalls().map((c) => c.export).sort());
+  const list = readFileSync(new URL('../../bindings/hot_calls.inc', import.meta.url), 'utf8');
+  assert.equal([...list.matchAll(/^EBAG_HOT_CALL\(/gm)].length, exported.length);
+  for (const { export: name } of allHotCalls()) assert.equal(typeof requireModule()[name], 'function', name);
+  // The closures a bag and a collection get: every method of the list, with its arity.
+  const bag = new EmbeddingBag(4, 2, { weight: countingTable(4, 2) });
+  const calls = handleOf(bag).calls;
+  assert.deepEqual(Object.keys(calls), hotCallsOf('BagCore').map((c) => c.name));
+  for (const { name, arity } of hotCallsOf('BagCore')) assert.equal(calls[name].length, arity, name);
+  assert.ok(hotCallsOf('CollectionCore').some((c) => c.name === 'forward' && c.arity === 5));
+  // An address is read unsigned: the output pointer of a forward is a positive number.
+  bag.forward([1], [0]);
+  assert.ok(calls.outputPtr() > 0);
+  bag.dispose();
 });
 
 test('no glue of the package evaluates code (strict Content-Security-Policy pages load it)', () => {
