@@ -38,7 +38,7 @@ constexpr char kRegistryJson[] =
 #include "ebag/row_formats.inc"
 #undef EBAG_ROW_FORMAT
     "null],\"codes\":{"
-#define EBAG_STATUS_CODE(Name, number, message) "\"" #Name "\":" #number ","
+#define EBAG_STATUS_CODE(Name, number, ...) "\"" #Name "\":" #number ","
 #include "ebag/status_codes.inc"
 #undef EBAG_STATUS_CODE
     "\"\":null},\"arguments\":["

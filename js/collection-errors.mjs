@@ -1,10 +1,13 @@
-// The Error of an EmbeddingBagCollection core's last status. A position in
-// the KeyedJaggedTensor is named with its key, sample and table; everything
-// else is errors.mjs's wording of the code, prefixed with the table it
-// concerns.
+// The Error of an EmbeddingBagCollection core's last status: errors.mjs's
+// (the words are the code's in include/ebag/status_codes.inc), with what
+// only the collection knows: a position in the KeyedJaggedTensor named by
+// its key, sample and table, and a table's own failure prefixed with the
+// table (and key) it concerns.
 import { show, statusError } from './errors.mjs';
 import { lastStatus } from './handle.mjs';
-import { codeName } from './registry.mjs';
+
+// Arguments that are the KJT's own (their positions are located, not prefixed).
+const KJT_ARGUMENTS = new Set(['values', 'lengths', 'offsets', 'weights', 'table']);
 
 /**
  * explain(core, context) for the collection's handle. tables: [{ name, bag }],
@@ -14,7 +17,6 @@ import { codeName } from './registry.mjs';
 export function collectionExplainer(tables, features) {
   return (core, { keys, bounds, hasLengths, batch, numValues } = {}) => {
     const status = lastStatus(core);
-    const { argument, position, value } = status;
     const k = core.errorKey();
     const t = core.errorTable();
     const table = t >= 0 ? tables[t] : null;
@@ -30,35 +32,29 @@ export function collectionExplainer(tables, features) {
       }
       return batch - 1;
     };
-    const keyOfBag = (p) => `key ${show(features[keys[Math.floor(p / batch)]].name)}, sample ${p % batch}`;
-    switch (codeName(status.code)) {
-      case 'indexOutOfRange':
-        if (argument === 'values' && key !== null) {
-          return new RangeError(`values[${position}] = ${value} is out of range [0, ${table.bag.numEmbeddings}) ` +
-            `(key ${show(key)}, sample ${sampleOf(position)}, table ${show(table.name)})`);
-        }
-        break;
-      case 'negativeSize':
-        return new RangeError(`lengths[${position}] = ${value} is negative (${keyOfBag(position)})`);
-      case 'offsetsDecreasing':
-        return new RangeError(`offsets[${position}] = ${value} is less than offsets[${position - 1}] (${keyOfBag(position - 1)})`);
-      case 'offsetPastEnd':
-        return new RangeError(`offsets[${position}] = ${value} is past the end of values (${numValues} ids)`);
-      case 'lengthMismatch':
-        if (argument === 'values') {
-          return new RangeError(`${hasLengths ? 'lengths sum' : 'offsets end'} to ${value}, but values has ${numValues} ids`);
-        }
-        break;
-      case 'tableCalledAlone':
-        return new Error(`table ${show(table.name)} was used on its own (forward) since the collection's forward(): ` +
-          'run the collection\'s forward() again before its backward()');
-      default:
-        break;
-    }
+    // Where a position is: an id (its key, sample and table), or a bag of
+    // lengths / offsets (its key and sample; an offset ends the bag before it).
+    const where = ({ argument, position: p }) => {
+      if (argument === 'values' && key !== null) return ` (key ${show(key)}, sample ${sampleOf(p)}, table ${show(table.name)})`;
+      const bag = argument === 'offsets' ? p - 1 : p;
+      if ((argument === 'lengths' || argument === 'offsets') && keys && bag >= 0 && bag < keys.length * batch) {
+        return ` (key ${show(features[keys[Math.floor(bag / batch)]].name)}, sample ${bag % batch})`;
+      }
+      return '';
+    };
     const { bag } = table ?? {};
-    const context = table === null ? {} : { numEmbeddings: bag.numEmbeddings, embeddingDim: bag.embeddingDim, mode: bag.mode, dtype: bag.dtype };
-    const error = statusError(status, context);
-    if (table !== null) error.message = `table ${show(table.name)}${key !== null ? `, key ${show(key)}` : ''}: ${error.message}`;
+    const error = statusError(status, {
+      ...(table === null ? {} : { numEmbeddings: bag.numEmbeddings, embeddingDim: bag.embeddingDim, mode: bag.mode, dtype: bag.dtype }),
+      table: table === null ? undefined : show(table.name),
+      where,
+      offsets: hasLengths === false ? bounds : undefined,
+      indexName: 'values',
+      numIndices: numValues,
+      boundsName: hasLengths ? 'lengths sum' : 'offsets end',
+    });
+    if (table !== null && !KJT_ARGUMENTS.has(status.argument)) {
+      error.message = `table ${show(table.name)}${key !== null ? `, key ${show(key)}` : ''}: ${error.message}`;
+    }
     return error;
   };
 }

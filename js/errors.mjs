@@ -1,8 +1,10 @@
 // Turns a status of the C++ core (code, argument, position, value) into the
 // JavaScript error a user should see: TypeError / RangeError / Error with a
-// message naming the argument, the position and the value. Codes are
-// matched by name (include/ebag/status_codes.inc, through registry.mjs).
+// message naming the argument, the position and the value. The class and
+// the words are the code's in include/ebag/status_codes.inc; this file only
+// fills in the values.
 import { codeName, hyperparameters, listed, maxSize, modeInfo, modeNames } from './registry.mjs';
+import { STATUS_MESSAGES } from './status-messages.mjs';
 
 // The C++ argument names are snake_case; the JavaScript API's are camelCase.
 export function camelCase(name) {
@@ -32,86 +34,73 @@ export function show(value) {
   }
 }
 
+// The value a template's {placeholder} stands for (include/ebag/status_codes.inc).
 // status: { code, argument (C++ name), position, value (decimal string) };
-// context: { numEmbeddings, embeddingDim, mode, dtype, maxNorm, numIndices, rowLength (2-D),
-//            offsets (the user's array), numBags, optimizer (parsed: { name, options }) }
+// context: what the call knows: { numEmbeddings, embeddingDim, mode, dtype,
+// maxNorm, normType, numIndices, rowLength (2-D input), offsets (the
+// caller's), numBags, optimizer (parsed: { name, options }), and for a
+// collection: where(status) (the key, sample, table of a position),
+// indexName, boundsName, table (its name, shown) }.
+const PLACEHOLDERS = {
+  arg: (s) => camelCase(s.argument),
+  element: (s, c) => {
+    // Name the element: indices[17], or input[b][l] for a 2-D input.
+    if (s.argument === 'indices' && c.rowLength !== undefined) {
+      return `input[${Math.floor(s.position / c.rowLength)}][${s.position % c.rowLength}]`;
+    }
+    return `${camelCase(s.argument)}[${s.position}]`;
+  },
+  value: (s) => s.value,
+  position: (s) => s.position,
+  n: (s, c) => c.numEmbeddings,
+  minusN: (s, c) => -c.numEmbeddings,
+  d: (s, c) => c.embeddingDim,
+  maxSize: () => maxSize(),
+  maxNorm: (s, c) => show(c.maxNorm),
+  normType: (s, c) => show(c.normType),
+  mode: (s, c) => c.mode,
+  dtype: (s, c) => c.dtype,
+  weightedModes: () => listed(modeNames().filter((m) => modeInfo(m).perSampleWeights)),
+  previousOffset: (s, c) => (c.offsets ? ` < offsets[${s.position - 1}] = ${c.offsets[s.position - 1]}` : ''),
+  where: (s, c) => (c.where ? c.where(s) : ''),
+  indexName: (s, c) => c.indexName ?? 'indices',
+  numIndices: (s, c) => c.numIndices,
+  numBags: (s, c) => c.numBags,
+  gradLength: (s, c) => c.numBags * c.embeddingDim,
+  rowsOfValue: (s, c) => Number(s.value) / c.embeddingDim,
+  boundsName: (s, c) => c.boundsName,
+  table: (s, c) => c.table,
+  optimizer: (s, c) => c.optimizer.name,
+  optimizerValue: (s, c) => {
+    const given = c.optimizer.options[camelCase(s.argument)];
+    return Array.isArray(given) ? `[${given.join(', ')}]` : show(given);
+  },
+  rule: (s) => hyperparameters().find((h) => h.name === camelCase(s.argument))?.rule ?? 'in range',
+};
+
+// The alternative of a template for the status's (C++) argument: one that
+// starts with "argument: ", else the last.
+function pickTemplate(template, argument) {
+  const alternatives = template.split(' | ');
+  const named = alternatives.find((t) => t.startsWith(`${argument}: `));
+  return named === undefined ? alternatives.at(-1) : named.slice(argument.length + 2);
+}
+
+/**
+ * The error users see for a status of the core: the class and message
+ * template its code has in include/ebag/status_codes.inc (through
+ * js/status-messages.mjs), filled in from the status and `context` (see
+ * PLACEHOLDERS). A code with no template is one the wrapper's own checks
+ * make unreachable: an Error that says so.
+ */
 export function statusError(status, context) {
-  const arg = camelCase(status.argument);
-  const name = codeName(status.code);
-  const pos = status.position;
-  const value = status.value;
-  const n = context.numEmbeddings;
-  // Name the element: indices[17], or input[b][l] for a 2-D input.
-  const element = (name) => {
-    if (name === 'indices' && context.rowLength !== undefined) {
-      const l = context.rowLength;
-      return `input[${Math.floor(pos / l)}][${pos % l}]`;
-    }
-    return `${name}[${pos}]`;
-  };
-  switch (name) {
-    case 'badNumEmbeddings':
-      return new RangeError(`numEmbeddings = ${value} must be an integer in [1, ${maxSize()}]`);
-    case 'badEmbeddingDim':
-      return new RangeError(`embeddingDim = ${value} must be an integer in [1, ${maxSize()}]`);
-    case 'badPaddingIdx':
-      return new RangeError(`paddingIdx = ${value} is out of range [${-n}, ${n})`);
-    case 'badMaxNorm':
-      return new RangeError(`maxNorm = ${show(context.maxNorm)} must be a number >= 0`);
-    case 'badNormType':
-      return new RangeError(`normType = ${show(context.normType)} must be a number > 0 (or Infinity)`);
-    case 'perSampleWeightsNotSupported':
-      return new RangeError(`perSampleWeights are not supported with mode '${context.mode}' ` +
-        `(modes that take them: ${listed(modeNames().filter((m) => modeInfo(m).perSampleWeights))})`);
-    case 'maxModeWithScaleGradByFreq':
-      return new RangeError("scaleGradByFreq = true is not supported with mode 'max'");
-    case 'maxModeWithSparse':
-      return new RangeError("sparse = true is not supported with mode 'max'");
-    case 'emptyOffsetsWithIncludeLastOffset':
-      return new RangeError('offsets must have at least one entry with includeLastOffset = true');
-    case 'firstOffsetNotZero':
-      return new RangeError(`offsets[0] = ${value} must be 0`);
-    case 'offsetsDecreasing': {
-      const previous = context.offsets ? ` < offsets[${pos - 1}] = ${context.offsets[pos - 1]}` : '';
-      return new RangeError(`offsets[${pos}] = ${value}${previous}: offsets must not decrease`);
-    }
-    case 'offsetPastEnd':
-      return new RangeError(`offsets[${pos}] = ${value} is past the end of indices (length ${context.numIndices})`);
-    case 'indexOutOfRange':
-      return new RangeError(`${element('indices')} = ${value} is out of range [0, ${n})`);
-    case 'lengthMismatch':
-      if (arg === 'gradOutput') {
-        return new RangeError(
-          `gradOutput has length ${value}, expected ${context.numBags * context.embeddingDim} ` +
-            `(numBags x embeddingDim = ${context.numBags} x ${context.embeddingDim})`,
-        );
-      }
-      return new RangeError(`${arg} has length ${value}, expected ${context.numIndices} (one per index)`);
-    case 'outOfMemory':
-      return new RangeError(`${arg || 'the call'} needs ${value} bytes, more than the wasm memory can grow to`);
-    case 'tooLarge':
-      if (arg === 'output') {
-        const d = context.embeddingDim;
-        return new RangeError(`the output has ${value} floats (numBags x embeddingDim = ${Number(value) / d} x ${d}), ` +
-          'more than wasm32 memory can address (4 GiB)');
-      }
-      return new RangeError(`${arg || 'a size'} = ${value} is larger than ${maxSize()} elements`);
-    case 'badOptimizerOption': {
-      const { name: optimizer, options } = context.optimizer;
-      const given = options[arg];
-      return new RangeError(`optimizer.${arg} = ${Array.isArray(given) ? `[${given.join(', ')}]` : show(given)} ` +
-        `must be ${hyperparameters().find((h) => h.name === arg)?.rule ?? 'in range'} (optimizer '${optimizer}')`);
-    }
-    case 'quantizedTable':
-      return new RangeError(
-        `${arg} = ${show(context.maxNorm)} cannot be used with a quantized table (${context.dtype}): ` +
-          'renormalising rewrites rows in place, which needs float32 rows (pass maxNorm: null)',
-      );
-    case 'tableMismatch':
-      return new RangeError(`the two tables differ in numEmbeddings x embeddingDim (${n} x ${context.embeddingDim} here)`);
-    case 'negativeSize':
-      return new RangeError(`${arg} has a negative size ${value}`);
-    default:
-      return new Error(`embedding-bag-wasm: internal error ${status.code} (${arg} ${value} at ${pos})`);
+  const entry = STATUS_MESSAGES[codeName(status.code)];
+  const template = entry === undefined || entry.template === '' ? null : pickTemplate(entry.template, status.argument);
+  if (template === null) {
+    return new Error(`embedding-bag-wasm: internal error ${status.code} (${camelCase(status.argument)} ${status.value} at ${status.position})`);
   }
+  return new entry.errorClass(template.replace(/\{(\w+)(?:\|([^}]*))?\}/g, (_, key, fallback) => {
+    const value = PLACEHOLDERS[key](status, context);
+    return value === '' || value === undefined ? fallback ?? '' : String(value);
+  }));
 }

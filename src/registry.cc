@@ -57,7 +57,7 @@ int64_t row_bytes(RowFormat format, int64_t embedding_dim) {
 
 const char* error_message(ErrorCode code) {
   switch (code) {
-#define EBAG_STATUS_CODE(Name, number, message) \
+#define EBAG_STATUS_CODE(Name, number, message, ...) \
   case ErrorCode::k##Name: return message;
 #include "ebag/status_codes.inc"
 #undef EBAG_STATUS_CODE

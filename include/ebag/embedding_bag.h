@@ -114,7 +114,7 @@ struct ModeTraits {
 const ModeTraits* mode_traits(Mode mode);
 
 enum class ErrorCode : int32_t {
-#define EBAG_STATUS_CODE(Name, number, message) k##Name = number,
+#define EBAG_STATUS_CODE(Name, number, message, ...) k##Name = number,
 #include "ebag/status_codes.inc"
 #undef EBAG_STATUS_CODE
 };

@@ -43,7 +43,7 @@ TEST_CASE("registry: row formats and the quantized kernel sets", "[registry]") {
 }
 
 TEST_CASE("registry: every status code and argument has a text", "[registry]") {
-#define EBAG_STATUS_CODE(Name, number, message) \
+#define EBAG_STATUS_CODE(Name, number, message, ...) \
   CHECK(std::string(ebag::error_message(ebag::ErrorCode::k##Name)) != "unknown error");
 #include "ebag/status_codes.inc"
 #undef EBAG_STATUS_CODE

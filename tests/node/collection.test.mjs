@@ -40,9 +40,9 @@ test('errors name the key, the sample and the table, and change nothing', () => 
   assert.throws(bad({ lengths: [1, 1, 1, -1, 3, 1] }), { name: 'RangeError', message: 'lengths[3] = -1 is negative (key "item_id", sample 1)' });
   assert.throws(bad({ lengths: [1, 1, 1, 1, 2, 2] }), { name: 'RangeError', message: 'lengths sum to 8, but values has 7 ids' });
   assert.throws(bad({ lengths: [1, 1, 1, 1, 2] }), { name: 'RangeError', message: /lengths has 5 entries for 3 keys/ });
-  assert.throws(bad({ lengths: undefined, offsets: [0, 1, 2, 3, 2, 6, 7] }), { name: 'RangeError', message: 'offsets[4] = 2 is less than offsets[3] (key "item_id", sample 1)' });
-  assert.throws(bad({ lengths: undefined, offsets: [0, 1, 2, 3, 9, 6, 7] }), { name: 'RangeError', message: 'offsets[4] = 9 is past the end of values (7 ids)' });
-  assert.throws(bad({ lengths: undefined, offsets: [0, 1, 2, 3, 4, 6, 8] }), { name: 'RangeError', message: 'offsets[6] = 8 is past the end of values (7 ids)' });
+  assert.throws(bad({ lengths: undefined, offsets: [0, 1, 2, 3, 2, 6, 7] }), { name: 'RangeError', message: 'offsets[4] = 2 < offsets[3] = 3: offsets must not decrease (key "item_id", sample 1)' });
+  assert.throws(bad({ lengths: undefined, offsets: [0, 1, 2, 3, 9, 6, 7] }), { name: 'RangeError', message: 'offsets[4] = 9 is past the end of values (length 7)' });
+  assert.throws(bad({ lengths: undefined, offsets: [0, 1, 2, 3, 4, 6, 8] }), { name: 'RangeError', message: 'offsets[6] = 8 is past the end of values (length 7)' });
   assert.throws(bad({ keys: ['user_id', 'item_id', 'nope'] }), { name: 'RangeError', message: /keys\[2\] = "nope" is not a feature of any table/ });
   assert.throws(bad({ keys: ['user_id', 'item_id', 'item_id'] }), { name: 'RangeError', message: 'keys[2] = "item_id" is given twice' });
   assert.throws(bad({ keys: ['user_id', 'item_id'], lengths: [1, 1, 1, 1] }), { name: 'RangeError', message: 'the KeyedJaggedTensor lacks feature "history" (table "t_item")' });

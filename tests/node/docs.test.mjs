@@ -14,11 +14,16 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { writeResults } from '../../bench/results_md.mjs';
 import { apiMarkdown, undocumentedExports } from '../../scripts/api-docs.mjs';
+import { statusMessagesModule } from '../../scripts/status-messages.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 test('bench/RESULTS.md and the README summary match bench/results/latest.json', () => {
   assert.deepEqual(writeResults({ check: true }), []);
+});
+
+test('js/status-messages.mjs is what scripts/status-messages.mjs makes of include/ebag/status_codes.inc', () => {
+  assert.equal(readFileSync(`${root}js/status-messages.mjs`, 'utf8'), statusMessagesModule(), 'js/status-messages.mjs is stale: run npm run docs');
 });
 
 test('docs/API.md is what scripts/api-docs.mjs makes of js/index.d.ts, and every export has a doc comment', () => {

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
 import { statusError } from '../../js/errors.mjs';
+import { STATUS_MESSAGES } from '../../js/status-messages.mjs';
 import { handleOf } from '../../js/embedding-bag.mjs';
 import { requireModule } from '../../js/module.mjs';
 import {
@@ -107,11 +108,14 @@ test('dtypes: names in index.d.ts, row sizes computed in JS equal the core\'s', 
 });
 
 test('status codes: each is a user-facing error, or unreachable through the wrapper', () => {
+  // Their words and classes are the list's (include/ebag/status_codes.inc,
+  // through js/status-messages.mjs), numbered as the module numbers them.
+  assert.deepEqual(Object.keys(STATUS_MESSAGES).sort(), Object.keys(Code).sort());
+  for (const [name, { number }] of Object.entries(STATUS_MESSAGES)) assert.equal(number, Code[name], name);
   // The wrapper checks these itself before the core sees the call (types,
   // shapes, mode names, non-null buffers), or handles them where they arise
-  // (notQuantizable: tables.mjs; tableCalledAlone: collection.mjs, tested
-  // in collection.test.mjs).
-  const unreachable = ['ok', 'badMode', 'shapeMismatch', 'badArgmax', 'missingBuffer', 'badRowFormat', 'notQuantizable', 'tableCalledAlone'];
+  // (notQuantizable: tables.mjs): the list gives them no template.
+  const unreachable = ['ok', 'badMode', 'shapeMismatch', 'badArgmax', 'missingBuffer', 'badRowFormat', 'notQuantizable'];
   const context = {
     numEmbeddings: 10, embeddingDim: 4, mode: 'max', dtype: 'int8', numIndices: 3, numBags: 2, offsets: [0, 2, 1],
     optimizer: { name: 'sgd', options: { lr: 0 } },
