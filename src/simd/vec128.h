@@ -12,12 +12,18 @@
 
 // Full unrolling of a loop with a constant trip count (block loops whose
 // vectors must stay in registers, not in an array on the stack).
+// EBAG_UNROLL_BOUNDED: the same for a loop whose bound also depends on a
+// template constant (j < 4 && g + j < kVecs): clang unrolls it, GCC only
+// unrolls a trip count it knows at the pragma (it would warn and ignore it).
 #if defined(__clang__)
 #define EBAG_UNROLL _Pragma("unroll")
+#define EBAG_UNROLL_BOUNDED _Pragma("unroll")
 #elif defined(__GNUC__)
 #define EBAG_UNROLL _Pragma("GCC unroll 16")
+#define EBAG_UNROLL_BOUNDED
 #else
 #define EBAG_UNROLL
+#define EBAG_UNROLL_BOUNDED
 #endif
 
 #if defined(__wasm_simd128__)
