@@ -80,6 +80,10 @@ test('a file that is not a model is a TypeError; a truncated or newer one a Rang
   const bytes = readFileSync(file(golden.models[0].file));
   const before = memoryInfo().allocatedBytes;
   await assert.rejects(FastText.load(new TextEncoder().encode('__label__a hello\n')), { name: 'TypeError', message: /not a fastText model/ });
+  // A model is made by load() or a trainer: the constructor takes nothing a caller can make.
+  for (const given of [undefined, {}, { args: {}, dictionary: {}, input: {}, output: {} }]) {
+    assert.throws(() => new FastText(given), { name: 'TypeError', message: 'a FastText is made by FastText.load(source) or a FastTextTrainer' });
+  }
   for (const cut of [6, 40, 200, bytes.length - 100, bytes.length - 1]) {
     await assert.rejects(FastText.load(bytes.subarray(0, cut)), { name: 'RangeError', message: /truncated|inconsistent/ }, `cut at ${cut}`);
   }
