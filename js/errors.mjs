@@ -41,7 +41,7 @@ export function show(value) {
 // caller's), numBags, optimizer (parsed: { name, options }), and for a
 // collection: where(status) (the key, sample, table of a position),
 // indexName, boundsName, table (its name, shown) }.
-const PLACEHOLDERS = {
+export const PLACEHOLDERS = Object.freeze({
   arg: (s) => camelCase(s.argument),
   element: (s, c) => {
     // Name the element: indices[17], or input[b][l] for a 2-D input.
@@ -76,7 +76,7 @@ const PLACEHOLDERS = {
     return Array.isArray(given) ? `[${given.join(', ')}]` : show(given);
   },
   rule: (s) => hyperparameters().find((h) => h.name === camelCase(s.argument))?.rule ?? 'in range',
-};
+});
 
 // The alternative of a template for the status's (C++) argument: one that
 // starts with "argument: ", else the last.

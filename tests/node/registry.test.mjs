@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
-import { statusError } from '../../js/errors.mjs';
+import { PLACEHOLDERS, statusError } from '../../js/errors.mjs';
 import { STATUS_MESSAGES } from '../../js/status-messages.mjs';
 import { handleOf } from '../../js/embedding-bag.mjs';
 import { requireModule } from '../../js/module.mjs';
@@ -112,6 +112,10 @@ test('status codes: each is a user-facing error, or unreachable through the wrap
   // through js/status-messages.mjs), numbered as the module numbers them.
   assert.deepEqual(Object.keys(STATUS_MESSAGES).sort(), Object.keys(Code).sort());
   for (const [name, { number }] of Object.entries(STATUS_MESSAGES)) assert.equal(number, Code[name], name);
+  // Every {placeholder} of every template (each alternative) is one errors.mjs fills.
+  for (const [name, { template }] of Object.entries(STATUS_MESSAGES)) {
+    for (const [, key] of template.matchAll(/\{(\w+)(?:\|[^}]*)?\}/g)) assert.ok(Object.hasOwn(PLACEHOLDERS, key), `${name}: {${key}}`);
+  }
   // The wrapper checks these itself before the core sees the call (types,
   // shapes, mode names, non-null buffers), or handles them where they arise
   // (notQuantizable: tables.mjs): the list gives them no template.
