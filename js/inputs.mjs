@@ -32,12 +32,56 @@ function dataAndShape(value) {
   return { data: value.data, shape: hasShape ? value.shape : hasDims ? value.dims : undefined, hasData: 'data' in value, hasShape: hasShape || hasDims };
 }
 
-// The elements of a plain array, each read once (a getter or Proxy sees one read).
-function readOnce(array) {
+// The most elements a plain array argument may have. V8 keeps no array of
+// numbers longer than 2^27 in one piece (a FixedDoubleArray's limit); a
+// longer one is holey or a Proxy, and reading it element by element could
+// run the host out of memory before a bad element is seen. Typed arrays
+// have no such limit here.
+export const MAX_PLAIN_LENGTH = 2 ** 27;
+
+// The elements of a plain array, each read once (a getter or Proxy sees one
+// read); `check(value, i)` sees each as it is read, so a hole or a bad value
+// stops the read there. The length is checked before any element is read.
+function readOnce(array, name, check) {
   const n = array.length;
-  const out = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = array[i];
+  if (!(n <= MAX_PLAIN_LENGTH)) {
+    throw new RangeError(`${name} has length ${show(n)}: a plain array may hold at most ${MAX_PLAIN_LENGTH} elements (pass a typed array)`);
+  }
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const v = array[i];
+    if (check !== undefined) check(v, i);
+    out.push(v);
+  }
   return out;
+}
+
+// A plain array that is either rows (its first element is an array: every
+// element must be) or flat values (each checked by `flatCheck`), read once.
+function readItems(array, name, flatCheck) {
+  let check = null;
+  return readOnce(array, name, (v, i) => {
+    check ??= Array.isArray(v) ? rowElement(name) : flatCheck;
+    check(v, i);
+  });
+}
+
+// Element checks for readOnce.
+function integerElement(name) {
+  return (v, i) => {
+    if (typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v))) return;
+    throw new TypeError(`${name}[${i}] = ${show(v)} is not an integer`);
+  };
+}
+function numberElement(name) {
+  return (v, i) => {
+    if (typeof v !== 'number') throw new TypeError(`${name}[${i}] = ${show(v)} is not a number`);
+  };
+}
+function rowElement(name) {
+  return (v, i) => {
+    if (!Array.isArray(v)) throw new TypeError(`${name}[${i}] must be an array (a 2-D input is an array of rows)`);
+  };
 }
 
 // An integer array argument -> { kind, length, array } where array is an
@@ -47,20 +91,20 @@ function readOnce(array) {
 export function integerArray(value, name, pinned) {
   const kind = typedKind(value);
   if (kind === 'Int32Array' || kind === 'BigInt64Array') {
-    const array = pin(value, kind, pinned);
+    const array = pin(value, kind, pinned, name);
     return { kind: kind === 'Int32Array' ? IndexKind.int32 : IndexKind.int64, length: array.length, array };
   }
   if (kind === 'Uint32Array') {
     // Copied as int32 (the core's index types are signed), after a check that
     // every value fits.
-    const array = pin(value, kind);
+    const array = pin(value, kind, undefined, name);
     for (let i = 0; i < array.length; i++) {
       if (array[i] > INT32_MAX) throw new RangeError(`${name}[${i}] = ${array[i]} is out of range: Uint32Array indices must be below 2^31`);
     }
     return { kind: IndexKind.int32, length: array.length, array: Int32Array.from(array) };
   }
   if (Array.isArray(value)) {
-    const values = readOnce(value);
+    const values = readOnce(value, name, integerElement(name));
     let fitsInt32 = true;
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
@@ -85,10 +129,10 @@ export function integerArray(value, name, pinned) {
 // values widen exactly; Float64 ones round to nearest, as Float32Array.from.
 export function floatArray(value, name, pinned) {
   const kind = typedKind(value);
-  if (kind === 'Float32Array') return pin(value, kind, pinned);
-  if (kind === 'Float64Array' || kind === 'Float16Array') return Float32Array.from(pin(value, kind));
+  if (kind === 'Float32Array') return pin(value, kind, pinned, name);
+  if (kind === 'Float64Array' || kind === 'Float16Array') return Float32Array.from(pin(value, kind, undefined, name));
   if (Array.isArray(value)) {
-    const values = readOnce(value);
+    const values = readOnce(value, name, numberElement(name));
     const out = new Float32Array(values.length);
     for (let i = 0; i < values.length; i++) {
       if (typeof values[i] !== 'number') throw new TypeError(`${name}[${i}] = ${show(values[i])} is not a number`);
@@ -101,7 +145,7 @@ export function floatArray(value, name, pinned) {
 
 // A 2-D shape [rows, cols] of non-negative integers, read once.
 function shape2d(given, name) {
-  const shape = Array.isArray(given) ? readOnce(given) : given;
+  const shape = Array.isArray(given) ? readOnce(given, `${name}.shape`) : given;
   if (!Array.isArray(shape) || shape.length !== 2 || !shape.every((s) => Number.isInteger(s) && s >= 0)) {
     throw new TypeError(`${name}.shape must be [rows, columns] of non-negative integers, not ${show(given)}`);
   }
@@ -111,15 +155,17 @@ function shape2d(given, name) {
 // number[][] -> flat values with their shape; rows must have equal length.
 // Every row and element is read once.
 function flattenRows(given, name) {
-  const rows = readOnce(given);
+  const rows = readOnce(given, name, rowElement(name));
   const flat = [];
   let cols = 0;
   for (let b = 0; b < rows.length; b++) {
-    if (!Array.isArray(rows[b])) throw new TypeError(`${name}[${b}] must be an array (a 2-D input is an array of rows)`);
-    const row = readOnce(rows[b]);
+    const row = readOnce(rows[b], `${name}[${b}]`);
     if (b === 0) cols = row.length;
     if (row.length !== cols) {
       throw new RangeError(`${name}[${b}] has length ${row.length}, expected ${cols}: the rows of a 2-D input have one length`);
+    }
+    if (flat.length + cols > MAX_PLAIN_LENGTH) {
+      throw new RangeError(`${name} has more than ${MAX_PLAIN_LENGTH} elements in its rows: a plain array may hold at most that many (pass { data, shape })`);
     }
     for (let l = 0; l < cols; l++) flat.push(row[l]);
   }
@@ -144,7 +190,7 @@ export function forwardInput(input, offsets, pinned) {
     if (offsets != null) throw new TypeError(TWO_D_NO_OFFSETS);
     return { twoD: true, rows, rowLength, indices };
   }
-  const items = Array.isArray(input) ? readOnce(input) : input;
+  const items = Array.isArray(input) ? readItems(input, 'input', integerElement('indices')) : input;
   if (Array.isArray(items) && items.length > 0 && Array.isArray(items[0])) {
     const { flat, shape } = flattenRows(items, 'input');
     if (offsets != null) throw new TypeError(TWO_D_NO_OFFSETS);
@@ -168,14 +214,14 @@ export function perSampleWeightsArray(value, call, pinned) {
     rejectTensorLike(value, 'perSampleWeights', data);
     if (!hasData) throw new TypeError('perSampleWeights must be a Float32Array, an array or { data, shape }');
     if (hasShape) {
-      shape = Array.isArray(given) ? readOnce(given) : given;
+      shape = Array.isArray(given) ? readOnce(given, 'perSampleWeights.shape') : given;
       if (!Array.isArray(shape) || !shape.every((s) => Number.isInteger(s) && s >= 0)) {
         throw new TypeError(`perSampleWeights.shape must be an array of non-negative integers, not ${show(given)}`);
       }
     }
     flat = floatArray(data, 'perSampleWeights.data', pinned);
   } else {
-    const items = Array.isArray(value) ? readOnce(value) : value;
+    const items = Array.isArray(value) ? readItems(value, 'perSampleWeights', numberElement('perSampleWeights')) : value;
     if (Array.isArray(items) && items.length > 0 && Array.isArray(items[0])) {
       const rows = flattenRows(items, 'perSampleWeights');
       shape = rows.shape;
