@@ -6,7 +6,7 @@
 // table-setup.mjs's; the factories and serialisers are tables.mjs's.
 import { weightGradient, weightOut } from './gradients.mjs';
 import { forwardInput, gradOutputArray, perSampleWeightsArray } from './inputs.mjs';
-import { heap } from './module.mjs';
+import { heap, isHeapBuffer } from './module.mjs';
 import { bufferOf, lengthOf, settle, typedKind } from './snapshot.mjs';
 import { BACKWARD_RESULTS, resultOptions } from './options.mjs';
 import { checkLength, ownArray } from './results.mjs';
@@ -135,8 +135,7 @@ export class EmbeddingBag {
     // settle, and no objects made but the result.
     if (perSampleWeights == null && typedKind(input) === 'Int32Array' && typedKind(offsets) === 'Int32Array') {
       handle.live();
-      const heapBuffer = heap(1).buffer;
-      if (bufferOf.call(input) !== heapBuffer && bufferOf.call(offsets) !== heapBuffer) {
+      if (!isHeapBuffer(bufferOf.call(input)) && !isHeapBuffer(bufferOf.call(offsets))) {
         const numIndices = lengthOf.call(input);
         const numOffsets = lengthOf.call(offsets);
         if (out !== null) this.#checkOut(out, this.#bagsOf(numOffsets));
@@ -148,7 +147,7 @@ export class EmbeddingBag {
     let psw = perSampleWeights == null ? null : perSampleWeightsArray(perSampleWeights, call, pinned);
     handle.live();
     if (out !== null) this.#checkOut(out, call.twoD ? call.rows : this.#bagsOf(call.offsets.length));
-    const own = settle(pinned, heap(1).buffer, 'an argument of forward()');
+    const own = settle(pinned, 'an argument of forward()');
     const { indices, offsets: bounds } = call;
     if (psw) psw = own(psw);
     if (call.twoD) {
@@ -249,7 +248,7 @@ export class EmbeddingBag {
     if (given.shape !== null && (given.shape[0] !== numBags || given.shape[1] !== d)) {
       throw new RangeError(`gradOutput.shape = [${given.shape.join(', ')}], expected [${numBags}, ${d}] (the output's shape)`);
     }
-    const grad = settle(pinned, heap(1).buffer, 'gradOutput')(given.data);
+    const grad = settle(pinned, 'gradOutput')(given.data);
     this.#handle.stageFloats(this.#handle.calls.stageGradOutput, grad);
     return grad.length;
   }

@@ -25,14 +25,26 @@ let generationCount = 0; // bumped by shutdown()
 // the current views do not reach byte `end`: a detached view has length 0,
 // and an old view of shared memory still aliases the same bytes.
 let views = null;
+// Every buffer the heap has been while the package made views of it: with
+// threads, a view made before the memory grew is a view of an older
+// SharedArrayBuffer over the same memory (not the current buffer), and must
+// still count as wasm memory. Views of the heap are only ever made of a
+// buffer heap() returned, so no other buffer of wasm memory reaches a caller.
+let heapBuffers = new WeakSet();
 export function heap(end = Infinity) {
   if (views === null || views.u8.length < end) {
     const buffer = wasm.wasmMemory ? wasm.wasmMemory.buffer : wasm.HEAPU8.buffer;
     if (!views || views.buffer !== buffer) {
+      heapBuffers.add(buffer);
       views = { buffer, u8: new Uint8Array(buffer), i32: new Int32Array(buffer), f32: new Float32Array(buffer), last: null };
     }
   }
   return views;
+}
+
+/** Whether `buffer` is (or was, before the memory grew) the wasm heap's. */
+export function isHeapBuffer(buffer) {
+  return heapBuffers.has(buffer);
 }
 
 /**

@@ -8,25 +8,12 @@
 // subarray runs no code of its own inside a call (it could dispose the bag
 // between the checks and the write), and a Proxy is not taken for an array.
 import { show } from './errors.mjs';
-import { heap, heapView } from './module.mjs';
-import { bufferOf, lengthOf, offsetOf, typedKind } from './snapshot.mjs';
+import { heapView, isHeapBuffer } from './module.mjs';
+import { bufferOf, isDetached, lengthOf, offsetOf, typedKind } from './snapshot.mjs';
 
 const TypedArrayPrototype = Object.getPrototypeOf(Int8Array.prototype);
 const setOf = TypedArrayPrototype.set;
 const fillOf = TypedArrayPrototype.fill;
-
-// A detached buffer has byteLength 0 and no view can be made on it (the
-// `detached` getter is newer than Node 20).
-function isDetached(buffer) {
-  if ('detached' in buffer) return buffer.detached;
-  if (buffer.byteLength !== 0) return false;
-  try {
-    new Uint8Array(buffer);
-    return false;
-  } catch {
-    return true;
-  }
-}
 
 /**
  * `array` (named `name`) checked to be a Type of the caller's: not a view of
@@ -37,7 +24,7 @@ export function ownArray(array, name, Type = Float32Array) {
     throw new TypeError(`${name} = ${show(array)} must be ${/^[AEIOU]/.test(Type.name) ? 'an' : 'a'} ${Type.name}`);
   }
   const buffer = bufferOf.call(array);
-  if (buffer === heap(1).buffer) {
+  if (isHeapBuffer(buffer)) {
     throw new TypeError(`${name} is a view of wasm memory (a result or a weight of the package): pass an array of your own`);
   }
   // A live array's length is not 0 unless it is empty: the costlier check only then.

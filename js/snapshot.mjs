@@ -6,6 +6,8 @@
 // that no pinned view changed and copies those that alias wasm memory, which
 // the call may grow (and so detach) before it reads them.
 
+import { isHeapBuffer } from './module.mjs';
+
 const TypedArray = Object.getPrototypeOf(Int8Array);
 const intrinsic = (key) => Object.getOwnPropertyDescriptor(TypedArray.prototype, key).get;
 const kindOf = intrinsic(Symbol.toStringTag);
@@ -35,11 +37,33 @@ function canResize(buffer) {
   return growableOf !== undefined && growableOf.call(buffer);
 }
 
-/** A fixed-length view of a typed array's elements now, as `kind`; remembered for settle(). */
-export function pin(value, kind, pinned) {
+/**
+ * Whether an ArrayBuffer is detached (transferred, or the wasm heap's before
+ * it grew): its byteLength is 0 and no view can be made on it (the
+ * `detached` getter is newer than Node 20).
+ */
+export function isDetached(buffer) {
+  if ('detached' in buffer) return buffer.detached;
+  if (buffer.byteLength !== 0) return false;
+  try {
+    new Uint8Array(buffer);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * A fixed-length view of a typed array's elements now, as `kind`; remembered
+ * for settle(). `name` names the argument in the error of a detached one.
+ */
+export function pin(value, kind, pinned, name) {
   const C = CONSTRUCTORS[kind];
   const buffer = bufferOf.call(value);
   const length = lengthOf.call(value);
+  if (length === 0 && isDetached(buffer)) {
+    throw new TypeError(`${name} is detached (its buffer was transferred, or it was a view of wasm memory that has since grown): pass a live array`);
+  }
   // The common case, kept as it is (a new view per call costs more than the
   // call's own work on tiny inputs): the intrinsic class over a buffer whose
   // length cannot change; detaching it makes its length 0, which settle() sees.
@@ -53,20 +77,20 @@ export function pin(value, kind, pinned) {
 /**
  * Once all user code of a call has run: every pinned view still covers what
  * it did (else a TypeError: the caller resized an argument's buffer while the
- * call read its others), and a view of `heapBuffer` (wasm memory, which the
+ * call read its others), and a view of wasm memory (isHeapBuffer: which the
  * call may grow and so detach before it reads the view) is replaced by a
  * copy. Returns own(array): the array to use in place of a pinned one.
  */
 const unchanged = (array) => array;
 
-export function settle(pinned, heapBuffer, what) {
+export function settle(pinned, what) {
   let copies = null;  // made only when a view aliases wasm memory
   for (let k = 0; k < pinned.length; k += 2) {
     const view = pinned[k];
     if (lengthOf.call(view) !== pinned[k + 1]) {
       throw new TypeError(`${what} changed (its buffer was resized) while the call read its other arguments`);
     }
-    if (bufferOf.call(view) === heapBuffer) (copies ??= new Map()).set(view, new CONSTRUCTORS[kindOf.call(view)](view));
+    if (isHeapBuffer(bufferOf.call(view))) (copies ??= new Map()).set(view, new CONSTRUCTORS[kindOf.call(view)](view));
   }
   return copies === null ? unchanged : (array) => copies.get(array) ?? array;
 }

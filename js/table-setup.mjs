@@ -43,7 +43,7 @@ export function openTable(numEmbeddings, embeddingDim, given, dtype = 'fp32', ro
     }
     // A view of wasm memory (another bag's weight) is copied before the new
     // table's allocation can detach it.
-    weight = settle(pinned, heap(1).buffer, 'weight')(weight);
+    weight = settle(pinned, 'weight')(weight);
   }
   const core = new m.BagCore(numEmbeddings, embeddingDim, dtypeInfo(dtype).number);
   const describe = () => ({ numEmbeddings, embeddingDim, mode: o.mode, dtype });
