@@ -65,6 +65,9 @@ class BagCore {
   int32_t set_options(int32_t mode, bool has_padding_idx, double padding_idx, bool has_max_norm,
                       double max_norm, double norm_type, bool scale_grad_by_freq, bool sparse,
                       bool include_last_offset);
+  // A weighted mean divides by the bag's count from now on (a collection's
+  // table: Options::weighted_mean_by_count).
+  void set_weighted_mean_by_count() { options_.weighted_mean_by_count = true; }
   // N(0, 1) with the padding row zeroed (padding from set_options).
   int32_t init_normal(double seed_high, double seed_low);
 

@@ -13,6 +13,9 @@ namespace ebag::bindings {
 
 void CollectionCore::add_table(double core_address) {
   tables_.push_back(reinterpret_cast<BagCore*>(static_cast<uintptr_t>(core_address)));
+  // A collection's tables pool as TorchRec's (FBGEMM's): a weighted mean
+  // divides by the bag's length.
+  tables_.back()->set_weighted_mean_by_count();
   forward_counts_.push_back(0);
   by_table_.emplace_back();
   committed_.by_table.emplace_back();

@@ -11,12 +11,20 @@
 
 namespace ebag::detail {
 
+// Whether the scale of a weighted bag depends on its weights (mean and
+// sqrtn do, unless mean divides by the count: weighted_mean_by_count).
+inline bool scale_reads_weights(const Options& options) {
+  return !(options.mode == Mode::kMean && options.weighted_mean_by_count);
+}
+
 // 1 / divisor(b) in float32, or 0 when the divisor is 0 (the bag's output
 // and gradients are then zero: TensorFlow's div_no_nan). `weights` aligned
 // with `indices`, or nullptr; pad = the wrapped padding row or -1. Sums run
 // over the live entries in ascending order, in float32.
 template <typename IndexT>
-float bag_scale(Mode mode, const IndexT* indices, const float* weights, int64_t length, int64_t pad) {
+float bag_scale(const Options& options, const IndexT* indices, const float* weights, int64_t length, int64_t pad) {
+  const Mode mode = options.mode;
+  if (!scale_reads_weights(options)) weights = nullptr;
   float divisor = 0.0f;
   if (weights == nullptr) {
     int64_t count = length;

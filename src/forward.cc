@@ -107,7 +107,7 @@ void forward_piece(const Pooler& pool, const Bags<IndexT, OffsetT>& bags, const 
     float* out = cursor.row() + cols.begin;
     cursor.advance(1);
     if (mode.scaled) {
-      const float scale = detail::bag_scale(options.mode, indices, weights, length, pad);
+      const float scale = detail::bag_scale(options, indices, weights, length, pad);
       if (scale == 0.0f) std::memset(out, 0, sizeof(float) * width);
       else pool.scaled_sum(bag, scale, out);
     } else if (!mode.argmax) {

@@ -11,6 +11,7 @@
 // scalar enters as float32, as ATen casts it.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "backward/grouping.h"
 #include "backward/psw_gradient.h"
@@ -42,9 +43,14 @@ const OptimizerTraits* optimizer_traits(Optimizer optimizer) {
   return nullptr;
 }
 
-// Finite and in the interval [low, high] (an open end excluded).
-bool in_interval(double x, double low, bool low_open, double high, bool high_open) {
-  return std::isfinite(x) && (low_open ? x > low : x >= low) && (high_open ? x < high : x <= high);
+// Finite and in the interval [low, high] (an open end excluded) as the
+// float32 the update computes with: 1e39 is a finite double but infinite as
+// a float, 1e-50 is > 0 but 0 as a float (and a double beyond the float
+// range is not cast: that would be undefined).
+bool in_interval(double given, double low, bool low_open, double high, bool high_open) {
+  if (!(std::fabs(given) <= static_cast<double>(std::numeric_limits<float>::max()))) return false;
+  const double x = static_cast<float>(given);
+  return (low_open ? x > low : x >= low) && (high_open ? x < high : x <= high);
 }
 
 // The scalars of one step's update, as float32 (ATen casts a Python scalar

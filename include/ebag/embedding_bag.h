@@ -27,6 +27,8 @@
 //   sum:    out[b][d] = sum(b, d)
 //   mean:   out[b][d] = sum(b, d) * scale(b), divisor(b) = count(b)          without weights,
 //                                                          sum of w_i over live(b)  with weights
+//                                                          (count(b) with weights too when
+//                                                          options.weighted_mean_by_count: FBGEMM)
 //   sqrtn:  out[b][d] = sum(b, d) * scale(b), divisor(b) = sqrt(count(b))    without weights,
 //                                                          sqrt(sum of w_i * w_i over live(b)) with
 //           (TensorFlow's embedding_lookup_sparse combiners; PyTorch has no sqrtn and refuses
@@ -147,6 +149,10 @@ struct Options {
   bool scale_grad_by_freq = false;
   bool sparse = false;                 // only checked for the max-mode conflict
   bool include_last_offset = false;
+  // mean with per-sample weights divides the weighted sum by count(b), as
+  // FBGEMM's table-batched embeddings do (TorchRec's sharded
+  // EmbeddingBagCollection), instead of by the sum of the weights.
+  bool weighted_mean_by_count = false;
 };
 
 // The table, owned by the caller. Forward writes to it only for max_norm.

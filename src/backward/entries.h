@@ -18,7 +18,7 @@ float bag_entry_scale(const Bags<IndexT, OffsetT>& bags, const Options& options,
                       IndexRange range) {
   if (!scaled) return 1.0f;
   const float* weights = bags.per_sample_weights != nullptr ? bags.per_sample_weights + range.begin : nullptr;
-  return bag_scale(options.mode, bags.indices + range.begin, weights, range.end - range.begin, pad);
+  return bag_scale(options, bags.indices + range.begin, weights, range.end - range.begin, pad);
 }
 
 // fn(bag, entry, row, s) for every non-padding bag entry, in entry order;

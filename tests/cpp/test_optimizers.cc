@@ -312,6 +312,12 @@ TEST_CASE("step: a batch of padding only counts a step and changes nothing; erro
   ebag::OptimizerOptions o = options_for(Optimizer::kAdagrad);
   refused([&] { auto x = o; x.lr = 0; return x; }(), ebag::Argument::kLr);
   refused([&] { auto x = o; x.lr = NAN; return x; }(), ebag::Argument::kLr);
+  // Checked as the float32 the update uses: a finite double that is infinite
+  // (or 0) as a float would turn rows NaN (or train nothing).
+  refused([&] { auto x = o; x.lr = 1e39; return x; }(), ebag::Argument::kLr);
+  refused([&] { auto x = o; x.lr = 1e-50; return x; }(), ebag::Argument::kLr);
+  refused([&] { auto x = o; x.eps = -1e39; return x; }(), ebag::Argument::kEps);
+  refused([&] { auto x = o; x.beta1 = 0.999999999; return x; }(), ebag::Argument::kBetas);
   refused([&] { auto x = o; x.eps = -1; return x; }(), ebag::Argument::kEps);
   refused([&] { auto x = o; x.lr_decay = -0.5; return x; }(), ebag::Argument::kLrDecay);
   refused([&] { auto x = o; x.initial_accumulator_value = INFINITY; return x; }(), ebag::Argument::kInitialAccumulatorValue);

@@ -4,7 +4,12 @@
 // definition: one EmbeddingBag per (feature, table) with the table's weights,
 // outputs concatenated in the collection's order (TorchRec's KeyedTensor);
 // each table's gradient that of one bag call over its features' bags stacked
-// in that order. Bit for bit; returns the mismatches (empty when it holds).
+// in that order. A weighted mean divides the weighted sum by the bag's
+// count (FBGEMM's TBE; EmbeddingBag divides by the weights' sum): such a
+// table's definition is a sum bag's output times 1 / count in float32, its
+// row gradients a sum bag's with weights w x (1 / count), its per-id weight
+// gradients a sum bag's times 1 / count. Bit for bit; returns the
+// mismatches (empty when it holds).
 
 import { rng } from './rng.mjs';
 
@@ -68,8 +73,9 @@ function reference(EmbeddingBag, { tables, options, keys, lengths, values, weigh
   const pswGrad = weights ? new Float32Array(values.length) : null;
   let column = 0;
   tables.forEach((config) => {
+    const byCount = weights !== undefined && config.pooling === 'mean';
     const bag = new EmbeddingBag(config.numEmbeddings, config.embeddingDim, {
-      mode: config.pooling, weight: config.weight, paddingIdx: config.paddingIdx, sparse: options.sparse,
+      mode: byCount ? 'sum' : config.pooling, weight: config.weight, paddingIdx: config.paddingIdx, sparse: options.sparse,
     });
     const ids = [];
     const offsets = [];
@@ -90,6 +96,13 @@ function reference(EmbeddingBag, { tables, options, keys, lengths, values, weigh
       }
     });
     const y = bag.forward(ids, offsets, weights ? psw : null);
+    // 1 / count of each bag (live entries), as float32; 0 for an empty bag.
+    const scales = offsets.map((start, b) => {
+      const end = b + 1 < offsets.length ? offsets[b + 1] : ids.length;
+      const count = ids.slice(start, end).filter((id) => id !== config.paddingIdx).length;
+      return count === 0 ? 0 : Math.fround(1 / count);
+    });
+    if (byCount) for (let b = 0; b < scales.length; b++) for (let c = 0; c < d; c++) y.data[b * d + c] = Math.fround(y.data[b * d + c] * scales[b]);
     config.featureNames.forEach((_, j) => {
       for (let b = 0; b < batch; b++) {
         output.set(y.data.subarray((j * batch + b) * d, (j * batch + b + 1) * d), b * totalDim + column + j * d);
@@ -97,6 +110,20 @@ function reference(EmbeddingBag, { tables, options, keys, lengths, values, weigh
     });
     const g = bag.backward(stackedGrad);
     tableGrads[config.name] = g.weight;
+    if (byCount) {
+      // Each entry's row gradient G x (w x scale), as the sum bag of those weights gives it.
+      const scaled = new EmbeddingBag(config.numEmbeddings, config.embeddingDim, {
+        mode: 'sum', weight: config.weight, paddingIdx: config.paddingIdx, sparse: options.sparse,
+      });
+      const entryScale = Float32Array.from(psw, (w, i) => Math.fround(w) * scales[offsets.findLastIndex((o) => o <= i)]);
+      scaled.forward(ids, offsets, entryScale);
+      tableGrads[config.name] = scaled.backward(stackedGrad).weight;
+      scaled.dispose();
+      offsets.forEach((start, b) => {
+        const end = b + 1 < offsets.length ? offsets[b + 1] : ids.length;
+        for (let i = start; i < end; i++) g.perSampleWeights[i] = Math.fround(g.perSampleWeights[i] * scales[b]);
+      });
+    }
     if (weights) {
       let offset = 0;
       for (const name of config.featureNames) {

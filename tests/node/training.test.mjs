@@ -82,12 +82,15 @@ test('errors name the option or the argument, and change nothing', () => {
   };
   const refused = [
     [{ name: 'sgd' }, TypeError, "optimizer.lr is required for 'sgd' (as in PyTorch, it has no default)"],
-    [{ name: 'sgd', lr: 0 }, RangeError, "optimizer.lr = 0 must be a finite number > 0 (optimizer 'sgd')"],
-    [{ name: 'sgd', lr: Infinity }, RangeError, "optimizer.lr = Infinity must be a finite number > 0 (optimizer 'sgd')"],
-    [{ name: 'adagrad', eps: -1 }, RangeError, "optimizer.eps = -1 must be a finite number >= 0 (optimizer 'adagrad')"],
-    [{ name: 'adagrad', lrDecay: -0.1 }, RangeError, "optimizer.lrDecay = -0.1 must be a finite number >= 0 (optimizer 'adagrad')"],
-    [{ name: 'adagrad', initialAccumulatorValue: NaN }, RangeError, "optimizer.initialAccumulatorValue = NaN must be a finite number >= 0 (optimizer 'adagrad')"],
-    [{ name: 'sparse-adam', betas: [0.9, 1] }, RangeError, "optimizer.betas = [0.9, 1] must be two numbers in [0, 1) (optimizer 'sparse-adam')"],
+    [{ name: 'sgd', lr: 0 }, RangeError, "optimizer.lr = 0 must be a finite number > 0 (as a float32) (optimizer 'sgd')"],
+    [{ name: 'sgd', lr: Infinity }, RangeError, "optimizer.lr = Infinity must be a finite number > 0 (as a float32) (optimizer 'sgd')"],
+    // Finite doubles that are infinite, or 0, as the float32 the update uses.
+    [{ name: 'sgd', lr: 1e39 }, RangeError, "optimizer.lr = 1e+39 must be a finite number > 0 (as a float32) (optimizer 'sgd')"],
+    [{ name: 'adagrad', lr: 1e-50 }, RangeError, "optimizer.lr = 1e-50 must be a finite number > 0 (as a float32) (optimizer 'adagrad')"],
+    [{ name: 'adagrad', eps: -1 }, RangeError, "optimizer.eps = -1 must be a finite number >= 0 (as a float32) (optimizer 'adagrad')"],
+    [{ name: 'adagrad', lrDecay: -0.1 }, RangeError, "optimizer.lrDecay = -0.1 must be a finite number >= 0 (as a float32) (optimizer 'adagrad')"],
+    [{ name: 'adagrad', initialAccumulatorValue: NaN }, RangeError, "optimizer.initialAccumulatorValue = NaN must be a finite number >= 0 (as a float32) (optimizer 'adagrad')"],
+    [{ name: 'sparse-adam', betas: [0.9, 1] }, RangeError, "optimizer.betas = [0.9, 1] must be two numbers in [0, 1) (as float32) (optimizer 'sparse-adam')"],
     [{ name: 'sparse-adam', betas: [0.9] }, TypeError, 'optimizer.betas = array(1) must be [beta1, beta2], two numbers'],
     [{ name: 'rowwise-adagrad', lrDecay: 0.1 }, TypeError, "unknown optimizer option 'lrDecay' ('rowwise-adagrad' takes: lr, eps)"],
     [{ name: 'adam' }, RangeError, "optimizer.name = \"adam\" must be 'sgd', 'adagrad', 'rowwise-adagrad' or 'sparse-adam'"],
