@@ -19,6 +19,21 @@ export const TRAIN_DEFAULTS = Object.freeze({
 const DEFAULT_LR = Object.freeze({ adagrad: 0.1, sgd: 1 });
 const OPTIMIZERS = Object.keys(DEFAULT_LR);
 
+// The largest table the module holds (include/ebag/buffer.h kMaxBytes).
+const MAX_TABLE_BYTES = 2 ** 31 - 1;
+
+/**
+ * The input table (words + bucket rows of dim floats) checked to fit in one
+ * table, naming the options: before bucket x dim floats are made.
+ */
+export function checkInputSize(rows, nwords, o) {
+  if (rows * o.dim * 4 > MAX_TABLE_BYTES) {
+    throw new RangeError(`bucket = ${o.bucket} and dim = ${o.dim} make an input table of ` +
+      `${nwords > 0 ? `${nwords} words + ` : ''}${o.bucket} buckets x ${o.dim} floats (${rows * o.dim * 4} bytes), ` +
+      `larger than a table can be (${MAX_TABLE_BYTES} bytes): lower bucket or dim`);
+  }
+}
+
 function checkInteger(value, name, min, max) {
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new (typeof value === 'number' ? RangeError : TypeError)(`${name} = ${show(value)} must be an integer in [${min}, ${max}]`);
@@ -46,6 +61,7 @@ export function trainOptions(given) {
   checkInteger(o.bucket, 'bucket', 0, 2 ** 24);
   if ((o.maxn > 0 || o.wordNgrams > 1) && o.bucket === 0) throw new RangeError('bucket = 0 leaves char n-grams and word n-grams no rows');
   checkInteger(o.wordNgrams, 'wordNgrams', 1, 5);
+  checkInputSize(o.bucket, 0, o);
   checkInteger(o.minCount, 'minCount', 1, 2 ** 31 - 1);
   checkInteger(o.epoch, 'epoch', 1, 10000);
   checkInteger(o.batchSize, 'batchSize', 1, 65536);
@@ -53,7 +69,10 @@ export function trainOptions(given) {
     throw new (typeof o.optimizer === 'string' ? RangeError : TypeError)(`optimizer = ${show(o.optimizer)} must be 'adagrad' or 'sgd'`);
   }
   o.lr ??= DEFAULT_LR[o.optimizer];
-  if (!(typeof o.lr === 'number' && Number.isFinite(o.lr) && o.lr > 0)) throw new RangeError(`lr = ${show(o.lr)} must be a finite number > 0`);
+  // As the float32 the update uses: 1e39 is a finite double, Infinity as float32.
+  if (!(typeof o.lr === 'number' && Number.isFinite(Math.fround(o.lr)) && Math.fround(o.lr) > 0)) {
+    throw new RangeError(`lr = ${show(o.lr)} must be a finite number > 0 (as a float32)`);
+  }
   checkInteger(o.seed, 'seed', 0, 2 ** 32 - 1);
   return o;
 }

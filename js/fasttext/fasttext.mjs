@@ -5,13 +5,15 @@
 import { show } from '../errors.mjs';
 import { currentPlatform } from '../module.mjs';
 import { checkKnownKeys, ownOptions } from '../options.mjs';
-import { readAll } from '../sources.mjs';
+import { checkSignal, readAll } from '../sources.mjs';
 import { RowSink } from './dictionary.mjs';
 import { FastTextModel } from './model.mjs';
-import { readModel } from './reader.mjs';
+import { checkHead, HEAD_BYTES, readModel } from './reader.mjs';
 import { writeModel } from './writer.mjs';
 
 const f32 = Math.fround;
+// The most scores (texts x labels) predictBatch holds at once: 16 MiB.
+const SCORES_PER_BLOCK = 1 << 22;
 
 function checkText(text, what) {
   if (typeof text !== 'string') throw new TypeError(`${what} must be a string, not ${show(text)}`);
@@ -31,9 +33,17 @@ function predictOptions(options) {
 export class FastText {
   #model;
 
-  /** A model from a path (Node), URL, bytes, Blob or Response. */
-  static async load(source) {
-    const parsed = readModel(await readAll(source, currentPlatform(), 'a fastText model'));
+  /**
+   * A model from a path (Node), URL, bytes, Blob, Response or ReadableStream;
+   * options.signal aborts the read. A file that does not start as a fastText
+   * model is refused before the rest of it is read.
+   */
+  static async load(source, options) {
+    const given = options === undefined ? {} : ownOptions(options, 'load options');
+    checkKnownKeys(given, ['signal'], 'load option');
+    const signal = checkSignal(given.signal);
+    const bytes = await readAll(source, currentPlatform(), 'a fastText model', { signal, head: { bytes: HEAD_BYTES, check: checkHead } });
+    const parsed = readModel(bytes);
     if (parsed.args.model !== 'supervised') {
       throw new TypeError(`the fastText model is a ${parsed.args.model} (word vectors) model: FastText predicts with supervised models`);
     }
@@ -78,28 +88,40 @@ export class FastText {
     texts = Array.from(texts);  // each element read once: what is checked is what is used
     texts.forEach((text, i) => checkText(text, `texts[${i}]`));
     const { k, threshold } = predictOptions(options);
-    const sink = new RowSink(16 * texts.length + 16);
-    const offsets = new Int32Array(texts.length + 1);
-    texts.forEach((text, t) => {
-      offsets[t] = sink.length;
-      model.dictionary.appendLine(text, sink);
-    });
-    offsets[texts.length] = sink.length;
-    const hidden = model.hidden(sink.rows, offsets.subarray(0, texts.length));
-    const scores = model.scores(hidden, texts.length);
-    const labels = model.dictionary.labels;
     const rows = model.output.numEmbeddings;
+    // Texts in blocks whose scores (texts x labels floats) stay small.
+    const block = Math.max(1, Math.floor(SCORES_PER_BLOCK / rows));
     const out = new Array(texts.length);
-    for (let t = 0; t < texts.length; t++) {
-      // fastText predicts nothing for a line without input rows.
-      if (offsets[t + 1] === offsets[t]) {
-        out[t] = [];
-        continue;
-      }
-      const best = model.predict(scores.subarray(t * rows, (t + 1) * rows), k === -1 ? rows : k, threshold);
-      out[t] = best.map(([score, label]) => ({ label: labels[label], probability: f32(Math.exp(score)) }));
+    for (let first = 0; first < texts.length; first += block) {
+      this.#predictBlock(model, texts, first, Math.min(texts.length, first + block), k === -1 ? rows : k, threshold, out);
     }
     return out;
+  }
+
+  // Predictions of texts [first, end) into out[first, end): one call for
+  // their hidden vectors, one for their scores.
+  #predictBlock(model, texts, first, end, k, threshold, out) {
+    const count = end - first;
+    const sink = new RowSink(16 * count + 16);
+    const offsets = new Int32Array(count + 1);
+    for (let t = 0; t < count; t++) {
+      offsets[t] = sink.length;
+      model.dictionary.appendLine(texts[first + t], sink);
+    }
+    offsets[count] = sink.length;
+    const hidden = model.hidden(sink.rows, offsets.subarray(0, count));
+    const scores = model.scores(hidden, count);
+    const labels = model.dictionary.labels;
+    const rows = model.output.numEmbeddings;
+    for (let t = 0; t < count; t++) {
+      // fastText predicts nothing for a line without input rows.
+      if (offsets[t + 1] === offsets[t]) {
+        out[first + t] = [];
+        continue;
+      }
+      const best = model.predict(scores.subarray(t * rows, (t + 1) * rows), k, threshold);
+      out[first + t] = best.map(([score, label]) => ({ label: labels[label], probability: f32(Math.exp(score)) }));
+    }
   }
 
   /** fastText's getSentenceVector for a supervised model: the mean of the line's rows. */
@@ -117,16 +139,18 @@ export class FastText {
   }
 
   /**
-   * The model as a fastText .bin file (fastText 0.9.2's format, version 12):
-   * `fasttext predict-prob` reads it and answers as this model does. Dense
-   * models only: a quantized (.ftz) model's rows are not written back.
+   * The model as a fastText .bin file (fastText 0.9.2's format, in the
+   * version it was loaded from, 12 when trained here): `fasttext
+   * predict-prob` reads it and answers as this model does; a loaded .bin
+   * comes back byte for byte. Dense models only: a quantized (.ftz) model's
+   * rows are not written back.
    */
   toBin() {
     const model = this.#live();
-    const { args, dictionary, quantized } = model.saved;
+    const { version, args, dictionary, quantized } = model.saved;
     if (quantized) throw new TypeError('toBin() writes dense models; this model is quantized (.ftz): save the .ftz it was loaded from');
     const matrix = (bag) => ({ rows: bag.numEmbeddings, cols: args.dim, data: bag.weight });
-    return writeModel({ args, dictionary, input: matrix(model.input), output: matrix(model.output) });
+    return writeModel({ version, args, dictionary, input: matrix(model.input), output: matrix(model.output) });
   }
 
   /** Frees the model's tables. Idempotent. */

@@ -150,21 +150,28 @@ export class HuffmanTree {
   }
 
   // scores[r]: the dot of output row r (node r + osz) with the hidden vector.
+  // fastText's recursive dfs, walked with a stack of its own (a tree of many
+  // labels can be as deep as it has labels): nodes are visited in the same
+  // order, left subtree first, so ties come out as fastText's do.
   predict(scores, k, threshold) {
     const heap = [];
     const floor = stdLog(threshold);
-    const dfs = (node, score) => {
-      if (score < floor) return;
-      if (heap.length === k && score < heap[0][0]) return;
+    if (this.osz === 0) return heap;
+    const nodes = [2 * this.osz - 2];
+    const pathScores = [0];
+    while (nodes.length > 0) {
+      const node = nodes.pop();
+      const score = pathScores.pop();
+      if (score < floor) continue;
+      if (heap.length === k && score < heap[0][0]) continue;
       if (this.left[node] === -1 && this.right[node] === -1) {
         keep(heap, k, [score, node]);
-        return;
+        continue;
       }
       const f = f32(1 / f32(1 + f32(Math.exp(-scores[node - this.osz]))));
-      dfs(this.left[node], f32(score + stdLog(1 - f)));
-      dfs(this.right[node], f32(score + stdLog(f)));
-    };
-    if (this.osz > 0) dfs(2 * this.osz - 2, 0);
+      nodes.push(this.right[node], this.left[node]);
+      pathScores.push(f32(score + stdLog(f)), f32(score + stdLog(1 - f)));
+    }
     return sortHeap(heap);
   }
 }

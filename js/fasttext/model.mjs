@@ -19,7 +19,7 @@ export class FastTextModel {
   dictionary;
   predict;
   args;
-  saved; // { args, dictionary, quantized } as read (or trained), for toBin()
+  saved; // { version, args, dictionary, quantized } as written in the file (or trained), for toBin()
 
   /** Whether `value` is a FastTextModel (a brand check: no user code runs). */
   static is(value) { return value !== null && typeof value === 'object' && #brand in value; }
@@ -38,7 +38,7 @@ export class FastTextModel {
     }
     this.norms = output.norms;
     this.predict = predictor(args.loss, Array.from(dictionary.counts.subarray(dictionary.nwords)));
-    this.saved = { args, dictionary, quantized: model.quantized };
+    this.saved = { version: model.version, args: model.written ?? args, dictionary, quantized: model.quantized };
   }
 
   get disposed() { return this.input.disposed; }

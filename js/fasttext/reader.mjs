@@ -19,6 +19,11 @@ export const MAX_VERSION = 12;
 export const LOSSES = Object.freeze({ 1: 'hs', 2: 'ns', 3: 'softmax', 4: 'ova' });
 export const MODELS = Object.freeze({ 1: 'cbow', 2: 'sg', 3: 'supervised' });
 const KSUB = 256;
+// The largest table the module holds (include/ebag/buffer.h kMaxBytes): a
+// matrix that decodes to more is refused before it is decoded.
+const MAX_TABLE_BYTES = 2 ** 31 - 1;
+// The magic, the version and the args: what is checked before a file is read on.
+export const HEAD_BYTES = 4 + 4 + 12 * 4 + 8;
 
 class Cursor {
   constructor(bytes) {
@@ -120,9 +125,18 @@ function readDictionary(c) {
   return { words, types, counts, nwords, nlabels, ntokens, pruneIndex };
 }
 
+// A matrix the module can hold as a table, checked before it is read.
+function checkTableSize(rows, cols, what) {
+  if (rows * cols * 4 > MAX_TABLE_BYTES) {
+    throw new RangeError(`the fastText file's ${what} matrix is ${rows} x ${cols} floats (${rows * cols * 4} bytes): ` +
+      `larger than a table can be (${MAX_TABLE_BYTES} bytes)`);
+  }
+}
+
 function readDense(c, what) {
   const rows = c.count(`the ${what} matrix's rows`, 2 ** 31 - 1);
   const cols = c.count(`the ${what} matrix's columns`, 2 ** 31 - 1);
+  checkTableSize(rows, cols, what);
   if (rows * cols * 4 > c.bytes.byteLength - c.at) {
     throw new RangeError(`the fastText file is truncated: the ${what} matrix is ${rows} x ${cols} floats, ` +
       `${c.bytes.byteLength - c.at} bytes are left`);
@@ -165,6 +179,7 @@ function readQuantized(c, what, premultiplied) {
   if (pq.dim !== cols || codeSize !== rows * pq.nsubq || (npq && npq.dim !== 1)) {
     throw new RangeError(`the fastText file is inconsistent: a ${what} matrix of ${rows} x ${cols} with ${codeSize} codes`);
   }
+  checkTableSize(rows, cols, what);
   // Row i = norm_i x its centroids, in float32 (quantmatrix.cc addRowToVector).
   const data = new Float32Array(rows * cols);
   const norms = qnorm && !premultiplied ? new Float32Array(rows) : null;
@@ -181,18 +196,66 @@ function readQuantized(c, what, premultiplied) {
   return { rows, cols, data, norms };
 }
 
-/** The model in `bytes` (a Uint8Array): { version, args, dictionary, input, output, quantized }. */
-export function readModel(bytes) {
-  if (bytes.byteLength < 4 || new DataView(bytes.buffer, bytes.byteOffset, 4).getInt32(0, true) !== MAGIC) {
-    throw new TypeError('not a fastText model (.bin / .ftz): the file does not start with fastText\'s magic number');
-  }
-  const c = new Cursor(bytes);
+const hasMagic = (bytes) => bytes.byteLength >= 4 && new DataView(bytes.buffer, bytes.byteOffset, 4).getInt32(0, true) === MAGIC;
+const notFastText = () => new TypeError('not a fastText model (.bin / .ftz): the file does not start with fastText\'s magic number');
+
+// The magic number, the version and the args, from a cursor at byte 0.
+function readHead(c) {
+  if (!hasMagic(c.bytes)) throw notFastText();
   c.at = 4;
   const version = c.i32('the version');
   if (version > MAX_VERSION || version < 0) {
     throw new RangeError(`the fastText file has version ${version}; fastText 0.9.2 reads versions up to ${MAX_VERSION}`);
   }
-  const args = readArgs(c);
+  return { version, args: readArgs(c) };
+}
+
+/**
+ * Checks the first HEAD_BYTES of a file (fewer when it is shorter) before
+ * the rest is read: a TypeError when it is not a fastText model, a
+ * RangeError when its version or args are impossible.
+ */
+export function checkHead(prefix) {
+  // A shorter file: its magic number here, the rest is readModel's.
+  if (prefix.byteLength >= HEAD_BYTES) readHead(new Cursor(prefix));
+  else if (!hasMagic(prefix)) throw notFastText();
+}
+
+// The rows each matrix must have, from the dictionary and args (fastText's
+// dictionary.cc: a word is row id, an n-gram row nwords + its bucket, or
+// nwords + its pruned index; a supervised model's output rows are labels).
+function checkShapes(args, dictionary, input, output) {
+  const { nwords, nlabels, pruneIndex } = dictionary;
+  const usesNgrams = args.maxn > 0 || args.wordNgrams > 1;
+  if (usesNgrams && args.bucket === 0) {
+    throw new RangeError(`the fastText file is inconsistent: bucket = 0 with n-grams (maxn ${args.maxn}, wordNgrams ${args.wordNgrams}) leaves them no rows`);
+  }
+  const ngramRows = pruneIndex === null ? args.bucket : pruneIndex.size;
+  if (pruneIndex !== null) {
+    for (const [bucket, row] of pruneIndex) {
+      if (!(bucket >= 0 && bucket < args.bucket && row >= 0 && row < pruneIndex.size)) {
+        throw new RangeError(`the fastText file is inconsistent: the prune index maps bucket ${bucket} to ${row} ` +
+          `(buckets below ${args.bucket}, rows below ${pruneIndex.size})`);
+      }
+    }
+  }
+  if (input.rows !== nwords + ngramRows) {
+    throw new RangeError(`the fastText file is inconsistent: its input matrix has ${input.rows} rows, ` +
+      `expected ${nwords + ngramRows} (${nwords} words + ${ngramRows} ${pruneIndex === null ? 'n-gram buckets' : 'pruned n-grams'})`);
+  }
+  const outputRows = args.model === 'supervised' ? nlabels : nwords;
+  if (output.rows !== outputRows) {
+    throw new RangeError(`the fastText file is inconsistent: its output matrix has ${output.rows} rows, ` +
+      `expected ${outputRows} (one per ${args.model === 'supervised' ? 'label' : 'word'})`);
+  }
+}
+
+/** The model in `bytes` (a Uint8Array): { version, args, dictionary, input, output, quantized }. */
+export function readModel(bytes) {
+  const c = new Cursor(bytes);
+  const { version, args } = readHead(c);
+  // As written, for toBin() to write the file back as it was.
+  const written = { ...args };
   // fastText: old (version 11) supervised models have no char n-grams.
   if (version === 11 && args.model === 'supervised') args.maxn = 0;
   const dictionary = readDictionary(c);
@@ -202,9 +265,11 @@ export function readModel(bytes) {
     throw new RangeError('the fastText file is inconsistent: a pruned dictionary with a dense input matrix');
   }
   args.qout = c.u8('the output matrix kind') !== 0;
+  written.qout = args.qout;
   const output = quantInput && args.qout ? readQuantized(c, 'output', false) : readDense(c, 'output');
   if (input.cols !== args.dim || output.cols !== args.dim) {
     throw new RangeError(`the fastText file is inconsistent: dim ${args.dim}, matrices of ${input.cols} and ${output.cols} columns`);
   }
-  return { version, args, dictionary, input, output, quantized: quantInput };
+  checkShapes(args, dictionary, input, output);
+  return { version, args, written, dictionary, input, output, quantized: quantInput };
 }

@@ -14,9 +14,10 @@
 // examples every epoch.
 import { show } from '../errors.mjs';
 import { currentPlatform } from '../module.mjs';
+import { checkKnownKeys, ownOptions } from '../options.mjs';
 import { readAll } from '../sources.mjs';
 import { RowSink } from './dictionary.mjs';
-import { buildDictionary, generator, readExamples, trainOptions } from './examples.mjs';
+import { buildDictionary, checkInputSize, generator, readExamples, trainOptions } from './examples.mjs';
 import { FastText } from './fasttext.mjs';
 import { FastTextModel } from './model.mjs';
 
@@ -50,6 +51,7 @@ export class FastTextTrainer {
     if (dictionary.nlabels < 2) throw new RangeError(`the examples have ${dictionary.nlabels} label: a classifier needs at least 2`);
     const random = generator(o.seed);
     const rows = dictionary.nwords + o.bucket;
+    checkInputSize(rows, dictionary.nwords, o);
     const input = new Float32Array(rows * o.dim);
     // fastText's initialisation: uniform in [-1 / dim, 1 / dim]; output zero.
     for (let i = 0; i < input.length; i++) input[i] = (2 * random() - 1) / o.dim;
@@ -182,15 +184,22 @@ export class FastTextTrainer {
   }
 
   /**
-   * Steps until `epochs` more epochs are done (default: the epoch option,
-   * from the start). onProgress({ epochs, steps, loss }) after each step.
+   * Steps until `epochs` more epochs are done. Without `epochs`: up to the
+   * epoch option when fewer are done, else that many more (a second train()
+   * trains again). onProgress({ epochs, steps, loss }) after each step.
    * Returns the mean loss of the last epoch's batches.
    */
-  train({ epochs = undefined, onProgress = undefined } = {}) {
+  train(options) {
     this.#live();
-    const target = epochs === undefined ? this.#options.epoch : this.epochs + epochs;
-    if (!(typeof target === 'number' && Number.isFinite(target) && target >= 0)) throw new RangeError(`epochs = ${show(epochs)} must be a number >= 0`);
+    const given = options === undefined ? {} : ownOptions(options, 'train options');
+    checkKnownKeys(given, ['epochs', 'onProgress'], 'train option');
+    const { epochs, onProgress } = given;
+    if (epochs !== undefined && !(typeof epochs === 'number' && Number.isFinite(epochs) && epochs >= 0)) {
+      throw new (typeof epochs === 'number' ? RangeError : TypeError)(`epochs = ${show(epochs)} must be a number >= 0`);
+    }
     if (onProgress !== undefined && typeof onProgress !== 'function') throw new TypeError(`onProgress = ${show(onProgress)} must be a function`);
+    const planned = this.#options.epoch;
+    const target = epochs !== undefined ? this.epochs + epochs : this.epochs < planned - 1e-12 ? planned : this.epochs + planned;
     let sum = 0;
     let batches = 0;
     let epoch = Math.floor(this.epochs);

@@ -105,7 +105,9 @@ test('training: bad examples and options are clear errors, before anything is al
     [() => new FastTextTrainer([{ text: 'a', label: 'two words' }]), TypeError, 'examples[0].label must be one word (a non-empty string without spaces), not "two words"'],
     [() => new FastTextTrainer(TRAIN, { dim: 0 }), RangeError, 'dim = 0 must be an integer in [1, 1024]'],
     [() => new FastTextTrainer(TRAIN, { optimizer: 'adam' }), RangeError, "optimizer = \"adam\" must be 'adagrad' or 'sgd'"],
-    [() => new FastTextTrainer(TRAIN, { lr: -1 }), RangeError, 'lr = -1 must be a finite number > 0'],
+    [() => new FastTextTrainer(TRAIN, { lr: -1 }), RangeError, 'lr = -1 must be a finite number > 0 (as a float32)'],
+    // A finite double that is infinite as the float32 the update uses.
+    [() => new FastTextTrainer(TRAIN, { lr: 1e39 }), RangeError, 'lr = 1e+39 must be a finite number > 0 (as a float32)'],
     [() => new FastTextTrainer(TRAIN, { minn: 3, maxn: 2 }), RangeError, 'minn = 3 is larger than maxn = 2'],
     [() => new FastTextTrainer(TRAIN, { bucket: 0 }), RangeError, 'bucket = 0 leaves char n-grams and word n-grams no rows'],
     [() => new FastTextTrainer(TRAIN, { epochs: 3 }), TypeError, /^unknown training option 'epochs' \(did you mean 'epoch'\?\) \(known: dim, /],
