@@ -167,6 +167,9 @@ function readQuantized(c, what, premultiplied) {
   const qnorm = c.u8(`the ${what} matrix's qnorm`) !== 0;
   const rows = c.count(`the ${what} matrix's rows`, 2 ** 31 - 1);
   const cols = c.count(`the ${what} matrix's columns`, 2 ** 31 - 1);
+  // The decoded size, before anything is read or decoded: a few MB of codes
+  // can stand for GBs of rows.
+  checkTableSize(rows, cols, what);
   const codeSize = c.i32(`the ${what} matrix's code size`);
   const codes = c.take(codeSize, `the ${what} matrix's codes`);
   const pq = readPq(c, what);
@@ -179,7 +182,6 @@ function readQuantized(c, what, premultiplied) {
   if (pq.dim !== cols || codeSize !== rows * pq.nsubq || (npq && npq.dim !== 1)) {
     throw new RangeError(`the fastText file is inconsistent: a ${what} matrix of ${rows} x ${cols} with ${codeSize} codes`);
   }
-  checkTableSize(rows, cols, what);
   // Row i = norm_i x its centroids, in float32 (quantmatrix.cc addRowToVector).
   const data = new Float32Array(rows * cols);
   const norms = qnorm && !premultiplied ? new Float32Array(rows) : null;
