@@ -18,13 +18,18 @@ function bytesOf(value) {
 }
 
 // Reads a ReadableStream to its end, or cancels it when the consumer stops
-// early (the loader has what it needs, an error, an abort).
-async function* streamChunks(stream) {
+// early (the loader has what it needs, an error) or `signal` aborts: a
+// pending read then ends at once, even when the stream has stalled.
+async function* streamChunks(stream, signal) {
   const reader = stream.getReader();
+  const cancel = () => reader.cancel(signal.reason).catch(() => {});
+  signal?.addEventListener('abort', cancel, { once: true });
   let finished = false;
   try {
     for (;;) {
+      signal?.throwIfAborted();
       const { done, value } = await reader.read();
+      signal?.throwIfAborted();
       if (done) {
         finished = true;
         return;
@@ -32,9 +37,52 @@ async function* streamChunks(stream) {
       yield bytesOf(value);
     }
   } finally {
+    signal?.removeEventListener('abort', cancel);
     if (!finished) reader.cancel().catch(() => {});
     reader.releaseLock();
   }
+}
+
+// `chunks` whose every read settles as soon as `signal` aborts (with its
+// reason), whatever the source is waiting for; the source is then closed
+// (its return() runs once its pending read ends: a stream's was cancelled
+// above, a file's read completes).
+function abortable(chunks, signal) {
+  if (!signal) return chunks;
+  return {
+    [Symbol.asyncIterator]() {
+      const source = Symbol.asyncIterator in chunks ? chunks[Symbol.asyncIterator]() : chunks[Symbol.iterator]();
+      let reject;
+      const aborted = new Promise((_, no) => { reject = no; });
+      aborted.catch(() => {});
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      let open = true;
+      const close = () => {
+        if (!open) return;
+        open = false;
+        signal.removeEventListener('abort', onAbort);
+        Promise.resolve().then(() => source.return?.()).catch(() => {});
+      };
+      return {
+        async next() {
+          try {
+            signal.throwIfAborted();
+            const step = await Promise.race([source.next(), aborted]);
+            if (step.done) close();
+            return step;
+          } catch (error) {
+            close();
+            throw error;
+          }
+        },
+        async return() {
+          close();
+          return { done: true, value: undefined };
+        },
+      };
+    },
+  };
 }
 
 // A response's length, when its body is not re-encoded on the way (a
@@ -46,17 +94,35 @@ function responseLength(response) {
 }
 
 /** A fetch() Response as a source; `what` names it in errors. */
-export function responseSource(response, what) {
+export function responseSource(response, what, signal) {
   if (!response.ok) throw new Error(`embedding-bag-wasm: cannot fetch ${what} (HTTP ${response.status})`);
   if (response.bodyUsed) throw new TypeError(`${what}: the Response's body was already read`);
   if (response.body === null) return { total: 0, chunks: [] };
-  return { total: responseLength(response), chunks: streamChunks(response.body) };
+  return { total: responseLength(response), chunks: streamChunks(response.body, signal) };
 }
 
 /** A URL fetched (signal aborts the download). */
 export async function fetchSource(url, signal) {
   const response = await fetch(url, signal ? { signal } : undefined);
-  return responseSource(response, String(url));
+  return responseSource(response, String(url), signal);
+}
+
+/**
+ * A source that can be read more than once: `source` itself (bytes, a Blob,
+ * a path or URL), or the bytes of a Response or ReadableStream, whose body
+ * is read once.
+ */
+export async function rereadable(source, platform, format, signal) {
+  const once = (hasGlobal('Response') && source instanceof Response) || (hasGlobal('ReadableStream') && source instanceof ReadableStream);
+  return once ? readAll(source, platform, format, { signal }) : source;
+}
+
+/** `signal` (undefined, or an AbortSignal: else a TypeError), returned. */
+export function checkSignal(signal) {
+  if (signal !== undefined && !(typeof AbortSignal === 'function' && signal instanceof AbortSignal)) {
+    throw new TypeError(`signal = ${show(signal)} must be an AbortSignal`);
+  }
+  return signal;
 }
 
 /** Whether `source` is a string or URL object naming an http(s) URL. */
@@ -67,47 +133,95 @@ export function isHttpUrl(source) {
 
 /**
  * The source's bytes. `platform.openSource(source, signal)` handles strings
- * and URL objects; `format` names the file in errors.
+ * and URL objects; `format` names the file in errors. An abort of `signal`
+ * settles the read under way at once, with its reason.
  */
 export async function openSource(source, platform, format, signal) {
+  signal?.throwIfAborted();
+  const opened = await open(source, platform, format, signal);
+  signal?.throwIfAborted();
+  return { total: opened.total, chunks: abortable(opened.chunks, signal) };
+}
+
+async function open(source, platform, format, signal) {
   if (source instanceof Uint8Array) return { total: source.byteLength, chunks: [source] };
   if (source instanceof ArrayBuffer) return { total: source.byteLength, chunks: [new Uint8Array(source)] };
   if (ArrayBuffer.isView(source)) {
     return { total: source.byteLength, chunks: [new Uint8Array(source.buffer, source.byteOffset, source.byteLength)] };
   }
-  if (hasGlobal('Blob') && source instanceof Blob) return { total: source.size, chunks: streamChunks(source.stream()) };
-  if (hasGlobal('Response') && source instanceof Response) return responseSource(source, `${format} response ${source.url || ''}`.trim());
-  if (hasGlobal('ReadableStream') && source instanceof ReadableStream) return { total: undefined, chunks: streamChunks(source) };
+  if (hasGlobal('Blob') && source instanceof Blob) return { total: source.size, chunks: streamChunks(source.stream(), signal) };
+  if (hasGlobal('Response') && source instanceof Response) return responseSource(source, `${format} response ${source.url || ''}`.trim(), signal);
+  if (hasGlobal('ReadableStream') && source instanceof ReadableStream) return { total: undefined, chunks: streamChunks(source, signal) };
   if (typeof source === 'string' || typeof source?.href === 'string') return platform.openSource(source, signal);
   throw new TypeError(`${format} source must be bytes (Uint8Array, ArrayBuffer), a Blob, a Response, a ReadableStream, ` +
     `a path or a URL, not ${show(source)}`);
 }
 
+// The longest file read whole: the longest Uint8Array every supported
+// engine makes (Node 20's is 2^32 bytes).
+export const MAX_WHOLE_BYTES = 2 ** 32 - 1;
+
 /**
  * The whole of a source, as one Uint8Array (a format parsed at once, like a
  * fastText model). Each chunk is copied as it arrives: a reader may yield
- * views of one buffer it reuses for the next chunk. A Response is read with
- * arrayBuffer(): Chromium can list a body read through a stream reader as
- * an aborted request even when every byte arrived.
+ * views of one buffer it reuses for the next chunk.
+ * options.signal: aborts the read at any time. options.maxBytes: a source
+ * longer than that is refused (before reading, when its length is known).
+ * options.head = { bytes, check(prefix, total) }: check runs on the first
+ * `bytes` bytes (all of a shorter source) before the rest is read, and
+ * throws to refuse the file (a wrong magic number: not the format).
+ * A Response without a signal is read with arrayBuffer(): Chromium can list
+ * a body read through a stream reader as an aborted request even when every
+ * byte arrived.
  */
-export async function readAll(source, platform, format) {
-  if (hasGlobal('Response') && source instanceof Response && source.ok && !source.bodyUsed) {
-    return new Uint8Array(await source.arrayBuffer());
+export async function readAll(source, platform, format, { signal, maxBytes = MAX_WHOLE_BYTES, head } = {}) {
+  const tooLong = (length) => new RangeError(`${format} of ${length} bytes is longer than the ${maxBytes} bytes it may have`);
+  if (!signal && hasGlobal('Response') && source instanceof Response && source.ok && !source.bodyUsed) {
+    const total = responseLength(source);
+    if (total !== undefined && total > maxBytes) throw tooLong(total);
+    const bytes = new Uint8Array(await source.arrayBuffer());
+    if (bytes.byteLength > maxBytes) throw tooLong(bytes.byteLength);
+    head?.check(bytes.subarray(0, head.bytes), bytes.byteLength);
+    return bytes;
   }
-  const { chunks } = await openSource(source, platform, format);
-  if (Array.isArray(chunks) && chunks.length === 1) return chunks[0];
+  const { total, chunks } = await openSource(source, platform, format, signal);
+  if (total !== undefined && total > maxBytes) throw tooLong(total);
   const parts = [];
   let length = 0;
-  for await (const chunk of chunks) {
-    parts.push(chunk.slice());
-    length += chunk.byteLength;
+  let checked = head === undefined;
+  const checkHead = () => {
+    checked = true;
+    head.check(joinParts(parts, Math.min(length, head.bytes)), total);
+  };
+  const iterator = chunks[Symbol.asyncIterator] ? chunks[Symbol.asyncIterator]() : chunks[Symbol.iterator]();
+  try {
+    for (;;) {
+      const { done, value: chunk } = await iterator.next();
+      if (done) break;
+      length += chunk.byteLength;
+      if (length > maxBytes) throw tooLong(total ?? `more than ${maxBytes}`);
+      // A whole source given as bytes is used as it is.
+      parts.push(Array.isArray(chunks) ? chunk : chunk.slice());
+      if (!checked && length >= head.bytes) checkHead();
+    }
+  } catch (error) {
+    await iterator.return?.();
+    throw error;
   }
-  if (parts.length === 1) return parts[0];
-  const bytes = new Uint8Array(length);
+  if (!checked) checkHead();
+  return parts.length === 1 ? parts[0] : joinParts(parts, length);
+}
+
+// The first `count` bytes of `parts`, as one array.
+function joinParts(parts, count) {
+  if (parts.length === 1 && parts[0].byteLength === count) return parts[0];
+  const bytes = new Uint8Array(count);
   let at = 0;
   for (const part of parts) {
-    bytes.set(part, at);
-    at += part.byteLength;
+    if (at >= count) break;
+    const piece = part.subarray(0, count - at);
+    bytes.set(piece, at);
+    at += piece.byteLength;
   }
   return bytes;
 }

@@ -10,7 +10,8 @@ import { show } from './errors.mjs';
 import { halfToFloat, headerEnd, parseNpyHeader, parseSafetensorsHeader } from './formats.mjs';
 import { ownOptions } from './options.mjs';
 import { dtypeInfo, dtypeNames, quantizedDtypeNames, rowBytes, rowLayout } from './registry.mjs';
-import { openSource } from './sources.mjs';
+import { recordedOptions } from './quantized.mjs';
+import { checkSignal, openSource } from './sources.mjs';
 
 // The tensor dtypes a table can be read from (bytes per element).
 const TABLE_DTYPES = { F32: 4, F16: 2, U8: 1 };
@@ -106,9 +107,26 @@ function checkLoadOptions(onProgress, signal) {
   if (onProgress !== undefined && typeof onProgress !== 'function') {
     throw new TypeError(`onProgress = ${show(onProgress)} must be a function ({ loadedBytes, totalBytes }) => void`);
   }
-  if (signal !== undefined && !(typeof AbortSignal === 'function' && signal instanceof AbortSignal)) {
-    throw new TypeError(`signal = ${show(signal)} must be an AbortSignal`);
-  }
+  checkSignal(signal);
+}
+
+// The bag the file's table loads into: the options a file written by
+// toSafetensors records (mode, paddingIdx, ...), under those given (which
+// win). When the two together are refused, the error says which came from
+// the file.
+function withRecord(given, recorded, format) {
+  const fromFile = Object.keys(recorded).filter((key) => given[key] === undefined);
+  const options = { ...given };
+  for (const key of fromFile) options[key] = recorded[key];
+  const explain = (error) => {
+    if (fromFile.length === 0 || !(error instanceof Error)) return error;
+    const recordedText = fromFile.map((key) => `${key} ${show(recorded[key])}`).join(', ');
+    const explained = new error.constructor(`${error.message} (with the options the ${format} file records: ${recordedText}; ` +
+      'options you pass win over them)');
+    explained.name = error.name;
+    return explained;
+  };
+  return { options, explain };
 }
 
 // Writes the tensor's bytes [offset, offset + bytes.length) into the table.
@@ -172,6 +190,7 @@ export async function loadTable(format, source, given, platform, bags, metadataK
   let steps = 0;
   let position = 0; // file offset of the chunk's first byte, once the header is known
   let loaded = 0;
+  let made = null; // the bag's options, with those the file records
   try {
     const { total, chunks } = await openSource(source, platform, format, signal);
     for await (const chunk of chunks) {
@@ -206,7 +225,12 @@ export async function loadTable(format, source, given, platform, bags, metadataK
         const states = optimizerState ? bags.stateTensors(header, record, tensor.shape) : [];
         // Known lengths are checked now, before a table is made or read into.
         for (const t of [tensor, ...states]) if (total !== undefined && t.end > total) throw truncated(format, total, t);
-        bag = bags.create(tensor.shape[0], plan.dim, bagOptions, plan.dtype);
+        made = withRecord(bagOptions, recordedOptions(header.metadata, format), format);
+        try {
+          bag = bags.create(tensor.shape[0], plan.dim, made.options, plan.dtype);
+        } catch (error) {
+          throw made.explain(error);
+        }
         targets = [{ tensor, write: tableWriter(bag, plan.write) }];
         if (optimizerState) {
           targets.push(...bags.restoreOptimizer(bag, record, states));
@@ -228,7 +252,12 @@ export async function loadTable(format, source, given, platform, bags, metadataK
     for (const { tensor: t } of targets) if (position < t.end) throw truncated(format, position, t);
     if (steps > 0) bags.setSteps(bag, steps);
     if (!plan.then) return bag;
-    const quantized = bags.quantize(bag, plan.then);
+    let quantized;
+    try {
+      quantized = bags.quantize(bag, plan.then);
+    } catch (error) {
+      throw made.explain(error);
+    }
     bag.dispose();
     return quantized;
   } catch (error) {
@@ -284,13 +313,33 @@ export async function loadSharded(source, given, platform, bags, metadataKeys) {
     throw new TypeError(`tensor = ${show(name)} must be a string`);
   }
   if (!Object.hasOwn(map, name)) throw new RangeError(`${what}: no tensor '${name}' in its weight_map`);
-  const shard = map[name];
-  // A shard is a file beside the index, never a path elsewhere.
-  if (typeof shard !== 'string' || shard === '' || /[\\/]/.test(shard) || shard === '.' || shard === '..') {
-    throw new TypeError(`${what}: weight_map['${name}'] = ${show(shard)} is not a file name beside the index`);
-  }
-  const shardSource = typeof source === 'string'
-    ? source.slice(0, source.replace(/[?#].*$/, '').lastIndexOf('/') + 1) + shard
-    : new URL(shard, source.href);
+  const shardSource = besideIndex(source, map[name], `${what}: weight_map['${name}']`);
   return loadTable('safetensors', shardSource, { ...options, tensor: name }, platform, bags, metadataKeys);
+}
+
+// A URL's scheme, when a string is one (a path is not: 'C:' is a drive).
+const SCHEME = /^[a-z][a-z0-9+.-]+:/i;
+
+/**
+ * The source of a shard named in an index: a file in the index's own folder,
+ * on its scheme and origin. A file name only (no separator, scheme, query,
+ * fragment, percent-escape or '.' / '..'), and the resolved URL is checked
+ * to stay in that folder; anything else is a RangeError naming the shard.
+ */
+export function besideIndex(index, shard, what) {
+  if (typeof shard !== 'string') throw new TypeError(`${what} = ${show(shard)} must be a file name (a string)`);
+  const refused = () => new RangeError(`${what} = ${show(shard)} is not a file name beside the index: ` +
+    'a shard resolves inside the index\'s folder, on its scheme and origin');
+  // eslint-disable-next-line no-control-regex
+  if (shard === '' || shard === '.' || shard === '..' || /[\\/:?#%\u0000-\u001f\u007f]/.test(shard)) throw refused();
+  const text = typeof index === 'string' ? index : index.href;
+  if (typeof index === 'string' && !SCHEME.test(index)) return text.slice(0, text.lastIndexOf('/') + 1) + shard;
+  const base = new URL(text);
+  const folder = new URL('.', base);
+  const url = new URL(shard, folder);
+  const inside = url.protocol === base.protocol && url.origin === base.origin && url.host === base.host &&
+    url.username === base.username && url.password === base.password && url.search === '' && url.hash === '' &&
+    url.pathname.startsWith(folder.pathname) && !url.pathname.slice(folder.pathname.length).includes('/');
+  if (!inside) throw refused();
+  return typeof index === 'string' ? url.href : url;
 }
