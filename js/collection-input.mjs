@@ -59,20 +59,41 @@ export function readConfigs(configs, isWeighted) {
   });
 }
 
-/** Table t's bag, made from its config (fp32, or quantized for inference); seed: the collection's, or undefined. */
+/**
+ * Table t's bag, made from its config (fp32, or quantized for inference);
+ * seed: the collection's, or undefined. Its errors name the table.
+ */
 export function makeTable(config, t, seed, sparse) {
+  try {
+    return makeBag(config, t, seed, sparse);
+  } catch (error) {
+    throw namingTable(error, `tables[${t}] (${show(config.name)})`);
+  }
+}
+
+// `error` with its message prefixed by the table it concerns (same class).
+function namingTable(error, table) {
+  if (!(error instanceof Error) || error.message.startsWith('tables[')) return error;
+  const named = new error.constructor(`${table}: ${error.message}`);
+  if (error.name !== named.name) named.name = error.name;
+  return named;
+}
+
+function makeBag(config, t, seed, sparse) {
   const { numEmbeddings, embeddingDim, pooling, dtype = 'fp32', weight, paddingIdx, maxNorm, normType, scaleGradByFreq } = config;
   const tableSeed = seed === undefined ? undefined : seed + BigInt(t);
   if (dtype === 'fp32') {
     return new EmbeddingBag(numEmbeddings, embeddingDim,
       { mode: pooling, paddingIdx, maxNorm, normType, scaleGradByFreq, sparse, weight, seed: tableSeed });
   }
-  if (sparse) throw new TypeError(`tables[${t}] is ${show(dtype)} (quantized, inference only): sparse gradients need fp32 tables`);
+  if (sparse) throw new TypeError(`${show(dtype)} is quantized, inference only: sparse gradients need fp32 tables`);
   const source = weight !== undefined
     ? { data: weight, shape: [numEmbeddings, embeddingDim] }
     : new EmbeddingBag(numEmbeddings, embeddingDim, { seed: tableSeed });
   try {
-    return EmbeddingBag.quantize(source, { dtype, mode: pooling, paddingIdx });
+    // The options a quantized bag refuses (maxNorm, scaleGradByFreq) are
+    // passed on to be refused as a bag refuses them.
+    return EmbeddingBag.quantize(source, { dtype, mode: pooling, paddingIdx, maxNorm, normType, scaleGradByFreq });
   } finally {
     if (source instanceof EmbeddingBag) source.dispose();
   }

@@ -11,10 +11,10 @@
 // `offsets`); the output's features are in the collection's order (tables
 // in order, each table's featureNames in order), [B, sum of D].
 import { collectionExplainer } from './collection-errors.mjs';
-import { COLLECTION_KEYS, makeTable, readConfigs, readKjt, stateDictName } from './collection-input.mjs';
-import { EmbeddingBag, handleOf } from './embedding-bag.mjs';
+import { collectionToSafetensors, loadCollection } from './collection-files.mjs';
+import { COLLECTION_KEYS, makeTable, readConfigs, readKjt } from './collection-input.mjs';
+import { handleOf } from './embedding-bag.mjs';
 import { show } from './errors.mjs';
-import { writeSafetensors } from './formats.mjs';
 import { checkCapacity, weightGradient, weightOut } from './gradients.mjs';
 import { Handle } from './handle.mjs';
 import { hotCalls } from './hot-calls.mjs';
@@ -23,6 +23,7 @@ import { KeyedTensor } from './keyed-tensor.mjs';
 import { heap, requireModule } from './module.mjs';
 import { BACKWARD_RESULTS, checkBoolean, checkKnownKeys, checkOptionsObject, ownOptions, resultOptions, seedOf } from './options.mjs';
 import { checkLength, ownArray } from './results.mjs';
+import { readOptimizerOnce } from './optimizers.mjs';
 import { Code } from './registry.mjs';
 import { settle } from './snapshot.mjs';
 
@@ -60,6 +61,8 @@ export class EmbeddingBagCollection {
     this.#sparse = o.sparse ?? false;
     this.#isWeighted = o.isWeighted ?? false;
     const configs = readConfigs(tables, this.#isWeighted);
+    // Read once: every table gets the same optimizer, or none does.
+    const optimizer = readOptimizerOnce(o.optimizer ?? null);
     const seed = given === null && o.seed !== undefined ? seedOf(o) : undefined;
     const made = [];
     try {
@@ -74,7 +77,7 @@ export class EmbeddingBagCollection {
         }
         this.#tables.push({ name: config.name, bag, features: config.featureNames.map((_, f) => first + f) });
       });
-      if (o.optimizer !== undefined && o.optimizer !== null) for (const bag of made) bag.setOptimizer(o.optimizer);
+      if (optimizer !== null) for (const bag of made) bag.setOptimizer(optimizer);
     } catch (error) {
       for (const bag of made) bag.dispose();
       throw error;
@@ -92,49 +95,17 @@ export class EmbeddingBagCollection {
    * A collection from a safetensors file with TorchRec's state_dict names
    * ('embedding_bags.<table>.weight'); numEmbeddings / embeddingDim may be
    * left out of the configs (the file says them). Loader options (onProgress,
-   * signal) apply to each table's read.
+   * signal) apply to each table's read; a Response or ReadableStream with
+   * several tables is read once, whole, first.
    */
   static async fromSafetensors(source, tables, options = {}) {
-    const o = ownOptions(options, 'collection options');
-    const { onProgress, signal, ...rest } = o;
-    const configs = readConfigs(tables, rest.isWeighted ?? false);
-    const bags = [];
-    try {
-      for (const config of configs) {
-        const { name, pooling, dtype, paddingIdx, maxNorm, normType, scaleGradByFreq } = config;
-        const bag = await EmbeddingBag.fromSafetensors(source, {
-          tensor: stateDictName(name), mode: pooling, dtype, paddingIdx, maxNorm, normType, scaleGradByFreq,
-          sparse: dtype === undefined || dtype === 'fp32' ? rest.sparse : undefined, onProgress, signal,
-        });
-        bags.push(bag);
-        for (const key of ['numEmbeddings', 'embeddingDim']) {
-          if (config[key] !== undefined && config[key] !== bag[key]) {
-            throw new RangeError(`table ${show(name)}: ${key} = ${config[key]} in its config, ${bag[key]} in the file`);
-          }
-        }
-      }
-      const withSizes = configs.map((config, t) => ({ ...config, numEmbeddings: bags[t].numEmbeddings, embeddingDim: bags[t].embeddingDim }));
-      return new EmbeddingBagCollection(withSizes, rest, new GivenTables(bags));
-    } catch (error) {
-      for (const bag of bags) bag.dispose();
-      throw error;
-    }
+    return loadCollection(source, tables, options, (configs, rest, bags) => new EmbeddingBagCollection(configs, rest, new GivenTables(bags)));
   }
 
   /** Every table as one safetensors file, under TorchRec's state_dict names (F32 or fp16 as F16). */
   toSafetensors() {
     this.#handle.live();
-    const tensors = Object.create(null);
-    for (const { name, bag } of this.#tables) {
-      if (bag.dtype !== 'fp32' && bag.dtype !== 'fp16') {
-        throw new TypeError(`table ${show(name)} is ${bag.dtype}: a collection's file holds F32 / F16 tables; ` +
-          `save its rows with collection.table(${show(name)}).toSafetensors()`);
-      }
-      tensors[stateDictName(name)] = bag.dtype === 'fp32'
-        ? { data: bag.weight, shape: [bag.numEmbeddings, bag.embeddingDim] }
-        : { dtype: 'F16', data: bag.quantizedWeight, shape: [bag.numEmbeddings, bag.embeddingDim] };
-    }
-    return writeSafetensors(tensors);
+    return collectionToSafetensors(this.#tables);
   }
 
   /** The table named `name`: an EmbeddingBag the collection owns (its weight is live and writable). */
@@ -172,7 +143,7 @@ export class EmbeddingBagCollection {
       ownArray(out, 'out');
       checkLength(out, 'out', batch * this.#totalDim, `B x sum of D = ${batch} x ${this.#totalDim}`);
     }
-    const own = settle(pinned, heap(1).buffer, 'an argument of forward()');
+    const own = settle(pinned, 'an argument of forward()');
     const bounds = own(call.bounds);
     // Staged: keys (table, column), values, bounds, weights; each address
     // read after its staging call (which may grow the heap).
@@ -253,10 +224,11 @@ export class EmbeddingBagCollection {
     this.#handle.live();
     const quantized = this.#tables.find((t) => t.bag.dtype !== 'fp32');
     if (quantized && optimizer !== null) throw new TypeError(`setOptimizer concerns training: table ${show(quantized.name)} is ${quantized.bag.dtype} (quantized), inference only`);
-    // The first table checks the options; the rest cannot fail on them.
+    // Read once; the first table checks the values, the rest cannot fail on them.
+    const parsed = readOptimizerOnce(optimizer);
     const [first, ...rest] = this.#tables;
-    first.bag.setOptimizer(optimizer);
-    for (const { bag } of rest) bag.setOptimizer(optimizer);
+    first.bag.setOptimizer(parsed);
+    for (const { bag } of rest) bag.setOptimizer(parsed);
   }
 
   /** Each table's optimizer state (EmbeddingBag.optimizerState()), by table name. */
@@ -334,7 +306,7 @@ export class EmbeddingBagCollection {
     if (given.shape !== null && (given.shape[0] !== batch || given.shape[1] !== this.#totalDim)) {
       throw new RangeError(`gradValues.shape = [${given.shape.join(', ')}], expected [${batch}, ${this.#totalDim}] (the output's shape)`);
     }
-    const grad = settle(pinned, heap(1).buffer, 'gradValues')(given.data);
+    const grad = settle(pinned, 'gradValues')(given.data);
     if (grad.length !== batch * this.#totalDim) {
       throw new RangeError(`gradValues has length ${grad.length}, expected ${batch * this.#totalDim} (B x sum of D = ${batch} x ${this.#totalDim})`);
     }

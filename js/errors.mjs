@@ -19,6 +19,8 @@ function clip(text) {
   return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…` : text;
 }
 
+const TYPED_ARRAY_NAME = /^(Big)?(Int|Uint|Float)\d+(Clamped)?Array$/;
+
 export function show(value) {
   try {
     if (typeof value === 'string') return clip(JSON.stringify(value));
@@ -27,7 +29,12 @@ export function show(value) {
     if (value === null) return 'null';
     // Never a function's source text.
     if (typeof value === 'function') return clip(`function ${String(value.name) || '(anonymous)'}`);
-    if (typeof value === 'object') return clip(String(value.constructor?.name ?? 'object'));
+    if (typeof value === 'object') {
+      const name = String(value.constructor?.name ?? 'object');
+      // A Proxy of a typed array (or an object dressed as one) is not one.
+      if (TYPED_ARRAY_NAME.test(name) && !ArrayBuffer.isView(value)) return clip(`a ${name} look-alike (not a typed array)`);
+      return clip(name);
+    }
     return clip(String(value));
   } catch {
     return typeof value;  // a revoked Proxy, a throwing getter

@@ -89,7 +89,10 @@ export function parseSafetensorsHeader(bytes) {
 export function writeSafetensors(tensors, metadata = null) {
   const header = Object.create(null);  // no prototype: a tensor may be named __proto__
   let offset = 0;
-  for (const [name, { data, shape, dtype = 'F32' }] of Object.entries(tensors)) {
+  for (const [name, tensor] of Object.entries(tensors)) {
+    const { data, shape } = tensor;
+    // Own properties only: an inherited dtype (a polluted prototype) is none.
+    const dtype = Object.hasOwn(tensor, 'dtype') ? tensor.dtype : 'F32';
     header[name] = { dtype, shape, data_offsets: [offset, offset + data.byteLength] };
     offset += data.byteLength;
   }

@@ -62,6 +62,17 @@ export function parseOptimizer(given, what = 'optimizer') {
 }
 
 /**
+ * An optimizer option read once, as a plain frozen { name, ...options }
+ * every table of a collection can be given (its getters never run again):
+ * null stays null.
+ */
+export function readOptimizerOnce(given) {
+  if (given === null) return null;
+  const { name, options } = parseOptimizer(given);
+  return Object.freeze({ name, ...options });
+}
+
+/**
  * Sets a parsed optimizer on a BagCore: its hyper-parameters staged in the
  * registry's order (one the optimizer does not read at its default), then
  * setOptimizer(number). Returns the core's status code.

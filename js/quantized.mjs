@@ -7,7 +7,42 @@ import { quantizedDtypeNames } from './registry.mjs';
 
 // The safetensors metadata keys toSafetensors writes for a quantized table
 // (its dtype, and D, which an int4 row's byte count leaves open).
-export const TABLE_METADATA = Object.freeze({ dtype: 'embedding_bag_wasm.dtype', embeddingDim: 'embedding_bag_wasm.embedding_dim' });
+export const TABLE_METADATA = Object.freeze({
+  dtype: 'embedding_bag_wasm.dtype',
+  embeddingDim: 'embedding_bag_wasm.embedding_dim',
+  // The bag's options that change its results (JSON), reapplied on load.
+  options: 'embedding_bag_wasm.options',
+});
+// Those options, by their JavaScript names.
+const RECORDED_OPTIONS = Object.freeze(['mode', 'paddingIdx', 'maxNorm', 'normType', 'scaleGradByFreq', 'includeLastOffset', 'sparse']);
+
+/** A bag's options that change its results, as the JSON toSafetensors records (normType Infinity as "Infinity"). */
+export function recordOptions(bag) {
+  return JSON.stringify(Object.fromEntries(RECORDED_OPTIONS.map((key) => [key, bag[key]])),
+    (key, value) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value));
+}
+
+/**
+ * The options a file's metadata records (recordOptions), as bag options; {}
+ * when it records none. A record that is not what recordOptions writes is a
+ * RangeError naming the file's value.
+ */
+export function recordedOptions(metadata, format) {
+  const text = metadata && Object.hasOwn(metadata, TABLE_METADATA.options) ? metadata[TABLE_METADATA.options] : undefined;
+  if (text === undefined) return {};
+  let parsed = null;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // refused below
+  }
+  const valid = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) &&
+    Object.keys(parsed).every((key) => RECORDED_OPTIONS.includes(key));
+  if (!valid) throw new RangeError(`${format}: the file's ${TABLE_METADATA.options} = ${show(text)} is not a record of bag options`);
+  const options = Object.create(null);
+  for (const key of Object.keys(parsed)) options[key] = key === 'normType' && parsed[key] === 'Infinity' ? Infinity : parsed[key];
+  return options;
+}
 
 /** Checks options.dtype of quantize / fromQuantized. */
 export function quantizedDtype(dtype) {

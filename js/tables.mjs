@@ -5,11 +5,11 @@
 import { show } from './errors.mjs';
 import { writeSafetensors } from './formats.mjs';
 import { tableArgument } from './inputs.mjs';
-import { currentPlatform, heap, loaded as wasmLoaded, requireModule } from './module.mjs';
+import { currentPlatform, isHeapBuffer, requireModule } from './module.mjs';
 import { pin, settle } from './snapshot.mjs';
 import { checkDim, checkKnownKeys, ownOptions } from './options.mjs';
 import { parseOptimizer, stateArrays, stateOf } from './optimizers.mjs';
-import { byteView, notQuantizableError, quantizedDtype, TABLE_METADATA } from './quantized.mjs';
+import { byteView, notQuantizableError, quantizedDtype, recordOptions, TABLE_METADATA } from './quantized.mjs';
 import { Code, rowBytes, rowLayout } from './registry.mjs';
 import { isShardIndex, loadSharded, loadTable } from './weights.mjs';
 
@@ -108,7 +108,7 @@ const forLoader = (bags) => ({
 export function fromFile(bags, format, source, options) {
   // Bytes that are a view of wasm memory are copied before the table's
   // allocation can detach them.
-  const bytes = ArrayBuffer.isView(source) && wasmLoaded() && source.buffer === heap(1).buffer ? source.slice() : source;
+  const bytes = ArrayBuffer.isView(source) && isHeapBuffer(source.buffer) ? source.slice() : source;
   if (format === 'safetensors' && isShardIndex(bytes)) return loadSharded(bytes, options, currentPlatform(), forLoader(bags), TABLE_METADATA);
   return loadTable(format, bytes, options, currentPlatform(), forLoader(bags), TABLE_METADATA);
 }
@@ -136,11 +136,11 @@ export function quantize(bags, source, given) {
       throw new TypeError(`the bag is already quantized (${given}): quantize a float32 bag, or dequantize() this one first`);
     }
     inherited = { mode: o.mode, paddingIdx: o.paddingIdx, includeLastOffset: o.includeLastOffset, maxNorm: o.maxNorm };
-  } else if (source !== null && typeof source === 'object' && 'data' in source && 'shape' in source) {
+  } else if (source !== null && typeof source === 'object' && 'data' in source && ('shape' in source || 'dims' in source)) {
     const table = tableArgument(source, 'source');
     float = floatBag(bags, table.numEmbeddings, table.embeddingDim, { weight: table.data });
   } else {
-    throw new TypeError(`source must be an EmbeddingBag or a table { data: Float32Array, shape: [numEmbeddings, embeddingDim] }, not ${show(source)}`);
+    throw new TypeError(`source must be an EmbeddingBag or a table { data: Float32Array, shape (or dims): [numEmbeddings, embeddingDim] }, not ${show(source)}`);
   }
   try {
     const { numEmbeddings, embeddingDim } = bags.handleOf(float).table;
@@ -175,10 +175,10 @@ export function fromQuantized(bags, bytes, given) {
   const dtype = quantizedDtype(asked);
   checkDim(embeddingDim, 'embeddingDim');
   const pinned = [];
-  const rows = pin(byteView(bytes, 'bytes'), 'Uint8Array', pinned);
+  const rows = pin(byteView(bytes, 'bytes'), 'Uint8Array', pinned, 'bytes');
   // A view of wasm memory (another bag's quantizedWeight): copied before the
   // new table's allocation can detach it.
-  const data = settle(pinned, heap(1).buffer, 'bytes')(rows);
+  const data = settle(pinned, 'bytes')(rows);
   const perRow = rowBytes(dtype, embeddingDim);
   let numEmbeddings = givenRows;
   if (numEmbeddings === undefined) {
@@ -240,6 +240,7 @@ export function toSafetensors(bags, bag, given = {}) {
   const n = bag.numEmbeddings;
   const d = bag.embeddingDim;
   const dtype = bag.dtype;
+  const bagOptions = recordOptions(bag);
   if (optimizerState) {
     const optimizer = bag.optimizer;
     if (optimizer === null) throw new TypeError('optimizerState: true needs an optimizer (this bag has none: setOptimizer first)');
@@ -251,12 +252,12 @@ export function toSafetensors(bags, bag, given = {}) {
     }
     const { name: optimizerName, options, step } = optimizer;
     const record = JSON.stringify({ table: name, name: optimizerName, options, step });
-    return writeSafetensors(tensors, { ...extra, [OPTIMIZER_METADATA]: record });
+    return writeSafetensors(tensors, { ...extra, [OPTIMIZER_METADATA]: record, [TABLE_METADATA.options]: bagOptions });
   }
-  if (dtype === 'fp32') return writeSafetensors({ [name]: { data: bag.weight, shape: [n, d] } }, metadata === null ? null : { ...extra });
+  if (dtype === 'fp32') return writeSafetensors({ [name]: { data: bag.weight, shape: [n, d] } }, { ...extra, [TABLE_METADATA.options]: bagOptions });
   const tensor = dtype === 'fp16'
     ? { dtype: 'F16', data: bag.quantizedWeight, shape: [n, d] }
     : { dtype: 'U8', data: bag.quantizedWeight, shape: [n, rowBytes(dtype, d)] };
-  const recorded = { ...extra, [TABLE_METADATA.dtype]: dtype, [TABLE_METADATA.embeddingDim]: String(d) };
+  const recorded = { ...extra, [TABLE_METADATA.dtype]: dtype, [TABLE_METADATA.embeddingDim]: String(d), [TABLE_METADATA.options]: bagOptions };
   return writeSafetensors({ [name]: tensor }, recorded);
 }

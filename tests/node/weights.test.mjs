@@ -151,8 +151,14 @@ test('toSafetensors: a file fromSafetensors (and safetensors.torch) reads back',
   const headerLength = Number(new DataView(file.buffer).getBigUint64(0, true));
   assert.equal((8 + headerLength) % 8, 0, 'the data starts 8-byte aligned');
   const header = JSON.parse(new TextDecoder().decode(file.subarray(8, 8 + headerLength)));
-  assert.deepEqual(header, { 'emb.weight': { dtype: 'F32', shape: [5, 3], data_offsets: [0, 60] }, __metadata__: { format: 'pt' } });
-  const back = await EmbeddingBag.fromSafetensors(file, { mode: 'sum' });
+  // The options that change results are recorded (reapplied on load).
+  const options = '{"mode":"sum","paddingIdx":null,"maxNorm":null,"normType":2,"scaleGradByFreq":false,"includeLastOffset":false,"sparse":false}';
+  assert.deepEqual(header, {
+    'emb.weight': { dtype: 'F32', shape: [5, 3], data_offsets: [0, 60] },
+    __metadata__: { format: 'pt', 'embedding_bag_wasm.options': options },
+  });
+  const back = await EmbeddingBag.fromSafetensors(file);
+  assert.equal(back.mode, 'sum');
   assert.deepEqual(Array.from(back.weight), Array.from(bag.weight));
   assert.throws(() => bag.toSafetensors({ name: '' }), TypeError);
   bag.dispose();
