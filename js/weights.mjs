@@ -203,7 +203,8 @@ export async function loadTable(format, source, given, platform, bags, metadataK
       if (tensor !== null && position >= dataEnd) break;
       let data = chunk;
       if (tensor === null) {
-        pending.push(chunk);
+        // Kept until the header is whole: a copy (a reader may reuse its buffer).
+        pending.push(chunk.slice());
         pendingBytes += chunk.length;
         if (need === null) {
           need = headerEnd(format, joined(pending, Math.min(pendingBytes, 16)));
