@@ -139,7 +139,16 @@ size_t BagCore::stage_per_sample_weights(double count) {
   return stage(staged_->per_sample_weights, sizeof(float), count);
 }
 
-size_t BagCore::stage_grad_output(double count) { return stage(grad_output_, sizeof(float), count); }
+size_t BagCore::stage_grad_output(double count) {
+  // A length other than the last forward's output is refused before the
+  // buffer grows to take it (backward would refuse it after).
+  if (has_forward_ && count != static_cast<double>(committed_num_bags_) * static_cast<double>(embedding_dim())) {
+    const int64_t given = count >= 0 && count < 0x1p62 ? static_cast<int64_t>(count) : -1;
+    finish(make_error(ErrorCode::kLengthMismatch, Argument::kGradOutput, -1, given));
+    return 0;
+  }
+  return stage(grad_output_, sizeof(float), count);
+}
 
 size_t BagCore::stage_vectors(double count) { return stage(vectors_, sizeof(float), count); }
 

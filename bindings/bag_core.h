@@ -76,6 +76,8 @@ class BagCore {
   size_t stage_indices(int32_t kind, double count);
   size_t stage_offsets(int32_t kind, double count);
   size_t stage_per_sample_weights(double count);
+  // gradOutput's buffer: refused (0, LengthMismatch) when the count is not
+  // the last forward's numBags x embeddingDim.
   size_t stage_grad_output(double count);
 
   // Forward on the staged inputs. offsets_form false = 2-D (rows x row_length).

@@ -3,8 +3,8 @@
 // layout: key-major values, keys x B lengths or keys x B + 1 offsets, per-id
 // weights), each caller value read once.
 import { EmbeddingBag } from './embedding-bag.mjs';
-import { show } from './errors.mjs';
-import { floatArray, integerArray } from './inputs.mjs';
+import { isArray, show } from './errors.mjs';
+import { floatArray, integerArray, readList } from './inputs.mjs';
 import { checkKnownKeys, checkOptionsObject, ownOptions } from './options.mjs';
 import { IndexKind, listed, modeInfo, modeNames } from './registry.mjs';
 
@@ -22,22 +22,22 @@ export const stateDictName = (table) => `embedding_bags.${table}.weight`;
  * copies with featureNames copied and pooling filled in.
  */
 export function readConfigs(configs, isWeighted) {
-  if (!Array.isArray(configs) || configs.length === 0) {
+  if (!isArray(configs, 'tables') || configs.length === 0) {
     throw new TypeError(`tables must be a non-empty array of table configs, not ${show(configs)}`);
   }
   const names = new Set();
   const features = new Map();
-  return Array.from(configs, (given, t) => {
+  return readList(configs, 'tables').map((given, t) => {
     const config = ownOptions(given, `tables[${t}]`);
     checkKnownKeys(config, TABLE_KEYS, `tables[${t}] key`);
     const { name, featureNames } = config;
     if (typeof name !== 'string' || name === '') throw new TypeError(`tables[${t}].name = ${show(name)} must be a non-empty string`);
     if (names.has(name)) throw new TypeError(`tables[${t}].name = ${show(name)}: two tables have this name`);
     names.add(name);
-    if (!Array.isArray(featureNames) || featureNames.length === 0) {
+    if (!isArray(featureNames, `tables[${t}].featureNames`) || featureNames.length === 0) {
       throw new TypeError(`tables[${t}].featureNames = ${show(featureNames)} must be a non-empty array of strings`);
     }
-    const own = Array.from(featureNames);
+    const own = readList(featureNames, `tables[${t}].featureNames`);
     own.forEach((feature, f) => {
       if (typeof feature !== 'string' || feature === '') {
         throw new TypeError(`tables[${t}].featureNames[${f}] = ${show(feature)} must be a non-empty string`);
@@ -71,9 +71,11 @@ export function makeTable(config, t, seed, sparse) {
   }
 }
 
-// `error` with its message prefixed by the table it concerns (same class).
+// The package's `error` (a TypeError or RangeError) with its message
+// prefixed by the table it concerns; anything else (a caller's getter
+// throwing its own error) as it is.
 function namingTable(error, table) {
-  if (!(error instanceof Error) || error.message.startsWith('tables[')) return error;
+  if (!(error instanceof TypeError || error instanceof RangeError) || error.message.startsWith('tables[')) return error;
   const named = new error.constructor(`${table}: ${error.message}`);
   if (error.name !== named.name) named.name = error.name;
   return named;
@@ -146,8 +148,8 @@ export function readKjt(kjt, features, featureIndex, tableName, isWeighted, pinn
 
 // The call's keys -> feature indices: known, once each, every feature there.
 function callKeys(given, features, featureIndex, tableName) {
-  if (!Array.isArray(given)) throw new TypeError(`keys must be an array of feature names, not ${show(given)}`);
-  const keys = Array.from(given);
+  if (!isArray(given, 'keys')) throw new TypeError(`keys must be an array of feature names, not ${show(given)}`);
+  const keys = readList(given, 'keys');
   const seen = new Set();
   const out = keys.map((key, k) => {
     if (typeof key !== 'string') throw new TypeError(`keys[${k}] = ${show(key)} must be a feature name (a string)`);

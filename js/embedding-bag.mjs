@@ -249,7 +249,7 @@ export class EmbeddingBag {
       throw new RangeError(`gradOutput.shape = [${given.shape.join(', ')}], expected [${numBags}, ${d}] (the output's shape)`);
     }
     const grad = settle(pinned, 'gradOutput')(given.data);
-    this.#handle.stageFloats(this.#handle.calls.stageGradOutput, grad);
+    this.#handle.stageFloats(this.#handle.calls.stageGradOutput, grad, { numBags });
     return grad.length;
   }
 

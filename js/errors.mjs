@@ -19,6 +19,18 @@ function clip(text) {
   return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…` : text;
 }
 
+/**
+ * Array.isArray of a caller's value, except that a revoked Proxy (on which
+ * every operation throws) is a TypeError naming the argument.
+ */
+export function isArray(value, name = 'an argument') {
+  try {
+    return Array.isArray(value);
+  } catch {
+    throw new TypeError(`${name} is a revoked Proxy: pass a live value`);
+  }
+}
+
 const TYPED_ARRAY_NAME = /^(Big)?(Int|Uint|Float)\d+(Clamped)?Array$/;
 
 export function show(value) {

@@ -4,7 +4,7 @@
 // dense (N x D) or, for a sparse table, { indices, values } of the rows the
 // batch touched.
 import { copyDenseGradient } from './dense-copy.mjs';
-import { show } from './errors.mjs';
+import { isArray, show } from './errors.mjs';
 import { checkCapacity as checkHolds, checkLength, ownArray, part, writeResult } from './results.mjs';
 
 /**
@@ -21,7 +21,7 @@ export function weightOut(table, out, name) {
     checkLength(out, name, n * d, `numEmbeddings x embeddingDim = ${n} x ${d}: the dense weight gradient`);
     return out;
   }
-  if (out === null || typeof out !== 'object' || ArrayBuffer.isView(out) || Array.isArray(out)) {
+  if (out === null || typeof out !== 'object' || ArrayBuffer.isView(out) || isArray(out, name)) {
     throw new TypeError(`${name} = ${show(out)} must be { indices: Int32Array, values: Float32Array }: the weight gradient is sparse (sparse: true)`);
   }
   return { indices: ownArray(out.indices, `${name}.indices`, Int32Array), values: ownArray(out.values, `${name}.values`), name };

@@ -105,9 +105,9 @@ export class Handle {
     heap(ptr + array.length * 4).i32.set(array, ptr / 4);
   }
 
-  /** A Float32Array into the buffer stage(length) gives. */
-  stageFloats(stage, array) {
-    const ptr = this.check(stage(array.length));
+  /** A Float32Array into the buffer stage(length) gives (context: for a refusal's message). */
+  stageFloats(stage, array, context) {
+    const ptr = this.check(stage(array.length), context);
     heap(ptr + array.length * 4).f32.set(array, ptr / 4);
   }
 

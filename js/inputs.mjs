@@ -4,7 +4,7 @@
 // Every caller array is read once (snapshot.mjs): a typed array is pinned to
 // a fixed-length view, a plain array's elements are read one time each;
 // `pinned` collects the views for settle() once all arguments are converted.
-import { show } from './errors.mjs';
+import { isArray, show } from './errors.mjs';
 import { IndexKind } from './registry.mjs';
 import { pin, typedKind } from './snapshot.mjs';
 
@@ -12,7 +12,7 @@ const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 
 function isPlainObject(x) {
-  return x !== null && typeof x === 'object' && !Array.isArray(x) && !ArrayBuffer.isView(x);
+  return x !== null && typeof x === 'object' && !isArray(x) && !ArrayBuffer.isView(x);
 }
 
 // A tf.Tensor (or any object whose data is read by a method): its values are
@@ -61,10 +61,13 @@ function readOnce(array, name, check) {
 function readItems(array, name, flatCheck) {
   let check = null;
   return readOnce(array, name, (v, i) => {
-    check ??= Array.isArray(v) ? rowElement(name) : flatCheck;
+    check ??= isArray(v, `${name}[${i}]`) ? rowElement(name) : flatCheck;
     check(v, i);
   });
 }
+
+/** The elements of a caller's plain array (a list of names, configs, texts), each read once, the length checked first. */
+export const readList = (array, name) => readOnce(array, name);
 
 // Element checks for readOnce.
 function integerElement(name) {
@@ -80,7 +83,7 @@ function numberElement(name) {
 }
 function rowElement(name) {
   return (v, i) => {
-    if (!Array.isArray(v)) throw new TypeError(`${name}[${i}] must be an array (a 2-D input is an array of rows)`);
+    if (!isArray(v, `${name}[${i}]`)) throw new TypeError(`${name}[${i}] must be an array (a 2-D input is an array of rows)`);
   };
 }
 
@@ -103,7 +106,7 @@ export function integerArray(value, name, pinned) {
     }
     return { kind: IndexKind.int32, length: array.length, array: Int32Array.from(array) };
   }
-  if (Array.isArray(value)) {
+  if (isArray(value, name)) {
     const values = readOnce(value, name, integerElement(name));
     let fitsInt32 = true;
     for (let i = 0; i < values.length; i++) {
@@ -131,7 +134,7 @@ export function floatArray(value, name, pinned) {
   const kind = typedKind(value);
   if (kind === 'Float32Array') return pin(value, kind, pinned, name);
   if (kind === 'Float64Array' || kind === 'Float16Array') return Float32Array.from(pin(value, kind, undefined, name));
-  if (Array.isArray(value)) {
+  if (isArray(value, name)) {
     const values = readOnce(value, name, numberElement(name));
     const out = new Float32Array(values.length);
     for (let i = 0; i < values.length; i++) {
@@ -145,7 +148,7 @@ export function floatArray(value, name, pinned) {
 
 // A 2-D shape [rows, cols] of non-negative integers, read once.
 function shape2d(given, name) {
-  const shape = Array.isArray(given) ? readOnce(given, `${name}.shape`) : given;
+  const shape = isArray(given, `${name}.shape`) ? readOnce(given, `${name}.shape`) : given;
   if (!Array.isArray(shape) || shape.length !== 2 || !shape.every((s) => Number.isInteger(s) && s >= 0)) {
     throw new TypeError(`${name}.shape must be [rows, columns] of non-negative integers, not ${show(given)}`);
   }
@@ -190,7 +193,7 @@ export function forwardInput(input, offsets, pinned) {
     if (offsets != null) throw new TypeError(TWO_D_NO_OFFSETS);
     return { twoD: true, rows, rowLength, indices };
   }
-  const items = Array.isArray(input) ? readItems(input, 'input', integerElement('indices')) : input;
+  const items = isArray(input, 'input') ? readItems(input, 'input', integerElement('indices')) : input;
   if (Array.isArray(items) && items.length > 0 && Array.isArray(items[0])) {
     const { flat, shape } = flattenRows(items, 'input');
     if (offsets != null) throw new TypeError(TWO_D_NO_OFFSETS);
@@ -214,14 +217,14 @@ export function perSampleWeightsArray(value, call, pinned) {
     rejectTensorLike(value, 'perSampleWeights', data);
     if (!hasData) throw new TypeError('perSampleWeights must be a Float32Array, an array or { data, shape }');
     if (hasShape) {
-      shape = Array.isArray(given) ? readOnce(given, 'perSampleWeights.shape') : given;
+      shape = isArray(given, 'perSampleWeights.shape') ? readOnce(given, 'perSampleWeights.shape') : given;
       if (!Array.isArray(shape) || !shape.every((s) => Number.isInteger(s) && s >= 0)) {
         throw new TypeError(`perSampleWeights.shape must be an array of non-negative integers, not ${show(given)}`);
       }
     }
     flat = floatArray(data, 'perSampleWeights.data', pinned);
   } else {
-    const items = Array.isArray(value) ? readItems(value, 'perSampleWeights', numberElement('perSampleWeights')) : value;
+    const items = isArray(value, 'perSampleWeights') ? readItems(value, 'perSampleWeights', numberElement('perSampleWeights')) : value;
     if (Array.isArray(items) && items.length > 0 && Array.isArray(items[0])) {
       const rows = flattenRows(items, 'perSampleWeights');
       shape = rows.shape;

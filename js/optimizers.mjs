@@ -5,7 +5,7 @@
 // come from the registry (include/ebag/optimizers.inc,
 // hyperparameters.inc); the value checks (lr > 0, betas in [0, 1), ...) are
 // the core's (ebag::validate_optimizer; errors.mjs words its errors).
-import { camelCase, show } from './errors.mjs';
+import { camelCase, isArray, show } from './errors.mjs';
 import { heap } from './module.mjs';
 import { unknownKeyError } from './options.mjs';
 import { hyperparameters, listed, optimizerInfo, optimizerNames } from './registry.mjs';
@@ -29,7 +29,7 @@ function defaultOf(info, key) {
  */
 export function parseOptimizer(given, what = 'optimizer') {
   if (typeof given === 'string') given = { name: given };
-  if (given === null || typeof given !== 'object' || Array.isArray(given)) {
+  if (given === null || typeof given !== 'object' || isArray(given, what)) {
     throw new TypeError(`${what} must be an optimizer name or an object { name, lr, ... }, not ${show(given)}`);
   }
   const options = Object.assign(Object.create(null), given);
@@ -48,7 +48,7 @@ export function parseOptimizer(given, what = 'optimizer') {
     const value = options[key] === undefined ? defaultOf(info, key) : options[key];
     if (value === undefined) throw new TypeError(`${what}.${key} is required for '${name}' (as in PyTorch, it has no default)`);
     if (key === 'betas') {
-      if (!((Array.isArray(value) || ArrayBuffer.isView(value)) && value.length === 2 &&
+      if (!((isArray(value, `${what}.betas`) || ArrayBuffer.isView(value)) && value.length === 2 &&
         typeof value[0] === 'number' && typeof value[1] === 'number')) {
         throw new TypeError(`${what}.betas = ${show(value)} must be [beta1, beta2], two numbers`);
       }

@@ -2,7 +2,7 @@
 // type-checked values. Value checks that need the table (paddingIdx against
 // N, maxNorm's sign, mode conflicts) are the C++ core's; the mode and dtype
 // names come from the registry (registry.mjs).
-import { camelCase, show } from './errors.mjs';
+import { camelCase, isArray, show } from './errors.mjs';
 import { listed, maxSize, modeInfo, modeNames } from './registry.mjs';
 
 // Below this many bag entries x embeddingDim a call stays on the calling
@@ -28,7 +28,7 @@ const OPTION_NAMES = Object.freeze(Object.keys(OPTION_DEFAULTS));
 
 /** Throws the TypeError of an options argument that is not a plain object. */
 export function checkOptionsObject(value, what = 'options') {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+  if (value === null || typeof value !== 'object' || isArray(value, what)) {
     throw new TypeError(`${what} must be an object, not ${show(value)}`);
   }
   return value;
@@ -179,16 +179,21 @@ export function normaliseOptions(given) {
   checkBoolean(o.scaleGradByFreq, 'scaleGradByFreq');
   checkBoolean(o.sparse, 'sparse');
   checkBoolean(o.includeLastOffset, 'includeLastOffset');
-  if (o.seed !== undefined) {
-    const ok = (typeof o.seed === 'number' && Number.isSafeInteger(o.seed) && o.seed >= 0) ||
-      (typeof o.seed === 'bigint' && o.seed >= 0n && o.seed < 2n ** 64n);
-    if (!ok) throw new TypeError(`seed = ${show(o.seed)} must be a non-negative safe integer or a BigInt below 2^64`);
-  }
+  checkSeed(o.seed);
   return o;
 }
 
-/** The 64-bit seed of the default init: options.seed, or a random one. */
+/** TypeError unless `seed` is undefined, a non-negative safe integer or a BigInt below 2^64. */
+function checkSeed(seed) {
+  if (seed === undefined) return;
+  const ok = (typeof seed === 'number' && Number.isSafeInteger(seed) && seed >= 0) ||
+    (typeof seed === 'bigint' && seed >= 0n && seed < 2n ** 64n);
+  if (!ok) throw new TypeError(`seed = ${show(seed)} must be a non-negative safe integer or a BigInt below 2^64`);
+}
+
+/** The 64-bit seed of the default init: options.seed (checked), or a random one. */
 export function seedOf(o) {
+  checkSeed(o.seed);
   if (o.seed !== undefined) return BigInt(o.seed);
   const words = new Uint32Array(2);
   globalThis.crypto.getRandomValues(words);

@@ -4,7 +4,8 @@
 // Blob / File, Response, ReadableStream, http(s) URLs through fetch); paths
 // and file URLs are the platform's (index.node.mjs), and in the browser every
 // string or URL is fetched.
-import { show } from './errors.mjs';
+import { isArray, show } from './errors.mjs';
+import { isDetached } from './snapshot.mjs';
 
 const hasGlobal = (name) => typeof globalThis[name] === 'function';
 
@@ -113,6 +114,7 @@ export async function fetchSource(url, signal) {
  * is read once.
  */
 export async function rereadable(source, platform, format, signal) {
+  isArray(source, `${format} source`);  // a revoked Proxy is refused here, by name
   const once = (hasGlobal('Response') && source instanceof Response) || (hasGlobal('ReadableStream') && source instanceof ReadableStream);
   return once ? readAll(source, platform, format, { signal }) : source;
 }
@@ -144,6 +146,9 @@ export async function openSource(source, platform, format, signal) {
 }
 
 async function open(source, platform, format, signal) {
+  isArray(source, `${format} source`);  // a revoked Proxy is refused here, by name
+  const buffer = source instanceof ArrayBuffer ? source : ArrayBuffer.isView(source) ? source.buffer : null;
+  if (buffer !== null && isDetached(buffer)) throw new TypeError(`${format} source is detached (its buffer was transferred): pass live bytes`);
   if (source instanceof Uint8Array) return { total: source.byteLength, chunks: [source] };
   if (source instanceof ArrayBuffer) return { total: source.byteLength, chunks: [new Uint8Array(source)] };
   if (ArrayBuffer.isView(source)) {
@@ -175,6 +180,7 @@ export const MAX_WHOLE_BYTES = 2 ** 32 - 1;
  * byte arrived.
  */
 export async function readAll(source, platform, format, { signal, maxBytes = MAX_WHOLE_BYTES, head } = {}) {
+  isArray(source, `${format} source`);  // a revoked Proxy is refused here, by name
   const tooLong = (length) => new RangeError(`${format} of ${length} bytes is longer than the ${maxBytes} bytes it may have`);
   if (!signal && hasGlobal('Response') && source instanceof Response && source.ok && !source.bodyUsed) {
     const total = responseLength(source);

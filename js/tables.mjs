@@ -2,7 +2,7 @@
 // fromPretrained, weight files (safetensors, .npy), quantize / fromQuantized /
 // dequantize, toSafetensors. Each takes `bags` (embedding-bag.mjs's): how
 // to make a bag whose rows it writes next, and a bag's handle.
-import { show } from './errors.mjs';
+import { isArray, show } from './errors.mjs';
 import { writeSafetensors } from './formats.mjs';
 import { tableArgument } from './inputs.mjs';
 import { currentPlatform, isHeapBuffer, requireModule } from './module.mjs';
@@ -105,7 +105,8 @@ const forLoader = (bags) => ({
  * 'int4'; a float tensor with a quantized dtype is quantized on load. A
  * path or URL ending in .index.json is a sharded checkpoint's index.
  */
-export function fromFile(bags, format, source, options) {
+export async function fromFile(bags, format, source, options) {
+  isArray(source, `${format} source`);  // a revoked Proxy is refused here, by name
   // Bytes that are a view of wasm memory are copied before the table's
   // allocation can detach them.
   const bytes = ArrayBuffer.isView(source) && isHeapBuffer(source.buffer) ? source.slice() : source;

@@ -2,7 +2,8 @@
 // its examples ({ text, label } or fastText's own training lines), and the
 // dictionary fastText builds from them; the seeded generator of the
 // initial rows and the shuffle.
-import { show } from '../errors.mjs';
+import { isArray, show } from '../errors.mjs';
+import { readList } from '../inputs.mjs';
 import { checkKnownKeys, ownOptions } from '../options.mjs';
 import { EOS_BYTES, isLabelToken, lineTokens } from './dictionary.mjs';
 
@@ -46,7 +47,7 @@ export function trainOptions(given) {
   const o = { ...TRAIN_DEFAULTS };
   for (const [key, value] of Object.entries(options)) if (value !== undefined) o[key] = value;
   // The optimizer as everywhere in the package: a name, or { name, lr }.
-  if (o.optimizer !== null && typeof o.optimizer === 'object' && !Array.isArray(o.optimizer)) {
+  if (o.optimizer !== null && typeof o.optimizer === 'object' && !isArray(o.optimizer, 'optimizer')) {
     const optimizer = ownOptions(o.optimizer, 'optimizer');
     checkKnownKeys(optimizer, ['name', 'lr'], 'optimizer option', "the trainer's optimizer takes");
     if (optimizer.lr !== undefined && options.lr !== undefined) throw new TypeError('lr is given twice: as optimizer.lr and as lr');
@@ -94,9 +95,9 @@ function parseLine(line, what) {
 // ('__label__x some text'); lines without a label are skipped, as fastText
 // skips them.
 export function readExamples(examples, what = 'examples') {
-  if (!Array.isArray(examples)) throw new TypeError(`${what} must be an array of { text, label } or of fastText lines, not ${show(examples)}`);
+  if (!isArray(examples, what)) throw new TypeError(`${what} must be an array of { text, label } or of fastText lines, not ${show(examples)}`);
   const list = [];
-  Array.from(examples).forEach((example, i) => {
+  readList(examples, what).forEach((example, i) => {
     if (typeof example === 'string') {
       if (example.includes('\n')) throw new RangeError(`${what}[${i}] contains "\\n": an example is one line`);
       const parsed = parseLine(example, `${what}[${i}]`);

@@ -2,8 +2,9 @@
 // sentence and word vectors, and writes itself as a .bin. Thin over
 // FastTextModel (model.mjs: the tables, the dictionary, the loss), which
 // FastTextTrainer shares.
-import { show } from '../errors.mjs';
+import { isArray, show } from '../errors.mjs';
 import { currentPlatform } from '../module.mjs';
+import { readList } from '../inputs.mjs';
 import { checkKnownKeys, ownOptions } from '../options.mjs';
 import { checkSignal, readAll } from '../sources.mjs';
 import { RowSink } from './dictionary.mjs';
@@ -84,8 +85,8 @@ export class FastText {
   /** predict() for many texts: one EmbeddingBag call for all of them. */
   predictBatch(texts, options) {
     const model = this.#live();
-    if (!Array.isArray(texts)) throw new TypeError(`texts must be an array of strings, not ${show(texts)}`);
-    texts = Array.from(texts);  // each element read once: what is checked is what is used
+    if (!isArray(texts, 'texts')) throw new TypeError(`texts must be an array of strings, not ${show(texts)}`);
+    texts = readList(texts, 'texts');  // each element read once: what is checked is what is used
     texts.forEach((text, i) => checkText(text, `texts[${i}]`));
     const { k, threshold } = predictOptions(options);
     const rows = model.output.numEmbeddings;

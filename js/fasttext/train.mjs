@@ -15,7 +15,7 @@
 import { show } from '../errors.mjs';
 import { currentPlatform } from '../module.mjs';
 import { checkKnownKeys, ownOptions } from '../options.mjs';
-import { readAll } from '../sources.mjs';
+import { checkSignal, readAll } from '../sources.mjs';
 import { RowSink } from './dictionary.mjs';
 import { buildDictionary, checkInputSize, generator, readExamples, trainOptions } from './examples.mjs';
 import { FastText } from './fasttext.mjs';
@@ -101,11 +101,15 @@ export class FastTextTrainer {
   /**
    * A trainer on the lines of a fastText training file ('__label__x some
    * text' per line; one label each, lines without one skipped): a path
-   * (Node), URL, bytes, Blob or Response.
+   * (Node), URL, bytes, Blob, Response or ReadableStream. options: the
+   * training options, and signal (aborts the read).
    */
   static async fromFile(source, options = {}) {
-    const bytes = await readAll(source, currentPlatform(), 'a fastText training file');
-    return new FastTextTrainer(decoder.decode(bytes).split('\n'), options);
+    const { signal, ...training } = ownOptions(options, 'training options');
+    checkSignal(signal);
+    trainOptions(training);  // checked before the file is read
+    const bytes = await readAll(source, currentPlatform(), 'a fastText training file', { signal });
+    return new FastTextTrainer(decoder.decode(bytes).split('\n'), training);
   }
 
   #live() {
