@@ -53,11 +53,13 @@ export type FastTextSource = import('../index.js').WeightSource;
 /** A fastText supervised model. */
 export declare class FastText {
   /**
-   * Reads a model: a path (Node), a URL, bytes (any offset), a Blob or a
-   * Response. A file that is not a fastText model is a TypeError; a truncated
-   * or inconsistent one (or a version above 12) a RangeError.
+   * Reads a model: a path (Node), a URL, bytes (any offset), a Blob, a
+   * Response or a ReadableStream; `signal` aborts the read at once. A file
+   * that is not a fastText model is a TypeError after its first bytes; a
+   * truncated or inconsistent one (matrices that disagree with the
+   * dictionary, a version above 12) a RangeError.
    */
-  static load(source: FastTextSource): Promise<FastText>;
+  static load(source: FastTextSource, options?: { signal?: AbortSignal }): Promise<FastText>;
   /** The labels, in the model's order. */
   readonly labels: string[];
   /** The embedding dimension. */
@@ -145,8 +147,12 @@ export declare class FastTextTrainer {
    * @throws TypeError / RangeError naming the example or option; nothing is allocated
    */
   constructor(examples: readonly (TrainingExample | string)[], options?: TrainOptions);
-  /** A trainer on a fastText training file (its lines, as the constructor takes them): a path (Node), URL, bytes, Blob or Response. */
-  static fromFile(source: FastTextSource, options?: TrainOptions): Promise<FastTextTrainer>;
+  /**
+   * A trainer on a fastText training file (its lines, as the constructor
+   * takes them): a path (Node), URL, bytes, Blob, Response or stream;
+   * `signal` aborts the read.
+   */
+  static fromFile(source: FastTextSource, options?: TrainOptions & { signal?: AbortSignal }): Promise<FastTextTrainer>;
   /** The model being trained (owned by the trainer: dispose the trainer). */
   readonly model: FastText;
   /** Epochs done so far (fractional). */
@@ -156,7 +162,11 @@ export declare class FastTextTrainer {
   readonly options: Required<Omit<TrainOptions, 'optimizer'>> & { optimizer: 'adagrad' | 'sgd' };
   /** One mini-batch; returns its mean loss. */
   step(): number;
-  /** Steps until `epochs` more epochs are done (default: the epoch option, from the start); returns the last epoch's mean loss. */
+  /**
+   * Steps until `epochs` more epochs are done; without `epochs`, up to the
+   * epoch option, or (that many done) that many more. Returns the last
+   * epoch's mean loss.
+   */
   train(options?: { epochs?: number; onProgress?: (progress: TrainProgress) => void }): number;
   /** Mean loss and top-1 accuracy over examples. */
   evaluate(examples: readonly TrainingExample[]): { loss: number; accuracy: number };
