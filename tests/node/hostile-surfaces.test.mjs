@@ -46,6 +46,17 @@ const header = (() => {
   bag.dispose();
   return bytes;
 })();
+// An .npy file (version 1.0, a 128-byte header) of float32 rows of `cols`.
+function npyOf(floats, cols) {
+  let dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${floats.length / cols}, ${cols}), }`;
+  dict = dict.padEnd(128 - 10 - 1, ' ') + '\n';
+  const out = new Uint8Array(128 + floats.byteLength);
+  out.set([0x93, ...encoder.encode('NUMPY'), 1, 0, dict.length & 0xff, dict.length >> 8]);
+  out.set(encoder.encode(dict), 10);
+  out.set(new Uint8Array(floats.buffer), 128);
+  return out;
+}
+
 // A stream of `bytes` whose chunks are views of one buffer it reuses, as
 // Node's file reader yields them: `piece` bytes each (for the first
 // `smallFor` bytes; then 1 MiB pieces when smallFor is given).
@@ -258,13 +269,34 @@ test('every loader from every source kind, at sizes across the 1 MiB chunks a fi
     assert.deepEqual(t.model.labels.sort(), ['__label__0', '__label__1', '__label__2'], `FastTextTrainer.fromFile from ${kind}`);
     t.dispose();
   }
+  // A collection's file of two tables over 1 MiB, read once per source.
+  const ebc = new EmbeddingBagCollection([{ name: 'a', numEmbeddings: 70000, embeddingDim: 2, featureNames: ['f'] },
+    { name: 'b', numEmbeddings: 3, embeddingDim: 5, featureNames: ['g'] }], { seed: 6 });
+  for (const [kind, source] of kinds(ebc.toSafetensors(), 'ebc.safetensors')) {
+    const back = await EmbeddingBagCollection.fromSafetensors(source(), [{ name: 'a', featureNames: ['f'] }, { name: 'b', featureNames: ['g'] }]);
+    assert.ok(back.table('a').weight.every((v, i) => v === ebc.table('a').weight[i]), `collection from ${kind}`);
+    back.dispose();
+  }
+  ebc.dispose();
   for (const delta of [-4, 0, 4]) {
-    const rows = Math.floor(((1 << 20) - 128) / 4);
-    let file = new EmbeddingBag(rows, 1, { seed: 5 }).toSafetensors({ name: 't' });
-    const fixed = file.length - 4 * rows;
-    file = new EmbeddingBag(((1 << 20) + delta - fixed) / 4, 1, { seed: 5 }).toSafetensors({ name: 't' });
+    const npy = npyOf(Float32Array.from({ length: ((1 << 20) + delta - 128) / 4 }, (_, i) => i % 1000), 1);
+    assert.equal(npy.length, (1 << 20) + delta);
+    for (const [kind, source] of kinds(npy, `t${delta}.npy`)) {
+      const bag = await EmbeddingBag.fromNpy(source());
+      assert.ok(bag.weight.every((v, i) => v === i % 1000), `fromNpy ${npy.length} bytes from ${kind}`);
+      bag.dispose();
+    }
+    // A table's file of 1 MiB + delta bytes (the header's length found first).
+    const fileOf = (rows) => {
+      const bag = new EmbeddingBag(rows, 1, { seed: 5 });
+      const bytes = bag.toSafetensors({ name: 't' });
+      const weight = bag.weight.slice();
+      bag.dispose();
+      return { bytes, weight };
+    };
+    const rows = Math.floor(((1 << 20) - 256) / 4);
+    const { bytes: file, weight: want } = fileOf(((1 << 20) + delta - (fileOf(rows).bytes.length - 4 * rows)) / 4);
     assert.equal(file.length, (1 << 20) + delta);
-    const want = (await EmbeddingBag.fromSafetensors(file)).weight.slice();
     for (const [kind, source] of kinds(file, `t${delta}.safetensors`)) {
       const bag = await EmbeddingBag.fromSafetensors(source());
       assert.ok(bag.weight.every((v, i) => v === want[i]), `fromSafetensors ${file.length} bytes from ${kind}`);
