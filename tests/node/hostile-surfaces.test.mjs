@@ -420,16 +420,21 @@ test('toBin writes back what it read: a prune index of size 0, a version-11 file
 
 // ---- 12, 13. Deep trees, many texts x many labels ----
 
-test('predictBatch of many texts x many labels works in blocks (no scores buffer of texts x labels)', async () => {
-  const labels = 10000;
-  const bytes = edited('softmax-w2-c25.bin', (m) => {
-    const words = m.dictionary.words.slice(0, m.dictionary.nwords);
-    m.dictionary.words = [...words, ...Array.from({ length: labels }, (_, i) => encoder.encode(`__label__${i}`))];
-    m.dictionary.counts = Float64Array.from([...m.dictionary.counts.subarray(0, m.dictionary.nwords), ...new Array(labels).fill(1)]);
-    m.dictionary.types = Uint8Array.from([...m.dictionary.types.subarray(0, m.dictionary.nwords), ...new Array(labels).fill(1)]);
+// A fixture with `labels` labels of count `count` in place of its own, and
+// output rows f(i) / 10.
+function withLabels(name, labels, count, f) {
+  return edited(name, (m) => {
+    const { nwords } = m.dictionary;
+    m.dictionary.words = [...m.dictionary.words.slice(0, nwords), ...Array.from({ length: labels }, (_, i) => encoder.encode(`__label__${i}`))];
+    m.dictionary.counts = Float64Array.from([...m.dictionary.counts.subarray(0, nwords), ...new Array(labels).fill(count)]);
+    m.dictionary.types = Uint8Array.from([...m.dictionary.types.subarray(0, nwords), ...new Array(labels).fill(1)]);
     m.dictionary.nlabels = labels;
-    m.output = { rows: labels, cols: m.args.dim, data: Float32Array.from({ length: labels * m.args.dim }, (_, i) => Math.sin(i) / 10) };
+    m.output = { rows: labels, cols: m.args.dim, data: Float32Array.from({ length: labels * m.args.dim }, (_, i) => f(i) / 10) };
   });
+}
+
+test('predictBatch of many texts x many labels works in blocks (no scores buffer of texts x labels)', async () => {
+  const bytes = withLabels('softmax-w2-c25.bin', 10000, 1, Math.sin);
   const model = await FastText.load(bytes);
   const texts = Array.from({ length: 3000 }, (_, i) => `text number ${i} hello`);
   const heap = memoryInfo().heapBytes;
@@ -441,16 +446,8 @@ test('predictBatch of many texts x many labels works in blocks (no scores buffer
 });
 
 test('hierarchical softmax over a tree as deep as it has labels (10,000) predicts without exhausting the stack', async () => {
-  const labels = 10000;
   // Labels of count 0: fastText's buildTree then chains every node.
-  const bytes = edited('hs-w3-c13.bin', (m) => {
-    const words = m.dictionary.words.slice(0, m.dictionary.nwords);
-    m.dictionary.words = [...words, ...Array.from({ length: labels }, (_, i) => encoder.encode(`__label__${i}`))];
-    m.dictionary.counts = Float64Array.from([...m.dictionary.counts.subarray(0, m.dictionary.nwords), ...new Array(labels).fill(0)]);
-    m.dictionary.types = Uint8Array.from([...m.dictionary.types.subarray(0, m.dictionary.nwords), ...new Array(labels).fill(1)]);
-    m.dictionary.nlabels = labels;
-    m.output = { rows: labels, cols: m.args.dim, data: Float32Array.from({ length: labels * m.args.dim }, (_, i) => Math.cos(i) / 10) };
-  });
+  const bytes = withLabels('hs-w3-c13.bin', 10000, 0, Math.cos);
   const model = await FastText.load(bytes);
   const best = model.predict('hallo wereld', { k: 3 });
   assert.equal(best.length, 3);
