@@ -272,6 +272,19 @@ TEST_CASE("CollectionCore: many like tables run whole on the pool give the bits 
   CHECK(outputs[0] == outputs[1]);
 }
 
+TEST_CASE("BagCore: gradOutput of another length than the last forward's is refused at staging, nothing grown", "[bindings]") {
+  auto core = make_bag(10, 4, ebag::Mode::kSum);
+  alone(*core, {1, 2, 3}, {0, 2});  // 2 bags x 4
+  const double held = core->held_bytes();
+  CHECK(core->stage_grad_output(1 << 20) == 0);
+  CHECK(core->status_code() == static_cast<int32_t>(ebag::ErrorCode::kLengthMismatch));
+  CHECK(core->held_bytes() == held);
+  float* grad = at<float>(core->stage_grad_output(8));
+  REQUIRE(grad != nullptr);
+  std::fill(grad, grad + 8, 1.0f);
+  CHECK(core->backward(8, false, false) == 0);
+}
+
 TEST_CASE("the registry JSON parses and holds every list: hyper-parameters and per-call exports included", "[bindings][registry]") {
   const auto r = nlohmann::json::parse(ebag::bindings::registry_json());
   CHECK(r["hyperparameters"].size() == ebag::kNumHyperparameters + 1);  // and the closing null

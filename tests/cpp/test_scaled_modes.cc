@@ -84,6 +84,38 @@ TEST_CASE("sqrtn and mean with weights: TensorFlow's combiners", "[semantics][sq
   CHECK(gs.sparse.values[2] == 2.0f * (1.0f / std::sqrt(8.0f)) + -2.0f * (1.0f / std::sqrt(8.0f)));
 }
 
+TEST_CASE("mean with weights by count (a collection's: FBGEMM's TBE): the weighted sum over the bag's length", "[semantics][sqrtn]") {
+  auto w = counting_table(4, 1);  // W[r] = 10 r
+  const int64_t idx[] = {1, 2, 3, 3, 0};
+  const int64_t off[] = {0, 2, 4};  // bags [1, 2], [3, 3], [0 (padding)]
+  const float psw[] = {3.0f, 4.0f, 2.0f, -2.0f, 5.0f};
+  auto bags = Bags<int64_t>::from_offsets(idx, 5, off, 3);
+  bags.with_per_sample_weights(psw, 5);
+  Options o = with(Mode::kMean, 0);
+  o.weighted_mean_by_count = true;
+  const auto m = test_util::forward(w, 4, 1, bags, o);
+  REQUIRE(m.status.ok());
+  CHECK(m.out[0] == 110.0f * (1.0f / 2.0f));  // (3*10 + 4*20) / 2
+  CHECK(m.out[1] == 0.0f * (1.0f / 2.0f));    // (2*30 - 2*30) / 2: weights summing to 0 divide nothing here
+  CHECK(m.out[2] == 0.0f);                    // all padding: count 0, zeros
+  for (const bool sparse : {false, true}) {
+    const std::vector<float> g = {1.0f, 2.0f, 7.0f};
+    const auto gm = test_util::backward(w, 4, 1, bags, o, g, m.argmax, sparse);
+    REQUIRE(gm.status.ok());
+    // The scale 1 / count does not read the weights: d out / d w_i = W_i * G / count.
+    CHECK(gm.grad_psw[0] == 10.0f * (1.0f / 2.0f));
+    CHECK(gm.grad_psw[1] == 20.0f * (1.0f / 2.0f));
+    CHECK(gm.grad_psw[2] == 60.0f * (1.0f / 2.0f));
+    CHECK(gm.grad_psw[3] == 60.0f * (1.0f / 2.0f));
+    CHECK(gm.grad_psw[4] == 0.0f);  // padding
+    if (!sparse) {
+      CHECK(gm.grad[1] == 3.0f * (1.0f / 2.0f));
+      CHECK(gm.grad[2] == 4.0f * (1.0f / 2.0f));
+      CHECK(gm.grad[3] == 2.0f * 2.0f * (1.0f / 2.0f) + 2.0f * -2.0f * (1.0f / 2.0f));
+    }
+  }
+}
+
 TEST_CASE("scaled modes: zero divisors give zeros, never NaN", "[semantics][sqrtn]") {
   auto w = counting_table(3, 2);
   const int64_t idx[] = {0, 1, 2};
