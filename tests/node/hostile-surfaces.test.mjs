@@ -200,7 +200,9 @@ test('a shard resolves inside its index folder, on its scheme and origin: anythi
     assert.equal(requests.length, count + 1, `${shard}: only the http index itself was fetched`);
   }
   // The shard beside its index loads from each.
-  writeFileSync(join(dir, 'shard-1.safetensors'), new EmbeddingBag(3, 2, { seed: 1 }).toSafetensors({ name: 't' }));
+  const shardBag = new EmbeddingBag(3, 2, { seed: 1 });
+  writeFileSync(join(dir, 'shard-1.safetensors'), shardBag.toSafetensors({ name: 't' }));
+  shardBag.dispose();
   writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ weight_map: { t: 'shard-1.safetensors' } }));
   for (const source of [join(dir, 'model.safetensors.index.json'), pathToFileURL(join(dir, 'model.safetensors.index.json')), `${base}model.safetensors.index.json?v=1`]) {
     const bag = await EmbeddingBag.fromSafetensors(source, { tensor: 't' });
@@ -517,10 +519,12 @@ test('toSafetensors never takes an inherited dtype, records the options that cha
   // eslint-disable-next-line no-extend-native
   Object.prototype.dtype = 'int4';
   let file;
+  const small = new EmbeddingBag(3, 2, { seed: 1 });
   try {
-    file = new EmbeddingBag(3, 2, { seed: 1 }).toSafetensors();
+    file = small.toSafetensors();
   } finally {
     delete Object.prototype.dtype;
+    small.dispose();
   }
   const header = JSON.parse(new TextDecoder().decode(file.subarray(8, 8 + Number(new DataView(file.buffer).getBigUint64(0, true)))));
   assert.equal(header.weight.dtype, 'F32');
