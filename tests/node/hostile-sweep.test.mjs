@@ -76,7 +76,9 @@ async function unchanged(call, what, state = allocationOnly, before) {
   const [was, is] = [JSON.parse(before), JSON.parse(after)];
   assert.deepEqual(is.state, was.state, `${what}: a refused call changed something`);
   await attempt(call, what);
-  assert.equal(state(), after, `${what}: a refused call leaked (${is.allocated - was.allocated} bytes, and more again)`);
+  const again = JSON.parse(state());
+  assert.deepEqual(again.state, is.state, `${what}: a refused call changed something`);
+  assert.ok(again.allocated <= is.allocated, `${what}: a refused call leaked (${is.allocated - was.allocated} bytes, and more again)`);
   assert.ok(is.allocated - was.allocated <= 64, `${what}: ${is.allocated - was.allocated} bytes more allocated`);
 }
 
@@ -294,13 +296,14 @@ test('weight sources of every kind, hostile, erroring, stalled and aborted: refu
     new ReadableStream({}), new Response(new ReadableStream({ start: (c) => c.enqueue(good.subarray(0, 100)) })),
   ];
   const STALLED = 2;  // the last sources
+  // AbortSignal.timeout's timer does not keep Node alive: this does, while a stalled read waits for it.
+  const alive = setInterval(() => {}, 1000);
+  t.after(() => clearInterval(alive));
   for (const loader of [
     (s, o) => EmbeddingBag.fromSafetensors(s, o), (s, o) => EmbeddingBag.fromNpy(s, o), (s, o) => FastText.load(s, o),
     (s, o) => EmbeddingBagCollection.fromSafetensors(s, [{ name: 'a', featureNames: ['f'] }, { name: 'b', featureNames: ['g'] }], o),
     (s, o) => FastTextTrainer.fromFile(s, o),
   ]) {
-    // AbortSignal.timeout's timer does not keep Node alive: this does, while a stalled read waits for it.
-    const alive = setInterval(() => {}, 1000);
     const list = sources();
     for (const [k, source] of list.entries()) {
       for (const signal of [undefined, AbortSignal.abort(), AbortSignal.timeout(5)]) {
@@ -308,11 +311,15 @@ test('weight sources of every kind, hostile, erroring, stalled and aborted: refu
         const before = allocationOnly();
         const outcome = await attempt(() => Promise.resolve(loader(source, signal ? { signal } : undefined)).then((made) => made.dispose()), `source ${k} with ${signal}`);
         tried++;
-        // A source is read once: the allocation is checked without a second call.
-        if (outcome === 'refused') assert.equal(allocationOnly(), before, `source ${k}: nothing left allocated`);
+        // A source is read once: the allocation is checked without a second
+        // call. (It may be lower: with threads, memory a pool thread held can
+        // be freed meanwhile.)
+        if (outcome === 'refused') {
+          const left = JSON.parse(allocationOnly()).allocated - JSON.parse(before).allocated;
+          assert.ok(left <= 0, `source ${k}: ${left} bytes left allocated`);
+        }
       }
     }
-    clearInterval(alive);
   }
   t.diagnostic(`hostile inputs tried: ${tried}`);
   assert.ok(tried > 800);
