@@ -8,30 +8,41 @@ import { writeSafetensors } from './formats.mjs';
 import { currentPlatform } from './module.mjs';
 import { ownOptions } from './options.mjs';
 import { checkSignal, rereadable } from './sources.mjs';
+import { collectionTensorNames, readTorchFile, tensorNames } from './torch/load.mjs';
 
 /**
- * The tables of `configs` read from `source`, then make(configs with their
- * sizes, the collection options, bags) builds the collection. A Response or
- * ReadableStream with several tables is read once, whole, first. A failure
- * frees every table read.
+ * The tables of `configs` read from `source` (format 'safetensors', or
+ * 'torch': a torch.save file, table t the tensor named
+ * 'embedding_bags.<t>.weight' under any prefix), then make(configs with
+ * their sizes, the collection options, bags) builds the collection. A
+ * Response or ReadableStream with several tables, and any .pt file, is read
+ * once, whole, first. A failure frees every table read.
  */
-export async function loadCollection(source, tables, options, make) {
+export async function loadCollection(source, tables, options, make, format = 'safetensors') {
   const o = ownOptions(options, 'collection options');
   const { onProgress, signal, ...rest } = o;
   const configs = readConfigs(tables, rest.isWeighted ?? false);
   checkSignal(signal);
-  if (configs.length > 1) source = await rereadable(source, currentPlatform(), 'safetensors', signal);
+  let names = configs.map((config) => stateDictName(config.name));
+  let load = (from, tableOptions) => EmbeddingBag.fromSafetensors(from, { ...tableOptions, onProgress, signal });
+  if (format === 'torch') {
+    source = await readTorchFile(source, { signal, onProgress });
+    names = collectionTensorNames(tensorNames(source), configs.map((config) => config.name));
+    load = (from, tableOptions) => EmbeddingBag.fromTorch(from, tableOptions);
+  } else if (configs.length > 1) {
+    source = await rereadable(source, currentPlatform(), 'safetensors', signal);
+  }
   const bags = [];
   try {
-    for (const config of configs) {
+    for (const [t, config] of configs.entries()) {
       const { name, pooling, dtype, paddingIdx, maxNorm, normType, scaleGradByFreq } = config;
       const float = dtype === undefined || dtype === 'fp32';
-      const bag = await EmbeddingBag.fromSafetensors(source, {
+      const bag = await load(source, {
         // Every option said: the options a file records for a bag never
         // apply to a table of a collection (its config says them).
-        tensor: stateDictName(name), mode: pooling, dtype, paddingIdx: paddingIdx ?? null, maxNorm: maxNorm ?? null, normType,
+        tensor: names[t], mode: pooling, dtype, paddingIdx: paddingIdx ?? null, maxNorm: maxNorm ?? null, normType,
         scaleGradByFreq: scaleGradByFreq ?? false, includeLastOffset: false,
-        sparse: float ? (rest.sparse ?? false) : undefined, onProgress, signal,
+        sparse: float ? (rest.sparse ?? false) : undefined,
       });
       bags.push(bag);
       for (const key of ['numEmbeddings', 'embeddingDim']) {

@@ -102,6 +102,16 @@ export class EmbeddingBagCollection {
     return loadCollection(source, tables, options, (configs, rest, bags) => new EmbeddingBagCollection(configs, rest, new GivenTables(bags)));
   }
 
+  /**
+   * A collection from a torch.save file (a TorchRec model's state_dict):
+   * table t from the tensor 'embedding_bags.<t>.weight', under any prefix
+   * ('model.sparse_arch.embedding_bag_collection.', DataParallel's
+   * 'module.'); an ambiguous name is a RangeError listing the candidates.
+   */
+  static async fromTorch(source, tables, options = {}) {
+    return loadCollection(source, tables, options, (configs, rest, bags) => new EmbeddingBagCollection(configs, rest, new GivenTables(bags)), 'torch');
+  }
+
   /** Every table as one safetensors file, under TorchRec's state_dict names (F32 or fp16 as F16). */
   toSafetensors() {
     this.#handle.live();

@@ -68,6 +68,7 @@ export class EmbeddingBag {
   static fromPretrained(embeddings, options = {}) { return tables.fromPretrained(bags, embeddings, options); }
   static fromSafetensors(source, options = {}) { return tables.fromFile(bags, 'safetensors', source, options); }
   static fromNpy(source, options = {}) { return tables.fromFile(bags, 'npy', source, options); }
+  static fromTorch(source, options = {}) { return tables.fromTorch(bags, source, options); }
   static quantize(source, options = {}) { return tables.quantize(bags, source, options); }
   static fromQuantized(bytes, options = {}) { return tables.fromQuantized(bags, bytes, options); }
   dequantize() { return tables.dequantize(bags, this); }

@@ -139,3 +139,4 @@ export { init, shutdown, memoryInfo } from './module.mjs';
 export { EmbeddingBag } from './embedding-bag.mjs';
 export { EmbeddingBagCollection } from './collection.mjs';
 export { embeddingBag } from './functional.mjs';
+export { readStateDict } from './torch/load.mjs';

@@ -358,6 +358,21 @@ export declare class EmbeddingBag<Sparse extends boolean = false> {
   /** The same from a NumPy .npy file (float32, float16 or uint8 rows; C order, 2-D). */
   static fromNpy<S extends boolean = false>(source: WeightSource, options?: WeightFileOptions<S>): Promise<EmbeddingBag<S>>;
   /**
+   * A bag from a tensor of a torch.save file (.pt, .pth, pytorch_model.bin;
+   * PyTorch >= 1.6), read without executing anything (only the globals
+   * torch.save writes for tensors and containers are accepted). float32,
+   * float16, bfloat16 (widened exactly) and float64 (rounded) tensors, views
+   * as saved (offsets, strides); a uint8 tensor of packed rows with dtype
+   * 'int8' / 'int4'.
+   */
+  static fromTorch<S extends boolean = false>(
+    source: WeightSource,
+    options?: WeightFileOptions<S> & {
+      /** The tensor's dotted state_dict name; required when several 2-D float tensors are in the file. */
+      tensor?: string;
+    },
+  ): Promise<EmbeddingBag<S>>;
+  /**
    * An inference-only bag with the table quantized row by row (bit for bit as
    * PyTorch's prepack ops; fp16 rounds to nearest even). From a bag, its mode,
    * paddingIdx and includeLastOffset carry over unless overridden.
@@ -546,6 +561,17 @@ export declare class EmbeddingBagCollection<Sparse extends boolean = false> {
     tables: readonly (Omit<EmbeddingBagConfig, 'numEmbeddings' | 'embeddingDim' | 'weight'> & { numEmbeddings?: number; embeddingDim?: number })[],
     options?: Omit<CollectionOptions<S>, 'seed'> & Pick<WeightFileOptions, 'onProgress' | 'signal'>,
   ): Promise<EmbeddingBagCollection<S>>;
+  /**
+   * A collection from a torch.save file (a TorchRec model's state_dict):
+   * table t from the tensor 'embedding_bags.<t>.weight' under any prefix
+   * (a model's, DataParallel's 'module.'); an ambiguous name is a RangeError
+   * listing the candidates.
+   */
+  static fromTorch<S extends boolean = false>(
+    source: WeightSource,
+    tables: readonly (Omit<EmbeddingBagConfig, 'numEmbeddings' | 'embeddingDim' | 'weight'> & { numEmbeddings?: number; embeddingDim?: number })[],
+    options?: Omit<CollectionOptions<S>, 'seed'> & Pick<WeightFileOptions, 'onProgress' | 'signal'>,
+  ): Promise<EmbeddingBagCollection<S>>;
   /** Every fp32 / fp16 table as one safetensors file under TorchRec's state_dict names. */
   toSafetensors(): Uint8Array;
   /** The table named `name` (owned by the collection: dispose the collection, not it). */
@@ -598,6 +624,21 @@ export interface FunctionalOptions {
   includeLastOffset?: boolean;
   perSampleWeights?: PerSampleWeights | null;
 }
+
+/** A tensor of a state dict file, as readStateDict lists it. */
+export interface StateDictEntry {
+  /** Its state_dict name: nested dict keys joined by '.' ('' for a tensor saved alone). */
+  name: string;
+  /** PyTorch's name of its dtype: 'float32', 'float16', 'bfloat16', 'uint8', 'int64', ... */
+  dtype: string;
+  shape: number[];
+}
+
+/**
+ * Every tensor of a .pt (torch.save) or .safetensors file, decoding no
+ * tensor data (a safetensors file is read to the end of its header).
+ */
+export declare function readStateDict(source: WeightSource, options?: { signal?: AbortSignal }): Promise<StateDictEntry[]>;
 
 /** Like torch.nn.functional.embedding_bag; with maxNorm, weight.data is renormalised in place. */
 export declare function embeddingBag(

@@ -170,7 +170,8 @@ export const MAX_WHOLE_BYTES = 2 ** 32 - 1;
  * The whole of a source, as one Uint8Array (a format parsed at once, like a
  * fastText model). Each chunk is copied as it arrives: a reader may yield
  * views of one buffer it reuses for the next chunk.
- * options.signal: aborts the read at any time. options.maxBytes: a source
+ * options.signal: aborts the read at any time; options.onProgress hears of
+ * every chunk ({ loadedBytes, totalBytes }). options.maxBytes: a source
  * longer than that is refused (before reading, when its length is known).
  * options.head = { bytes, check(prefix, total) }: check runs on the first
  * `bytes` bytes (all of a shorter source) before the rest is read, and
@@ -179,10 +180,10 @@ export const MAX_WHOLE_BYTES = 2 ** 32 - 1;
  * a body read through a stream reader as an aborted request even when every
  * byte arrived.
  */
-export async function readAll(source, platform, format, { signal, maxBytes = MAX_WHOLE_BYTES, head } = {}) {
+export async function readAll(source, platform, format, { signal, onProgress, maxBytes = MAX_WHOLE_BYTES, head } = {}) {
   isArray(source, `${format} source`);  // a revoked Proxy is refused here, by name
   const tooLong = (length) => new RangeError(`${format} of ${length} bytes is longer than the ${maxBytes} bytes it may have`);
-  if (!signal && hasGlobal('Response') && source instanceof Response && source.ok && !source.bodyUsed) {
+  if (!signal && !onProgress && hasGlobal('Response') && source instanceof Response && source.ok && !source.bodyUsed) {
     const total = responseLength(source);
     if (total !== undefined && total > maxBytes) throw tooLong(total);
     const bytes = new Uint8Array(await source.arrayBuffer());
@@ -206,6 +207,7 @@ export async function readAll(source, platform, format, { signal, maxBytes = MAX
       if (done) break;
       length += chunk.byteLength;
       if (length > maxBytes) throw tooLong(total ?? `more than ${maxBytes}`);
+      onProgress?.({ loadedBytes: length, totalBytes: total });
       // A whole source given as bytes is used as it is.
       parts.push(Array.isArray(chunks) ? chunk : chunk.slice());
       if (!checked && length >= head.bytes) checkHead();
@@ -218,8 +220,8 @@ export async function readAll(source, platform, format, { signal, maxBytes = MAX
   return parts.length === 1 ? parts[0] : joinParts(parts, length);
 }
 
-// The first `count` bytes of `parts`, as one array.
-function joinParts(parts, count) {
+/** The first `count` bytes of a list of chunks, as one array (one copy; the chunk itself when it is all of them). */
+export function joinParts(parts, count) {
   if (parts.length === 1 && parts[0].byteLength === count) return parts[0];
   const bytes = new Uint8Array(count);
   let at = 0;

@@ -11,6 +11,7 @@ import { checkDim, checkKnownKeys, ownOptions } from './options.mjs';
 import { parseOptimizer, stateArrays, stateOf } from './optimizers.mjs';
 import { byteView, notQuantizableError, quantizedDtype, recordOptions, TABLE_METADATA } from './quantized.mjs';
 import { Code, rowBytes, rowLayout } from './registry.mjs';
+import { fromTorch as loadTorch } from './torch/load.mjs';
 import { isShardIndex, loadSharded, loadTable } from './weights.mjs';
 
 // A bag with a zero table of `dtype`, whose rows the caller writes next.
@@ -97,6 +98,11 @@ const forLoader = (bags) => ({
   restoreOptimizer: (bag, record, states) => restoreOptimizer(bags, bag, record, states),
   setSteps: (bag, steps) => bags.handleOf(bag).live().setOptimizerSteps(steps),
 });
+
+/** A bag from a torch.save file's tensor (torch/load.mjs). */
+export function fromTorch(bags, source, options) {
+  return loadTorch({ fromPretrained, fromQuantized, quantize }, bags, source, options);
+}
 
 /**
  * A bag from a weight file. options.dtype: default float32 for F32 / F16

@@ -11,7 +11,7 @@ import { halfToFloat, headerEnd, parseNpyHeader, parseSafetensorsHeader } from '
 import { ownOptions } from './options.mjs';
 import { dtypeInfo, dtypeNames, quantizedDtypeNames, rowBytes, rowLayout } from './registry.mjs';
 import { recordedOptions } from './quantized.mjs';
-import { checkSignal, openSource } from './sources.mjs';
+import { checkSignal, joinParts, openSource } from './sources.mjs';
 
 // The tensor dtypes a table can be read from (bytes per element).
 const TABLE_DTYPES = { F32: 4, F16: 2, U8: 1 };
@@ -21,19 +21,6 @@ const packedRowDtypes = () => quantizedDtypeNames().filter((d) => dtypeInfo(d).p
 
 function truncated(format, end, tensor) {
   return new RangeError(`${format}: the file ends at byte ${end}, inside ${tensor.name} (its data runs to byte ${tensor.end}): truncated`);
-}
-
-// The first `count` bytes of a list of chunks, as one array (one copy).
-function joined(chunks, count) {
-  const out = new Uint8Array(count);
-  let at = 0;
-  for (const chunk of chunks) {
-    if (at >= count) break;
-    const part = chunk.subarray(0, count - at);
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 // The tensor to load, from the parsed header and options.tensor.
@@ -207,13 +194,13 @@ export async function loadTable(format, source, given, platform, bags, metadataK
         pending.push(chunk.slice());
         pendingBytes += chunk.length;
         if (need === null) {
-          need = headerEnd(format, joined(pending, Math.min(pendingBytes, 16)));
+          need = headerEnd(format, joinParts(pending, Math.min(pendingBytes, 16)));
           if (need !== null && total !== undefined && need > total) {
             throw new RangeError(`${format}: the file ends inside its header (${total} bytes), which claims ${need}`);
           }
         }
         if (need === null || pendingBytes < need) continue;
-        const head = joined(pending, pendingBytes);
+        const head = joinParts(pending, pendingBytes);
         pending.length = 0;
         const header = parse(head);
         const record = format === 'safetensors' ? bags.optimizerRecord(header.metadata, optimizerState) : null;
@@ -297,7 +284,7 @@ export async function loadSharded(source, given, platform, bags, metadataKeys) {
   }
   let index;
   try {
-    index = JSON.parse(new TextDecoder().decode(joined(parts, size)));
+    index = JSON.parse(new TextDecoder().decode(joinParts(parts, size)));
   } catch (error) {
     throw new TypeError(`${what}: not JSON (${error.message})`);
   }

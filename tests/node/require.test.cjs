@@ -4,8 +4,8 @@ const { test } = require('node:test');
 
 const ebw = require('../../dist/index.cjs');
 
-test('require() exposes init, EmbeddingBag, EmbeddingBagCollection, embeddingBag, memoryInfo', async () => {
-  assert.deepEqual(Object.keys(ebw).sort(), ['EmbeddingBag', 'EmbeddingBagCollection', 'embeddingBag', 'init', 'memoryInfo', 'shutdown']);
+test('require() exposes init, EmbeddingBag, EmbeddingBagCollection, embeddingBag, memoryInfo, readStateDict', async () => {
+  assert.deepEqual(Object.keys(ebw).sort(), ['EmbeddingBag', 'EmbeddingBagCollection', 'embeddingBag', 'init', 'memoryInfo', 'readStateDict', 'shutdown']);
   const threads = Number(process.env.EBAG_TEST_THREADS ?? 1);
   const info = await ebw.init({ threads });
   assert.equal(info.variant, threads > 1 ? 'simd-threaded' : 'simd');

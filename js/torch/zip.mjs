@@ -1,0 +1,112 @@
+// The entries of a zip archive as torch.save (PyTorch >= 1.6) writes it:
+// stored (uncompressed) records, local headers that may carry a data
+// descriptor with sizes of 0, so the central directory is what is read
+// (APPNOTE.TXT 4.3: end of central directory, its zip64 forms, file headers).
+// Nothing is decompressed: a compressed entry is refused when it is read.
+
+const EOCD = 0x06054b50;
+const ZIP64_EOCD = 0x06064b50;
+const ZIP64_LOCATOR = 0x07064b50;
+const CENTRAL = 0x02014b50;
+const LOCAL = 0x04034b50;
+const MAX_COMMENT = 0xffff;
+
+const corrupt = (what) => new RangeError(`the .pt file is truncated or not a zip archive: ${what}`);
+
+/**
+ * { entries: Map(name -> { name, method, size, compressedSize, headerOffset }) }
+ * of a zip archive in `bytes`; a RangeError when it is not one or is cut.
+ */
+export function readZip(bytes) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = bytes.byteLength;
+  let end = -1;
+  for (let at = n - 22; at >= Math.max(0, n - 22 - MAX_COMMENT); at--) {
+    if (view.getUint32(at, true) === EOCD) {
+      end = at;
+      break;
+    }
+  }
+  if (end < 0) throw corrupt('no end of central directory');
+  let count = view.getUint16(end + 10, true);
+  let size = view.getUint32(end + 12, true);
+  let start = view.getUint32(end + 16, true);
+  if (count === 0xffff || size === 0xffffffff || start === 0xffffffff) {
+    // zip64: the locator sits right before the end record.
+    if (end < 20 || view.getUint32(end - 20, true) !== ZIP64_LOCATOR) throw corrupt('a zip64 archive without its locator');
+    const at = safe(view.getBigUint64(end - 12, true), n - 56, 'the zip64 end record');
+    if (view.getUint32(at, true) !== ZIP64_EOCD) throw corrupt('no zip64 end of central directory');
+    count = safe(view.getBigUint64(at + 32, true), n, 'the entry count');
+    size = safe(view.getBigUint64(at + 40, true), n, 'the central directory size');
+    start = safe(view.getBigUint64(at + 48, true), n, 'the central directory offset');
+  }
+  if (start + size > end) throw corrupt(`a central directory of ${size} bytes at ${start}, past its end record at ${end}`);
+  const entries = new Map();
+  let at = start;
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  for (let k = 0; k < count; k++) {
+    if (at + 46 > start + size || view.getUint32(at, true) !== CENTRAL) throw corrupt(`central directory entry ${k}`);
+    const method = view.getUint16(at + 10, true);
+    let compressedSize = view.getUint32(at + 20, true);
+    let uncompressedSize = view.getUint32(at + 24, true);
+    const nameLength = view.getUint16(at + 28, true);
+    const extraLength = view.getUint16(at + 30, true);
+    const commentLength = view.getUint16(at + 32, true);
+    let headerOffset = view.getUint32(at + 42, true);
+    const next = at + 46 + nameLength + extraLength + commentLength;
+    if (next > start + size) throw corrupt(`central directory entry ${k} runs past the directory`);
+    let name;
+    try {
+      name = decoder.decode(bytes.subarray(at + 46, at + 46 + nameLength));
+    } catch {
+      throw corrupt(`central directory entry ${k}'s name is not UTF-8`);
+    }
+    // zip64 extra field (id 1): the 64-bit values of those that are 0xffffffff, in order.
+    for (let x = at + 46 + nameLength; x + 4 <= at + 46 + nameLength + extraLength;) {
+      const id = view.getUint16(x, true);
+      const length = view.getUint16(x + 2, true);
+      if (id === 1) {
+        let y = x + 4;
+        const field = (value) => {
+          if (value !== 0xffffffff) return value;
+          if (y + 8 > x + 4 + length) throw corrupt(`entry ${name}'s zip64 field is short`);
+          const wide = safe(view.getBigUint64(y, true), Number.MAX_SAFE_INTEGER, `entry ${name}'s zip64 field`);
+          y += 8;
+          return wide;
+        };
+        uncompressedSize = field(uncompressedSize);
+        compressedSize = field(compressedSize);
+        headerOffset = field(headerOffset);
+      }
+      x += 4 + length;
+    }
+    entries.set(name, { name, method, size: uncompressedSize, compressedSize, headerOffset });
+    at = next;
+  }
+  return { entries };
+}
+
+function safe(value, limit, what) {
+  if (value > BigInt(limit)) throw corrupt(`${what} (${value}) is past the file's end`);
+  return Number(value);
+}
+
+/**
+ * The bytes of `entry` (from readZip) in `bytes`: a view, never a copy. A
+ * compressed entry is a TypeError (torch.save stores its records); one
+ * that runs past the file is a RangeError.
+ */
+export function entryBytes(bytes, entry) {
+  if (entry.method !== 0) {
+    throw new TypeError(`the .pt file's record ${entry.name} is compressed (method ${entry.method}): ` +
+      'torch.save stores records uncompressed; re-save the checkpoint with torch.save');
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const at = entry.headerOffset;
+  if (at + 30 > bytes.byteLength || view.getUint32(at, true) !== LOCAL) throw corrupt(`no local header for ${entry.name}`);
+  const begin = at + 30 + view.getUint16(at + 26, true) + view.getUint16(at + 28, true);
+  if (entry.compressedSize !== entry.size || begin + entry.size > bytes.byteLength) {
+    throw corrupt(`record ${entry.name} (${entry.size} bytes at ${begin}) runs past the file (${bytes.byteLength} bytes)`);
+  }
+  return bytes.subarray(begin, begin + entry.size);
+}

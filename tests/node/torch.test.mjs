@@ -1,0 +1,107 @@
+// torch.save files (.pt): tables and collections read from what PyTorch 1.13
+// writes (tests/torch/generate.py made the files and expected.json with
+// PyTorch's own values), readStateDict, and hostile files: nothing in a
+// file is executed, every refusal is a TypeError / RangeError with nothing
+// allocated.
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import * as ebw from '../../js/index.node.mjs';
+import { EmbeddingBag, EmbeddingBagCollection, memoryInfo } from './helpers.mjs';
+
+const dir = fileURLToPath(new URL('../torch/', import.meta.url));
+const expected = JSON.parse(readFileSync(`${dir}expected.json`, 'utf8'));
+const file = (name) => new Uint8Array(readFileSync(`${dir}${name}`));
+const { readStateDict } = ebw;
+
+test('readStateDict names every tensor of every file as PyTorch does, and fromTorch reads every 2-D float tensor with its values', async () => {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.pt') && expected[f]);
+  assert.ok(files.length >= 14);
+  for (const name of files) {
+    const listed = await readStateDict(`${dir}${name}`);
+    assert.deepEqual(listed, expected[name].map(({ name: n, dtype, shape }) => ({ name: n, dtype, shape })), name);
+    for (const tensor of expected[name].filter((t) => t.values)) {
+      const bag = await EmbeddingBag.fromTorch(file(name), { tensor: tensor.name });
+      assert.deepEqual([bag.numEmbeddings, bag.embeddingDim], tensor.shape, `${name} ${tensor.name}`);
+      assert.deepEqual(Array.from(bag.weight), tensor.values, `${name} ${tensor.name}: PyTorch's values`);
+      bag.dispose();
+    }
+  }
+  // A state dict's one table needs no name; fp16 on request; bag options apply.
+  const bag = await EmbeddingBag.fromTorch(`${dir}bag.pt`, { mode: 'sum', paddingIdx: 0 });
+  assert.deepEqual([bag.mode, bag.paddingIdx], ['sum', 0]);
+  const half = await EmbeddingBag.fromTorch(file('dtypes.pt'), { tensor: 'f16', dtype: 'fp16' });
+  assert.equal(half.dtype, 'fp16');
+  for (const b of [bag, half]) b.dispose();
+  assert.deepEqual(await readStateDict(new EmbeddingBag(3, 2, { seed: 1 }).toSafetensors({ name: 'emb.weight' })), [{ name: 'emb.weight', dtype: 'float32', shape: [3, 2] }]);
+});
+
+test('packed uint8 rows (embedding_bag_byte_prepack / 4bit_prepack) load as int8 / int4 tables equal to PyTorch\'s unpacking', async () => {
+  for (const dtype of ['int8', 'int4']) {
+    const bag = await EmbeddingBag.fromTorch(file('packed.pt'), { tensor: dtype, dtype, mode: 'sum' });
+    const float = bag.dequantize();
+    assert.deepEqual(Array.from(float.weight), expected['packed.dequantized'][dtype], dtype);
+    for (const b of [bag, float]) b.dispose();
+  }
+  await assert.rejects(EmbeddingBag.fromTorch(file('packed.pt'), { tensor: 'int8' }), { name: 'TypeError', message: /holds packed quantized rows: say which layout/ });
+});
+
+test('EmbeddingBagCollection.fromTorch takes table t from embedding_bags.<t>.weight under any prefix', async () => {
+  const configs = [{ name: 't_user', featureNames: ['u'] }, { name: 't_item', featureNames: ['i'], pooling: 'mean' }];
+  const want = Object.fromEntries(expected['model.pt'].map((t) => [t.name, t.values]));
+  for (const name of ['model.pt', 'module_prefix.pt']) {
+    const ebc = await EmbeddingBagCollection.fromTorch(`${dir}${name}`, configs);
+    assert.deepEqual(Array.from(ebc.table('t_item').weight), want['sparse_arch.embedding_bag_collection.embedding_bags.t_item.weight']);
+    assert.equal(ebc.table('t_item').mode, 'mean');
+    ebc.dispose();
+  }
+  const before = memoryInfo().allocatedBytes;
+  await assert.rejects(EmbeddingBagCollection.fromTorch(file('ambiguous.pt'), [{ name: 't', featureNames: ['f'] }]),
+    { name: 'RangeError', message: "table \"t\": 2 tensors end with 'embedding_bags.t.weight' ('a.embedding_bags.t.weight', 'b.embedding_bags.t.weight'): ambiguous" });
+  await assert.rejects(EmbeddingBagCollection.fromTorch(file('model.pt'), [...configs, { name: 'nope', featureNames: ['n'] }]),
+    { name: 'RangeError', message: /table "nope": no tensor named 'embedding_bags.nope.weight'/ });
+  assert.equal(memoryInfo().allocatedBytes, before);
+});
+
+test('hostile .pt files: no global is executed, views past their storage, compressed records, the legacy format, every cut', async () => {
+  const before = memoryInfo().allocatedBytes;
+  await assert.rejects(EmbeddingBag.fromTorch(file('evil.pt'), { tensor: 'weight' }),
+    { name: 'TypeError', message: /names the global (posix|os)\.system, which is not one torch\.save writes for tensors .*nothing in it is executed/ });
+  await assert.rejects(readStateDict(file('evil.pt')), { name: 'TypeError', message: /(posix|os)\.system/ });
+  await assert.rejects(EmbeddingBag.fromTorch(file('legacy.pt')), { name: 'TypeError', message: /legacy torch\.save format/ });
+  await assert.rejects(EmbeddingBag.fromTorch(file('deflated.pt')), { name: 'TypeError', message: /record deflated\/data\.pkl is compressed/ });
+  await assert.rejects(EmbeddingBag.fromTorch(new Uint8Array(100)), { name: 'TypeError', message: /not a \.pt file/ });
+  // A size that reaches past the storage: [5, 3] patched to [6, 3] in the pickle (stored, so patchable).
+  const patched = file('protocol2.pt');
+  const text = Buffer.from(patched);
+  const at = text.indexOf(Buffer.from([0x4b, 0x05, 0x4b, 0x03, 0x86]));
+  assert.ok(at > 0);
+  patched[at + 1] = 6;
+  await assert.rejects(EmbeddingBag.fromTorch(patched), { name: 'RangeError', message: /tensor 'weight' \(size \[6,3\], stride \[3,1\], offset 0\) reaches past its storage of 15 elements/ });
+  // Every cut point of a small checkpoint.
+  const whole = file('bag.pt');
+  for (let cut = 0; cut < whole.length; cut++) {
+    await assert.rejects(EmbeddingBag.fromTorch(whole.subarray(0, cut)), (e) => e instanceof TypeError || e instanceof RangeError, `cut at ${cut}`);
+  }
+  assert.equal(memoryInfo().allocatedBytes, before, 'nothing allocated by a refused file');
+});
+
+test('fromTorch reads every source kind, with onProgress and signal; bad options are clear errors', async () => {
+  const bytes = file('bag.pt');
+  const want = expected['bag.pt'][0].values;
+  const sources = [`${dir}bag.pt`, new URL(`file://${dir}bag.pt`), bytes, bytes.slice().buffer, new Blob([bytes]), new Response(bytes.slice()),
+    new ReadableStream({ start(c) { c.enqueue(bytes.slice(0, 100)); c.enqueue(bytes.slice(100)); c.close(); } })];
+  for (const source of sources) {
+    let heard = 0;
+    const bag = await EmbeddingBag.fromTorch(source, { onProgress: () => heard++ });
+    assert.deepEqual(Array.from(bag.weight), want);
+    assert.ok(heard >= 1);
+    bag.dispose();
+  }
+  await assert.rejects(EmbeddingBag.fromTorch(bytes, { signal: AbortSignal.abort() }), { name: 'AbortError' });
+  await assert.rejects(EmbeddingBag.fromTorch(bytes, { tensor: 3 }), { name: 'TypeError', message: /tensor = 3 must be a string/ });
+  await assert.rejects(EmbeddingBag.fromTorch(bytes, { dtype: 'int3' }), { name: 'RangeError', message: /dtype = "int3" must be one of/ });
+  await assert.rejects(EmbeddingBag.fromTorch(bytes, { mdoe: 'sum' }), { name: 'TypeError', message: /unknown option 'mdoe' \(did you mean 'mode'\?\)/ });
+});
