@@ -9,6 +9,7 @@ import { currentPlatform } from './module.mjs';
 import { ownOptions } from './options.mjs';
 import { checkSignal, rereadable } from './sources.mjs';
 import { collectionTensorNames, readTorchFile, tensorNames } from './torch/load.mjs';
+import { tableTensor, writeTorch } from './torch/writer.mjs';
 
 /**
  * The tables of `configs` read from `source` (format 'safetensors', or
@@ -57,6 +58,11 @@ export async function loadCollection(source, tables, options, make, format = 'sa
     for (const bag of bags) bag.dispose();
     throw error;
   }
+}
+
+/** The tables ([{ name, bag }]) as one torch.save file under TorchRec's state_dict names (any dtype). */
+export function collectionToTorch(tables) {
+  return writeTorch(tables.map(({ name, bag }) => tableTensor(stateDictName(name), bag)));
 }
 
 /** The tables ([{ name, bag }]) as one safetensors file (F32, or fp16 as F16). */

@@ -11,7 +11,7 @@
 // `offsets`); the output's features are in the collection's order (tables
 // in order, each table's featureNames in order), [B, sum of D].
 import { collectionExplainer } from './collection-errors.mjs';
-import { collectionToSafetensors, loadCollection } from './collection-files.mjs';
+import { collectionToSafetensors, collectionToTorch, loadCollection } from './collection-files.mjs';
 import { COLLECTION_KEYS, makeTable, readConfigs, readKjt } from './collection-input.mjs';
 import { handleOf } from './embedding-bag.mjs';
 import { show } from './errors.mjs';
@@ -116,6 +116,12 @@ export class EmbeddingBagCollection {
   toSafetensors() {
     this.#handle.live();
     return collectionToSafetensors(this.#tables);
+  }
+
+  /** Every table as one torch.save file (a state dict torch.load reads), under TorchRec's names. */
+  toTorch() {
+    this.#handle.live();
+    return collectionToTorch(this.#tables);
   }
 
   /** The table named `name`: an EmbeddingBag the collection owns (its weight is live and writable). */

@@ -73,6 +73,7 @@ export class EmbeddingBag {
   static fromQuantized(bytes, options = {}) { return tables.fromQuantized(bags, bytes, options); }
   dequantize() { return tables.dequantize(bags, this); }
   toSafetensors(options = {}) { return tables.toSafetensors(bags, this, options); }
+  toTorch(options = {}) { return tables.toTorch(bags, this, options); }
 
   get numEmbeddings() { return this.#table.numEmbeddings; }
   get embeddingDim() { return this.#table.embeddingDim; }

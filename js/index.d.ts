@@ -403,6 +403,13 @@ export declare class EmbeddingBag<Sparse extends boolean = false> {
      */
     optimizerState?: boolean;
   }): Uint8Array;
+  /**
+   * The table as a torch.save file (PyTorch >= 1.6) that torch.load reads as
+   * a state dict { [name]: tensor } (name 'weight' by default):
+   * float32, fp16 as float16, int8 / int4 as uint8 packed rows (PyTorch's
+   * prepack layout); valid CRCs.
+   */
+  toTorch(options?: { name?: string }): Uint8Array;
   /** A float32 bag (same options) holding this quantized bag's values. */
   dequantize(): EmbeddingBag<false>;
 
@@ -574,6 +581,8 @@ export declare class EmbeddingBagCollection<Sparse extends boolean = false> {
   ): Promise<EmbeddingBagCollection<S>>;
   /** Every fp32 / fp16 table as one safetensors file under TorchRec's state_dict names. */
   toSafetensors(): Uint8Array;
+  /** Every table as one torch.save file under TorchRec's state_dict names (torch.load reads it). */
+  toTorch(): Uint8Array;
   /** The table named `name` (owned by the collection: dispose the collection, not it). */
   table(name: string): EmbeddingBag<Sparse>;
   readonly tableNames: string[];

@@ -12,6 +12,7 @@ import { parseOptimizer, stateArrays, stateOf } from './optimizers.mjs';
 import { byteView, notQuantizableError, quantizedDtype, recordOptions, TABLE_METADATA } from './quantized.mjs';
 import { Code, rowBytes, rowLayout } from './registry.mjs';
 import { fromTorch as loadTorch } from './torch/load.mjs';
+import { tableTensor, writeTorch } from './torch/writer.mjs';
 import { isShardIndex, loadSharded, loadTable } from './weights.mjs';
 
 // A bag with a zero table of `dtype`, whose rows the caller writes next.
@@ -98,6 +99,18 @@ const forLoader = (bags) => ({
   restoreOptimizer: (bag, record, states) => restoreOptimizer(bags, bag, record, states),
   setSteps: (bag, steps) => bags.handleOf(bag).live().setOptimizerSteps(steps),
 });
+
+/**
+ * The bag's table as a torch.save file (a state dict of one tensor,
+ * options.name, 'weight' by default): float32, fp16 as float16, int8 / int4
+ * as uint8 packed rows (PyTorch's prepack layout).
+ */
+export function toTorch(bags, bag, given = {}) {
+  const { name = 'weight', ...unknown } = ownOptions(given);
+  checkKnownKeys(unknown, ['name'], 'toTorch option');
+  if (typeof name !== 'string' || name === '') throw new TypeError(`name = ${show(name)} must be a non-empty string`);
+  return writeTorch([tableTensor(name, bag)]);
+}
 
 /** A bag from a torch.save file's tensor (torch/load.mjs). */
 export function fromTorch(bags, source, options) {

@@ -7,25 +7,28 @@
 #   scripts/setup.sh --runtimes   also Node 22 / 24 / 26, Bun and Deno (below)
 #   scripts/setup.sh --bench      also fastText (the benchmark's baseline), Chromium and
 #                                 the runtimes (the benchmark runs on Node 24 and in a page)
+#   scripts/setup.sh --torch      also python3-torch (tests/torch: torch.load reads toTorch's files)
 #   scripts/setup.sh --golden     also python3-torch (tests/golden/generate*.py), fastText and word
 #                                 lists (tests/golden/generate_fasttext.py)
-# npm test asks for --browsers --runtimes --bench; npm run test:quick for nothing more
+# npm test asks for --browsers --runtimes --bench --torch; npm run test:quick for nothing more
 # than a build. The runtimes come from the npm registry into a cache folder,
 # $EBAG_RUNTIMES (default ~/.cache/embedding-bag-wasm/runtimes), never into
 # the package's dependencies: scripts/runtimes.sh lists them.
 set -euo pipefail
 
 want_golden=0
+want_torch=0
 want_browsers=0
 want_runtimes=0
 want_bench=0
 for arg in "$@"; do
   case "$arg" in
-    --golden) want_golden=1 ;;
+    --golden) want_golden=1; want_torch=1 ;;
+    --torch) want_torch=1 ;;
     --browsers) want_browsers=1 ;;
     --runtimes) want_runtimes=1 ;;
     --bench) want_bench=1; want_browsers=1; want_runtimes=1 ;;
-    *) echo "setup.sh: unknown argument '$arg' (--browsers, --runtimes, --bench, --golden)" >&2; exit 2 ;;
+    *) echo "setup.sh: unknown argument '$arg' (--browsers, --runtimes, --bench, --golden, --torch)" >&2; exit 2 ;;
   esac
 done
 
@@ -51,9 +54,11 @@ fi
 if (( want_bench )); then
   need_pkg fasttext fasttext  # the benchmark's baseline for embedding-bag-wasm/fasttext (bench/fasttext.mjs)
 fi
-if (( want_golden )); then
+if (( want_torch )); then
   need_pkg python3-torch /usr/lib/python3/dist-packages/torch/__init__.py
   need_pkg python3-numpy /usr/lib/python3/dist-packages/numpy/__init__.py
+fi
+if (( want_golden )); then
   # tests/golden/generate_fasttext.py: fastText 0.9.2's Python binding and word lists.
   need_pkg python3-fasttext /usr/lib/python3/dist-packages/fasttext/__init__.py
   for list in american-english:wamerican ngerman:wngerman french:wfrench spanish:wspanish italian:witalian \

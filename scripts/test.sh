@@ -34,7 +34,7 @@ variant_tests=(api results errors fuzz leaks golden weights quantized registry h
 # On every Node, simd variant: the threaded build and the host process, in child processes.
 node_tests=(threads)
 # Once, on the machine's Node: what does not depend on the Node version.
-once_tests=(pack types docs large-tables workers)
+once_tests=(pack types docs large-tables workers torch-python)
 files() { local name; for name in "$@"; do echo "tests/node/$name.test.mjs"; done; }
 # A file in no list would never run.
 for file in tests/node/*.test.mjs; do
@@ -90,7 +90,7 @@ if (( quick )); then
   exit $status
 fi
 
-bash scripts/setup.sh --browsers --runtimes --bench
+bash scripts/setup.sh --browsers --runtimes --bench --torch
 bash scripts/build.sh native
 bash scripts/build.sh wasm
 catch2 native

@@ -11,7 +11,10 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
 import { FastText, FastTextTrainer } from '../../js/fasttext/index.mjs';
+import * as ebw from '../../js/index.node.mjs';
 import { EmbeddingBag, EmbeddingBagCollection, memoryInfo, rng } from './helpers.mjs';
+
+const { readStateDict } = ebw;
 
 const HOSTILE_GETTER = 'hostile getter';
 // What an engine says when the package let a value reach code that could not take it.
@@ -303,6 +306,8 @@ test('weight sources of every kind, hostile, erroring, stalled and aborted: refu
     (s, o) => EmbeddingBag.fromSafetensors(s, o), (s, o) => EmbeddingBag.fromNpy(s, o), (s, o) => FastText.load(s, o),
     (s, o) => EmbeddingBagCollection.fromSafetensors(s, [{ name: 'a', featureNames: ['f'] }, { name: 'b', featureNames: ['g'] }], o),
     (s, o) => FastTextTrainer.fromFile(s, o),
+    (s, o) => EmbeddingBag.fromTorch(s, o), (s, o) => EmbeddingBagCollection.fromTorch(s, [{ name: 'a', featureNames: ['f'] }], o),
+    (s, o) => readStateDict(s, o).then(() => ({ dispose() {} })),
   ]) {
     const list = sources();
     for (const [k, source] of list.entries()) {

@@ -105,3 +105,29 @@ test('fromTorch reads every source kind, with onProgress and signal; bad options
   await assert.rejects(EmbeddingBag.fromTorch(bytes, { dtype: 'int3' }), { name: 'RangeError', message: /dtype = "int3" must be one of/ });
   await assert.rejects(EmbeddingBag.fromTorch(bytes, { mdoe: 'sum' }), { name: 'TypeError', message: /unknown option 'mdoe' \(did you mean 'mode'\?\)/ });
 });
+
+test('toTorch writes what fromTorch reads back bit for bit, every dtype, and a collection under TorchRec\'s names', async () => {
+  const bag = new EmbeddingBag(12, 5, { mode: 'sum', seed: 7 });
+  const back = await EmbeddingBag.fromTorch(bag.toTorch());
+  assert.deepEqual(Array.from(back.weight), Array.from(bag.weight));
+  assert.deepEqual(await readStateDict(bag.toTorch({ name: 'emb.weight' })), [{ name: 'emb.weight', dtype: 'float32', shape: [12, 5] }]);
+  for (const dtype of ['fp16', 'int8', 'int4']) {
+    const q = EmbeddingBag.quantize(bag, { dtype });
+    const [entry] = await readStateDict(q.toTorch());
+    assert.equal(entry.dtype, dtype === 'fp16' ? 'float16' : 'uint8', dtype);
+    const again = await EmbeddingBag.fromTorch(q.toTorch(), { dtype });
+    assert.deepEqual(Array.from(again.quantizedWeight), Array.from(q.quantizedWeight), `${dtype}: the same rows`);
+    for (const b of [q, again]) b.dispose();
+  }
+  assert.throws(() => bag.toTorch({ name: '' }), { name: 'TypeError', message: /name = "" must be a non-empty string/ });
+  assert.throws(() => bag.toTorch({ nmae: 'x' }), { name: 'TypeError', message: /unknown toTorch option 'nmae' \(did you mean 'name'\?\)/ });
+  const ebc = new EmbeddingBagCollection([{ name: 'a', numEmbeddings: 6, embeddingDim: 2, featureNames: ['f'] },
+    { name: 'b', numEmbeddings: 4, embeddingDim: 3, featureNames: ['g'], dtype: 'int8' }], { seed: 3 });
+  const file = ebc.toTorch();
+  assert.deepEqual((await readStateDict(file)).map((t) => t.name), ['embedding_bags.a.weight', 'embedding_bags.b.weight']);
+  const loaded = await EmbeddingBagCollection.fromTorch(file, [{ name: 'a', featureNames: ['f'] }, { name: 'b', featureNames: ['g'], dtype: 'int8' }]);
+  assert.deepEqual(Array.from(loaded.table('a').weight), Array.from(ebc.table('a').weight));
+  assert.deepEqual(Array.from(loaded.table('b').quantizedWeight), Array.from(ebc.table('b').quantizedWeight));
+  for (const x of [bag, back, ebc, loaded]) x.dispose();
+  assert.throws(() => bag.toTorch(), { name: 'Error', message: /disposed/ });
+});
