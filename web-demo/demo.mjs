@@ -10,6 +10,7 @@ import { median, timeRuns } from '../bench/timing.mjs';
 import { makeBatch } from '../bench/batch.mjs';
 import { drawBars } from './chart.mjs';
 import { drawHeatmap } from './heatmap.mjs';
+import { DlrmSection } from './dlrm.mjs';
 import { TrainingSection } from './train.mjs';
 
 const $ = (id) => document.getElementById(id);
@@ -27,6 +28,7 @@ const LANGID_MODEL = './langid.ftz';
 let langid = null;  // the FastText model, loaded again after every init()
 let currentThreads = 1;
 const training = new TrainingSection($, state);
+const dlrm = new DlrmSection();
 
 function showRuntime(info) {
   const el = $('runtime');
@@ -270,6 +272,12 @@ async function start() {
     });
   });
   $('train-text').addEventListener('input', () => training.identify());
+  $('dlrm-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    dlrm.predict(Number($('dlrm-request').value)).catch((error) => {
+      $('dlrm-status').textContent = `${error.name}: ${error.message}`;
+    });
+  });
   $('speed-form').addEventListener('submit', (event) => {
     event.preventDefault();
     measure().catch((error) => {
@@ -279,4 +287,4 @@ async function start() {
   runBag();
 }
 
-globalThis.demo = { state, ready: start(), runBag, measure, identify, train: () => training.train() };
+globalThis.demo = { state, ready: start(), runBag, measure, identify, train: () => training.train(), predictClick: (b) => dlrm.predict(b) };

@@ -19,6 +19,7 @@ import { BROWSERS, launchBrowser, openPage } from './browsers.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const artifacts = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+const dlrmHeldout = JSON.parse(readFileSync(new URL('../../examples/dlrm/heldout.json', import.meta.url), 'utf8'));
 
 // What the demo computes for its form, computed by the package in Node.
 function expected({ n, d, mode, paddingIdx = null, seed, indices, offsets }) {
@@ -136,6 +137,17 @@ for (const name of BROWSERS) describe(`the demo page in ${name}`, { timeout: 300
         assert.deepEqual(french.predictions, expectedLangid('une maison avec un jardin'));
         assert.equal(french.predictions.length, 3);
         assert.match(await page.textContent('#langid-result'), new RegExp(`^${french.predictions[0].label.replace('__label__', '')} — `));
+
+        // The DLRM section: a held-out request through fromTorch's tables and
+        // onnxruntime-web's dense part, PyTorch's probability within 1e-5.
+        await page.fill('#dlrm-request', '5');
+        await page.click('#dlrm-run');
+        await page.waitForFunction(() => globalThis.demo.state && document.getElementById('dlrm-result').textContent !== '', null, { timeout: 60_000 });
+        const dlrm = await page.evaluate(() => globalThis.demo.predictClick(5));
+        assert.equal(dlrm.request, 5);
+        assert.ok(Math.abs(dlrm.probability - dlrmHeldout.probabilities[5]) <= 1e-5, `${dlrm.probability} vs PyTorch ${dlrmHeldout.probabilities[5]}`);
+        assert.match(await page.textContent('#dlrm-result'), /^click probability 0\.\d{6} \(PyTorch: 0\.\d{6}\)$/);
+        assert.match(await page.textContent('#dlrm-status'), /^embedding bags [\d.]+ ms, dense part \(onnxruntime-web\) [\d.]+ ms$/);
 
         // Training in the page: a language identifier from scratch (2 epochs),
         // held-out loss and accuracy drawn as it learns; the same model as
