@@ -28,6 +28,7 @@ import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:z
 
 import { startBrowserRunner } from './browser_runner.mjs';
 import { benchCollection, printCollection } from './collection.mjs';
+import { benchDlrm, printDlrm } from './dlrm.mjs';
 import { benchFastText, printFastText } from './fasttext.mjs';
 import { benchTraining, printTraining } from './training.mjs';
 import { writeResults } from './results_md.mjs';
@@ -370,6 +371,10 @@ if (collection) printCollection(collection, table, fmt, x);
 const fastText = threadsOnly ? undefined : await benchFastText({ rounds: quick ? 1 : 7, quick });
 if (fastText) printFastText(fastText, table, fmt, x);
 
+// A whole model: examples/dlrm against the same model all in onnxruntime-web (dlrm.mjs).
+const dlrm = threadsOnly ? undefined : benchDlrm({ rounds: quick ? 1 : 7, quick });
+if (dlrm) printDlrm(dlrm, table, fmt, x);
+
 // Training: step() with each optimizer (training.mjs).
 const training = threadsOnly ? undefined : await benchTraining({ rounds: quick ? 1 : 5, threads: nThreads, quick });
 if (training) printTraining(training, table, fmt, x);
@@ -389,7 +394,7 @@ mkdirSync(outDir, { recursive: true });
 const file = `${outDir}${quick ? 'quick' : 'latest'}${threadsOnly ? '-threads' : ''}.json`;
 writeFileSync(file, `${JSON.stringify({
   date: new Date().toISOString(), node: process.version, cores, cpu: cpus()[0]?.model, quick, threads: nThreads, rounds,
-  runners: infos, places: PLACES, moduleSizes, rows, collection, fastText, training,
+  runners: infos, places: PLACES, moduleSizes, rows, collection, fastText, dlrm, training,
 }, null, 2)}\n`);
 console.log(`\nwrote ${file}`);
 if (!quick && !threadsOnly) {

@@ -260,6 +260,18 @@ export function renderResults(latest) {
           r.nativeEmptyMs === null ? '-' : ms(r.nativeEmptyMs), r.nativeUsPerText === null ? '-' : r.nativeUsPerText.toFixed(2),
           r.ratios.nativeOverOurs === null ? '-' : x(r.ratios.nativeOverOurs)])));
   }
+  const dl = latest.dlrm;
+  if (dl) {
+    out.push('', '## A whole model: DLRM, ms', '',
+      'examples/dlrm (13 dense features, eight embedding bags of 16 columns, one-hot and multi-hot, sum and mean pooling, dot ' +
+        'interaction, two MLPs) served as its dlrm.mjs serves it: the embedding bags by `EmbeddingBagCollection` (`forward` into an ' +
+        '`out` array), the dense part by onnxruntime-web from its ONNX export, the KeyedTensor handed over without a copy; against ' +
+        'the whole model exported to ONNX by PyTorch 1.13 (`torch.onnx.export`, opset 13: each `nn.EmbeddingBag` becomes a `Loop` ' +
+        'over its bags, each iteration a Slice, a Gather and a ReduceSum / ReduceMean) and run by onnxruntime-web alone. Seeded ' +
+        'requests, one thread each, medians.', '',
+      table(['requests', 'embedding bags', 'dense part (ort)', 'ours, total', 'all in ort', 'ort / ours'],
+        dl.map((r) => [`B = ${r.batch}`, ms(r.sparseMs), ms(r.denseMs), ms(r.oursMs), ms(r.onnxMs), x(r.ratios.onnxOverOurs)])));
+  }
   const t = latest.training;
   if (t) {
     const names = ['sgd', 'rowwise-adagrad', 'adagrad', 'sparse-adam'];

@@ -10,9 +10,16 @@ and a held-out batch with PyTorch's click probabilities.
   interaction: the 9 vectors' pairwise dots (36) next to the bottom output
   top MLP: 52 -> 32 -> 1, sigmoid
 
+Also the whole model as one ONNX export (full.onnx, the embedding bags
+included), what a user would otherwise run in onnxruntime-web: PyTorch 1.13
+exports each nn.EmbeddingBag (offsets form, opset 13) as an ONNX Loop over
+the bags, each iteration a Slice of the ids, a Gather of their rows and a
+ReduceSum / ReduceMean (npm run bench times it against this package).
+
 Run: /usr/bin/python3 examples/dlrm/train.py (writes tables.pt, dense.onnx,
-heldout.json beside itself; the test examples/dlrm and tests/node/dlrm.test.mjs
-read them). Deterministic: seeded data and initialisation.
+full.onnx and heldout.json beside itself; tests/node/dlrm.test.mjs,
+tests/browser/dlrm.test.mjs, the demo page and bench/dlrm.mjs read them).
+Deterministic: seeded data and initialisation.
 """
 import json
 import os
@@ -108,12 +115,31 @@ with torch.no_grad():
 torch.onnx.export(model.dense_arch, (dense, pooled), os.path.join(HERE, "dense.onnx"), input_names=["dense", "pooled"],
                   output_names=["probability"], dynamic_axes={"dense": {0: "B"}, "pooled": {0: "B"}, "probability": {0: "B"}},
                   opset_version=13)
+
+
+class Flat(torch.nn.Module):
+    """The whole model with flat inputs (dense, ids_0..7, offsets_0..7), as ONNX takes them."""
+
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, dense, *args):
+        return self.inner(dense, list(args[:len(TABLES)]), list(args[len(TABLES):]))
+
+
+flat_names = [f"ids_{k}" for k in range(len(TABLES))] + [f"offsets_{k}" for k in range(len(TABLES))]
+torch.onnx.export(Flat(model), (dense, *ids, *offsets), os.path.join(HERE, "full.onnx"), input_names=["dense"] + flat_names,
+                  output_names=["probability"], opset_version=13,
+                  dynamic_axes={"dense": {0: "B"}, "probability": {0: "B"}, **{name: {0: f"n_{name}"} for name in flat_names}})
 # The KeyedJaggedTensor of the batch, TorchRec's layout: values key by key, lengths keys x B.
 heldout = {
     "tables": [{"name": name, "featureNames": [feature], "pooling": pooling} for (name, _, pooling, _), feature in zip(TABLES, FEATURES)],
     "dense": dense.flatten().tolist(),
     "kjt": {"keys": FEATURES, "values": torch.cat(ids).tolist(), "lengths": torch.cat(lengths).tolist()},
     "batch": 64,
+    # How the batches are drawn (bench/dlrm.mjs draws its own the same way).
+    "workload": [{"rows": rows, "most": most} for _, rows, _, most in TABLES],
     "probabilities": probabilities.tolist(),
 }
 with open(os.path.join(HERE, "heldout.json"), "w") as f:
