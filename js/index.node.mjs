@@ -61,6 +61,21 @@ setPlatform({
     }
     return { total, chunks: fileChunks(path) };
   },
+  // A path or file: URL read at any offset (readStateDict reads a .pt file's
+  // directory and pickle, never its tensors).
+  async openRanged(source) {
+    const file = await open(typeof source === 'string' ? source : new URL(source.href), 'r');
+    const { size } = await file.stat();
+    return {
+      size,
+      async read(offset, length) {
+        const buffer = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
+        const { bytesRead } = await file.read(buffer, 0, buffer.length, offset);
+        return buffer.subarray(0, bytesRead);
+      },
+      close: () => file.close(),
+    };
+  },
   // 3.1.6 keeps the process alive while pthread workers exist: unref them,
   // so that a script ends by itself when its work is done.
   threadsStarted(module) {

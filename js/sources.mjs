@@ -119,6 +119,32 @@ export async function rereadable(source, platform, format, signal) {
   return once ? readAll(source, platform, format, { signal }) : source;
 }
 
+/**
+ * Random access to a source that allows it: { size, read(offset, length)
+ * (a Promise of at most `length` bytes), close() } for bytes, a Blob and (in
+ * Node) a path or file: URL; null for a Response, a stream or a URL to
+ * fetch, which are read from their start.
+ */
+export async function rangedSource(source, platform, format) {
+  isArray(source, `${format} source`);  // a revoked Proxy is refused here, by name
+  const bytes = source instanceof ArrayBuffer ? new Uint8Array(source)
+    : ArrayBuffer.isView(source) && !isDetached(source.buffer) ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength) : null;
+  if (bytes !== null) {
+    return { size: bytes.byteLength, read: async (offset, length) => bytes.subarray(offset, offset + length), close: async () => {} };
+  }
+  if (hasGlobal('Blob') && source instanceof Blob) {
+    return {
+      size: source.size,
+      read: async (offset, length) => new Uint8Array(await source.slice(offset, offset + length).arrayBuffer()),
+      close: async () => {},
+    };
+  }
+  if ((typeof source === 'string' || typeof source?.href === 'string') && !isHttpUrl(source) && platform.openRanged) {
+    return platform.openRanged(source);
+  }
+  return null;
+}
+
 /** `signal` (undefined, or an AbortSignal: else a TypeError), returned. */
 export function checkSignal(signal) {
   if (signal !== undefined && !(typeof AbortSignal === 'function' && signal instanceof AbortSignal)) {

@@ -49,28 +49,19 @@ function tensorsOf(value, prefix, out, depth = 0) {
   return out;
 }
 
-/**
- * The checkpoint in `bytes`: { tensors: [{ name, tensor }], record(key) }
- * (record: a storage's bytes, checked to hold its elements). Every tensor's
- * view is checked to lie inside its storage.
- */
-export function readCheckpoint(bytes) {
-  checkTorchHead(bytes.subarray(0, 16));
-  const { entries } = readZip(bytes);
+/** The archive's one '<folder>/data.pkl' entry (from its directory's entries). */
+export function pickleEntry(entries) {
   const pickles = [...entries.keys()].filter((name) => /^[^/]+\/data\.pkl$/.test(name));
   if (pickles.length !== 1) throw new RangeError(`the .pt file has ${pickles.length} '<folder>/data.pkl' records, not one`);
-  const folder = pickles[0].slice(0, -'data.pkl'.length);
-  const value = unpickle(entryBytes(bytes, entries.get(pickles[0])));
-  const tensors = tensorsOf(value, '', []);
-  const record = (storage) => {
-    const entry = entries.get(`${folder}data/${storage.key}`);
-    if (entry === undefined) throw new RangeError(`the .pt file has no record ${folder}data/${storage.key} for a tensor's storage`);
-    const data = entryBytes(bytes, entry);
-    if (data.byteLength < storage.numel * ELEMENT_BYTES[storage.dtype]) {
-      throw new RangeError(`the .pt file's record ${entry.name} has ${data.byteLength} bytes, too few for ${storage.numel} elements`);
-    }
-    return data;
-  };
+  return entries.get(pickles[0]);
+}
+
+/**
+ * The tensors of a checkpoint's pickle: [{ name, tensor }], every view
+ * checked to lie inside its storage.
+ */
+export function pickledTensors(pickle) {
+  const tensors = tensorsOf(unpickle(pickle), '', []);
   for (const { name, tensor } of tensors) {
     const { storage, offset, shape, stride } = tensor;
     let last = offset;
@@ -84,12 +75,34 @@ export function readCheckpoint(bytes) {
         `reaches past its storage of ${storage.numel} elements`);
     }
   }
+  return tensors;
+}
+
+/**
+ * The checkpoint in `bytes`: { tensors: [{ name, tensor }], record(key) }
+ * (record: a storage's bytes, checked to hold its elements).
+ */
+export function readCheckpoint(bytes) {
+  checkTorchHead(bytes.subarray(0, 16));
+  const { entries } = readZip(bytes);
+  const pickle = pickleEntry(entries);
+  const folder = pickle.name.slice(0, -'data.pkl'.length);
+  const tensors = pickledTensors(entryBytes(bytes, pickle));
+  const record = (storage) => {
+    const entry = entries.get(`${folder}data/${storage.key}`);
+    if (entry === undefined) throw new RangeError(`the .pt file has no record ${folder}data/${storage.key} for a tensor's storage`);
+    const data = entryBytes(bytes, entry);
+    if (data.byteLength < storage.numel * ELEMENT_BYTES[storage.dtype]) {
+      throw new RangeError(`the .pt file's record ${entry.name} has ${data.byteLength} bytes, too few for ${storage.numel} elements`);
+    }
+    return data;
+  };
   return { tensors, record };
 }
 
 /** `{ name, dtype, shape }` of every tensor (PyTorch's dtype names). */
-export function describeTensors(checkpoint) {
-  return checkpoint.tensors.map(({ name, tensor }) => ({ name, dtype: TORCH_DTYPES[tensor.storage.dtype], shape: [...tensor.shape] }));
+export function describeTensors(tensors) {
+  return tensors.map(({ name, tensor }) => ({ name, dtype: TORCH_DTYPES[tensor.storage.dtype], shape: [...tensor.shape] }));
 }
 
 /**

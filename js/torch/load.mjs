@@ -7,11 +7,11 @@ import { headerEnd, parseSafetensorsHeader } from '../formats.mjs';
 import { currentPlatform } from '../module.mjs';
 import { checkKnownKeys, ownOptions } from '../options.mjs';
 import { dtypeInfo, dtypeNames } from '../registry.mjs';
-import { checkSignal, joinParts, openSource, readAll } from '../sources.mjs';
-import { checkTorchHead, describeTensors, readCheckpoint, tableOf } from './checkpoint.mjs';
+import { checkSignal, joinParts, openSource, rangedSource, readAll } from '../sources.mjs';
+import { checkTorchHead, describeTensors, pickledTensors, pickleEntry, readCheckpoint, tableOf } from './checkpoint.mjs';
+import { checkStored, findDirectory, localHeaderLength, readDirectory, TAIL_BYTES } from './zip.mjs';
 
 const FLOAT_DTYPES = ['F32', 'F16', 'BF16', 'F64'];
-const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
 
 /** A .pt source's bytes, whole (its directory is at its end), the head checked first. */
 export function readTorchFile(source, { signal, onProgress } = {}) {
@@ -95,18 +95,73 @@ export const tensorNames = (bytes) => readCheckpoint(bytes).tensors.map((t) => t
 /**
  * readStateDict(source, { signal }): every tensor of a .pt or .safetensors
  * file as { name, dtype, shape } (PyTorch's dtype names), decoding no tensor
- * data. A safetensors file is read up to the end of its header only.
+ * data. From bytes, a Blob or a path, a .pt file's directory and pickle are
+ * read and a safetensors file's header, nothing else; a Response or stream
+ * is read from its start (a .pt file to its end: its directory is there).
  */
 export async function readStateDict(source, given = {}) {
   const options = ownOptions(given, 'readStateDict options');
   checkKnownKeys(options, ['signal'], 'readStateDict option');
   const signal = checkSignal(options.signal);
+  signal?.throwIfAborted();
+  const ranged = await rangedSource(source, currentPlatform(), 'a state dict file');
+  if (ranged === null) return describeStream(source, signal);
+  try {
+    const read = async (offset, length, what) => {
+      const bytes = await ranged.read(offset, length);
+      signal?.throwIfAborted();
+      if (bytes.byteLength < length) throw new RangeError(`the file ends at byte ${ranged.size}, inside ${what}`);
+      return bytes;
+    };
+    const head = await read(0, Math.min(16, ranged.size), 'its first bytes');
+    if (!isTorchHead(head)) {
+      const end = headerEnd('safetensors', await read(0, 8, 'a safetensors header'));
+      return describeSafetensors(await read(0, end, 'a safetensors header'));
+    }
+    checkTorchHead(head);
+    // torch.save writes no archive comment: the end records are the last
+    // 98 bytes at most; a file with a comment is searched further back.
+    const directoryAt = async (window) => {
+      const tailStart = Math.max(0, ranged.size - window);
+      return findDirectory(await read(tailStart, ranged.size - tailStart, 'its end'), tailStart, ranged.size);
+    };
+    let found;
+    try {
+      found = await directoryAt(22 + 20 + 56);
+    } catch {
+      found = await directoryAt(TAIL_BYTES);
+    }
+    const { start, size, count } = found;
+    const pickle = pickleEntry(readDirectory(await read(start, size, 'its directory'), count));
+    checkStored(pickle);
+    const begin = pickle.headerOffset + localHeaderLength(await read(pickle.headerOffset, 30, `the header of ${pickle.name}`));
+    return describeTensors(pickledTensors(await read(begin, pickle.size, pickle.name)));
+  } finally {
+    await ranged.close();
+  }
+}
+
+const isTorchHead = (head) => head.byteLength >= 2 && ((head[0] === 0x50 && head[1] === 0x4b) || (head[0] === 0x80 && head[1] === 0x02));
+
+const SAFETENSORS_DTYPES = Object.freeze({
+  F32: 'float32', F16: 'float16', BF16: 'bfloat16', F64: 'float64', U8: 'uint8', I8: 'int8', I16: 'int16', I32: 'int32', I64: 'int64', BOOL: 'bool',
+});
+
+function describeSafetensors(bytes) {
+  const header = parseSafetensorsHeader(bytes);
+  if (header === null) throw new RangeError(`the file ends at byte ${bytes.byteLength}, inside a safetensors header`);
+  return Object.entries(header.tensors).map(([name, t]) => ({ name, dtype: SAFETENSORS_DTYPES[t.dtype] ?? t.dtype, shape: [...t.shape] }));
+}
+
+// A source read from its start: a safetensors file up to its header's end,
+// a .pt file whole.
+async function describeStream(source, signal) {
   const { chunks } = await openSource(source, currentPlatform(), 'a state dict file', signal);
   const iterator = chunks[Symbol.asyncIterator] ? chunks[Symbol.asyncIterator]() : chunks[Symbol.iterator]();
   const parts = [];
   let length = 0;
   let need = null;
-  let isTorch = false;
+  let torch = false;
   try {
     for (;;) {
       const { done, value } = await iterator.next();
@@ -115,8 +170,8 @@ export async function readStateDict(source, given = {}) {
       length += value.byteLength;
       if (need === null && length >= 8) {
         const head = joinParts(parts, 8);
-        isTorch = ZIP_MAGIC.every((b, i) => head[i] === b) || (head[0] === 0x80 && head[1] === 0x02);
-        need = isTorch ? Infinity : headerEnd('safetensors', head);
+        torch = isTorchHead(head);
+        need = torch ? Infinity : headerEnd('safetensors', head);
       }
       if (need !== null && length >= need) break;
     }
@@ -124,9 +179,5 @@ export async function readStateDict(source, given = {}) {
     await iterator.return?.();
   }
   const bytes = joinParts(parts, length);
-  if (isTorch) return describeTensors(readCheckpoint(bytes));
-  const header = parseSafetensorsHeader(bytes);
-  if (header === null) throw new RangeError(`the file ends at byte ${length}, inside a safetensors header`);
-  const SAFETENSORS_DTYPES = { F32: 'float32', F16: 'float16', BF16: 'bfloat16', F64: 'float64', U8: 'uint8', I8: 'int8', I16: 'int16', I32: 'int32', I64: 'int64', BOOL: 'bool' };
-  return Object.entries(header.tensors).map(([name, t]) => ({ name, dtype: SAFETENSORS_DTYPES[t.dtype] ?? t.dtype, shape: [...t.shape] }));
+  return torch ? describeTensors(readCheckpoint(bytes).tensors) : describeSafetensors(bytes);
 }

@@ -13,15 +13,18 @@ const MAX_COMMENT = 0xffff;
 
 const corrupt = (what) => new RangeError(`the .pt file is truncated or not a zip archive: ${what}`);
 
+/** The most bytes the end of a zip archive takes: its end record and the longest comment, and zip64's two records. */
+export const TAIL_BYTES = 22 + MAX_COMMENT + 20 + 56;
+
 /**
- * { entries: Map(name -> { name, method, size, compressedSize, headerOffset }) }
- * of a zip archive in `bytes`; a RangeError when it is not one or is cut.
+ * Where the central directory is: { start, size, count } from the last
+ * bytes of the archive (`tail`, which begins at byte `tailStart` of a file
+ * of `fileSize` bytes); a RangeError when it is not a zip archive or is cut.
  */
-export function readZip(bytes) {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n = bytes.byteLength;
+export function findDirectory(tail, tailStart, fileSize) {
+  const view = new DataView(tail.buffer, tail.byteOffset, tail.byteLength);
   let end = -1;
-  for (let at = n - 22; at >= Math.max(0, n - 22 - MAX_COMMENT); at--) {
+  for (let at = tail.byteLength - 22; at >= Math.max(0, tail.byteLength - 22 - MAX_COMMENT); at--) {
     if (view.getUint32(at, true) === EOCD) {
       end = at;
       break;
@@ -34,18 +37,27 @@ export function readZip(bytes) {
   if (count === 0xffff || size === 0xffffffff || start === 0xffffffff) {
     // zip64: the locator sits right before the end record.
     if (end < 20 || view.getUint32(end - 20, true) !== ZIP64_LOCATOR) throw corrupt('a zip64 archive without its locator');
-    const at = safe(view.getBigUint64(end - 12, true), n - 56, 'the zip64 end record');
-    if (view.getUint32(at, true) !== ZIP64_EOCD) throw corrupt('no zip64 end of central directory');
-    count = safe(view.getBigUint64(at + 32, true), n, 'the entry count');
-    size = safe(view.getBigUint64(at + 40, true), n, 'the central directory size');
-    start = safe(view.getBigUint64(at + 48, true), n, 'the central directory offset');
+    const at = safe(view.getBigUint64(end - 12, true), fileSize - 56, 'the zip64 end record') - tailStart;
+    if (at < 0 || view.getUint32(at, true) !== ZIP64_EOCD) throw corrupt('no zip64 end of central directory');
+    count = safe(view.getBigUint64(at + 32, true), fileSize, 'the entry count');
+    size = safe(view.getBigUint64(at + 40, true), fileSize, 'the central directory size');
+    start = safe(view.getBigUint64(at + 48, true), fileSize, 'the central directory offset');
   }
-  if (start + size > end) throw corrupt(`a central directory of ${size} bytes at ${start}, past its end record at ${end}`);
+  if (start + size > tailStart + end) throw corrupt(`a central directory of ${size} bytes at ${start}, past its end record at ${tailStart + end}`);
+  return { start, size, count };
+}
+
+/**
+ * The entries of a central directory (`directory`: its bytes, `count` of
+ * them): Map(name -> { name, method, size, compressedSize, headerOffset }).
+ */
+export function readDirectory(directory, count) {
+  const view = new DataView(directory.buffer, directory.byteOffset, directory.byteLength);
   const entries = new Map();
-  let at = start;
+  let at = 0;
   const decoder = new TextDecoder('utf-8', { fatal: true });
   for (let k = 0; k < count; k++) {
-    if (at + 46 > start + size || view.getUint32(at, true) !== CENTRAL) throw corrupt(`central directory entry ${k}`);
+    if (at + 46 > directory.byteLength || view.getUint32(at, true) !== CENTRAL) throw corrupt(`central directory entry ${k}`);
     const method = view.getUint16(at + 10, true);
     let compressedSize = view.getUint32(at + 20, true);
     let uncompressedSize = view.getUint32(at + 24, true);
@@ -54,10 +66,10 @@ export function readZip(bytes) {
     const commentLength = view.getUint16(at + 32, true);
     let headerOffset = view.getUint32(at + 42, true);
     const next = at + 46 + nameLength + extraLength + commentLength;
-    if (next > start + size) throw corrupt(`central directory entry ${k} runs past the directory`);
+    if (next > directory.byteLength) throw corrupt(`central directory entry ${k} runs past the directory`);
     let name;
     try {
-      name = decoder.decode(bytes.subarray(at + 46, at + 46 + nameLength));
+      name = decoder.decode(directory.subarray(at + 46, at + 46 + nameLength));
     } catch {
       throw corrupt(`central directory entry ${k}'s name is not UTF-8`);
     }
@@ -83,12 +95,29 @@ export function readZip(bytes) {
     entries.set(name, { name, method, size: uncompressedSize, compressedSize, headerOffset });
     at = next;
   }
-  return { entries };
+  return entries;
+}
+
+/**
+ * { entries } of a zip archive in `bytes` (all of it); a RangeError when it
+ * is not one or is cut.
+ */
+export function readZip(bytes) {
+  const tailStart = Math.max(0, bytes.byteLength - TAIL_BYTES);
+  const { start, size, count } = findDirectory(bytes.subarray(tailStart), tailStart, bytes.byteLength);
+  return { entries: readDirectory(bytes.subarray(start, start + size), count) };
 }
 
 function safe(value, limit, what) {
   if (value > BigInt(limit)) throw corrupt(`${what} (${value}) is past the file's end`);
   return Number(value);
+}
+
+/** The bytes of a local header past its fixed 30: its name and extra field, from the header's first 30 bytes. */
+export function localHeaderLength(header) {
+  const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+  if (header.byteLength < 30 || view.getUint32(0, true) !== LOCAL) throw corrupt('no local header where the directory says');
+  return 30 + view.getUint16(26, true) + view.getUint16(28, true);
 }
 
 /**
@@ -97,16 +126,20 @@ function safe(value, limit, what) {
  * that runs past the file is a RangeError.
  */
 export function entryBytes(bytes, entry) {
-  if (entry.method !== 0) {
-    throw new TypeError(`the .pt file's record ${entry.name} is compressed (method ${entry.method}): ` +
-      'torch.save stores records uncompressed; re-save the checkpoint with torch.save');
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  checkStored(entry);
   const at = entry.headerOffset;
-  if (at + 30 > bytes.byteLength || view.getUint32(at, true) !== LOCAL) throw corrupt(`no local header for ${entry.name}`);
-  const begin = at + 30 + view.getUint16(at + 26, true) + view.getUint16(at + 28, true);
-  if (entry.compressedSize !== entry.size || begin + entry.size > bytes.byteLength) {
+  if (at + 30 > bytes.byteLength) throw corrupt(`no local header for ${entry.name}`);
+  const begin = at + localHeaderLength(bytes.subarray(at, at + 30));
+  if (begin + entry.size > bytes.byteLength) {
     throw corrupt(`record ${entry.name} (${entry.size} bytes at ${begin}) runs past the file (${bytes.byteLength} bytes)`);
   }
   return bytes.subarray(begin, begin + entry.size);
+}
+
+/** A TypeError unless `entry` is stored (torch.save's records are). */
+export function checkStored(entry) {
+  if (entry.method !== 0 || entry.compressedSize !== entry.size) {
+    throw new TypeError(`the .pt file's record ${entry.name} is compressed (method ${entry.method}): ` +
+      'torch.save stores records uncompressed; re-save the checkpoint with torch.save');
+  }
 }

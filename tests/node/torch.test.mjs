@@ -38,6 +38,23 @@ test('readStateDict names every tensor of every file as PyTorch does, and fromTo
   assert.deepEqual(await readStateDict(new EmbeddingBag(3, 2, { seed: 1 }).toSafetensors({ name: 'emb.weight' })), [{ name: 'emb.weight', dtype: 'float32', shape: [3, 2] }]);
 });
 
+test('readStateDict reads a .pt file\'s directory and pickle, never its tensors (a Blob, a path)', async () => {
+  const bytes = new Uint8Array(readFileSync(fileURLToPath(new URL('../../examples/dlrm/tables.pt', import.meta.url))));
+  let read = 0;
+  class CountingBlob extends Blob {
+    slice(begin, end) {
+      read += end - begin;
+      return super.slice(begin, end);
+    }
+  }
+  const listed = await readStateDict(new CountingBlob([bytes]));
+  assert.equal(listed.length, 16);  // eight tables, four layers of weights and biases
+  assert.ok(read < 8192, `read ${read} of ${bytes.length} bytes`);
+  assert.deepEqual(await readStateDict(fileURLToPath(new URL('../../examples/dlrm/tables.pt', import.meta.url))), listed);
+  assert.deepEqual(await readStateDict(bytes), listed);
+  await assert.rejects(readStateDict(bytes.subarray(0, bytes.length - 10)), RangeError);
+});
+
 test('packed uint8 rows (embedding_bag_byte_prepack / 4bit_prepack) load as int8 / int4 tables equal to PyTorch\'s unpacking', async () => {
   for (const dtype of ['int8', 'int4']) {
     const bag = await EmbeddingBag.fromTorch(file('packed.pt'), { tensor: dtype, dtype, mode: 'sum' });
