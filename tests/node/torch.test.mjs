@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import * as ebw from '../../js/index.node.mjs';
+import { unpickle } from '../../js/torch/unpickle.mjs';
 import { EmbeddingBag, EmbeddingBagCollection, memoryInfo } from './helpers.mjs';
 
 const dir = fileURLToPath(new URL('../torch/', import.meta.url));
@@ -103,6 +104,32 @@ test('hostile .pt files: no global is executed, views past their storage, compre
     await assert.rejects(EmbeddingBag.fromTorch(whole.subarray(0, cut)), (e) => e instanceof TypeError || e instanceof RangeError, `cut at ${cut}`);
   }
   assert.equal(memoryInfo().allocatedBytes, before, 'nothing allocated by a refused file');
+});
+
+test('the unpickler builds only what torch.save writes: REDUCE of anything but an allowed global, sizes that overflow, unknown opcodes', () => {
+  const pickle = (...parts) => Uint8Array.from(parts.flatMap((p) => (typeof p === 'string' ? [...Buffer.from(p, 'latin1')] : p)));
+  const cases = [
+    // EMPTY_DICT, EMPTY_TUPLE, REDUCE: a dict called.
+    [pickle([0x80, 2, 0x7d, 0x29, 0x52, 0x2e]), TypeError, /calls something other than an allowed global \(REDUCE\)/],
+    // GLOBAL builtins.eval
+    [pickle([0x80, 2, 0x63], 'builtins\neval\n', [0x2e]), TypeError, /names the global builtins\.eval/],
+    // STACK_GLOBAL torch.load
+    [pickle([0x80, 4, 0x8c, 5], 'torch', [0x8c, 4], 'load', [0x93, 0x2e]), TypeError, /names the global torch\.load/],
+    // _rebuild_tensor_v2 with a size of 2^62 (LONG1): refused, not wrapped.
+    [pickle([0x80, 2, 0x63], 'torch._utils\n_rebuild_tensor_v2\n', [0x28, 0x28], [0x58, 7, 0, 0, 0], 'storage', [0x63], 'torch\nFloatStorage\n',
+      [0x58, 1, 0, 0, 0], '0', [0x58, 3, 0, 0, 0], 'cpu', [0x4b, 4, 0x74, 0x51, 0x4b, 0, 0x8a, 8, 0, 0, 0, 0, 0, 0, 0, 0x40, 0x85, 0x4b, 1, 0x85, 0x74, 0x52, 0x2e]),
+    RangeError, /a tensor size\[0\] is 4611686018427387904n/],
+    // An opcode torch.save never writes (INST).
+    [pickle([0x80, 2, 0x69], 'os\nsystem\n', [0x2e]), TypeError, /opcode 0x69/],
+    // Values left on the stack, a MARK never closed, an empty stack.
+    [pickle([0x80, 2, 0x4e, 0x4e, 0x2e]), RangeError, /STOP with more than one value left/],
+    [pickle([0x80, 2, 0x28, 0x2e]), RangeError, /STOP with more than one value left/],
+    [pickle([0x80, 2, 0x52]), RangeError, /an empty stack/],
+    [pickle([0x80, 2, 0x68, 9]), RangeError, /memo entry 9 that was never put/],
+  ];
+  for (const [bytes, type, message] of cases) {
+    assert.throws(() => unpickle(bytes), (e) => e instanceof type && message.test(e.message), String(message));
+  }
 });
 
 test('fromTorch reads every source kind, with onProgress and signal; bad options are clear errors', async () => {
