@@ -5,30 +5,11 @@
 // with the time of each part. Loaded on first use: onnxruntime-web's module
 // is large.
 import { EmbeddingBagCollection } from '../js/index.browser.mjs';
+import { requestOf } from '../examples/dlrm/requests.mjs';
 
 const ORT = '../node_modules/onnxruntime-web/dist/';
 const MODEL = '../examples/dlrm/';
 const $ = (id) => document.getElementById(id);
-
-// Request b of a batch: its dense features and its KeyedJaggedTensor.
-function requestOf(data, b) {
-  const B = data.batch;
-  const { keys, values, lengths } = data.kjt;
-  const ids = [];
-  const own = [];
-  let at = 0;
-  keys.forEach((_, k) => {
-    for (let s = 0; s < B; s++) {
-      const length = lengths[k * B + s];
-      if (s === b) {
-        ids.push(...values.slice(at, at + length));
-        own.push(length);
-      }
-      at += length;
-    }
-  });
-  return { dense: Float32Array.from(data.dense.slice(b * 13, (b + 1) * 13)), kjt: { keys, values: ids, lengths: own } };
-}
 
 export class DlrmSection {
   #model = null;

@@ -13,31 +13,12 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-web';
 
 import { loadDlrm } from '../../examples/dlrm/dlrm.mjs';
+import { requestOf } from '../../examples/dlrm/requests.mjs';
 import { EmbeddingBagCollection, memoryInfo } from './helpers.mjs';
 
 const dir = fileURLToPath(new URL('../../examples/dlrm/', import.meta.url));
 const heldout = JSON.parse(readFileSync(`${dir}heldout.json`, 'utf8'));
 ort.env.wasm.numThreads = 1;  // onnxruntime-web's own threads are not this test's
-
-// Request b of the held-out batch alone: its dense features and its KJT.
-function request(b) {
-  const B = heldout.batch;
-  const { keys, values, lengths } = heldout.kjt;
-  const ids = [];
-  const own = [];
-  let at = 0;
-  keys.forEach((_, k) => {
-    for (let s = 0; s < B; s++) {
-      const length = lengths[k * B + s];
-      if (s === b) {
-        ids.push(...values.slice(at, at + length));
-        own.push(length);
-      }
-      at += length;
-    }
-  });
-  return { dense: Float32Array.from(heldout.dense.slice(b * 13, (b + 1) * 13)), kjt: { keys, values: ids, lengths: own } };
-}
 
 test('DLRM: fromTorch tables + onnxruntime-web dense part give PyTorch\'s click probabilities', async () => {
   const model = await loadDlrm({ tables: `${dir}tables.pt`, dense: readFileSync(`${dir}dense.onnx`), configs: heldout.tables });
@@ -48,7 +29,7 @@ test('DLRM: fromTorch tables + onnxruntime-web dense part give PyTorch\'s click 
       assert.ok(Math.abs(probabilities[b] - p) <= 1e-5, `sample ${b}: ${probabilities[b]}, PyTorch ${p}`);
     });
     for (const b of [0, 17, 63]) {
-      const one = request(b);
+      const one = requestOf(heldout, b);
       const { probabilities: [alone] } = await model.predict(one.dense, one.kjt);
       assert.ok(Math.abs(alone - heldout.probabilities[b]) <= 1e-5, `request ${b} alone: ${alone}, PyTorch ${heldout.probabilities[b]}`);
     }
