@@ -3,7 +3,7 @@
 // layout: key-major values, keys x B lengths or keys x B + 1 offsets, per-id
 // weights), each caller value read once.
 import { EmbeddingBag } from './embedding-bag.mjs';
-import { isArray, show } from './errors.mjs';
+import { isArray, reworded, show } from './errors.mjs';
 import { floatArray, integerArray, readList } from './inputs.mjs';
 import { checkKnownKeys, checkOptionsObject, ownOptions } from './options.mjs';
 import { IndexKind, listed, modeInfo, modeNames } from './registry.mjs';
@@ -76,9 +76,7 @@ export function makeTable(config, t, seed, sparse) {
 // throwing its own error) as it is.
 function namingTable(error, table) {
   if (!(error instanceof TypeError || error instanceof RangeError) || error.message.startsWith('tables[')) return error;
-  const named = new error.constructor(`${table}: ${error.message}`);
-  if (error.name !== named.name) named.name = error.name;
-  return named;
+  return reworded(error, `${table}: ${error.message}`);
 }
 
 function makeBag(config, t, seed, sparse) {

@@ -19,6 +19,13 @@ function clip(text) {
   return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…` : text;
 }
 
+/** `error` given more context: a new error of its class and name with `message`. */
+export function reworded(error, message) {
+  const more = new error.constructor(message);
+  more.name = error.name;
+  return more;
+}
+
 /**
  * Array.isArray of a caller's value, except that a revoked Proxy (on which
  * every operation throws) is a TypeError naming the argument.

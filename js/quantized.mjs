@@ -3,7 +3,7 @@
 // row sizes, layouts) come from the registry (registry.mjs); the formats are
 // documented in include/ebag/embedding_bag.h.
 import { show } from './errors.mjs';
-import { quantizedDtypeNames } from './registry.mjs';
+import { dtypeInfo, dtypeNames, quantizedDtypeNames, rowBytes } from './registry.mjs';
 
 // The safetensors metadata keys toSafetensors writes for a quantized table
 // (its dtype, and D, which an int4 row's byte count leaves open).
@@ -79,4 +79,25 @@ export function notQuantizableError(weight, dim, position, dtype) {
   else if (dtype === 'int8') why = 'its row\'s range (max - min) overflows float32';
   else why = 'its row\'s bias (min) or scale ((max - min) / 15) is beyond float16\'s range';
   return new RangeError(`${where} cannot be quantized to ${dtype}: ${why}`);
+}
+
+/** Quantized dtypes whose rows are stored as uint8 rows: codes of under 16 bits plus a scale and bias (int8, int4). */
+export const packedRowDtypes = () => quantizedDtypeNames().filter((d) => dtypeInfo(d).paramBytes > 0);
+
+/**
+ * D of a packed row of `cols` bytes of `dtype` (`recorded` when a file
+ * records it: with codes under 8 bits the last byte may be half used, an odd
+ * D of int4), or null when no D >= 1 makes a row of that many bytes.
+ */
+export function packedDim(dtype, cols, recorded = undefined) {
+  const { codeBits, paramBytes } = dtypeInfo(dtype);
+  const dim = recorded ?? Math.floor(((cols - paramBytes) * 8) / codeBits);
+  return dim >= 1 && rowBytes(dtype, dim) === cols ? dim : null;
+}
+
+/** A loader's options.dtype: undefined, or a dtype's name (else a TypeError / RangeError naming the choices). */
+export function checkLoadDtype(dtype) {
+  if (dtype !== undefined && !dtypeNames().includes(dtype)) {
+    throw new (typeof dtype === 'string' ? RangeError : TypeError)(`dtype = ${show(dtype)} must be one of ${dtypeNames().map((d) => `'${d}'`).join(', ')}`);
+  }
 }

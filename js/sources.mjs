@@ -145,6 +145,14 @@ export async function rangedSource(source, platform, format) {
   return null;
 }
 
+/** A loader's options.onProgress and options.signal, checked before anything is read. */
+export function checkLoadOptions(onProgress, signal) {
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw new TypeError(`onProgress = ${show(onProgress)} must be a function ({ loadedBytes, totalBytes }) => void`);
+  }
+  checkSignal(signal);
+}
+
 /** `signal` (undefined, or an AbortSignal: else a TypeError), returned. */
 export function checkSignal(signal) {
   if (signal !== undefined && !(typeof AbortSignal === 'function' && signal instanceof AbortSignal)) {

@@ -6,18 +6,15 @@
 // copy of the table in JS. options.onProgress hears of every chunk;
 // options.signal aborts between chunks (and the download), leaving nothing
 // allocated.
-import { show } from './errors.mjs';
+import { reworded, show } from './errors.mjs';
 import { halfToFloat, headerEnd, parseNpyHeader, parseSafetensorsHeader } from './formats.mjs';
 import { ownOptions } from './options.mjs';
-import { dtypeInfo, dtypeNames, quantizedDtypeNames, rowBytes, rowLayout } from './registry.mjs';
-import { recordedOptions } from './quantized.mjs';
-import { checkSignal, joinParts, openSource } from './sources.mjs';
+import { dtypeNames, rowLayout } from './registry.mjs';
+import { checkLoadDtype, packedDim, packedRowDtypes, recordedOptions } from './quantized.mjs';
+import { checkLoadOptions, joinParts, openSource } from './sources.mjs';
 
 // The tensor dtypes a table can be read from (bytes per element).
 const TABLE_DTYPES = { F32: 4, F16: 2, U8: 1 };
-// Quantized dtypes whose rows are stored as U8 tensors: codes of under 16
-// bits plus a scale and bias (int8, int4).
-const packedRowDtypes = () => quantizedDtypeNames().filter((d) => dtypeInfo(d).paramBytes > 0);
 
 function truncated(format, end, tensor) {
   return new RangeError(`${format}: the file ends at byte ${end}, inside ${tensor.name} (its data runs to byte ${tensor.end}): truncated`);
@@ -62,11 +59,9 @@ function planTable(format, tensor, asked, recordedDim) {
         packed.map((d) => `{ dtype: '${d}' } (${rowLayout(d)})`).join(' or ') +
         ' (torch.ops.quantized.embedding_bag_byte_prepack writes int8 rows, embedding_bag_4bit_prepack int4)');
     }
-    // D from the row's bytes; with codes under 8 bits the last byte may be half
-    // used (an odd D of int4), which toSafetensors records.
-    const { codeBits, paramBytes } = dtypeInfo(asked);
-    const dim = recordedDim ?? Math.floor(((cols - paramBytes) * 8) / codeBits);
-    if (dim < 1 || rowBytes(asked, dim) !== cols) {
+    // D from the row's bytes, or as toSafetensors records it.
+    const dim = packedDim(asked, cols, recordedDim);
+    if (dim === null) {
       throw new RangeError(`${what}: ${cols} bytes per row is not an ${asked} row (${rowLayout(asked)}) of D >= 1 columns`);
     }
     return { dtype: asked, dim, write: 'raw' };
@@ -89,13 +84,6 @@ function askedDtype(format, options, metadata, keys) {
   return { dtype, dim };
 }
 
-// options.onProgress and options.signal, checked before anything is read.
-function checkLoadOptions(onProgress, signal) {
-  if (onProgress !== undefined && typeof onProgress !== 'function') {
-    throw new TypeError(`onProgress = ${show(onProgress)} must be a function ({ loadedBytes, totalBytes }) => void`);
-  }
-  checkSignal(signal);
-}
 
 // The bag the file's table loads into: the options a file written by
 // toSafetensors records (mode, paddingIdx, ...), under those given (which
@@ -108,10 +96,8 @@ function withRecord(given, recorded, format) {
   const explain = (error) => {
     if (fromFile.length === 0 || !(error instanceof Error)) return error;
     const recordedText = fromFile.map((key) => `${key} ${show(recorded[key])}`).join(', ');
-    const explained = new error.constructor(`${error.message} (with the options the ${format} file records: ${recordedText}; ` +
+    return reworded(error, `${error.message} (with the options the ${format} file records: ${recordedText}; ` +
       'options you pass win over them)');
-    explained.name = error.name;
-    return explained;
   };
   return { options, explain };
 }
@@ -152,10 +138,7 @@ function tableWriter(bag, write) {
 export async function loadTable(format, source, given, platform, bags, metadataKeys) {
   const options = ownOptions(given);
   if (format === 'npy' && 'tensor' in options) throw new TypeError('options.tensor is for safetensors files; a .npy file holds one array');
-  if (options.dtype !== undefined && !dtypeNames().includes(options.dtype)) {
-    throw new (typeof options.dtype === 'string' ? RangeError : TypeError)(
-      `dtype = ${show(options.dtype)} must be one of ${dtypeNames().map((d) => `'${d}'`).join(', ')}`);
-  }
+  checkLoadDtype(options.dtype);
   const { tensor: givenName, dtype: _dtype, onProgress, signal, optimizerState = false, ...bagOptions } = options;
   checkLoadOptions(onProgress, signal);
   if (typeof optimizerState !== 'boolean') throw new TypeError(`optimizerState = ${show(optimizerState)} must be true or false`);

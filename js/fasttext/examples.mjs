@@ -6,6 +6,7 @@ import { isArray, show } from '../errors.mjs';
 import { readList } from '../inputs.mjs';
 import { checkKnownKeys, ownOptions } from '../options.mjs';
 import { EOS_BYTES, isLabelToken, lineTokens } from './dictionary.mjs';
+import { MAX_TABLE_BYTES } from './reader.mjs';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -20,8 +21,6 @@ export const TRAIN_DEFAULTS = Object.freeze({
 const DEFAULT_LR = Object.freeze({ adagrad: 0.1, sgd: 1 });
 const OPTIMIZERS = Object.keys(DEFAULT_LR);
 
-// The largest table the module holds (include/ebag/buffer.h kMaxBytes).
-const MAX_TABLE_BYTES = 2 ** 31 - 1;
 
 /**
  * The input table (words + bucket rows of dim floats) checked to fit in one

@@ -20,8 +20,9 @@ export const LOSSES = Object.freeze({ 1: 'hs', 2: 'ns', 3: 'softmax', 4: 'ova' }
 export const MODELS = Object.freeze({ 1: 'cbow', 2: 'sg', 3: 'supervised' });
 const KSUB = 256;
 // The largest table the module holds (include/ebag/buffer.h kMaxBytes): a
-// matrix that decodes to more is refused before it is decoded.
-const MAX_TABLE_BYTES = 2 ** 31 - 1;
+// matrix that decodes to more is refused before it is decoded, a trainer's
+// options that would make one before anything is allocated.
+export const MAX_TABLE_BYTES = 2 ** 31 - 1;
 // The magic, the version and the args: what is checked before a file is read on.
 export const HEAD_BYTES = 4 + 4 + 12 * 4 + 8;
 

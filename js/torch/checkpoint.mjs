@@ -8,8 +8,9 @@ import { entryBytes, readZip } from './zip.mjs';
 import { Tensor, unpickle } from './unpickle.mjs';
 
 // Bytes per element of each storage dtype.
-const ELEMENT_BYTES = Object.freeze({ F32: 4, F16: 2, BF16: 2, F64: 8, U8: 1, I8: 1, I16: 2, I32: 4, I64: 8, BOOL: 1 });
-// PyTorch's names of them, as readStateDict reports dtypes.
+export const ELEMENT_BYTES = Object.freeze({ F32: 4, F16: 2, BF16: 2, F64: 8, U8: 1, I8: 1, I16: 2, I32: 4, I64: 8, BOOL: 1 });
+// PyTorch's names of them (safetensors names its dtypes the same way), as
+// readStateDict reports dtypes.
 export const TORCH_DTYPES = Object.freeze({
   F32: 'float32', F16: 'float16', BF16: 'bfloat16', F64: 'float64', U8: 'uint8', I8: 'int8', I16: 'int16',
   I32: 'int32', I64: 'int64', BOOL: 'bool',

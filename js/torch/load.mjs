@@ -6,9 +6,9 @@ import { show } from '../errors.mjs';
 import { headerEnd, parseSafetensorsHeader } from '../formats.mjs';
 import { currentPlatform } from '../module.mjs';
 import { checkKnownKeys, ownOptions } from '../options.mjs';
-import { dtypeInfo, dtypeNames } from '../registry.mjs';
-import { checkSignal, joinParts, openSource, rangedSource, readAll } from '../sources.mjs';
-import { checkTorchHead, describeTensors, pickledTensors, pickleEntry, readCheckpoint, tableOf } from './checkpoint.mjs';
+import { checkLoadDtype, packedDim, packedRowDtypes } from '../quantized.mjs';
+import { checkLoadOptions, checkSignal, joinParts, openSource, rangedSource, readAll } from '../sources.mjs';
+import { checkTorchHead, describeTensors, pickledTensors, pickleEntry, readCheckpoint, tableOf, TORCH_DTYPES } from './checkpoint.mjs';
 import { checkStored, findDirectory, localHeaderLength, readDirectory, TAIL_BYTES } from './zip.mjs';
 
 const FLOAT_DTYPES = ['F32', 'F16', 'BF16', 'F64'];
@@ -46,12 +46,9 @@ function pickTable(checkpoint, name, packed) {
 export async function fromTorch(tables, bags, source, given) {
   const options = ownOptions(given);
   const { tensor: name, dtype, signal, onProgress, ...bagOptions } = options;
-  checkSignal(signal);
-  if (onProgress !== undefined && typeof onProgress !== 'function') throw new TypeError(`onProgress = ${show(onProgress)} must be a function`);
-  if (dtype !== undefined && !dtypeNames().includes(dtype)) {
-    throw new (typeof dtype === 'string' ? RangeError : TypeError)(`dtype = ${show(dtype)} must be one of ${dtypeNames().map((d) => `'${d}'`).join(', ')}`);
-  }
-  const packed = dtype === 'int8' || dtype === 'int4';
+  checkLoadOptions(onProgress, signal);
+  checkLoadDtype(dtype);
+  const packed = packedRowDtypes().includes(dtype);
   const checkpoint = readCheckpoint(await readTorchFile(source, { signal, onProgress }));
   const { name: found, tensor } = pickTable(checkpoint, name, packed);
   const what = `the .pt file's tensor '${found}' (${tensor.storage.dtype} [${tensor.shape.join(', ')}])`;
@@ -61,9 +58,8 @@ export async function fromTorch(tables, bags, source, given) {
   const [rows, cols] = tensor.shape;
   if (tensor.storage.dtype === 'U8') {
     if (!packed) throw new TypeError(`${what} holds packed quantized rows: say which layout with { dtype: 'int8' } or { dtype: 'int4' }`);
-    const { codeBits, paramBytes } = dtypeInfo(dtype);
-    const embeddingDim = Math.floor(((cols - paramBytes) * 8) / codeBits);
-    if (embeddingDim < 1) throw new RangeError(`${what}: ${cols} bytes per row is not an ${dtype} row`);
+    const embeddingDim = packedDim(dtype, cols);
+    if (embeddingDim === null) throw new RangeError(`${what}: ${cols} bytes per row is not an ${dtype} row`);
     return tables.fromQuantized(bags, tableOf(checkpoint, tensor), { ...bagOptions, dtype, embeddingDim, numEmbeddings: rows });
   }
   if (!FLOAT_DTYPES.includes(tensor.storage.dtype)) throw new TypeError(`${what} is not a float tensor: a table needs float32, float16, bfloat16 or float64`);
@@ -143,14 +139,10 @@ export async function readStateDict(source, given = {}) {
 
 const isTorchHead = (head) => head.byteLength >= 2 && ((head[0] === 0x50 && head[1] === 0x4b) || (head[0] === 0x80 && head[1] === 0x02));
 
-const SAFETENSORS_DTYPES = Object.freeze({
-  F32: 'float32', F16: 'float16', BF16: 'bfloat16', F64: 'float64', U8: 'uint8', I8: 'int8', I16: 'int16', I32: 'int32', I64: 'int64', BOOL: 'bool',
-});
-
 function describeSafetensors(bytes) {
   const header = parseSafetensorsHeader(bytes);
   if (header === null) throw new RangeError(`the file ends at byte ${bytes.byteLength}, inside a safetensors header`);
-  return Object.entries(header.tensors).map(([name, t]) => ({ name, dtype: SAFETENSORS_DTYPES[t.dtype] ?? t.dtype, shape: [...t.shape] }));
+  return Object.entries(header.tensors).map(([name, t]) => ({ name, dtype: TORCH_DTYPES[t.dtype] ?? t.dtype, shape: [...t.shape] }));
 }
 
 // A source read from its start: a safetensors file up to its header's end,

@@ -6,10 +6,12 @@
 // aligned to 64 bytes as torch.save aligns it, with valid CRC-32s.
 
 import { rowBytes } from '../registry.mjs';
+import { ELEMENT_BYTES } from './checkpoint.mjs';
+import { STORAGE_DTYPES } from './unpickle.mjs';
 
 const encoder = new TextEncoder();
-const STORAGES = Object.freeze({ F32: 'FloatStorage', F16: 'HalfStorage', U8: 'ByteStorage' });
-const ELEMENT_BYTES = Object.freeze({ F32: 4, F16: 2, U8: 1 });
+// The storage class torch.save names for a dtype (unpickle.mjs's table, inverted).
+const STORAGES = Object.freeze(Object.fromEntries(Object.entries(STORAGE_DTYPES).map(([storage, dtype]) => [dtype, storage])));
 const ALIGN = 64;
 // The most a zip without zip64 records may hold.
 const MAX_ZIP_BYTES = 0xffffffff;
