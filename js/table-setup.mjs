@@ -53,7 +53,7 @@ export function openTable(numEmbeddings, embeddingDim, given, dtype = 'fp32', ro
       throw new RangeError(
         `a table of numEmbeddings x embeddingDim = ${numEmbeddings} x ${embeddingDim} ${dtype === 'fp32' ? 'floats' : `${dtype} values`} ` +
           `(${numEmbeddings * rowBytes(dtype, embeddingDim)} bytes) does not fit in the wasm memory ` +
-          '(one table must stay under 2 GiB; the whole heap grows to 4 GiB)',
+          `(4 GiB in all, ${m.allocatedHeapBytes()} bytes of it in use)`,
       );
     }
     const status = core.setOptions(

@@ -13,11 +13,11 @@
 
 namespace ebag {
 
-// The most bytes one Buffer may hold. In wasm: below 2 GiB, whatever the
-// allocator would grant (the heap is at most 4 GiB, and the package states
-// one table's limit as 2 GiB on every allocator it may be built with).
+// The most bytes one Buffer may hold. In wasm32: the heap's maximum (4 GiB
+// less one 64 KiB page, -sMAXIMUM_MEMORY=4GB), so that n * sizeof(T) never
+// wraps in a 32-bit size_t; whether it can be had is the allocator's answer.
 #if defined(__EMSCRIPTEN__)
-inline constexpr uint64_t kMaxBytes = (uint64_t{1} << 31) - 1;
+inline constexpr uint64_t kMaxBytes = (uint64_t{1} << 32) - (uint64_t{1} << 16);
 #else
 inline constexpr uint64_t kMaxBytes = SIZE_MAX;
 #endif

@@ -43,3 +43,34 @@ TEST_CASE("Buffer never truncates a 64-bit size to size_t (wasm32: 2^32 floats i
   CHECK_FALSE(b.resize(static_cast<uint64_t>(int64_t{-1})));
   CHECK(b.size() == 4);
 }
+
+#if defined(__EMSCRIPTEN__)
+#include <emscripten/heap.h>
+
+// The modules' allocator (third_party/emmalloc) past 2 GiB: one request of
+// most of the heap succeeds, is reused once freed, and a second one while it
+// lives fails instead of overlapping it (3.1.6's emmalloc compared pointers
+// that wrap past 4 GiB and handed out such overlapping memory).
+TEST_CASE("Buffer: one allocation of most of the wasm heap, reused, never overlapped", "[buffer][heap]") {
+  const uint64_t heap_max = emscripten_get_heap_max();
+  const uint64_t big = heap_max / 10 * 7;  // 3 GiB with -sMAXIMUM_MEMORY=4GB
+  ebag::Buffer<uint8_t> first;
+  REQUIRE(first.resize(big));
+  const auto start = reinterpret_cast<uint64_t>(first.data());
+  CHECK(start + big <= heap_max);
+  first[0] = 1;
+  first[big - 1] = 2;  // the last byte is inside the heap
+  first.release();
+  REQUIRE(first.resize(big));  // the freed space is found again
+  ebag::Buffer<uint8_t> second;
+  CHECK_FALSE(second.resize(big));  // cannot fit beside it: refused
+  CHECK(second.empty());
+  ebag::Buffer<uint8_t> small;
+  REQUIRE(small.resize(1 << 20));
+  CHECK_FALSE(small.resize(big));  // growing in place across the heap's end: refused, kept
+  CHECK(small.size() == (1u << 20));
+  const auto small_start = reinterpret_cast<uint64_t>(small.data());
+  const auto first_start = reinterpret_cast<uint64_t>(first.data());
+  CHECK((small_start + (1 << 20) <= first_start || small_start >= first_start + big));
+}
+#endif
