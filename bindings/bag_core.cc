@@ -70,6 +70,29 @@ int32_t BagCore::quantize_from(const BagCore& source) {
   return finish(ebag::quantize(source.table_, quantized_.format, quantized_storage_.data()));
 }
 
+size_t BagCore::stage_float_rows(double count) {
+  if (!quantized()) {
+    finish(make_error(ErrorCode::kTableMismatch, Argument::kTable));
+    return 0;
+  }
+  return stage(vectors_, sizeof(float), count * static_cast<double>(quantized_.embedding_dim));
+}
+
+int32_t BagCore::quantize_staged_rows(double first_row, double count) {
+  if (!quantized()) return finish(make_error(ErrorCode::kTableMismatch, Argument::kTable));
+  const int64_t dim = quantized_.embedding_dim;
+  // Whole rows inside both the staged room and the table.
+  if (!(first_row >= 0 && count >= 1 && first_row + count <= static_cast<double>(quantized_.num_embeddings) &&
+        count * static_cast<double>(dim) * sizeof(float) <= static_cast<double>(vectors_.size()))) {
+    const int64_t given = count >= 0 && count < 0x1p62 ? static_cast<int64_t>(count) : -1;
+    return finish(make_error(ErrorCode::kLengthMismatch, Argument::kTable, -1, given));
+  }
+  const auto first = static_cast<int64_t>(first_row);
+  const Table rows{reinterpret_cast<float*>(vectors_.data()), static_cast<int64_t>(count), dim};
+  return finish(ebag::quantize_rows(rows, first, quantized_.format,
+                                    quantized_storage_.data() + first * ebag::row_bytes(quantized_.format, dim)));
+}
+
 int32_t BagCore::dequantize_into(BagCore& target) const {
   if (!quantized() || target.quantized() || !target.ok() ||
       target.table_.num_embeddings != quantized_.num_embeddings ||

@@ -59,6 +59,14 @@ class BagCore {
   int32_t quantize_from(const BagCore& source);
   // The values of this quantized table into a float32 one of the same N x D.
   int32_t dequantize_into(BagCore& target) const;
+  // Rows that stream in (a loader quantizing a float file chunk by chunk):
+  // stage_float_rows gives room for `count` rows of D floats, and
+  // quantize_staged_rows(first_row, count) quantizes the first `count` of them
+  // into this quantized table's rows [first_row, first_row + count), as
+  // ebag::quantize_rows. release_staged_rows frees the room.
+  size_t stage_float_rows(double count);
+  int32_t quantize_staged_rows(double first_row, double count);
+  void release_staged_rows() { vectors_.release(); }
 
   // Options for every later call; validated here (max_norm, norm_type,
   // padding_idx, mode conflicts). A failing call keeps the previous options.
@@ -197,7 +205,7 @@ class BagCore {
   Buffer<uint8_t> grad_output_;  // float32
   Buffer<float> grad_weight_;
   Buffer<float> grad_psw_;
-  Buffer<uint8_t> vectors_;  // float32, row_dots' input
+  Buffer<uint8_t> vectors_;  // float32: row_dots' input, or float rows to quantize
   Buffer<float> dots_;
   SparseGradient sparse_;
   double hyperparameters_[kNumHyperparameters] = {};

@@ -11,6 +11,7 @@ import { checkDim, checkKnownKeys, ownOptions } from './options.mjs';
 import { parseOptimizer, stateArrays, stateOf } from './optimizers.mjs';
 import { byteView, notQuantizableError, quantizedDtype, recordOptions, TABLE_METADATA } from './quantized.mjs';
 import { Code, rowBytes, rowLayout } from './registry.mjs';
+import { quantizingWriter } from './row-stream.mjs';
 import { fromTorch as loadTorch } from './torch/load.mjs';
 import { tableTensor, writeTorch } from './torch/writer.mjs';
 import { isShardIndex, loadSharded, loadTable } from './weights.mjs';
@@ -93,7 +94,7 @@ function restoreOptimizer(bags, bag, record, states) {
 const forLoader = (bags) => ({
   create: (numEmbeddings, embeddingDim, options, dtype) =>
     withRowsToCome(bags, numEmbeddings, embeddingDim, options, dtype, 'the table comes from the file'),
-  quantize: (bag, dtype) => quantize(bags, bag, { dtype }),
+  quantizingWriter: (bag, tensorDtype) => quantizingWriter(bags.handleOf(bag), tensorDtype),
   optimizerRecord,
   stateTensors,
   restoreOptimizer: (bag, record, states) => restoreOptimizer(bags, bag, record, states),

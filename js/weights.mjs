@@ -7,14 +7,19 @@
 // options.signal aborts between chunks (and the download), leaving nothing
 // allocated.
 import { reworded, show } from './errors.mjs';
-import { halfToFloat, headerEnd, parseNpyHeader, parseSafetensorsHeader } from './formats.mjs';
+import { headerEnd, parseNpyHeader, parseSafetensorsHeader } from './formats.mjs';
 import { ownOptions } from './options.mjs';
 import { dtypeNames, rowLayout } from './registry.mjs';
 import { checkLoadDtype, packedDim, packedRowDtypes, recordedOptions } from './quantized.mjs';
+import { FLOAT_ELEMENT_BYTES, floatTableWriter } from './row-stream.mjs';
 import { checkLoadOptions, joinParts, openSource } from './sources.mjs';
 
 // The tensor dtypes a table can be read from (bytes per element).
-const TABLE_DTYPES = { F32: 4, F16: 2, U8: 1 };
+const TABLE_DTYPES = { ...FLOAT_ELEMENT_BYTES, U8: 1 };
+
+// A file's options for training: not applied to a table loaded quantized
+// (inference-only), so that a table trained sparse still loads as int8.
+const TRAINING_OPTIONS = ['sparse', 'scaleGradByFreq'];
 
 function truncated(format, end, tensor) {
   return new RangeError(`${format}: the file ends at byte ${end}, inside ${tensor.name} (its data runs to byte ${tensor.end}): truncated`);
@@ -38,16 +43,17 @@ function pickTensor(format, header, name) {
 
 function checkTable(format, tensor) {
   if (!Object.hasOwn(TABLE_DTYPES, tensor.dtype)) {
-    throw new TypeError(`${format}: ${tensor.name} has dtype ${tensor.dtype}; a table needs F32 (float32), F16 (float16) or U8 (quantized rows)`);
+    throw new TypeError(`${format}: ${tensor.name} has dtype ${tensor.dtype}; a table needs F32 (float32), F16 (float16), BF16 (bfloat16) or U8 (quantized rows)`);
   }
   if (tensor.shape.length !== 2 || tensor.shape[0] < 1 || tensor.shape[1] < 1) {
     throw new RangeError(`${format}: ${tensor.name} has shape [${tensor.shape.join(', ')}]; a table needs [numEmbeddings, embeddingDim], both >= 1`);
   }
 }
 
-// How the tensor becomes a bag: the bag made while reading ({ dtype, dim }),
-// how its bytes are written ('F32', 'F16' widened to float32, or 'raw' rows
-// of a quantized table), and the dtype to quantize to at the end (then).
+// How the tensor becomes a bag: the bag made while reading ({ dtype, dim })
+// and how its bytes are written: 'raw' rows of a quantized table, 'float'
+// (F32, or F16 / BF16 widened) into a float32 table, or 'quantize' (float
+// rows quantized as they stream: row-stream.mjs).
 // asked: options.dtype, else the dtype toSafetensors recorded, else undefined.
 function planTable(format, tensor, asked, recordedDim) {
   const [, cols] = tensor.shape;
@@ -67,8 +73,8 @@ function planTable(format, tensor, asked, recordedDim) {
     return { dtype: asked, dim, write: 'raw' };
   }
   if (asked === 'fp16' && tensor.dtype === 'F16') return { dtype: 'fp16', dim: cols, write: 'raw' };
-  const then = asked === undefined || asked === 'fp32' ? null : asked;
-  return { dtype: 'fp32', dim: cols, write: tensor.dtype, then };
+  if (asked === undefined || asked === 'fp32') return { dtype: 'fp32', dim: cols, write: 'float' };
+  return { dtype: asked, dim: cols, write: 'quantize' };
 }
 
 // options.dtype, or (when absent) what a file written by toSafetensors recorded.
@@ -89,8 +95,9 @@ function askedDtype(format, options, metadata, keys) {
 // toSafetensors records (mode, paddingIdx, ...), under those given (which
 // win). When the two together are refused, the error says which came from
 // the file.
-function withRecord(given, recorded, format) {
-  const fromFile = Object.keys(recorded).filter((key) => given[key] === undefined);
+function withRecord(given, recorded, format, dtype) {
+  const fromFile = Object.keys(recorded).filter((key) => given[key] === undefined &&
+    (dtype === 'fp32' || !TRAINING_OPTIONS.includes(key)));
   const options = { ...given };
   for (const key of fromFile) options[key] = recorded[key];
   const explain = (error) => {
@@ -102,34 +109,19 @@ function withRecord(given, recorded, format) {
   return { options, explain };
 }
 
-// Writes the tensor's bytes [offset, offset + bytes.length) into the table.
-function tableWriter(bag, write) {
-  if (write === 'raw') return (bytes, offset) => bag.quantizedWeight.set(bytes, offset);
-  if (write === 'F32') {
-    return (bytes, offset) => {
-      const table = bag.weight;
-      new Uint8Array(table.buffer, table.byteOffset + offset, bytes.length).set(bytes);
-    };
-  }
-  let low = -1; // a float16's first byte, when a chunk ended between its two bytes
-  return (bytes, offset) => {
-    const table = bag.weight;
-    let k = 0;
-    let element = offset >> 1;
-    if (low >= 0) {
-      table[element++] = halfToFloat(low | (bytes[0] << 8));
-      low = -1;
-      k = 1;
-    }
-    for (; k + 1 < bytes.length; k += 2) table[element++] = halfToFloat(bytes[k] | (bytes[k + 1] << 8));
-    if (k < bytes.length) low = bytes[k];
-  };
+// { write(bytes, offset), finish() } of the tensor's bytes [offset, offset +
+// bytes.length), in order, into the table.
+function tableWriter(bags, bag, plan, tensorDtype) {
+  if (plan.write === 'raw') return { write: (bytes, offset) => bag.quantizedWeight.set(bytes, offset), finish() {} };
+  if (plan.write === 'float') return { write: floatTableWriter(bag, tensorDtype), finish() {} };
+  return bags.quantizingWriter(bag, tensorDtype);
 }
 
 /**
  * A new bag whose table is the file's tensor. format: 'safetensors' | 'npy';
  * bags.create(N, D, options, dtype) makes a bag with a zero table,
- * bags.quantize(bag, dtype) a quantized copy; metadataKeys: where
+ * bags.quantizingWriter(bag, tensorDtype) a writer quantizing float rows
+ * into a quantized bag as they stream (row-stream.mjs); metadataKeys: where
  * toSafetensors records a quantized table's dtype and D. With
  * options.optimizerState, also the optimizer toSafetensors recorded and its
  * state tensors (bags.optimizerRecord, stateTensors, restoreOptimizer,
@@ -161,6 +153,7 @@ export async function loadTable(format, source, given, platform, bags, metadataK
   let position = 0; // file offset of the chunk's first byte, once the header is known
   let loaded = 0;
   let made = null; // the bag's options, with those the file records
+  let table = null; // the table's writer
   try {
     const { total, chunks } = await openSource(source, platform, format, signal);
     for await (const chunk of chunks) {
@@ -192,17 +185,18 @@ export async function loadTable(format, source, given, platform, bags, metadataK
         checkTable(format, tensor);
         const asked = askedDtype(format, options, header.metadata, metadataKeys);
         plan = planTable(format, tensor, asked.dtype, asked.dim);
-        if (optimizerState && (plan.dtype !== 'fp32' || plan.then)) throw new TypeError('optimizerState: the table must load as float32 to train');
+        if (optimizerState && plan.dtype !== 'fp32') throw new TypeError('optimizerState: the table must load as float32 to train');
         const states = optimizerState ? bags.stateTensors(header, record, tensor.shape) : [];
         // Known lengths are checked now, before a table is made or read into.
         for (const t of [tensor, ...states]) if (total !== undefined && t.end > total) throw truncated(format, total, t);
-        made = withRecord(bagOptions, recordedOptions(header.metadata, format), format);
+        made = withRecord(bagOptions, recordedOptions(header.metadata, format), format, plan.dtype);
         try {
           bag = bags.create(tensor.shape[0], plan.dim, made.options, plan.dtype);
         } catch (error) {
           throw made.explain(error);
         }
-        targets = [{ tensor, write: tableWriter(bag, plan.write) }];
+        table = tableWriter(bags, bag, plan, tensor.dtype);
+        targets = [{ tensor, write: table.write }];
         if (optimizerState) {
           targets.push(...bags.restoreOptimizer(bag, record, states));
           steps = record.step;
@@ -221,16 +215,9 @@ export async function loadTable(format, source, given, platform, bags, metadataK
       throw new RangeError(`${format}: the file ends inside its header (${pendingBytes} bytes)`);
     }
     for (const { tensor: t } of targets) if (position < t.end) throw truncated(format, position, t);
+    table.finish();
     if (steps > 0) bags.setSteps(bag, steps);
-    if (!plan.then) return bag;
-    let quantized;
-    try {
-      quantized = bags.quantize(bag, plan.then);
-    } catch (error) {
-      throw made.explain(error);
-    }
-    bag.dispose();
-    return quantized;
+    return bag;
   } catch (error) {
     bag?.dispose();
     throw error;

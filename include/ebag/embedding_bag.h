@@ -409,6 +409,14 @@ int64_t row_bytes(RowFormat format, int64_t embedding_dim);
 // and nothing is written.
 Status quantize(const Table& table, RowFormat format, uint8_t* out);
 
+// Rows [first_row, first_row + rows.num_embeddings) of a quantized table, from
+// those float32 rows alone (`rows`, e.g. one chunk of a file as it streams):
+// each row is quantized on its own, so the rows written are those quantize()
+// writes for the whole table. out: the first of those rows (row first_row of
+// the quantized table). Validates every given value first; a refusal's
+// position counts from the table's start ((first_row + r) * D + d).
+Status quantize_rows(const Table& rows, int64_t first_row, RowFormat format, uint8_t* out);
+
 // The float32 values of a quantized table (N * D floats), as forward sees them.
 Status dequantize(const QuantizedTable& table, float* out);
 

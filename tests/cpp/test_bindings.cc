@@ -285,6 +285,36 @@ TEST_CASE("BagCore: gradOutput of another length than the last forward's is refu
   CHECK(core->backward(8, false, false) == 0);
 }
 
+TEST_CASE("BagCore: rows staged and quantized chunk by chunk equal quantize_from of the whole table", "[bindings]") {
+  const int64_t n = 11, d = 5;
+  BagCore source(n, d, 0);
+  auto* w = at<float>(source.weight_ptr());
+  for (int64_t i = 0; i < n * d; ++i) w[i] = static_cast<float>((i * 7919) % 23) * 0.37f - 3.0f;
+  const int32_t int8 = static_cast<int32_t>(ebag::RowFormat::kInt8RowWise);
+  BagCore whole(n, d, int8);
+  REQUIRE(whole.quantize_from(source) == 0);
+  BagCore chunked(n, d, int8);
+  for (int64_t first = 0; first < n; first += 4) {
+    const int64_t rows = std::min<int64_t>(4, n - first);
+    auto* staged = at<float>(chunked.stage_float_rows(4));
+    REQUIRE(staged != nullptr);
+    std::memcpy(staged, w + first * d, static_cast<size_t>(rows * d) * sizeof(float));
+    REQUIRE(chunked.quantize_staged_rows(static_cast<double>(first), static_cast<double>(rows)) == 0);
+  }
+  const auto bytes = static_cast<size_t>(n * whole.row_bytes());
+  CHECK(std::memcmp(at<uint8_t>(whole.weight_ptr()), at<uint8_t>(chunked.weight_ptr()), bytes) == 0);
+  // Rows past the table or the staged room, and a float32 table: refused.
+  CHECK(chunked.quantize_staged_rows(8, 4) == static_cast<int32_t>(ErrorCode::kLengthMismatch));
+  CHECK(chunked.quantize_staged_rows(0, 5) == static_cast<int32_t>(ErrorCode::kLengthMismatch));
+  CHECK(chunked.quantize_staged_rows(-1, 1) == static_cast<int32_t>(ErrorCode::kLengthMismatch));
+  CHECK(source.stage_float_rows(1) == 0);
+  CHECK(source.quantize_staged_rows(0, 1) == static_cast<int32_t>(ErrorCode::kTableMismatch));
+  CHECK(std::memcmp(at<uint8_t>(whole.weight_ptr()), at<uint8_t>(chunked.weight_ptr()), bytes) == 0);
+  const double held = chunked.held_bytes();
+  chunked.release_staged_rows();
+  CHECK(chunked.held_bytes() < held);
+}
+
 TEST_CASE("the registry JSON parses and holds every list: hyper-parameters and per-call exports included", "[bindings][registry]") {
   const auto r = nlohmann::json::parse(ebag::bindings::registry_json());
   CHECK(r["hyperparameters"].size() == ebag::kNumHyperparameters + 1);  // and the closing null

@@ -343,3 +343,43 @@ TEST_CASE("quantize refuses values it cannot represent, before writing anything"
   CHECK(ebag::quantize(ebag::Table{edge.data(), 1, 3}, static_cast<RowFormat>(0), q.data()).code ==
         ErrorCode::kBadRowFormat);
 }
+
+TEST_CASE("quantize_rows: a table quantized in chunks of rows is the whole table's quantize, byte for byte", "[quantized]") {
+  std::mt19937 rng(30);
+  std::normal_distribution<float> normal(0.0f, 3.0f);
+  for (RowFormat f : kFormats) {
+    for (int64_t d : {1, 3, 16, 33}) {
+      const int64_t n = 37;
+      std::vector<float> w(static_cast<size_t>(n * d));
+      for (float& x : w) x = normal(rng);
+      w[5 * d] = -0.0f;  // a row of equal values: scale 0 / 1
+      for (int64_t c = 0; c < d; ++c) w[7 * d + c] = 2.5f;
+      const std::vector<uint8_t> whole = quantized(w, n, d, f);
+      const int64_t stride = ebag::row_bytes(f, d);
+      for (int64_t chunk : {1, 4, 36, 37}) {
+        INFO(format_name(f) << " D " << d << " chunk " << chunk);
+        std::vector<uint8_t> q(whole.size(), 0xab);
+        for (int64_t first = 0; first < n; first += chunk) {
+          const int64_t rows = std::min(chunk, n - first);
+          // Only those rows, copied out, as a loader stages them.
+          std::vector<float> part(w.begin() + first * d, w.begin() + (first + rows) * d);
+          REQUIRE(ebag::quantize_rows(ebag::Table{part.data(), rows, d}, first, f, q.data() + first * stride).ok());
+        }
+        CHECK(q == whole);
+      }
+    }
+  }
+}
+
+TEST_CASE("quantize_rows: a refusal counts its position from the table's start and writes nothing", "[quantized]") {
+  const int64_t d = 3;
+  std::vector<float> part = test_util::counting_table(2, d);
+  part[1 * d + 2] = NAN;
+  std::vector<uint8_t> q(static_cast<size_t>(2 * ebag::row_bytes(RowFormat::kInt8RowWise, d)), 0xab);
+  const ebag::Status s = ebag::quantize_rows(ebag::Table{part.data(), 2, d}, 40, RowFormat::kInt8RowWise, q.data());
+  CHECK(s.code == ErrorCode::kNotQuantizable);
+  CHECK(s.position == (40 + 1) * d + 2);
+  for (uint8_t byte : q) REQUIRE(byte == 0xab);
+  CHECK(ebag::quantize_rows(ebag::Table{part.data(), 2, d}, -1, RowFormat::kInt8RowWise, q.data()).code ==
+        ErrorCode::kBadNumEmbeddings);
+}
