@@ -8,7 +8,7 @@ import { writeSafetensors } from './formats.mjs';
 import { currentPlatform } from './module.mjs';
 import { ownOptions } from './options.mjs';
 import { checkSignal, rereadable } from './sources.mjs';
-import { collectionTensorNames, readTorchFile, tensorNames } from './torch/load.mjs';
+import { collectionTensorNames, readStateDict } from './torch/load.mjs';
 import { tableTensor, writeTorch } from './torch/writer.mjs';
 
 /**
@@ -16,7 +16,7 @@ import { tableTensor, writeTorch } from './torch/writer.mjs';
  * 'torch': a torch.save file, table t the tensor named
  * 'embedding_bags.<t>.weight' under any prefix), then make(configs with
  * their sizes, the collection options, bags) builds the collection. A
- * Response or ReadableStream with several tables, and any .pt file, is read
+ * Response or ReadableStream with several tables (any .pt one) is read
  * once, whole, first. A failure frees every table read.
  */
 export async function loadCollection(source, tables, options, make, format = 'safetensors') {
@@ -27,9 +27,11 @@ export async function loadCollection(source, tables, options, make, format = 'sa
   let names = configs.map((config) => stateDictName(config.name));
   let load = (from, tableOptions) => EmbeddingBag.fromSafetensors(from, { ...tableOptions, onProgress, signal });
   if (format === 'torch') {
-    source = await readTorchFile(source, { signal, onProgress });
-    names = collectionTensorNames(tensorNames(source), configs.map((config) => config.name));
-    load = (from, tableOptions) => EmbeddingBag.fromTorch(from, tableOptions);
+    // Read by ranges (bytes, a Blob, a path: each table's record alone), or
+    // a Response or stream read once, whole.
+    source = await rereadable(source, currentPlatform(), 'a .pt file', signal);
+    names = collectionTensorNames((await readStateDict(source, { signal })).map((t) => t.name), configs.map((config) => config.name));
+    load = (from, tableOptions) => EmbeddingBag.fromTorch(from, { ...tableOptions, onProgress, signal });
   } else if (configs.length > 1) {
     source = await rereadable(source, currentPlatform(), 'safetensors', signal);
   }

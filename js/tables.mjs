@@ -11,7 +11,7 @@ import { checkDim, checkKnownKeys, ownOptions } from './options.mjs';
 import { parseOptimizer, stateArrays, stateOf } from './optimizers.mjs';
 import { byteView, notQuantizableError, quantizedDtype, recordOptions, TABLE_METADATA } from './quantized.mjs';
 import { Code, rowBytes, rowLayout } from './registry.mjs';
-import { quantizingWriter } from './row-stream.mjs';
+import { floatTableWriter, quantizingWriter } from './row-stream.mjs';
 import { fromTorch as loadTorch } from './torch/load.mjs';
 import { tableTensor, writeTorch } from './torch/writer.mjs';
 import { isShardIndex, loadSharded, loadTable } from './weights.mjs';
@@ -94,7 +94,12 @@ function restoreOptimizer(bags, bag, record, states) {
 const forLoader = (bags) => ({
   create: (numEmbeddings, embeddingDim, options, dtype) =>
     withRowsToCome(bags, numEmbeddings, embeddingDim, options, dtype, 'the table comes from the file'),
-  quantizingWriter: (bag, tensorDtype) => quantizingWriter(bags.handleOf(bag), tensorDtype),
+  // A float tensor's bytes as they stream into the bag (row-stream.mjs).
+  tableWriter: (bag, tensorDtype) => {
+    const handle = bags.handleOf(bag);
+    if (handle.table.dtype !== 'fp32') return quantizingWriter(handle, tensorDtype);
+    return { write: floatTableWriter(bag, tensorDtype), finish() {} };
+  },
   optimizerRecord,
   stateTensors,
   restoreOptimizer: (bag, record, states) => restoreOptimizer(bags, bag, record, states),
@@ -115,7 +120,7 @@ export function toTorch(bags, bag, given = {}) {
 
 /** A bag from a torch.save file's tensor (torch/load.mjs). */
 export function fromTorch(bags, source, options) {
-  return loadTorch({ fromPretrained, fromQuantized, quantize }, bags, source, options);
+  return loadTorch({ fromPretrained, fromQuantized, quantize, loader: forLoader(bags) }, bags, source, options);
 }
 
 /**

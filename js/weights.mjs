@@ -11,7 +11,7 @@ import { headerEnd, parseNpyHeader, parseSafetensorsHeader } from './formats.mjs
 import { ownOptions } from './options.mjs';
 import { dtypeNames, rowLayout } from './registry.mjs';
 import { checkLoadDtype, packedDim, packedRowDtypes, recordedOptions } from './quantized.mjs';
-import { FLOAT_ELEMENT_BYTES, floatTableWriter } from './row-stream.mjs';
+import { FLOAT_ELEMENT_BYTES } from './row-stream.mjs';
 import { checkLoadOptions, joinParts, openSource } from './sources.mjs';
 
 // The tensor dtypes a table can be read from (bytes per element).
@@ -113,15 +113,14 @@ function withRecord(given, recorded, format, dtype) {
 // bytes.length), in order, into the table.
 function tableWriter(bags, bag, plan, tensorDtype) {
   if (plan.write === 'raw') return { write: (bytes, offset) => bag.quantizedWeight.set(bytes, offset), finish() {} };
-  if (plan.write === 'float') return { write: floatTableWriter(bag, tensorDtype), finish() {} };
-  return bags.quantizingWriter(bag, tensorDtype);
+  return bags.tableWriter(bag, tensorDtype);
 }
 
 /**
  * A new bag whose table is the file's tensor. format: 'safetensors' | 'npy';
  * bags.create(N, D, options, dtype) makes a bag with a zero table,
- * bags.quantizingWriter(bag, tensorDtype) a writer quantizing float rows
- * into a quantized bag as they stream (row-stream.mjs); metadataKeys: where
+ * bags.tableWriter(bag, tensorDtype) a writer of a float tensor's bytes into
+ * it as they stream (widened, or quantized: row-stream.mjs); metadataKeys: where
  * toSafetensors records a quantized table's dtype and D. With
  * options.optimizerState, also the optimizer toSafetensors recorded and its
  * state tensors (bags.optimizerRecord, stateTensors, restoreOptimizer,

@@ -8,26 +8,29 @@ import { currentPlatform } from '../module.mjs';
 import { checkKnownKeys, ownOptions } from '../options.mjs';
 import { checkLoadDtype, packedDim, packedRowDtypes } from '../quantized.mjs';
 import { checkLoadOptions, checkSignal, joinParts, openSource, rangedSource, readAll } from '../sources.mjs';
-import { checkTorchHead, describeTensors, pickledTensors, pickleEntry, readCheckpoint, tableOf, TORCH_DTYPES } from './checkpoint.mjs';
-import { checkStored, findDirectory, localHeaderLength, readDirectory, TAIL_BYTES } from './zip.mjs';
+import { checkTorchHead, describeTensors, ELEMENT_BYTES, readCheckpoint, tableOf, TORCH_DTYPES } from './checkpoint.mjs';
+import { exactReader, openCheckpoint } from './ranged.mjs';
+
+// A table's bytes are read a chunk at a time.
+const CHUNK_BYTES = 1 << 20;
 
 const FLOAT_DTYPES = ['F32', 'F16', 'BF16', 'F64'];
 
 /** A .pt source's bytes, whole (its directory is at its end), the head checked first. */
-export function readTorchFile(source, { signal, onProgress } = {}) {
+function readTorchFile(source, { signal, onProgress } = {}) {
   return readAll(source, currentPlatform(), 'a .pt file', { signal, onProgress, head: { bytes: 4, check: checkTorchHead } });
 }
 
 // The table tensor: options.tensor, or the only 2-D float tensor.
-function pickTable(checkpoint, name, packed) {
-  const names = checkpoint.tensors.map((t) => `'${t.name}'`);
+function pickTable(tensors, name, packed) {
+  const names = tensors.map((t) => `'${t.name}'`);
   if (name !== undefined) {
     if (typeof name !== 'string') throw new TypeError(`tensor = ${show(name)} must be a string (a dotted state_dict name)`);
-    const found = checkpoint.tensors.find((t) => t.name === name);
+    const found = tensors.find((t) => t.name === name);
     if (found === undefined) throw new RangeError(`no tensor '${name}' in the .pt file (it has: ${names.join(', ') || 'none'})`);
     return found;
   }
-  const tables = checkpoint.tensors.filter(({ tensor }) => tensor.shape.length === 2 &&
+  const tables = tensors.filter(({ tensor }) => tensor.shape.length === 2 &&
     (FLOAT_DTYPES.includes(tensor.storage.dtype) || (packed && tensor.storage.dtype === 'U8')));
   if (tables.length !== 1) {
     throw new TypeError(`the .pt file holds ${tables.length} 2-D tensors that can be a table` +
@@ -41,30 +44,82 @@ function pickTable(checkpoint, name, packed) {
  * name; required when the file holds several 2-D float tensors). Float
  * tensors load as float32 (or quantized with options.dtype); a uint8 tensor
  * of packed rows (embedding_bag_byte_prepack / 4bit_prepack) needs dtype
- * 'int8' or 'int4'. The other options are the bag's.
+ * 'int8' or 'int4'. The other options are the bag's. From bytes, a Blob or a
+ * path only the directory, the pickle and the table's record are read, a
+ * contiguous float32 / float16 / bfloat16 table streamed into the bag
+ * (quantized a block of rows at a time with a quantized dtype: the float
+ * table is never held); a Response or stream is read whole first.
  */
 export async function fromTorch(tables, bags, source, given) {
   const options = ownOptions(given);
   const { tensor: name, dtype, signal, onProgress, ...bagOptions } = options;
   checkLoadOptions(onProgress, signal);
   checkLoadDtype(dtype);
+  signal?.throwIfAborted();
+  const ranged = await rangedSource(source, currentPlatform(), 'a .pt file');
+  if (ranged === null) {
+    const checkpoint = readCheckpoint(await readTorchFile(source, { signal, onProgress }));
+    return tableFrom(tables, bags, checkpoint.tensors, name, dtype, bagOptions, (storage) => checkpoint.record(storage));
+  }
+  try {
+    const read = exactReader(ranged, signal);
+    const { tensors, recordBegin } = await openCheckpoint(ranged, read);
+    const whole = async (storage) => read(await recordBegin(storage), storage.numel * ELEMENT_BYTES[storage.dtype], 'a tensor\'s record');
+    const stream = async (tensor, bag) => {
+      const { storage, offset, shape: [rows, cols] } = tensor;
+      const size = ELEMENT_BYTES[storage.dtype];
+      const begin = (await recordBegin(storage)) + offset * size;
+      const total = rows * cols * size;
+      const writer = tables.loader.tableWriter(bag, storage.dtype);
+      for (let at = 0; at < total; at += CHUNK_BYTES) {
+        const bytes = await read(begin + at, Math.min(CHUNK_BYTES, total - at), 'the table\'s record');
+        writer.write(bytes, at);
+        onProgress?.({ loadedBytes: at + bytes.length, totalBytes: total });
+      }
+      writer.finish();
+    };
+    return await tableFrom(tables, bags, tensors, name, dtype, bagOptions, whole, stream);
+  } finally {
+    await ranged.close();
+  }
+}
+
+// The bag of the tensor `name` of `tensors`: record(storage) gives a
+// storage's bytes; stream(tensor, bag), when given, writes a contiguous
+// float tensor's rows into a bag made for them.
+async function tableFrom(tables, bags, tensors, name, dtype, bagOptions, record, stream = null) {
   const packed = packedRowDtypes().includes(dtype);
-  const checkpoint = readCheckpoint(await readTorchFile(source, { signal, onProgress }));
-  const { name: found, tensor } = pickTable(checkpoint, name, packed);
+  const { name: found, tensor } = pickTable(tensors, name, packed);
   const what = `the .pt file's tensor '${found}' (${tensor.storage.dtype} [${tensor.shape.join(', ')}])`;
   if (tensor.shape.length !== 2 || tensor.shape[0] < 1 || tensor.shape[1] < 1) {
     throw new RangeError(`${what}: a table needs [numEmbeddings, embeddingDim], both >= 1`);
   }
   const [rows, cols] = tensor.shape;
-  if (tensor.storage.dtype === 'U8') {
+  const { storage, stride } = tensor;
+  const rowsOf = async () => {
+    const bytes = await record(storage);
+    return tableOf({ record: () => bytes }, tensor);
+  };
+  if (storage.dtype === 'U8') {
     if (!packed) throw new TypeError(`${what} holds packed quantized rows: say which layout with { dtype: 'int8' } or { dtype: 'int4' }`);
     const embeddingDim = packedDim(dtype, cols);
     if (embeddingDim === null) throw new RangeError(`${what}: ${cols} bytes per row is not an ${dtype} row`);
-    return tables.fromQuantized(bags, tableOf(checkpoint, tensor), { ...bagOptions, dtype, embeddingDim, numEmbeddings: rows });
+    return tables.fromQuantized(bags, await rowsOf(), { ...bagOptions, dtype, embeddingDim, numEmbeddings: rows });
   }
-  if (!FLOAT_DTYPES.includes(tensor.storage.dtype)) throw new TypeError(`${what} is not a float tensor: a table needs float32, float16, bfloat16 or float64`);
-  const table = { data: tableOf(checkpoint, tensor), shape: [rows, cols] };
-  if (dtype === undefined || dtype === 'fp32') return tables.fromPretrained(bags, table, bagOptions);
+  if (!FLOAT_DTYPES.includes(storage.dtype)) throw new TypeError(`${what} is not a float tensor: a table needs float32, float16, bfloat16 or float64`);
+  const target = dtype ?? 'fp32';
+  if (stream !== null && storage.dtype !== 'F64' && stride[1] === 1 && stride[0] === cols) {
+    const bag = tables.loader.create(rows, cols, bagOptions, target);
+    try {
+      await stream(tensor, bag);
+      return bag;
+    } catch (error) {
+      bag.dispose();
+      throw error;
+    }
+  }
+  const table = { data: await rowsOf(), shape: [rows, cols] };
+  if (target === 'fp32') return tables.fromPretrained(bags, table, bagOptions);
   return tables.quantize(bags, table, { ...bagOptions, dtype });
 }
 
@@ -85,8 +140,6 @@ export function collectionTensorNames(names, tableNames) {
   });
 }
 
-/** The tensor names of a .pt file's bytes. */
-export const tensorNames = (bytes) => readCheckpoint(bytes).tensors.map((t) => t.name);
 
 /**
  * readStateDict(source, { signal }): every tensor of a .pt or .safetensors
@@ -103,35 +156,13 @@ export async function readStateDict(source, given = {}) {
   const ranged = await rangedSource(source, currentPlatform(), 'a state dict file');
   if (ranged === null) return describeStream(source, signal);
   try {
-    const read = async (offset, length, what) => {
-      const bytes = await ranged.read(offset, length);
-      signal?.throwIfAborted();
-      if (bytes.byteLength < length) throw new RangeError(`the file ends at byte ${ranged.size}, inside ${what}`);
-      return bytes;
-    };
+    const read = exactReader(ranged, signal);
     const head = await read(0, Math.min(16, ranged.size), 'its first bytes');
     if (!isTorchHead(head)) {
       const end = headerEnd('safetensors', await read(0, 8, 'a safetensors header'));
       return describeSafetensors(await read(0, end, 'a safetensors header'));
     }
-    checkTorchHead(head);
-    // torch.save writes no archive comment: the end records are the last
-    // 98 bytes at most; a file with a comment is searched further back.
-    const directoryAt = async (window) => {
-      const tailStart = Math.max(0, ranged.size - window);
-      return findDirectory(await read(tailStart, ranged.size - tailStart, 'its end'), tailStart, ranged.size);
-    };
-    let found;
-    try {
-      found = await directoryAt(22 + 20 + 56);
-    } catch {
-      found = await directoryAt(TAIL_BYTES);
-    }
-    const { start, size, count } = found;
-    const pickle = pickleEntry(readDirectory(await read(start, size, 'its directory'), count));
-    checkStored(pickle);
-    const begin = pickle.headerOffset + localHeaderLength(await read(pickle.headerOffset, 30, `the header of ${pickle.name}`));
-    return describeTensors(pickledTensors(await read(begin, pickle.size, pickle.name)));
+    return describeTensors((await openCheckpoint(ranged, read)).tensors);
   } finally {
     await ranged.close();
   }

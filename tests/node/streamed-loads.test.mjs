@@ -3,8 +3,12 @@
 // EmbeddingBag.quantize of the same float rows across blocks of rows, chunk
 // ends inside a value and a row, and a short last block; the float table is
 // never held; a refusal or an abort at any point leaves nothing allocated.
+// .pt files too (their table's record read by ranges).
 // The 5 GB versions of these loads run once (large-tables.test.mjs).
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 
 import { writeSafetensors } from '../../js/formats.mjs';
@@ -187,4 +191,63 @@ test('a collection quantizes each of its tables as the file streams', async () =
     assert.ok(Buffer.from(ebc.table('b').quantizedWeight).equals(Buffer.from(quantizedOf(narrowed(other, 'BF16').wide, 'int4'))));
     ebc.dispose();
   }
+});
+
+test('.pt files from bytes, a Blob or a path: the table\'s record streamed and quantized, the float table never held', async (t) => {
+  const floatBag = EmbeddingBag.fromPretrained({ data: rows, shape: [N, D] });
+  const half = EmbeddingBag.quantize(floatBag, { dtype: 'fp16' });
+  const files = [
+    { name: 'float32', bytes: floatBag.toTorch({ name: 'emb.weight' }), wide: rows },
+    { name: 'float16', bytes: half.toTorch({ name: 'emb.weight' }), wide: f16.wide },
+  ];
+  floatBag.dispose();
+  half.dispose();
+  const folder = mkdtempSync(join(tmpdir(), 'ebag-pt-'));
+  t.after(() => rmSync(folder, { recursive: true, force: true }));
+  for (const file of files) {
+    const path = join(folder, `${file.name}.pt`);
+    writeFileSync(path, file.bytes);
+    for (const dtype of ['int8', 'int4']) {
+      const want = quantizedOf(file.wide, dtype);
+      for (const source of [file.bytes, new Blob([file.bytes]), path]) {
+        const before = memoryInfo().allocatedBytes;
+        let peak = 0;
+        let calls = 0;
+        const bag = await EmbeddingBag.fromTorch(source, { dtype, onProgress: () => {
+          calls += 1;
+          peak = Math.max(peak, memoryInfo().allocatedBytes - before);
+        } });
+        assert.ok(Buffer.from(bag.quantizedWeight).equals(Buffer.from(want)), `${dtype} from ${file.name} .pt`);
+        assert.ok(calls >= 3, 'progress per chunk of the record');
+        assert.ok(peak <= want.length + (4 << 20) + (1 << 16), `${dtype} from ${file.name} .pt: ${peak} bytes held`);
+        bag.dispose();
+        assert.equal(memoryInfo().allocatedBytes, before);
+      }
+    }
+  }
+  // An abort while the record streams: its reason, nothing left.
+  const before = memoryInfo().allocatedBytes;
+  const controller = new AbortController();
+  const reason = new Error('stop');
+  await assert.rejects(EmbeddingBag.fromTorch(files[0].bytes, { dtype: 'int8', signal: controller.signal, onProgress: ({ loadedBytes }) => {
+    if (loadedBytes >= 2 << 20) controller.abort(reason);
+  } }), (error) => error === reason);
+  assert.equal(memoryInfo().allocatedBytes, before);
+});
+
+test('a collection\'s .pt tables stream and quantize, each from its own record', async () => {
+  const other = floatRows(3);
+  const source = new EmbeddingBagCollection([
+    { name: 'a', numEmbeddings: N, embeddingDim: D, featureNames: ['fa'], weight: rows },
+    { name: 'b', numEmbeddings: N, embeddingDim: D, featureNames: ['fb'], weight: other },
+  ]);
+  const file = source.toTorch();
+  source.dispose();
+  const ebc = await EmbeddingBagCollection.fromTorch(new Blob([file]), [
+    { name: 'a', embeddingDim: D, featureNames: ['fa'], dtype: 'int4' },
+    { name: 'b', embeddingDim: D, featureNames: ['fb'], dtype: 'int8' },
+  ]);
+  assert.ok(Buffer.from(ebc.table('a').quantizedWeight).equals(Buffer.from(quantizedOf(rows, 'int4'))));
+  assert.ok(Buffer.from(ebc.table('b').quantizedWeight).equals(Buffer.from(quantizedOf(other, 'int8'))));
+  ebc.dispose();
 });

@@ -9,6 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { TABLE_METADATA } from '../../js/quantized.mjs';
 import { rowBytes } from '../../js/registry.mjs';
+import { floatTableWriter } from '../../js/row-stream.mjs';
 import { loadTable } from '../../js/weights.mjs';
 import { EmbeddingBag, memoryInfo } from './helpers.mjs';
 
@@ -67,7 +68,8 @@ const BAGS = {
   create: (n, d, o, dtype) => (dtype === 'fp32'
     ? new EmbeddingBag(n, d, { ...o, weight: new Float32Array(n * d) })
     : EmbeddingBag.fromQuantized(new Uint8Array(n * rowBytes(dtype, d)), { ...o, dtype, embeddingDim: d })),
-  quantize: (bag, dtype) => EmbeddingBag.quantize(bag, { dtype }),
+  // Float tensors into float32 bags (quantizing ones need the bag's handle: streamed-loads.test.mjs).
+  tableWriter: (bag, dtype) => ({ write: floatTableWriter(bag, dtype), finish() {} }),
   optimizerRecord: () => null,  // these files record no optimizer (training.test.mjs loads those)
 };
 const tableBytes = (bag) => (bag.dtype === 'fp32' ? new Uint8Array(bag.weight.buffer, bag.weight.byteOffset, bag.weight.byteLength) : bag.quantizedWeight);
