@@ -39,6 +39,9 @@ const bags = {
   isBag: (value) => isBag(value),
 };
 
+/** Package-private (fastText's loader): a bag its file's float rows fill as they stream (tables.mjs). */
+export const streamedBag = (...args) => tables.streamedBag(bags, ...args);
+
 export class EmbeddingBag {
   #handle;
   #table; // the handle's table: { numEmbeddings, embeddingDim, dtype, sparse, options }

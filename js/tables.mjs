@@ -107,6 +107,22 @@ const forLoader = (bags) => ({
 });
 
 /**
+ * A bag of `dtype` whose rows a float tensor's bytes ('F32' | 'F16' |
+ * 'BF16') fill as they stream: { bag, write(bytes, offset), finish() }
+ * (fastText's input matrix). options: the bag's (mode, ...).
+ */
+export function streamedBag(bags, numEmbeddings, embeddingDim, options, dtype, tensorDtype) {
+  const bag = withRowsToCome(bags, numEmbeddings, embeddingDim, options, dtype, 'the rows come from the file');
+  try {
+    const writer = forLoader(bags).tableWriter(bag, tensorDtype);
+    return { bag, write: writer.write, finish: writer.finish };
+  } catch (error) {
+    bag.dispose();
+    throw error;
+  }
+}
+
+/**
  * The bag's table as a torch.save file (a state dict of one tensor,
  * options.name, 'weight' by default): float32, fp16 as float16, int8 / int4
  * as uint8 packed rows (PyTorch's prepack layout).

@@ -30,7 +30,7 @@ done
 # The node:test files, by what they depend on.
 # On every Node, on both variants (each run with EBAG_TEST_THREADS=1 and 2):
 variant_tests=(api results errors fuzz leaks golden weights streamed-loads quantized registry hostile hostile-surfaces hostile-sweep torch dlrm inputs sources dispose
-  collection fasttext training fasttext-train layers)
+  collection fasttext fasttext-dtype training fasttext-train layers)
 # On every Node, simd variant: the threaded build and the host process, in child processes.
 node_tests=(threads)
 # Once, on the machine's Node: what does not depend on the Node version.

@@ -6,15 +6,24 @@ import { isArray, show } from '../errors.mjs';
 import { currentPlatform } from '../module.mjs';
 import { readList } from '../inputs.mjs';
 import { checkKnownKeys, ownOptions } from '../options.mjs';
-import { checkSignal, readAll } from '../sources.mjs';
+import { checkSignal } from '../sources.mjs';
+import { EmbeddingBag, streamedBag } from '../embedding-bag.mjs';
+import { quantizedDtype } from '../quantized.mjs';
 import { RowSink } from './dictionary.mjs';
 import { FastTextModel } from './model.mjs';
-import { checkHead, HEAD_BYTES, readModel } from './reader.mjs';
+import { readModel } from './reader.mjs';
+import { readQuantizedModel, readWholeModel } from './stream.mjs';
 import { writeModel } from './writer.mjs';
 
 const f32 = Math.fround;
 // The most scores (texts x labels) predictBatch holds at once: 16 MiB.
 const SCORES_PER_BLOCK = 1 << 22;
+
+function checkSupervised({ args }) {
+  if (args.model !== 'supervised') {
+    throw new TypeError(`the fastText model is a ${args.model} (word vectors) model: FastText predicts with supervised models`);
+  }
+}
 
 function checkText(text, what) {
   if (typeof text !== 'string') throw new TypeError(`${what} must be a string, not ${show(text)}`);
@@ -37,18 +46,41 @@ export class FastText {
   /**
    * A model from a path (Node), URL, bytes, Blob, Response or ReadableStream;
    * options.signal aborts the read. A file that does not start as a fastText
-   * model is refused before the rest of it is read.
+   * model is refused before the rest of it is read. options.dtype ('int8',
+   * 'int4' or 'fp16'): the input matrix is quantized as the file streams
+   * (never held as float32), so that a model larger than the wasm memory
+   * loads; predictions then differ from fastText's within the tolerance
+   * docs/fasttext.md states.
    */
   static async load(source, options) {
     const given = options === undefined ? {} : ownOptions(options, 'load options');
-    checkKnownKeys(given, ['signal'], 'load option');
+    checkKnownKeys(given, ['signal', 'dtype'], 'load option');
     const signal = checkSignal(given.signal);
-    const bytes = await readAll(source, currentPlatform(), 'a fastText model', { signal, head: { bytes: HEAD_BYTES, check: checkHead } });
-    const parsed = readModel(bytes);
-    if (parsed.args.model !== 'supervised') {
-      throw new TypeError(`the fastText model is a ${parsed.args.model} (word vectors) model: FastText predicts with supervised models`);
+    const dtype = given.dtype === undefined ? undefined : quantizedDtype(given.dtype);
+    const platform = currentPlatform();
+    if (dtype === undefined) {
+      const parsed = readModel(await readWholeModel(source, platform, signal));
+      checkSupervised(parsed);
+      return new FastText(new FastTextModel(parsed));
     }
-    return new FastText(new FastTextModel(parsed));
+    const parsed = await readQuantizedModel(source, platform, {
+      signal,
+      dtype,
+      checkFront: checkSupervised,
+      streamedBag: (rows, cols) => streamedBag(rows, cols, { mode: 'mean' }, dtype, 'F32'),
+      quantizeTable: (model) => {
+        checkSupervised(model);
+        const { rows, cols, data } = model.input;
+        model.input = { rows, cols, bag: EmbeddingBag.quantize({ data, shape: [rows, cols] }, { dtype, mode: 'mean' }) };
+        return model;
+      },
+    });
+    try {
+      return new FastText(new FastTextModel(parsed));
+    } catch (error) {
+      parsed.input.bag.dispose();
+      throw error;
+    }
   }
 
   /** Made by FastText.load() and FastTextTrainer (over the package's FastTextModel). */
@@ -66,6 +98,8 @@ export class FastText {
   get labels() { return this.#model.dictionary.labels.slice(); }
   get dim() { return this.#model.args.dim; }
   get args() { return this.#model.args; }
+  /** The input matrix's dtype: 'fp32', or the dtype it was loaded as (load's options.dtype). */
+  get dtype() { return this.#model.input.dtype; }
 
   /** The tokens fastText reads for the line, and the input rows it uses, in its order. */
   tokenize(text) {
@@ -150,6 +184,9 @@ export class FastText {
     const model = this.#live();
     const { version, args, dictionary, quantized } = model.saved;
     if (quantized) throw new TypeError('toBin() writes dense models; this model is quantized (.ftz): save the .ftz it was loaded from');
+    if (model.input.dtype !== 'fp32') {
+      throw new TypeError(`toBin() writes float32 matrices; this model's input matrix was loaded as ${model.input.dtype}: load it without a dtype to save it`);
+    }
     const matrix = (bag) => ({ rows: bag.numEmbeddings, cols: args.dim, data: bag.weight });
     return writeModel({ version, args, dictionary, input: matrix(model.input), output: matrix(model.output) });
   }

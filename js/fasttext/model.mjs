@@ -24,16 +24,17 @@ export class FastTextModel {
   /** Whether `value` is a FastTextModel (a brand check: no user code runs). */
   static is(value) { return value !== null && typeof value === 'object' && #brand in value; }
 
-  /** @param model a parsed model (reader.mjs): { version, args, dictionary, quantized, input, output } */
+  /** @param model a parsed model (reader.mjs): { version, args, dictionary, quantized, input, output } (input.bag: its table, made) */
   constructor(model) {
     const { args, dictionary, input, output } = model;
     this.args = Object.freeze({ ...args, quantized: model.quantized, version: model.version });
     this.dictionary = new Dictionary(dictionary, args);
-    this.input = new EmbeddingBag(input.rows, args.dim, { mode: 'mean', weight: input.data });
+    // input.bag: the table already made (a quantized one, filled as the file streamed).
+    this.input = input.bag ?? new EmbeddingBag(input.rows, args.dim, { mode: 'mean', weight: input.data });
     try {
       this.output = new EmbeddingBag(output.rows, args.dim, { mode: 'sum', weight: output.data });
     } catch (error) {
-      this.input.dispose();
+      if (!input.bag) this.input.dispose();
       throw error;
     }
     this.norms = output.norms;

@@ -19,25 +19,38 @@ export const MAX_VERSION = 12;
 export const LOSSES = Object.freeze({ 1: 'hs', 2: 'ns', 3: 'softmax', 4: 'ova' });
 export const MODELS = Object.freeze({ 1: 'cbow', 2: 'sg', 3: 'supervised' });
 const KSUB = 256;
-// The largest table the module holds (include/ebag/buffer.h kMaxBytes): a
-// matrix that decodes to more is refused before it is decoded, a trainer's
-// options that would make one before anything is allocated.
-export const MAX_TABLE_BYTES = 2 ** 31 - 1;
+// The largest table the module holds (include/ebag/buffer.h kMaxBytes: the
+// wasm32 heap's maximum): a matrix that decodes to more is refused before it
+// is decoded, a trainer's options that would make one before anything is
+// allocated. A model loaded with a dtype is held to its rows in that dtype.
+export const MAX_TABLE_BYTES = 2 ** 32 - 2 ** 16;
+
+/** Thrown by a cursor over the first part of a file that needs more of it (stream.mjs reads on). */
+export const MORE_BYTES = Symbol('more bytes');
 // The magic, the version and the args: what is checked before a file is read on.
 export const HEAD_BYTES = 4 + 4 + 12 * 4 + 8;
 
-class Cursor {
-  constructor(bytes) {
+// partial: the bytes are the file's first ones, not all of it (a read past
+// them throws MORE_BYTES, not a truncation).
+export class Cursor {
+  constructor(bytes, partial = false) {
     this.bytes = bytes;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.at = 0;
+    this.partial = partial;
   }
 
   need(n, what) {
     if (!(n >= 0) || this.at + n > this.bytes.byteLength) {
+      if (this.partial && n >= 0) throw MORE_BYTES;
       throw new RangeError(`the fastText file is truncated or inconsistent: ${what} needs ${n} bytes at byte ${this.at}, ` +
         `the file has ${this.bytes.byteLength}`);
     }
+  }
+
+  // A RangeError for a file that ends too soon (MORE_BYTES for a partial one).
+  truncated(message) {
+    return this.partial ? MORE_BYTES : new RangeError(message);
   }
 
   i32(what) { this.need(4, what); const v = this.view.getInt32(this.at, true); this.at += 4; return v; }
@@ -98,14 +111,14 @@ function readDictionary(c) {
   }
   // An entry takes at least 10 bytes (its NUL, count and type).
   if (size > (c.bytes.byteLength - c.at) / 10) {
-    throw new RangeError(`the fastText file is truncated: ${size} dictionary entries in ${c.bytes.byteLength - c.at} bytes`);
+    throw c.truncated(`the fastText file is truncated: ${size} dictionary entries in ${c.bytes.byteLength - c.at} bytes`);
   }
   const words = new Array(size);
   const types = new Uint8Array(size);
   const counts = new Float64Array(size);
   for (let i = 0; i < size; i++) {
     const end = c.bytes.indexOf(0, c.at);
-    if (end < 0) throw new RangeError(`the fastText file is truncated: dictionary entry ${i} has no end`);
+    if (end < 0) throw c.truncated(`the fastText file is truncated: dictionary entry ${i} has no end`);
     words[i] = c.take(end - c.at, `dictionary entry ${i}`);
     c.at += 1;
     counts[i] = c.count(`the count of dictionary entry ${i}`);
@@ -116,7 +129,7 @@ function readDictionary(c) {
   }
   let pruneIndex = null;
   if (pruneSize >= 0) {
-    if (pruneSize > (c.bytes.byteLength - c.at) / 8) throw new RangeError(`the fastText file is truncated: a prune index of ${pruneSize} pairs`);
+    if (pruneSize > (c.bytes.byteLength - c.at) / 8) throw c.truncated(`the fastText file is truncated: a prune index of ${pruneSize} pairs`);
     pruneIndex = new Map();
     for (let i = 0; i < pruneSize; i++) {
       const bucketId = c.i32('the prune index');
@@ -134,9 +147,15 @@ function checkTableSize(rows, cols, what) {
   }
 }
 
-function readDense(c, what) {
+/** A dense matrix's shape ({ rows, cols }), its floats to follow. */
+export function readDenseShape(c, what) {
   const rows = c.count(`the ${what} matrix's rows`, 2 ** 31 - 1);
   const cols = c.count(`the ${what} matrix's columns`, 2 ** 31 - 1);
+  return { rows, cols };
+}
+
+function readDense(c, what) {
+  const { rows, cols } = readDenseShape(c, what);
   checkTableSize(rows, cols, what);
   if (rows * cols * 4 > c.bytes.byteLength - c.at) {
     throw new RangeError(`the fastText file is truncated: the ${what} matrix is ${rows} x ${cols} floats, ` +
@@ -228,7 +247,20 @@ export function checkHead(prefix) {
 // dictionary.cc: a word is row id, an n-gram row nwords + its bucket, or
 // nwords + its pruned index; a supervised model's output rows are labels).
 function checkShapes(args, dictionary, input, output) {
-  const { nwords, nlabels, pruneIndex } = dictionary;
+  checkInputShape(args, dictionary, input);
+  const outputRows = args.model === 'supervised' ? dictionary.nlabels : dictionary.nwords;
+  if (output.rows !== outputRows) {
+    throw new RangeError(`the fastText file is inconsistent: its output matrix has ${output.rows} rows, ` +
+      `expected ${outputRows} (one per ${args.model === 'supervised' ? 'label' : 'word'})`);
+  }
+}
+
+/** The input matrix's { rows, cols } against the args and dictionary (checkShapes' first half). */
+export function checkInputShape(args, dictionary, input) {
+  const { nwords, pruneIndex } = dictionary;
+  if (input.cols !== args.dim) {
+    throw new RangeError(`the fastText file is inconsistent: dim ${args.dim}, an input matrix of ${input.cols} columns`);
+  }
   const usesNgrams = args.maxn > 0 || args.wordNgrams > 1;
   if (usesNgrams && args.bucket === 0) {
     throw new RangeError(`the fastText file is inconsistent: bucket = 0 with n-grams (maxn ${args.maxn}, wordNgrams ${args.wordNgrams}) leaves them no rows`);
@@ -246,16 +278,13 @@ function checkShapes(args, dictionary, input, output) {
     throw new RangeError(`the fastText file is inconsistent: its input matrix has ${input.rows} rows, ` +
       `expected ${nwords + ngramRows} (${nwords} words + ${ngramRows} ${pruneIndex === null ? 'n-gram buckets' : 'pruned n-grams'})`);
   }
-  const outputRows = args.model === 'supervised' ? nlabels : nwords;
-  if (output.rows !== outputRows) {
-    throw new RangeError(`the fastText file is inconsistent: its output matrix has ${output.rows} rows, ` +
-      `expected ${outputRows} (one per ${args.model === 'supervised' ? 'label' : 'word'})`);
-  }
 }
 
-/** The model in `bytes` (a Uint8Array): { version, args, dictionary, input, output, quantized }. */
-export function readModel(bytes) {
-  const c = new Cursor(bytes);
+/**
+ * What comes before the input matrix: { version, args, written,
+ * dictionary, quantInput } (the cursor then at the matrix).
+ */
+export function readFront(c) {
   const { version, args } = readHead(c);
   // As written, for toBin() to write the file back as it was.
   const written = { ...args };
@@ -263,10 +292,23 @@ export function readModel(bytes) {
   if (version === 11 && args.model === 'supervised') args.maxn = 0;
   const dictionary = readDictionary(c);
   const quantInput = c.u8('the input matrix kind') !== 0;
-  const input = quantInput ? readQuantized(c, 'input', true) : readDense(c, 'input');
   if (!quantInput && dictionary.pruneIndex !== null && dictionary.pruneIndex.size > 0) {
     throw new RangeError('the fastText file is inconsistent: a pruned dictionary with a dense input matrix');
   }
+  return { version, args, written, dictionary, quantInput };
+}
+
+/** The model in `bytes` (a Uint8Array): { version, args, dictionary, input, output, quantized }. */
+export function readModel(bytes) {
+  const c = new Cursor(bytes);
+  const front = readFront(c);
+  const input = front.quantInput ? readQuantized(c, 'input', true) : readDense(c, 'input');
+  return readBack(c, front, input);
+}
+
+/** The model from what follows its input matrix (the cursor there): front from readFront, input its { rows, cols, ... }. */
+export function readBack(c, front, input) {
+  const { version, args, written, dictionary, quantInput } = front;
   args.qout = c.u8('the output matrix kind') !== 0;
   written.qout = args.qout;
   const output = quantInput && args.qout ? readQuantized(c, 'output', false) : readDense(c, 'output');
