@@ -3,7 +3,8 @@
 // several GB made here from a formula per row (tests/node/fixtures/
 // table-formula.mjs; nothing committed): a 10M x 128 float32 table (5.12 GB,
 // safetensors and .npy) loaded as int8 and int4, a collection of two 4M-row
-// tables, a 6M x 128 float32 table (3.07 GB) loaded and trained, on both
+// tables, a 6M x 128 float32 table (3.07 GB) loaded and trained, a fastText
+// model of a 4M x 300 input matrix (4.8 GB) loaded as int8, on both
 // variants, each process's peak RSS measured (VmHWM). What they check is the
 // module's memory, not Node's: npm test runs this file on one Node only.
 import assert from 'node:assert/strict';
@@ -15,7 +16,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-import { writeCollectionFile, writeTableFiles } from './fixtures/table-formula.mjs';
+import { writeCollectionFile, writeFastTextModel, writeTableFiles } from './fixtures/table-formula.mjs';
 
 const fixture = (name) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const run = (name, args = [], timeout = 60000) =>
@@ -130,5 +131,23 @@ test('a 6M x 128 float32 table (3.07 GB) loads from a file on both variants and 
     assert.match(r.denseBackward, /^RangeError: .*3072000000 bytes/, what);
     assert.equal(r.forwardAfterRefusal, true, what);
     assert.ok(Math.abs(r.allocatedDelta) <= 2 ** 20, what);
+  }
+});
+
+test('a fastText model of a 4M x 300 input matrix (4.8 GB, cc.xx.300.bin-sized) loads as int8 on both variants: peak below its int8 rows + 600 MB', async (t) => {
+  const rows = 4_000_000;
+  const dim = 300;
+  const file = join(folder, 'model.bin');
+  await writeFastTextModel(file, { words: 1000, rows, dim });
+  t.after(() => rmSync(file, { force: true }));
+  for (const r of await loads([1, 2].map((threads) => ({ kind: 'fasttext', file, dtype: 'int8', threads, rows, dim })))) {
+    const what = JSON.stringify(r);
+    t.diagnostic(what);
+    assert.equal(r.dtype, 'int8', what);
+    assert.ok(r.peakRssBytes < rows * (dim + 8) + 600 * MB, what);
+    assert.deepEqual(r.ids, [5, 17, 5, 999], what);
+    assert.equal(r.sentenceVectorRight, true, what);
+    assert.deepEqual(r.labels, ['__label__a', '__label__b', '__label__c'], what);
+    assert.equal(r.allocatedDelta, 0, what);
   }
 });
