@@ -278,10 +278,12 @@ export interface WeightFileOptions<Sparse extends boolean = boolean> extends Omi
   /** Aborts the load (and the download); the promise rejects with the signal's reason and nothing stays allocated. */
   signal?: AbortSignal;
   /**
-   * The bag's dtype. Default: fp32 for F32 / F16 tensors (F16 widened), what
-   * toSafetensors recorded for its own files; U8 tensors (PyTorch's packed
-   * rows) need 'int8' or 'int4'. An F32 / F16 tensor with a quantized dtype
-   * is quantized on load.
+   * The bag's dtype. Default: fp32 for F32 / F16 / BF16 tensors (widened
+   * exactly), what toSafetensors recorded for its own files; U8 tensors
+   * (PyTorch's packed rows) need 'int8' or 'int4'. A float tensor with a
+   * quantized dtype is quantized as the file streams, a block of rows at a
+   * time, each row as quantize() writes it: the float table is never held,
+   * so a 5 GB float32 file loads as its 1.4 GB of int8 rows.
    */
   dtype?: Dtype;
 }
@@ -340,7 +342,7 @@ export declare class EmbeddingBag<Sparse extends boolean = false> {
 
   /**
    * A bag whose table is a tensor of a safetensors file (see WeightSource),
-   * streamed into wasm memory. F32 or F16 [N, D], or U8 [N, row bytes]
+   * streamed into wasm memory. F32, F16 or BF16 [N, D], or U8 [N, row bytes]
    * quantized rows (see options.dtype). options.tensor names the tensor when
    * the file (or sharded index) has more than one.
    */
@@ -363,7 +365,10 @@ export declare class EmbeddingBag<Sparse extends boolean = false> {
    * torch.save writes for tensors and containers are accepted). float32,
    * float16, bfloat16 (widened exactly) and float64 (rounded) tensors, views
    * as saved (offsets, strides); a uint8 tensor of packed rows with dtype
-   * 'int8' / 'int4'.
+   * 'int8' / 'int4'. From bytes, a Blob or a path only the file's directory,
+   * its pickle and the table's record are read, a contiguous float table
+   * streamed (and quantized with a quantized dtype) a chunk at a time; a
+   * Response or stream is read whole first.
    */
   static fromTorch<S extends boolean = false>(
     source: WeightSource,

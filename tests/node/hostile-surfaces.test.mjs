@@ -322,8 +322,8 @@ test('FastText.load refuses a file that does not start as a model after its firs
   assert.rejects(FastText.load(new Uint8Array(3)), { name: 'TypeError', message: /not a fastText model/ });
   await assert.rejects(FastText.load(new Uint8Array(8), { signals: 1 }), { name: 'TypeError', message: /unknown load option 'signals' \(did you mean 'signal'\?\)/ });
   await assert.rejects(FastText.load(new Uint8Array(8), { signal: 'x' }), { name: 'TypeError', message: /signal = "x" must be an AbortSignal/ });
-  // A quantized input matrix of 2^21 x 256 (2 GiB as floats) in 2.3 MB.
-  const rows = 2 ** 21;
+  // A quantized input matrix of 2^22 x 256 (4 GiB as floats) in 4.5 MB.
+  const rows = 2 ** 22;
   const parts = [];
   const i32 = (...v) => parts.push(new Uint8Array(Int32Array.from(v).buffer));
   const i64 = (...v) => parts.push(new Uint8Array(BigInt64Array.from(v, BigInt).buffer));
@@ -342,7 +342,7 @@ test('FastText.load refuses a file that does not start as a model after its firs
   const bomb = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   parts.reduce((at, p) => (bomb.set(p, at), at + p.length), 0);
   const start = performance.now();
-  await assert.rejects(FastText.load(bomb), { name: 'RangeError', message: /input matrix is 2097152 x 256 floats \(2147483648 bytes\): larger than a table can be/ });
+  await assert.rejects(FastText.load(bomb), { name: 'RangeError', message: /input matrix is 4194304 x 256 floats \(4294967296 bytes\): larger than a table can be/ });
   assert.ok(performance.now() - start < 1000, 'refused before decoding');
 });
 
@@ -350,12 +350,12 @@ test('FastText.load refuses a file that does not start as a model after its firs
 
 test('trainer sizes are checked together up front, and learning rates as float32', () => {
   const lines = ['__label__a hello', '__label__b bye'];
-  for (const [options, bytes] of [[{ dim: 1024, bucket: 2 ** 24 }, 68719476736], [{ dim: 32, bucket: 2 ** 24 }, 2147483648]]) {
+  for (const [options, bytes] of [[{ dim: 1024, bucket: 2 ** 24 }, 68719476736], [{ dim: 64, bucket: 2 ** 24 }, 4294967296]]) {
     const start = performance.now();
     assert.throws(() => new FastTextTrainer(lines, options), {
       name: 'RangeError',
       message: `bucket = ${options.bucket} and dim = ${options.dim} make an input table of ${options.bucket} buckets x ${options.dim} floats ` +
-        `(${bytes} bytes), larger than a table can be (2147483647 bytes): lower bucket or dim`,
+        `(${bytes} bytes), larger than a table can be (4294901760 bytes): lower bucket or dim`,
     });
     assert.ok(performance.now() - start < 200, 'before any table is made');
   }
