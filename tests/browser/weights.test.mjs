@@ -2,7 +2,7 @@
 // PyTorch (tests/weights) from the demo server, streamed into wasm memory,
 // and gets PyTorch's outputs (its quantized ops' for int8 / int4 rows), also
 // from a File and a Response, with progress; an abort rejects; a missing file
-// is a clear error.
+// is a clear error; a float table quantized as it streams in the page.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
@@ -69,4 +69,43 @@ for (const name of BROWSERS) describe(`weights fetched in ${name}`, { timeout: 1
         assert.deepEqual(page.problems.filter((p) => !expectedProblems(p)), []);
       }));
   }
+
+  test('a float table quantized as it streams in the page: rows quantize()\'s, the float table never held', () =>
+    withDemoPage(handle.browser, true, async (page) => {
+      const results = await page.evaluate(async () => {
+        const { EmbeddingBag, memoryInfo } = await import('/js/index.browser.mjs');
+        // 20,000 x 64 floats (5.1 MB): two 4 MiB blocks of rows and a short third.
+        const N = 20000;
+        const D = 64;
+        const rows = new Float32Array(N * D);
+        let x = 7;
+        for (let i = 0; i < rows.length; i++) {
+          x = (Math.imul(x, 1103515245) + 12345) | 0;
+          rows[i] = ((x >>> 8) / 2 ** 24 - 0.5) * (1 + (i % 5));
+        }
+        const float = EmbeddingBag.fromPretrained({ data: rows, shape: [N, D] });
+        const blob = new Blob([float.toSafetensors()]);
+        float.dispose();
+        const out = {};
+        for (const dtype of ['int8', 'int4', 'fp16']) {
+          const want = EmbeddingBag.quantize({ data: rows, shape: [N, D] }, { dtype });
+          const before = memoryInfo().allocatedBytes;
+          let peak = 0;
+          const bag = await EmbeddingBag.fromSafetensors(blob.stream(), { dtype, onProgress: () => {
+            peak = Math.max(peak, memoryInfo().allocatedBytes - before);
+          } });
+          const a = bag.quantizedWeight;
+          const b = want.quantizedWeight;
+          out[dtype] = { same: a.length === b.length && a.every((v, i) => v === b[i]), peak, rowBytes: b.length };
+          bag.dispose();
+          want.dispose();
+        }
+        return out;
+      });
+      for (const [dtype, r] of Object.entries(results)) {
+        assert.equal(r.same, true, dtype);
+        assert.ok(r.peak <= r.rowBytes + (4 << 20) + (1 << 16), `${dtype}: ${r.peak} bytes held while loading`);
+      }
+      assert.deepEqual(page.problems, []);
+    }));
 });
