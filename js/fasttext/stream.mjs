@@ -22,7 +22,7 @@ const FIRST_TRY_BYTES = 1 << 16;
  * matrix is read.
  */
 export async function readQuantizedModel(source, platform, { signal, dtype, checkFront, streamedBag, quantizeTable }) {
-  const { chunks } = await openSource(source, platform, 'a fastText model', signal);
+  const { total, chunks } = await openSource(source, platform, 'a fastText model', signal);
   const parts = [];
   let length = 0;
   let tried = 0;
@@ -63,6 +63,11 @@ export async function readQuantizedModel(source, platform, { signal, dtype, chec
             `larger than a table can be (${MAX_TABLE_BYTES} bytes)`);
         }
         matrix.bytes = matrix.rows * matrix.cols * 4;
+        // A known length is checked before the table is made.
+        if (total !== undefined && parsed.at + matrix.bytes > total) {
+          throw new RangeError(`the fastText file is truncated: its input matrix is ${matrix.rows} x ${matrix.cols} floats, ` +
+            `the file ends ${parsed.at + matrix.bytes - total} bytes short of it`);
+        }
         matrix.written = 0;
         matrix.table = streamedBag(matrix.rows, matrix.cols);
         data = head.subarray(parsed.at);
