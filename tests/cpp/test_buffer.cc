@@ -50,7 +50,8 @@ TEST_CASE("Buffer never truncates a 64-bit size to size_t (wasm32: 2^32 floats i
 // The modules' allocator (third_party/emmalloc) past 2 GiB: one request of
 // most of the heap succeeds, is reused once freed, and a second one while it
 // lives fails instead of overlapping it (3.1.6's emmalloc compared pointers
-// that wrap past 4 GiB and handed out such overlapping memory).
+// that wrap past 4 GiB and handed out such overlapping memory). Run on a
+// fresh heap (its own ctest entry: tests/cpp/CMakeLists.txt).
 TEST_CASE("Buffer: one allocation of most of the wasm heap, reused, never overlapped", "[buffer][heap]") {
   const uint64_t heap_max = emscripten_get_heap_max();
   const uint64_t big = heap_max / 10 * 7;  // 3 GiB with -sMAXIMUM_MEMORY=4GB
