@@ -23,7 +23,7 @@ struct RowRange {
   int64_t max_col = 0;
 };
 // The extremes are kept as values, not re-read through their columns: a
-// load per value that waits on the last compare ran at a third of the speed.
+// load that waits on the previous compare would chain every value's latency.
 [[gnu::always_inline]] inline RowRange row_range(const float* row, int64_t dim) {
   RowRange r;
   float min = row[0];
@@ -42,12 +42,12 @@ struct RowRange {
   return r;
 }
 
-bool fits_half(float x) { return std::isfinite(detail::half_to_float(detail::float_to_half(x))); }
-
 // Below this magnitude a float32 rounds to a finite float16 (65504 is the
-// largest; from 65520, halfway to 65536, it rounds to infinity): fits_half as
-// one compare, false for NaN and infinities too.
+// largest; from 65520, halfway to 65536, it rounds to infinity).
 constexpr float kHalfLimit = 65520.0f;
+
+// Whether x rounds to a finite float16: one compare, false for NaN too.
+bool fits_half(float x) { return std::fabs(x) < kHalfLimit; }
 
 // The first value that cannot be quantized, or ok. Checked for the whole
 // table before anything is written.
@@ -76,9 +76,8 @@ Status check_quantizable(const Table& table, int64_t first_row, RowFormat format
 // lrintf(x) clamped to [0, top]: clamping first keeps the conversion defined
 // and gives the same result (the bounds are integers). For 0 <= x < 2^23,
 // (x + 2^23) - 2^23 is x rounded to the nearest integer, ties to even, as
-// nearbyint in the default rounding mode: two adds, where nearbyint is a
-// library call (natively without SSE4.1, and at -Oz in wasm) that made
-// quantizing 7 ns a value.
+// nearbyint in the default rounding mode: two adds inline, where nearbyint is
+// a library call (natively without SSE4.1, and at -Oz in wasm).
 [[gnu::always_inline]] inline uint8_t round_code(float x, float top) {
   constexpr float kShift = 0x1p23f;
   const float clamped = std::min(std::max(x, 0.0f), top);

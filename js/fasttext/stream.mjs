@@ -64,10 +64,7 @@ export async function readQuantizedModel(source, platform, { signal, dtype, chec
         }
         matrix.bytes = matrix.rows * matrix.cols * 4;
         // A known length is checked before the table is made.
-        if (total !== undefined && parsed.at + matrix.bytes > total) {
-          throw new RangeError(`the fastText file is truncated: its input matrix is ${matrix.rows} x ${matrix.cols} floats, ` +
-            `the file ends ${parsed.at + matrix.bytes - total} bytes short of it`);
-        }
+        if (total !== undefined && parsed.at + matrix.bytes > total) throw shortMatrix(matrix, parsed.at + matrix.bytes - total);
         matrix.written = 0;
         matrix.table = streamedBag(matrix.rows, matrix.cols);
         data = head.subarray(parsed.at);
@@ -86,10 +83,7 @@ export async function readQuantizedModel(source, platform, { signal, dtype, chec
     // A file that ended before its front was parsed (a small one): whole.
     if (front === null) return quantizeTable(readModel(joinParts(parts, length)));
     if (front.quantInput) return quantizeTable(readModel(joinParts(tail, tailLength)));
-    if (matrix.written < matrix.bytes) {
-      throw new RangeError(`the fastText file is truncated: its input matrix is ${matrix.rows} x ${matrix.cols} floats, ` +
-        `the file ends ${matrix.bytes - matrix.written} bytes short of it`);
-    }
+    if (matrix.written < matrix.bytes) throw shortMatrix(matrix, matrix.bytes - matrix.written);
     matrix.table.finish();
     const model = readBack(new Cursor(joinParts(tail, tailLength)), front, { rows: matrix.rows, cols: matrix.cols });
     model.input.bag = matrix.table.bag;
@@ -99,6 +93,9 @@ export async function readQuantizedModel(source, platform, { signal, dtype, chec
     throw error;
   }
 }
+
+const shortMatrix = ({ rows, cols }, missing) => new RangeError(`the fastText file is truncated: its input matrix is ` +
+  `${rows} x ${cols} floats, the file ends ${missing} bytes short of it`);
 
 // The front and the input matrix's shape from the file's first bytes, or
 // null when they end before the matrix's floats begin.
