@@ -1,8 +1,8 @@
 // 128-bit SIMD micro-kernels, vectorised across the embedding dimension.
 // Columns go in blocks of up to k*BlockVecs vectors held in registers while
-// the bag's rows stream past, several live rows loaded per step so that their
-// cache misses are in flight at once. Each column still adds its rows one
-// after the other, in bag order, so sum and max give the reference's bits.
+// the bag's rows stream past (max loads several live rows per step so that
+// their cache misses are in flight at once). Each column still adds its rows
+// one after the other, in bag order, so sum and max give the reference's bits.
 #include "kernels/ukernels.h"
 #include "kernels/v128_blocks.h"
 
@@ -11,60 +11,37 @@ namespace {
 
 using namespace v128;
 
-// Vectors per column block: sum keeps 16 accumulators (a 64-float row) so a
-// bag's indices are walked once for D <= 64; max needs a value and an
-// arg-max vector per column, so it keeps fewer.
-constexpr int kSumBlockVecs = 16;
+// Vectors per column block. Sum keeps 8 accumulators (a 32-float slice of
+// the row): with 16, V8 on x64 (15 vector registers for wasm) spills them
+// inside the row loop -- Node 20 schedules a whole row's loads before its
+// adds -- and the loop runs up to 1.5x slower (bench workloads recsys and
+// text). Max keeps a value and an arg-max vector per column vector: 16.
+constexpr int kSumBlockVecs = 8;
 constexpr int kMaxBlockVecs = 8;
-// Rows gathered per step: enough loads in flight to hide a row's latency.
-// Sum's per-row work is one add per vector, so 4 rows already keep the loads
-// busy; max does a compare and two selects per vector and needs more rows
-// to overlap them (bench workloads recsys and small-max).
-constexpr int kSumRowsInFlight = 4;
+// Rows gathered per step of max: its compare and two selects per vector
+// need several rows' loads in flight to overlap them (bench workload
+// small-max). Sum adds each row as it comes: the loads of the next rows are
+// independent of the adds, so the out-of-order core overlaps them by itself.
 constexpr int kMaxRowsInFlight = 16;
 
 // Up to kCapacity live rows of the bag, starting at entry *k.
-template <typename IndexT, bool kWeighted, int kCapacity>
+template <typename IndexT, int kCapacity>
 struct RowBatch {
   const float* rows[kCapacity];
-  float weights[kCapacity];
   int32_t ids[kCapacity];
   int count = 0;
 
-  // ahead (optional): touches the row kTouchAhead entries on of each entry.
-  void fill(const BagRef<IndexT>& bag, int64_t col, int64_t* k, RowToucher* ahead = nullptr) {
+  void fill(const BagRef<IndexT>& bag, int64_t col, int64_t* k) {
     count = 0;
     for (; *k < bag.length && count < kCapacity; ++*k) {
-      if (ahead != nullptr && *k + kTouchAhead < bag.length) {
-        ahead->touch(bag.table + bag.indices[*k + kTouchAhead] * bag.stride + col);
-      }
       const int64_t row = bag.indices[*k];
       if (row == bag.pad) continue;
       rows[count] = bag.table + row * bag.stride + col;
       ids[count] = static_cast<int32_t>(row);
-      if (kWeighted) weights[count] = bag.weights[*k];
       ++count;
     }
   }
 };
-
-// Adds kRows rows (rows[0..kRows), weights alike) to the accumulators column
-// vector by column vector: the first vector of every row is loaded (its
-// cache miss started) before any row's second one, which keeps
-// kSumRowsInFlight misses in flight. Each column still adds its rows in bag
-// order.
-template <int kVecs, bool kPartial, bool kWeighted, int kRows>
-inline void accumulate_rows(F32x4* acc, const float* const* rows, const float* weights, int64_t tail) {
-  for (int v = 0; v < kVecs; ++v) {
-    F32x4 a = acc[v];
-    for (int j = 0; j < kRows; ++j) {
-      F32x4 x = load_block_vec<kVecs, kPartial>(rows[j], v, tail);
-      if (kWeighted) x = simd::mul(x, simd::splat(weights[j]));
-      a = simd::add(a, x);
-    }
-    acc[v] = a;
-  }
-}
 
 // Sum (times out_scale, applied once at the store, when scale_out: the scaled modes) of columns
 // [col, col + 4*kVecs) (the last vector partial when kPartial).
@@ -73,20 +50,24 @@ void pool_sum_block(const BagRef<IndexT>& bag, int64_t col, int64_t tail, bool s
                     float out_scale, float* out) {
   F32x4 acc[kVecs];
   for (int v = 0; v < kVecs; ++v) acc[v] = simd::zero_f32x4();
-  RowBatch<IndexT, kWeighted, kSumRowsInFlight> batch;
-  int64_t k = 0;
   RowToucher ahead;
-  for (;;) {
-    batch.fill(bag, col, &k, &ahead);
-    if (batch.count < kSumRowsInFlight) {
-      // The last rows one at a time: one small unrolled body instead of a
-      // loop over a variable count inside every column vector (module size).
-      for (int j = 0; j < batch.count; ++j) {
-        accumulate_rows<kVecs, kPartial, kWeighted, 1>(acc, batch.rows + j, batch.weights + j, tail);
-      }
-      break;
+  // Offsets in intptr_t: 32-bit arithmetic in wasm32 (a table's floats
+  // number under 2^30), where int64_t costs 64-bit multiplies per entry.
+  const intptr_t length = static_cast<intptr_t>(bag.length), stride = static_cast<intptr_t>(bag.stride);
+  const IndexT* indices = bag.indices;
+  const IndexT pad = static_cast<IndexT>(bag.pad);
+  const float* table = bag.table + col;
+  for (intptr_t k = 0; k < length; ++k) {
+    if (k + kTouchAhead < length) ahead.touch(table + static_cast<intptr_t>(indices[k + kTouchAhead]) * stride);
+    const IndexT row = indices[k];
+    if (row == pad) continue;
+    const float* r = table + static_cast<intptr_t>(row) * stride;
+    const F32x4 w = kWeighted ? simd::splat(bag.weights[k]) : simd::zero_f32x4();
+    for (int v = 0; v < kVecs; ++v) {
+      F32x4 x = load_block_vec<kVecs, kPartial>(r, v, tail);
+      if (kWeighted) x = simd::mul(x, w);
+      acc[v] = simd::add(acc[v], x);
     }
-    accumulate_rows<kVecs, kPartial, kWeighted, kSumRowsInFlight>(acc, batch.rows, batch.weights, tail);
   }
   if (scale_out) {
     const F32x4 vscale = simd::splat(out_scale);
@@ -101,7 +82,7 @@ void pool_max_block(const BagRef<IndexT>& bag, int64_t col, int64_t tail, float*
                     int32_t* argmax) {
   F32x4 acc[kVecs];
   I32x4 arg[kVecs];
-  RowBatch<IndexT, false, kMaxRowsInFlight> batch;
+  RowBatch<IndexT, kMaxRowsInFlight> batch;
   int64_t k = 0;
   batch.fill(bag, col, &k);  // the caller guarantees at least one live row
   for (int v = 0; v < kVecs; ++v) {

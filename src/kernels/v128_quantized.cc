@@ -13,6 +13,7 @@ namespace ebag::kernels {
 namespace {
 
 using namespace v128;
+using C = simd::DecodeConstants;
 
 // Vectors per column block of max; sum's is per format (kSumBlockVecs).
 constexpr int kMaxBlockVecs = 8;
@@ -37,11 +38,11 @@ struct RowCodes<RowFormat::kInt8RowWise> {
     *scale = detail::load_f32(row + dim);
     *bias = detail::load_f32(row + dim + 4);
   }
-  static void load16(const uint8_t* codes, int v, F32x4* out) { simd::load_u8x16(codes + 4 * v, out); }
-  static F32x4 load4(const uint8_t* codes, int v) { return simd::load_u8x4(codes + 4 * v); }
+  static void load16(const uint8_t* codes, int v, F32x4* out, const C& c) { simd::load_u8x16(codes + 4 * v, out, c); }
+  static F32x4 load4(const uint8_t* codes, int v, const C& c) { return simd::load_u8x4(codes + 4 * v, c); }
   // Reads 4 codes: the row's scale and bias follow its codes, so the read
   // stays inside the row; the lanes past the tail are never stored.
-  static F32x4 load_partial(const uint8_t* codes, int v, int64_t) { return load4(codes, v); }
+  static F32x4 load_partial(const uint8_t* codes, int v, int64_t, const C& c) { return load4(codes, v, c); }
 };
 
 template <>
@@ -54,10 +55,10 @@ struct RowCodes<RowFormat::kInt4RowWise> {
     *scale = detail::half_to_float(detail::load_u16(p));
     *bias = detail::half_to_float(detail::load_u16(p + 2));
   }
-  static void load16(const uint8_t* codes, int v, F32x4* out) { simd::load_u4x16(codes + 2 * v, out); }
-  static F32x4 load4(const uint8_t* codes, int v) { return simd::load_u4x4(codes + 2 * v); }
+  static void load16(const uint8_t* codes, int v, F32x4* out, const C& c) { simd::load_u4x16(codes + 2 * v, out, c); }
+  static F32x4 load4(const uint8_t* codes, int v, const C& c) { return simd::load_u4x4(codes + 2 * v, c); }
   // Reads 2 bytes; the scale and bias follow the codes (as int8).
-  static F32x4 load_partial(const uint8_t* codes, int v, int64_t) { return load4(codes, v); }
+  static F32x4 load_partial(const uint8_t* codes, int v, int64_t, const C& c) { return load4(codes, v, c); }
 };
 
 template <>
@@ -66,11 +67,11 @@ struct RowCodes<RowFormat::kFloat16> {
   static constexpr int kSumBlockVecs = 8;
   static const uint8_t* at(const uint8_t* row, int64_t col) { return row + 2 * col; }
   static void params(const uint8_t*, int64_t, float*, float*) {}
-  static void load16(const uint8_t* codes, int v, F32x4* out) { simd::load_half16(codes + 8 * v, out); }
-  static F32x4 load4(const uint8_t* codes, int v) { return simd::load_half4(codes + 8 * v); }
+  static void load16(const uint8_t* codes, int v, F32x4* out, const C& c) { simd::load_half16(codes + 8 * v, out, c); }
+  static F32x4 load4(const uint8_t* codes, int v, const C& c) { return simd::load_half4(codes + 8 * v, c); }
   // Nothing follows a float16 row: the last row may end at the heap's end.
-  static F32x4 load_partial(const uint8_t* codes, int v, int64_t tail) {
-    return simd::load_half_partial(codes + 8 * v, tail);
+  static F32x4 load_partial(const uint8_t* codes, int v, int64_t tail, const C& c) {
+    return simd::load_half_partial(codes + 8 * v, tail, c);
   }
 };
 
@@ -81,11 +82,12 @@ struct RowBlock {
   const uint8_t* codes;
   F32x4 scale, bias;
   int64_t tail;
+  const C& consts;
 
   template <typename IndexT>
-  RowBlock(const QuantizedBagRef<IndexT>& bag, int64_t row, int64_t col, int64_t tail_columns)
-      : tail(tail_columns) {
-    const uint8_t* r = bag.table + row * bag.row_bytes;
+  RowBlock(const QuantizedBagRef<IndexT>& bag, int64_t row, int64_t col, int64_t tail_columns, const C& c)
+      : tail(tail_columns), consts(c) {
+    const uint8_t* r = bag.table + static_cast<uintptr_t>(row) * static_cast<uintptr_t>(bag.row_bytes);
     codes = RowCodes<kFormat>::at(r, bag.col + col);
     if constexpr (RowCodes<kFormat>::kAffine) {
       float s, b;
@@ -100,11 +102,11 @@ struct RowBlock {
     constexpr int kWhole = kPartial ? kVecs - 1 : kVecs;
     const int n = kVecs - g < 4 ? kVecs - g : 4;
     if (g + 4 <= kWhole) {
-      RowCodes<kFormat>::load16(codes, g, x);
+      RowCodes<kFormat>::load16(codes, g, x, consts);
     } else {
       EBAG_UNROLL for (int j = 0; j < n; ++j) {
-        x[j] = kPartial && g + j == kVecs - 1 ? RowCodes<kFormat>::load_partial(codes, g + j, tail)
-                                              : RowCodes<kFormat>::load4(codes, g + j);
+        x[j] = kPartial && g + j == kVecs - 1 ? RowCodes<kFormat>::load_partial(codes, g + j, tail, consts)
+                                              : RowCodes<kFormat>::load4(codes, g + j, consts);
       }
     }
     if constexpr (RowCodes<kFormat>::kAffine) {
@@ -116,16 +118,22 @@ struct RowBlock {
 template <RowFormat kFormat, int kVecs, bool kPartial, bool kWeighted, typename IndexT>
 void quantized_sum_block(const QuantizedBagRef<IndexT>& bag, int64_t col, int64_t tail,
                          bool scale_out, float out_scale, float* out) {
+  const C consts = simd::decode_constants();
   F32x4 acc[kVecs];
   EBAG_UNROLL for (int v = 0; v < kVecs; ++v) acc[v] = simd::zero_f32x4();
   RowToucher ahead;
-  for (int64_t k = 0; k < bag.length; ++k) {
-    if (k + kTouchAhead < bag.length) {
-      ahead.touch(RowCodes<kFormat>::at(bag.table + bag.indices[k + kTouchAhead] * bag.row_bytes, bag.col + col));
+  // Offsets in uintptr_t: 32-bit arithmetic in wasm32 (a table's bytes
+  // number under 2^32), where int64_t costs 64-bit multiplies per entry.
+  const intptr_t length = static_cast<intptr_t>(bag.length);
+  const uintptr_t row_bytes = static_cast<uintptr_t>(bag.row_bytes);
+  const IndexT pad = static_cast<IndexT>(bag.pad);
+  for (intptr_t k = 0; k < length; ++k) {
+    if (k + kTouchAhead < length) {
+      ahead.touch(RowCodes<kFormat>::at(bag.table + static_cast<uintptr_t>(bag.indices[k + kTouchAhead]) * row_bytes, bag.col + col));
     }
-    const int64_t row = bag.indices[k];
-    if (row == bag.pad) continue;
-    const RowBlock<kFormat, kVecs, kPartial> block(bag, row, col, tail);
+    const IndexT row = bag.indices[k];
+    if (row == pad) continue;
+    const RowBlock<kFormat, kVecs, kPartial> block(bag, row, col, tail, consts);
     F32x4 weight;
     if (kWeighted) weight = simd::splat(bag.weights[k]);
     EBAG_UNROLL for (int g = 0; g < kVecs; g += 4) {
@@ -156,12 +164,13 @@ void quantized_sum_block(const QuantizedBagRef<IndexT>& bag, int64_t col, int64_
 #endif
 template <RowFormat kFormat, int kVecs, bool kPartial, typename IndexT>
 void quantized_max_block(const QuantizedBagRef<IndexT>& bag, int64_t col, int64_t tail, float* out) {
+  const C consts = simd::decode_constants();
   F32x4 acc[kVecs];
   bool first = true;
   for (int64_t k = 0; k < bag.length; ++k) {
     const int64_t row = bag.indices[k];
     if (row == bag.pad) continue;
-    const RowBlock<kFormat, kVecs, kPartial> block(bag, row, col, tail);
+    const RowBlock<kFormat, kVecs, kPartial> block(bag, row, col, tail, consts);
     EBAG_UNROLL for (int g = 0; g < kVecs; g += 4) {
       F32x4 x[4];
       block.values(g, x);

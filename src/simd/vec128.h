@@ -86,63 +86,85 @@ inline float lane(F32x4 a, int k) {
   }
 }
 
+// The constants of the decodes below, loaded once before a kernel's row
+// loop and passed in. V8 materialises a vector constant at every use (three
+// x64 instructions each: a float16 decode has four), where a value loaded
+// from memory stays in a register, or is read from its stack slot by the
+// instruction that uses it. kDecodeConstants is defined in another
+// translation unit (vec128.cc), so the compiler cannot fold the loads back
+// into constants.
+struct DecodeConstants {
+  v128_t two_pow_23;      // 0x4b000000 in each int32 lane
+  v128_t low_nibbles;     // 0x0f in each byte
+  v128_t half_place;      // 0x8fffe000: a shifted half's sign, exponent and mantissa bits
+  v128_t half_scale;      // 2^112 as float32
+  v128_t half_exponent;   // 0x00007c00
+  v128_t float_exponent;  // 0x7f800000
+};
+extern const DecodeConstants kDecodeConstants;
+inline DecodeConstants decode_constants() { return kDecodeConstants; }
+
 // Quantized codes as float32 lanes. uint8 codes: load_u8x4 reads p[0..3];
 // load_u8x16 p[0..15] into out[0..3]. 4-bit codes (column c in byte c / 2,
 // the low nibble first): load_u4x4 reads p[0..1], load_u4x16 p[0..7].
 // Codes become floats exactly as 2^23 + code (OR-ed into 2^23's bits) minus
 // 2^23: two vector ops (LLVM 14 turns a convert of zero-extended lanes into
 // per-lane scalar conversions).
-inline F32x4 code_lanes_to_f32(v128_t codes) {
-  const v128_t two_pow_23 = wasm_i32x4_splat(0x4b000000);
-  return {wasm_f32x4_sub(wasm_v128_or(codes, two_pow_23), two_pow_23)};
+inline F32x4 code_lanes_to_f32(v128_t codes, const DecodeConstants& c) {
+  return {wasm_f32x4_sub(wasm_v128_or(codes, c.two_pow_23), c.two_pow_23)};
 }
-inline F32x4 widen_low_u8(v128_t bytes) {
-  return code_lanes_to_f32(wasm_u32x4_extend_low_u16x8(wasm_u16x8_extend_low_u8x16(bytes)));
+inline F32x4 widen_low_u8(v128_t bytes, const DecodeConstants& c) {
+  return code_lanes_to_f32(wasm_u32x4_extend_low_u16x8(wasm_u16x8_extend_low_u8x16(bytes)), c);
 }
-inline void widen_u8x16(v128_t bytes, F32x4* out) {
+inline void widen_u8x16(v128_t bytes, F32x4* out, const DecodeConstants& c) {
   const v128_t lo = wasm_u16x8_extend_low_u8x16(bytes);
   const v128_t hi = wasm_u16x8_extend_high_u8x16(bytes);
-  out[0] = code_lanes_to_f32(wasm_u32x4_extend_low_u16x8(lo));
-  out[1] = code_lanes_to_f32(wasm_u32x4_extend_high_u16x8(lo));
-  out[2] = code_lanes_to_f32(wasm_u32x4_extend_low_u16x8(hi));
-  out[3] = code_lanes_to_f32(wasm_u32x4_extend_high_u16x8(hi));
+  out[0] = code_lanes_to_f32(wasm_u32x4_extend_low_u16x8(lo), c);
+  out[1] = code_lanes_to_f32(wasm_u32x4_extend_high_u16x8(lo), c);
+  out[2] = code_lanes_to_f32(wasm_u32x4_extend_low_u16x8(hi), c);
+  out[3] = code_lanes_to_f32(wasm_u32x4_extend_high_u16x8(hi), c);
 }
 // Bytes b0 b1 .. -> codes lo(b0) hi(b0) lo(b1) hi(b1) .. (the first 8 bytes).
-inline v128_t split_nibbles(v128_t bytes) {
-  const v128_t lo = wasm_v128_and(bytes, wasm_i8x16_splat(0x0f));
+inline v128_t split_nibbles(v128_t bytes, const DecodeConstants& c) {
+  const v128_t lo = wasm_v128_and(bytes, c.low_nibbles);
   const v128_t hi = wasm_u8x16_shr(bytes, 4);
   return wasm_i8x16_shuffle(lo, hi, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
 }
-inline F32x4 load_u8x4(const uint8_t* p) { return widen_low_u8(wasm_v128_load32_zero(p)); }
-inline void load_u8x16(const uint8_t* p, F32x4* out) { widen_u8x16(wasm_v128_load(p), out); }
-inline F32x4 load_u4x4(const uint8_t* p) { return widen_low_u8(split_nibbles(wasm_v128_load16_splat(p))); }
-inline void load_u4x16(const uint8_t* p, F32x4* out) { widen_u8x16(split_nibbles(wasm_v128_load64_zero(p)), out); }
+inline F32x4 load_u8x4(const uint8_t* p, const DecodeConstants& c) { return widen_low_u8(wasm_v128_load32_zero(p), c); }
+inline void load_u8x16(const uint8_t* p, F32x4* out, const DecodeConstants& c) { widen_u8x16(wasm_v128_load(p), out, c); }
+inline F32x4 load_u4x4(const uint8_t* p, const DecodeConstants& c) {
+  return widen_low_u8(split_nibbles(wasm_v128_load16_splat(p), c), c);
+}
+inline void load_u4x16(const uint8_t* p, F32x4* out, const DecodeConstants& c) {
+  widen_u8x16(split_nibbles(wasm_v128_load64_zero(p), c), out, c);
+}
 // IEEE binary16 bits, sign-extended to 32-bit lanes -> float32, exactly:
 // sign and magnitude moved into a float's places and scaled by 2^112 (exact
 // for normal and subnormal halves); an all-ones half exponent (inf / NaN)
 // gets an all-ones float one.
-inline F32x4 half_lanes_to_f32(v128_t h) {
-  const v128_t placed = wasm_v128_and(wasm_i32x4_shl(h, 13), wasm_i32x4_splat(static_cast<int32_t>(0x8fffe000u)));
-  const v128_t f = wasm_f32x4_mul(placed, wasm_f32x4_splat(0x1p112f));
-  const v128_t half_exponent = wasm_i32x4_splat(0x7c00);
-  const v128_t inf_or_nan = wasm_i32x4_eq(wasm_v128_and(h, half_exponent), half_exponent);
-  return {wasm_v128_or(f, wasm_v128_and(inf_or_nan, wasm_i32x4_splat(0x7f800000)))};
+inline F32x4 half_lanes_to_f32(v128_t h, const DecodeConstants& c) {
+  const v128_t placed = wasm_v128_and(wasm_i32x4_shl(h, 13), c.half_place);
+  const v128_t f = wasm_f32x4_mul(placed, c.half_scale);
+  const v128_t inf_or_nan = wasm_i32x4_eq(wasm_v128_and(h, c.half_exponent), c.half_exponent);
+  return {wasm_v128_or(f, wasm_v128_and(inf_or_nan, c.float_exponent))};
 }
 // float16 values: load_half4 reads 8 bytes, load_half16 32 (into out[0..3]),
 // load_half_partial 2n bytes (n = 1..3, other lanes 0).
-inline F32x4 load_half4(const uint8_t* p) { return half_lanes_to_f32(wasm_i32x4_extend_low_i16x8(wasm_v128_load64_zero(p))); }
-inline void load_half16(const uint8_t* p, F32x4* out) {
+inline F32x4 load_half4(const uint8_t* p, const DecodeConstants& c) {
+  return half_lanes_to_f32(wasm_i32x4_extend_low_i16x8(wasm_v128_load64_zero(p)), c);
+}
+inline void load_half16(const uint8_t* p, F32x4* out, const DecodeConstants& c) {
   const v128_t a = wasm_v128_load(p);
   const v128_t b = wasm_v128_load(p + 16);
-  out[0] = half_lanes_to_f32(wasm_i32x4_extend_low_i16x8(a));
-  out[1] = half_lanes_to_f32(wasm_i32x4_extend_high_i16x8(a));
-  out[2] = half_lanes_to_f32(wasm_i32x4_extend_low_i16x8(b));
-  out[3] = half_lanes_to_f32(wasm_i32x4_extend_high_i16x8(b));
+  out[0] = half_lanes_to_f32(wasm_i32x4_extend_low_i16x8(a), c);
+  out[1] = half_lanes_to_f32(wasm_i32x4_extend_high_i16x8(a), c);
+  out[2] = half_lanes_to_f32(wasm_i32x4_extend_low_i16x8(b), c);
+  out[3] = half_lanes_to_f32(wasm_i32x4_extend_high_i16x8(b), c);
 }
-inline F32x4 load_half_partial(const uint8_t* p, int64_t n) {
+inline F32x4 load_half_partial(const uint8_t* p, int64_t n, const DecodeConstants& c) {
   v128_t v = n == 1 ? wasm_v128_load16_lane(p, wasm_i32x4_splat(0), 0) : wasm_v128_load32_zero(p);
   if (n == 3) v = wasm_v128_load16_lane(p + 4, v, 2);
-  return half_lanes_to_f32(wasm_i32x4_extend_low_i16x8(v));
+  return half_lanes_to_f32(wasm_i32x4_extend_low_i16x8(v), c);
 }
 #else  // portable four-lane arrays, same lane semantics
 
@@ -195,17 +217,21 @@ inline I32x4 select(M32x4 m, I32x4 if_set, I32x4 if_clear) {
 }
 inline float lane(F32x4 a, int k) { return a.l[k]; }
 
-inline F32x4 load_u8x4(const uint8_t* p) {
+// No constants to keep: the lanes are plain arrays.
+struct DecodeConstants {};
+inline DecodeConstants decode_constants() { return {}; }
+
+inline F32x4 load_u8x4(const uint8_t* p, const DecodeConstants&) {
   return {{float(p[0]), float(p[1]), float(p[2]), float(p[3])}};
 }
-inline void load_u8x16(const uint8_t* p, F32x4* out) {
-  for (int j = 0; j < 4; ++j) out[j] = load_u8x4(p + 4 * j);
+inline void load_u8x16(const uint8_t* p, F32x4* out, const DecodeConstants&) {
+  for (int j = 0; j < 4; ++j) out[j] = load_u8x4(p + 4 * j, {});
 }
-inline F32x4 load_u4x4(const uint8_t* p) {
+inline F32x4 load_u4x4(const uint8_t* p, const DecodeConstants&) {
   return {{float(p[0] & 15), float(p[0] >> 4), float(p[1] & 15), float(p[1] >> 4)}};
 }
-inline void load_u4x16(const uint8_t* p, F32x4* out) {
-  for (int j = 0; j < 4; ++j) out[j] = load_u4x4(p + 2 * j);
+inline void load_u4x16(const uint8_t* p, F32x4* out, const DecodeConstants&) {
+  for (int j = 0; j < 4; ++j) out[j] = load_u4x4(p + 2 * j, {});
 }
 // The same steps as the wasm version, lane by lane.
 inline float half_bits_to_f32(int32_t h) {  // h: the half's bits, sign-extended
@@ -219,15 +245,15 @@ inline float half_bits_to_f32(int32_t h) {  // h: the half's bits, sign-extended
   return f;
 }
 inline int32_t load_s16(const uint8_t* p) { return static_cast<int16_t>(p[0] | (p[1] << 8)); }
-inline F32x4 load_half4(const uint8_t* p) {
+inline F32x4 load_half4(const uint8_t* p, const DecodeConstants&) {
   F32x4 r;
   for (int j = 0; j < 4; ++j) r.l[j] = half_bits_to_f32(load_s16(p + 2 * j));
   return r;
 }
-inline void load_half16(const uint8_t* p, F32x4* out) {
-  for (int j = 0; j < 4; ++j) out[j] = load_half4(p + 8 * j);
+inline void load_half16(const uint8_t* p, F32x4* out, const DecodeConstants&) {
+  for (int j = 0; j < 4; ++j) out[j] = load_half4(p + 8 * j, {});
 }
-inline F32x4 load_half_partial(const uint8_t* p, int64_t n) {
+inline F32x4 load_half_partial(const uint8_t* p, int64_t n, const DecodeConstants&) {
   F32x4 r = zero_f32x4();
   for (int64_t j = 0; j < n; ++j) r.l[j] = half_bits_to_f32(load_s16(p + 2 * j));
   return r;

@@ -125,7 +125,7 @@ TEST_CASE("binary16: every value widens exactly, round-trips, and the SIMD decod
       bytes[2 * k] = static_cast<uint8_t>((h + k) & 0xff);
       bytes[2 * k + 1] = static_cast<uint8_t>((h + k) >> 8);
     }
-    const ebag::simd::F32x4 lanes = ebag::simd::load_half4(bytes);
+    const ebag::simd::F32x4 lanes = ebag::simd::load_half4(bytes, ebag::simd::decode_constants());
     for (uint32_t k = 0; k < 4; ++k) {
       const auto half = static_cast<uint16_t>(h + k);
       const float f = half_to_float(half);
