@@ -261,6 +261,33 @@ int32_t BagCore::forward(bool offsets_form, double rows, double row_length, bool
   return run_forward(nullptr, module_parallelism());
 }
 
+size_t BagCore::small_inputs() {
+  if (small_inputs_.size() == 0 && !small_inputs_.resize(kSmallInputs)) {
+    finish(out_of_memory(static_cast<double>(kSmallInputs) * 4));
+    return 0;
+  }
+  return reinterpret_cast<size_t>(small_inputs_.data());
+}
+
+size_t BagCore::forward_small(double num_indices, double num_offsets) {
+  // The caller counts within kSmallInputs; anything else is a caller's bug,
+  // refused without reading the buffer.
+  if (!(num_indices >= 0 && num_offsets >= 0 && num_indices + num_offsets <= static_cast<double>(kSmallInputs)) ||
+      small_inputs_.size() == 0) {
+    finish(make_error(ErrorCode::kTooLarge, Argument::kIndices, -1, static_cast<int64_t>(num_indices)));
+    return 0;
+  }
+  const auto ni = static_cast<size_t>(num_indices), no = static_cast<size_t>(num_offsets);
+  const size_t indices = stage_indices(kInt32, num_indices);
+  if (indices == 0) return 0;
+  std::memcpy(reinterpret_cast<void*>(indices), small_inputs_.data(), ni * 4);
+  const size_t offsets = stage_offsets(kInt32, num_offsets);
+  if (offsets == 0) return 0;
+  std::memcpy(reinterpret_cast<void*>(offsets), small_inputs_.data() + ni, no * 4);
+  if (forward(true, 0, 0, false) != static_cast<int32_t>(ErrorCode::kOk)) return 0;
+  return output_ptr();
+}
+
 int32_t BagCore::forward_into(const OutputRows& into, bool with_per_sample_weights, const Parallelism& parallel) {
   if (!ok()) return finish(status_);
   staged_->offsets_form = true;

@@ -98,6 +98,16 @@ class BagCore {
   // running nothing (a collection checks every table before it runs any).
   int32_t check_staged(bool with_per_sample_weights);
   size_t output_ptr() const { return reinterpret_cast<size_t>(output_.data()); }
+  // The common small call in one crossing (js/embedding-bag.mjs): flat int32
+  // indices and offsets, no per-sample weights. The caller writes the
+  // indices, then the offsets, at small_inputs() (kSmallInputs int32 in all
+  // at most; the buffer is made on the first call and never moves), and
+  // forward_small stages them and runs forward(). Returns output_ptr(), or 0
+  // when refused (status_code() says why, as forward() would).
+#define EBAG_SMALL_INPUTS 1024
+  static constexpr int64_t kSmallInputs = EBAG_SMALL_INPUTS;
+  size_t small_inputs();
+  size_t forward_small(double num_indices, double num_offsets);
   double output_length() const { return static_cast<double>(output_.size()); }
   double last_num_bags() const { return static_cast<double>(committed_num_bags_); }
   bool has_forward() const { return has_forward_; }
@@ -202,6 +212,7 @@ class BagCore {
   bool has_forward_ = false;
   uint64_t forward_count_ = 0;
   Buffer<float> output_;
+  Buffer<int32_t> small_inputs_;  // kSmallInputs, made by the first small_inputs()
   Buffer<uint8_t> grad_output_;  // float32
   Buffer<float> grad_weight_;
   Buffer<float> grad_psw_;

@@ -68,7 +68,7 @@ constexpr char kRegistryJson[] =
 #define EBAG_INDEX_KIND(Name, name, number) "\"" name "\":" #number ","
     EBAG_INDEX_KINDS(EBAG_INDEX_KIND)
 #undef EBAG_INDEX_KIND
-    "\"\":null},\"maxSize\":" EBAG_STRINGIFY(EBAG_MAX_SIZE) "}";
+    "\"\":null},\"maxSize\":" EBAG_STRINGIFY(EBAG_MAX_SIZE) ",\"smallInputs\":" EBAG_STRINGIFY(EBAG_SMALL_INPUTS) "}";
 
 }  // namespace
 

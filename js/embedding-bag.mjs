@@ -11,7 +11,7 @@ import { bufferOf, lengthOf, settle, typedKind } from './snapshot.mjs';
 import { BACKWARD_RESULTS, resultOptions } from './options.mjs';
 import { checkLength, ownArray } from './results.mjs';
 import { describeOptimizer, parseOptimizer, setOnCore, stateOf } from './optimizers.mjs';
-import { Code, IndexKind } from './registry.mjs';
+import { Code, IndexKind, smallInputs } from './registry.mjs';
 import { openTable } from './table-setup.mjs';
 import * as tables from './tables.mjs';
 
@@ -144,6 +144,10 @@ export class EmbeddingBag {
         const numIndices = lengthOf.call(input);
         const numOffsets = lengthOf.call(offsets);
         if (out !== null) this.#checkOut(out, this.#bagsOf(numOffsets));
+        // A small call crosses into wasm once (BagCore::forward_small).
+        if (numIndices + numOffsets <= smallInputs()) {
+          return handle.forwardResult(handle.forwardSmall(input, numIndices, offsets, numOffsets), numIndices, false, this.#table.embeddingDim, copy, out);
+        }
         return this.#run(IndexKind.int32, numIndices, input, IndexKind.int32, numOffsets, offsets, null, copy, out);
       }
     }
@@ -172,14 +176,7 @@ export class EmbeddingBag {
     if (calls.forward(offsets !== null, rows, rowLength, psw !== null) !== Code.ok) {
       throw handle.error({ numIndices, rowLength: offsets === null ? rowLength : undefined, offsets });
     }
-    const numBags = calls.lastNumBags();
-    const last = handle.lastForward;
-    last.numBags = numBags;
-    last.numIndices = numIndices;
-    last.withPerSampleWeights = psw !== null;
-    last.valid = true;
-    const count = numBags * this.#table.embeddingDim;
-    return { data: handle.result(calls.outputPtr(), count, 'f32', copy, out), shape: [numBags, this.#table.embeddingDim] };
+    return handle.forwardResult(calls.outputPtr(), numIndices, psw !== null, this.#table.embeddingDim, copy, out);
   }
 
   // Bags of a 1-D input with `numOffsets` offsets.

@@ -57,6 +57,9 @@ export class Handle {
    * @param what the class's name, for messages ('EmbeddingBag')
    * @param explain (core, context) -> the Error of the core's last status
    */
+  #smallInputs = 0;  // forwardSmall's buffer, once made
+  #lastResult = null;  // forwardResult's, with { out }
+
   constructor(core, calls, what, explain) {
     this.#core = core;
     this.#calls = calls;
@@ -97,6 +100,42 @@ export class Handle {
     // After the staging call, which may have grown the heap.
     if (kind === IndexKind.int32) heap(ptr + length * 4).i32.set(array, ptr / 4);
     else new BigInt64Array(heap(ptr + length * 8).buffer, ptr, length).set(array);
+  }
+
+  /**
+   * A forward of flat Int32Array indices and offsets (numIndices +
+   * numOffsets <= smallInputs()) in one call: both written into the core's
+   * small-inputs buffer (made once, it never moves). The output's address.
+   */
+  forwardSmall(indices, numIndices, offsets, numOffsets) {
+    const calls = this.#calls;
+    if (this.#smallInputs === 0) this.#smallInputs = this.check(calls.smallInputs());
+    const at = this.#smallInputs;
+    const i32 = heap(at + (numIndices + numOffsets) * 4).i32;
+    i32.set(indices, at >>> 2);
+    i32.set(offsets, (at >>> 2) + numIndices);
+    return this.check(calls.forwardSmall(numIndices, numOffsets), { numIndices, offsets });
+  }
+
+  /**
+   * A successful forward's result ({ data, shape: [numBags, dim] }, its
+   * output at byte outputPtr), recorded as the last forward. With { out },
+   * the previous call's result object when it still says the same: a
+   * steady loop makes no object.
+   */
+  forwardResult(outputPtr, numIndices, withPerSampleWeights, dim, copy, out) {
+    const numBags = this.#calls.lastNumBags();
+    const last = this.lastForward;
+    last.numBags = numBags;
+    last.numIndices = numIndices;
+    last.withPerSampleWeights = withPerSampleWeights;
+    last.valid = true;
+    const data = this.result(outputPtr, numBags * dim, 'f32', copy, out);
+    const r = this.#lastResult;
+    if (out !== null && r !== null && r.data === out && r.shape.length === 2 && r.shape[0] === numBags && r.shape[1] === dim) return r;
+    const result = { data, shape: [numBags, dim] };
+    if (out !== null) this.#lastResult = result;
+    return result;
   }
 
   /** An Int32Array into the buffer stage(length) gives. */

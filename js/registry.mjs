@@ -53,6 +53,7 @@ export function loadRegistry(module) {
     codeNames: new Map(Object.entries(codes).map(([name, number]) => [number, name])),
     arguments: Object.freeze(r.arguments),
     maxSize: r.maxSize,
+    smallInputs: r.smallInputs,
   });
   return current;
 }
@@ -98,6 +99,8 @@ export const argumentName = (number) => loaded().arguments[number] ?? '';
 
 /** The largest N, D and element count: 2^31 - 1. */
 export const maxSize = () => loaded().maxSize;
+/** int32 a small forward's indices and offsets may fill in all (BagCore::kSmallInputs). */
+export const smallInputs = () => loaded().smallInputs;
 
 /** Bytes of one row of `dtype` with `dim` columns: ceil(dim * codeBits / 8) + paramBytes. */
 export function rowBytes(dtype, dim) {

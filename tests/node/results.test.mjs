@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { EmbeddingBag, EmbeddingBagCollection, memoryInfo } from './helpers.mjs';
+import { smallInputs } from '../../js/registry.mjs';
 
 const bits = (a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 const sameBits = (actual, expected, what) => assert.deepEqual(bits(actual), bits(expected), what);
@@ -179,6 +180,50 @@ test('forward: flat Int32Array indices and offsets (the path without pinning) gi
       bag.dispose();
     }
   }
+});
+
+test('forward: a small flat call (one crossing into wasm) and a larger one give the bits of the same call as arrays, across the size where the paths meet; its refusals change nothing', () => {
+  const small = smallInputs();
+  const bag = new EmbeddingBag(300, 6, { mode: 'mean', seed: 4, paddingIdx: 299 });
+  for (const numIndices of [small - 65, small - 64, small - 63, 2 * small]) {
+    const indices = Int32Array.from({ length: numIndices }, (_, i) => (Math.imul(i, 2654435761) >>> 0) % 300);
+    const offsets = Int32Array.from({ length: 64 }, (_, b) => Math.floor((b * numIndices) / 64));
+    const general = bag.forward(Array.from(indices), Array.from(offsets)).data;
+    sameBits(bag.forward(indices, offsets).data, general, `${numIndices} indices + 64 offsets`);
+    const grad = Float32Array.from({ length: general.length }, (_, i) => (i % 7) - 3);
+    const fromFlat = bag.backward(grad).weight;
+    bag.forward(Array.from(indices), Array.from(offsets));
+    sameBits(fromFlat, bag.backward(grad).weight, `backward after ${numIndices} indices`);
+  }
+  const before = bag.forward(Int32Array.of(5, 6), Int32Array.of(0)).data;
+  assert.throws(() => bag.forward(Int32Array.of(5, 300), Int32Array.of(0)), { name: 'RangeError', message: /^indices\[1\] = 300 is out of range/ });
+  assert.throws(() => bag.forward(Int32Array.of(5, 6), Int32Array.of(1)), { name: 'RangeError', message: /^offsets\[0\] = 1/ });
+  assert.equal(bag.backward(new Float32Array(6)).weight.length, 1800);
+  sameBits(bag.forward(Int32Array.of(5, 6), Int32Array.of(0)).data, before);
+  bag.dispose();
+});
+
+test('forward({ out }): the same result object while out and the shape stay the same, a new one when either changes or it was altered', () => {
+  const bag = new EmbeddingBag(20, 4, { seed: 3 });
+  const indices = Int32Array.of(1, 2, 3, 4);
+  const out = new Float32Array(8);
+  const first = bag.forward(indices, Int32Array.of(0, 2), null, { out });
+  assert.deepEqual(first.shape, [2, 4]);
+  assert.equal(bag.forward(indices, Int32Array.of(0, 1), null, { out }), first);
+  assert.equal(first.data, out);
+  const other = new Float32Array(8);
+  const second = bag.forward(indices, Int32Array.of(0, 2), null, { out: other });
+  assert.notEqual(second, first);
+  assert.equal(second.data, other);
+  second.shape[0] = 7;
+  const third = bag.forward(indices, Int32Array.of(0, 2), null, { out: other });
+  assert.notEqual(third, second);
+  assert.deepEqual(third.shape, [2, 4]);
+  const four = bag.forward(indices, Int32Array.of(0, 1, 2, 3), null, { out: new Float32Array(16) });
+  assert.deepEqual(four.shape, [4, 4]);
+  // Without out, a new object every call (its data is a new copy).
+  assert.notEqual(bag.forward(indices, Int32Array.of(0, 2)), bag.forward(indices, Int32Array.of(0, 2)));
+  bag.dispose();
 });
 
 test('forward: flat inputs that are views of wasm memory take the copying path (the staging may grow the heap); bad flat inputs fail as the general path does', () => {
