@@ -33,6 +33,7 @@ import { benchFastText, printFastText } from './fasttext.mjs';
 import { benchTraining, printTraining } from './training.mjs';
 import { writeResults } from './results_md.mjs';
 import { findNode, HOST_NODE, majorOf, requireNode } from './node_binary.mjs';
+import { probeFits } from './probe/probe.mjs';
 import { median } from './timing.mjs';
 import { WORKLOADS } from './workloads.mjs';
 
@@ -65,6 +66,13 @@ const threadsOnly = process.argv.includes('--only=threads');
 const rounds = numberArg('rounds', quick ? 1 : threadsOnly ? 25 : 9);
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
 const nativeBinary = here('../build/bench/bench/native/bench_native');
+// The wasm limit probe (bench/probe), built with bench_native.
+const probeBuilt = existsSync(here('../build/bench/gather_probe.wasm'));
+// V8's revectorizer (pairs of 128-bit operations fused into 256-bit AVX2
+// ones), off by default: a runner on this Node with it on, when this Node
+// knows the flag. The package never sets it; a user starts node with it.
+const REVECTORIZE = '--experimental-wasm-revectorize';
+const canRevectorize = spawnSync(process.execPath, [REVECTORIZE, '-e', '0']).status === 0;
 
 // A process answering one JSON line per request (see child.mjs).
 function startRunner(name, command, args) {
@@ -97,6 +105,7 @@ const runners = {
     native: startRunner('native', nativeBinary, []),
     tfjs: startRunner('tfjs', process.execPath, ['--expose-gc', here('./tfjs_child.mjs')]),
     ...(otherNode ? { otherNode: startRunner(`wasm 1T, Node ${compareNode}`, otherNode.binary, ['--expose-gc', here('./child.mjs'), '1']) } : {}),
+    ...(canRevectorize ? { revectorize: startRunner(`wasm 1T, ${REVECTORIZE}`, process.execPath, ['--expose-gc', REVECTORIZE, here('./child.mjs'), '1']) } : {}),
     ...Object.fromEntries(await Promise.all(browsers.map(async (b) => [b, await startBrowserRunner(b)]))),
   }),
 };
@@ -106,6 +115,7 @@ const nodePlaces = [['one', process.version], ...(runners.otherNode ? [['otherNo
   .sort(([, a], [, b]) => majorOf(a) - majorOf(b)).map(([key, version]) => [key, `Node ${version.slice(1)}`]);
 const PLACES = threadsOnly ? {} : {
   ...Object.fromEntries(nodePlaces),
+  ...(runners.revectorize ? { revectorize: `Node ${process.version.slice(1)}, ${REVECTORIZE}` } : {}),
   ...Object.fromEntries(browsers.map((b) => [b, runners[b].version.replace('/', ' ')])),
 };
 
@@ -178,6 +188,13 @@ function seriesFor(workload, hasBackward, quantizedDtypes) {
     if (hasBackward) series[`sparseView@${place}`] = [place, 'backwardSparseView'];
     for (const dtype of quantizedDtypes) series[`quantizedView_${dtype}@${place}`] = [place, `forwardView_${dtype}`];
   }
+  // The limit probe: the simplest gather loop, in wasm where users run, and
+  // natively at the same vector width (SSE) and with AVX2.
+  if (probeBuilt && probeFits(workload)) {
+    for (const place of Object.keys(PLACES)) series[place === 'one' ? 'probe' : `probe@${place}`] = [place, 'probe'];
+    series.probeSse = ['native', 'probeSse'];
+    if (NATIVE_AVX2) series.probeAvx2 = ['native', 'probeAvx2'];
+  }
   // Every native kernel variant through the real drivers.
   for (const k of NATIVE_KERNEL_SETS) {
     series[`forwardNative_${k}`] = ['native', `forward@${k}`];
@@ -223,6 +240,22 @@ function whereOf(m, quantizedDtypes) {
     outVsPlainJs: null, vsFp32: Object.fromEntries(quantizedDtypes.map((d) => [d, m.forwardNative / m[`quantizedNative_${d}`]])),
   });
   return places;
+}
+
+// The limit probe and our forward (view, and { out }) by place; natively
+// the probe at 128 bits (SSE) and with AVX2, and our forward.
+function ceilingOf(m) {
+  const places = Object.entries(PLACES).map(([place, name]) => {
+    const at = (one, other) => m[place === 'one' ? one : `${other}@${place}`];
+    const probeMs = at('probe', 'probe');
+    const viewMs = at('forward1View', 'forwardView');
+    const outMs = at('forward1Out', 'forwardOut');
+    return { place: name, probeMs, viewMs, outMs, viewOverProbe: viewMs / probeMs, outOverProbe: outMs / probeMs };
+  });
+  return {
+    places,
+    native: { sseMs: m.probeSse, avx2Ms: m.probeAvx2 ?? null, forwardMs: m.forwardNative },
+  };
 }
 
 const infos = {};
@@ -302,6 +335,8 @@ for (const workload of WORKLOADS) {
       })),
     // The same calls where users run (PLACES) and natively: ms by place.
     where: threadsOnly ? null : whereOf(m, quantizedDtypes),
+    // The limit probe by place, our forward against it, and natively.
+    ceiling: m.probe === undefined ? null : ceilingOf(m),
   });
 }
 await Promise.all(Object.values(runners).map((r) => r.stop()));
@@ -354,6 +389,15 @@ if (!threadsOnly) {
   const cols = rows[0].where.map((p) => p.place);
   table(['workload', 'call', ...cols], rows.flatMap((r) => Object.keys(r.where[0].ms).map((what) => [r.workload, what,
     ...r.where.map((p) => (p.ms[what] === null || p.ms[what] === undefined ? '-' : fmt(p.ms[what])))])));
+}
+const ceilingRows = rows.filter((r) => r.ceiling);
+if (ceilingRows.length > 0) {
+  console.log('\nthe limit probe (bench/probe: the simplest gather loop) and our forward, one thread, ms (medians)');
+  table(['workload', 'place', 'probe', 'forward view', 'view/probe', 'forward out', 'out/probe'],
+    ceilingRows.flatMap((r) => [...r.ceiling.places.map((p) => [r.workload, p.place, fmt(p.probeMs), fmt(p.viewMs), x(p.viewOverProbe),
+      fmt(p.outMs), x(p.outOverProbe)]),
+    [r.workload, 'native SSE / AVX2 probe, our forward', `${fmt(r.ceiling.native.sseMs)} / ${fmt(r.ceiling.native.avx2Ms ?? undefined)}`,
+      fmt(r.ceiling.native.forwardMs), '', '', '']]));
 }
 const denseRows = rows.filter((r) => r.ratios.denseThreadSpeedup !== null);
 if (denseRows.length > 0) {

@@ -9,10 +9,11 @@
 //       differ by more than the threaded build could cost (code placement,
 //       JIT state), the two variants are timed in turn in the same process.
 // The bags and ops are ops.mjs's (shared with the browser runner, page/).
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 import * as esmPackage from '../js/index.node.mjs';
-import { opsOf, preparedShape, singleInstanceOps, startInstance } from './ops.mjs';
+import { opsOf, preparedShape, probeOps, singleInstanceOps, startInstance } from './ops.mjs';
 import { serveRequests, workloadBatch } from './runner_protocol.mjs';
 import { quantizedDtypeNames } from '../js/registry.mjs';
 
@@ -26,8 +27,18 @@ const instances = pair
   : { only: await startInstance(esmPackage, initOptions(threads)) };
 const info = pair ? instances.N.info : instances.only.info;
 
+// The limit probe (scripts/build.sh bench builds it), timed by the one-thread runner.
+const probeBytes = threads === 1 && !pair ? readProbe() : null;
+function readProbe() {
+  try {
+    return readFileSync(new URL('../build/bench/gather_probe.wasm', import.meta.url));
+  } catch {
+    return null;
+  }
+}
+
 let ops = {};
-function prepare(name, quick) {
+async function prepare(name, quick) {
   const { w, indices, offsets } = workloadBatch(name, quick);
   const c = { w, indices, offsets, gradOutput: new Float32Array(w.bags * w.dim).fill(0.5) };
   const quantizedDtypes = w.quantized && threads === 1 && !pair ? quantizedDtypeNames() : [];
@@ -38,7 +49,7 @@ function prepare(name, quick) {
   for (const [key, bags] of Object.entries(made)) {
     for (const [op, fn] of Object.entries(opsOf(c, bags))) ops[pair ? `${op}@${key}` : op] = fn;
   }
-  if (!pair) Object.assign(ops, singleInstanceOps(c, made.only));
+  if (!pair) Object.assign(ops, singleInstanceOps(c, made.only), await probeOps(probeBytes, c, made.only));
   return preparedShape(info, c, Object.values(made)[0]);
 }
 

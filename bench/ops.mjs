@@ -2,6 +2,7 @@
 // (page/runner.mjs): a package instance's bags for a workload and the
 // operations over them. No Node APIs here.
 import { PLAIN_EMBEDDING_BAG } from './plain_js.mjs';
+import { probeFits, startProbe } from './probe/probe.mjs';
 
 // One package instance and its bags for the current workload.
 export async function startInstance(pkg, initOptions) {
@@ -64,6 +65,14 @@ export function singleInstanceOps(c, made) {
     passNxD: () => pass.fill(0),
     plainJs: () => plain(weight, w.dim, indices, offsets),
   };
+}
+
+// The limit probe over the same batch (probe/probe.mjs), when it fits the
+// workload and its bytes are at hand: { probe } or {}.
+export async function probeOps(probeBytes, c, made) {
+  if (!probeBytes || !probeFits(c.w)) return {};
+  const expected = made.forwardBag.forward(c.indices, c.offsets).data;
+  return { probe: await startProbe(probeBytes, c.w, c.indices, c.offsets, made.forwardBag.weight, expected) };
 }
 
 // prepare()'s reply: the batch's shape and each quantized dtype's bytes per row.

@@ -3,7 +3,7 @@
 // one JSON reply per stdout line.
 //   -> { describe: true }   <- what the runner can time (quantizedDtypes of the
 //      package's registry; the native runner: its kernelSets)
-//   -> { prepare: 'recsys', quick }   <- what prepare() returns
+//   -> { prepare: 'recsys', quick }   <- what prepare() returns (or resolves to)
 //   -> { time: <op>, runs, warmup, repeat }   <- { ms: [...] }   (ms per call;
 //      a sample times `repeat` calls, so that tiny calls are not lost in the timer's grain)
 //   -> { timeInTurn: [<op>, <op>], runs, warmup, repeat }   <- { ms: [[...], [...]] }
@@ -23,7 +23,7 @@ export function workloadBatch(name, quick) {
 // Answers requests (requests.mjs) until stdin ends; release() at the end.
 export async function serveRequests({ release, ...handlers }) {
   for await (const line of createInterface({ input: process.stdin })) {
-    process.stdout.write(`${JSON.stringify(answer(JSON.parse(line), handlers))}\n`);
+    process.stdout.write(`${JSON.stringify(await answer(JSON.parse(line), handlers))}\n`);
   }
   release();
 }

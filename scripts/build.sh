@@ -3,7 +3,8 @@
 # scripts/setup.sh.
 #   scripts/build.sh native    the Catch2 suite natively, ASan + UBSan (preset native, build/native)
 #   scripts/build.sh wasm      both wasm variants and their suites (presets wasm + wasm-threads, build/wasm)
-#   scripts/build.sh bench     the native benchmark, -O3 -march=native (preset bench, build/bench)
+#   scripts/build.sh bench     the native benchmark, -O3 -march=native (preset bench, build/bench),
+#                              and the wasm limit probe (bench/probe: build/bench/gather_probe.wasm)
 #   scripts/build.sh package   the npm package's dist/: the four wasm modules + dist/index.cjs
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +21,13 @@ case "$kind" in
   native | bench)
     configure "$kind"
     cmake --build --preset "$kind" -j"$jobs"
+    if [[ $kind == bench ]]; then
+      # The probe as the package's kernels are built (-O3, simd128), a bare
+      # module: its memory, malloc and the loop (bench/probe/probe.mjs loads it).
+      NODE_PATH=/usr/share/nodejs emcc -O3 -msimd128 --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH=1 \
+        -sMAXIMUM_MEMORY=4GB -sEXPORTED_FUNCTIONS=_probe_forward,_malloc \
+        bench/probe/gather_probe.c -o build/bench/gather_probe.wasm
+    fi
     ;;
   wasm)
     configure wasm

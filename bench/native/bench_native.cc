@@ -5,7 +5,7 @@
 // wasm processes':
 //   -> {"describe": true}   <- {"kernelSets": ["ref", "v128"], "avx2": true}   (kernel_sets.inc; avx2_forward.h runs here)
 //   -> {"prepare": "recsys", "quick": false}   <- {"indices": ..., "dim": ..., "hasBackward": ...}
-//   -> {"time": "forward" | "forward_<dtype>" | "forwardAvx2[NoPrefetch]_<dtype>" | "backwardSparse" | "backwardDense" | "step_<optimizer>", "runs": 5, "warmup": 1, "repeat": 1}
+//   -> {"time": "forward" | "forward_<dtype>" | "forwardAvx2[NoPrefetch]_<dtype>" | "probeSse" | "probeAvx2" | "backwardSparse" | "backwardDense" | "step_<optimizer>", "runs": 5, "warmup": 1, "repeat": 1}
 //   <- {"ms": [...]}   (ms per call; a sample times `repeat` calls)
 // An op is the public entry point (the best kernel set), or "<op>@<variant>"
 // for one variant of kernel_sets.inc through the same drivers.
@@ -33,6 +33,12 @@
 #include "ebag/embedding_bag.h"
 #include "embedding_bag_internal.h"
 #include "avx2_forward.h"
+
+// bench/probe/gather_probe.c, built twice (CMakeLists.txt): SSE and AVX2.
+extern "C" int probe_forward_sse(const float* table, int32_t dim, const int32_t* indices, const int32_t* offsets,
+                                 int32_t bags, int32_t mean, float* out);
+extern "C" int probe_forward_avx2(const float* table, int32_t dim, const int32_t* indices, const int32_t* offsets,
+                                  int32_t bags, int32_t mean, float* out);
 
 namespace {
 
@@ -119,6 +125,8 @@ struct State {
   std::vector<float> optimizer_state[2];  // made by the first step op
   std::map<std::string, std::vector<uint8_t>> quantized;  // by dtype, made by the first forward_<dtype>
   std::set<std::string> avx2_checked;  // dtypes whose forwardAvx2 matched ebag::forward since the prepare
+  std::vector<int32_t> probe_offsets;  // offsets and the number of indices after them (probe_forward's)
+  std::set<std::string> probes_checked;  // probe ops that matched ebag::forward since the prepare
   ebag::SparseGradient sparse;
   ebag::Workspace workspace;
   ebag::Options options;
@@ -197,6 +205,35 @@ void forward_avx2(State& st, const std::string& dtype, bool prefetch) {
   }
 }
 
+// probeSse / probeAvx2: the limit probe (bench/probe/gather_probe.c) over the
+// same table and batch, its first call after a prepare checked bit for bit
+// against ebag::forward (the same adds in the same order).
+void forward_probe(State& st, const std::string& op) {
+  const bool mean = st.w.mode == ebag::Mode::kMean;
+  if ((!mean && st.w.mode != ebag::Mode::kSum) || (op == "probeAvx2" && !avx2::supported())) {
+    std::fprintf(stderr, "bench_native: %s needs mode sum or mean (and AVX2)\n", op.c_str());
+    std::exit(2);
+  }
+  if (st.probe_offsets.empty()) {
+    st.probe_offsets = st.batch.offsets;
+    st.probe_offsets.push_back(static_cast<int32_t>(st.batch.indices.size()));
+  }
+  auto* probe = op == "probeSse" ? probe_forward_sse : probe_forward_avx2;
+  if (probe(st.table.data(), static_cast<int32_t>(st.w.dim), st.batch.indices.data(), st.probe_offsets.data(),
+            static_cast<int32_t>(st.w.bags), mean ? 1 : 0, st.output.data()) != 0) {
+    std::fprintf(stderr, "bench_native: %s: no loop for D = %lld\n", op.c_str(), static_cast<long long>(st.w.dim));
+    std::exit(2);
+  }
+  if (st.probes_checked.insert(op).second) {
+    std::vector<float> expected(st.output.size());
+    check(ebag::forward(st.view(), st.bags(), st.options, expected.data(), st.argmax.data(), st.workspace), "forward");
+    if (std::memcmp(expected.data(), st.output.data(), expected.size() * sizeof(float)) != 0) {
+      std::fprintf(stderr, "bench_native: %s differs from ebag::forward\n", op.c_str());
+      std::exit(1);
+    }
+  }
+}
+
 // "forward" (the public entry point) or "forward@v128" (that variant).
 void run_op(State& st, const std::string& request) {
   const size_t at = request.find('@');
@@ -223,6 +260,8 @@ void run_op(State& st, const std::string& request) {
     forward_avx2(st, op.substr(12), true);
   } else if (op.rfind("forwardAvx2NoPrefetch_", 0) == 0) {
     forward_avx2(st, op.substr(22), false);
+  } else if (op == "probeSse" || op == "probeAvx2") {
+    forward_probe(st, op);
   } else if (op == "backwardSparse") {
     check(ebag::backward_sparse_with(*k, st.view(), st.bags(), st.options, st.grad_output.data(), n_out, st.sparse,
                                      nullptr, st.workspace),
@@ -287,6 +326,8 @@ int main() {
       st.batch = make_batch(st.w);
       st.quantized.clear();
       st.avx2_checked.clear();
+      st.probe_offsets.clear();
+      st.probes_checked.clear();
       st.table.assign(static_cast<size_t>(st.w.n * st.w.dim), 0.0f);
       check(ebag::init_normal(st.view(), 3, std::nullopt), "init_normal");
       st.options = ebag::Options{};
