@@ -118,7 +118,7 @@ export interface StepResult {
 export interface InitOptions {
   /** 'auto' (default) or a thread count; > 1 asks for the threaded build. */
   threads?: number | 'auto';
-  /** Calls with fewer bag entries x embeddingDim stay on the calling thread (default 65536). */
+  /** Calls with fewer bag entries x embeddingDim stay on the calling thread (default 262144). */
   minParallelWork?: number;
   /** Browser: URL prefix where the files of dist/ are served (for bundlers that do not handle new URL(..., import.meta.url)). */
   wasmPaths?: string;

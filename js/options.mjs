@@ -9,7 +9,7 @@ import { listed, maxSize, modeInfo, modeNames } from './registry.mjs';
 // thread (waking the workers costs more than it saves): twice a sum's
 // break-even on two cores, so every call split is at or above it (bench:
 // the threads table, small and one-hot workloads).
-const DEFAULT_MIN_PARALLEL_WORK = 1 << 16;
+const DEFAULT_MIN_PARALLEL_WORK = 1 << 18;
 
 export const OPTION_DEFAULTS = Object.freeze({
   mode: 'mean',

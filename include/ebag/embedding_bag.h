@@ -239,7 +239,7 @@ class Workspace {
 // destination row or column, so each output element sums in the same order).
 struct Parallelism {
   ThreadPool* pool = nullptr;
-  int64_t min_work = 1 << 16;
+  int64_t min_work = 1 << 18;
 };
 
 // Where forward writes bag b's D floats:
