@@ -9,6 +9,9 @@
 //            per feature and the JS copy of each into one [B, sum of D] array,
 //            made once (a new array per call costs more than the work here:
 //            fresh memory is slow to touch on these machines)
+//   separateCopy  the same as called with the defaults: one bag.forward(...)
+//            per feature (each a new array) and their concatenation into a
+//            new [B, sum of D] array, against ebcCopy
 //   single   one EmbeddingBag over the same number of ids and D, from one
 //            table of the largest cardinality: the single-table kernel on the
 //            same bytes, for GB/s
@@ -49,6 +52,14 @@ const cases = collectionWorkloads(process.argv.includes('--quick')).filter((w) =
     });
     return out;
   };
+  const separateCopy = () => {
+    const parts = perFeature.map(({ bag, ids, offsets }) => bag.forward(ids, offsets).data);
+    const joined = new Float32Array(w.batch * totalDim);
+    parts.forEach((data, k) => {
+      for (let b = 0; b < w.batch; b++) joined.set(data.subarray(b * w.dim, (b + 1) * w.dim), b * totalDim + k * w.dim);
+    });
+    return joined;
+  };
   const largest = Math.max(...w.cardinalities);
   const single = new EmbeddingBag(largest, w.dim, { mode: 'sum', seed: 2 });
   const singleIds = Int32Array.from(kjt.values, (v, i) => (v * 7 + i) % largest);
@@ -56,8 +67,9 @@ const cases = collectionWorkloads(process.argv.includes('--quick')).filter((w) =
   // The same numbers both ways (checked once).
   const a = ebc.forward(kjt).values;
   const b = separate().slice();
-  if (a.length !== b.length || a.some((v, i) => !Object.is(v, b[i]))) throw new Error(`${w.name}: the collection and the separate calls differ`);
-  return { w, ebc, kjt, separate, single, singleIds, singleOffsets, ids: kjt.values.length };
+  const c = separateCopy();
+  if (a.length !== b.length || a.some((v, i) => !Object.is(v, b[i]) || !Object.is(v, c[i]))) throw new Error(`${w.name}: the collection and the separate calls differ`);
+  return { w, ebc, kjt, separate, separateCopy, single, singleIds, singleOffsets, ids: kjt.values.length };
 });
 
 // ms per call: `repeat` calls per sample, samples after warm-up.
@@ -81,6 +93,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
       ebc: time(() => c.ebc.forward(c.kjt, { copy: false }), repeat),
       ebcCopy: time(() => c.ebc.forward(c.kjt), repeat),
       separate: time(c.separate, repeat),
+      separateCopy: time(c.separateCopy, repeat),
       single: time(() => c.single.forward(c.singleIds, c.singleOffsets, null, { copy: false }), repeat),
       ids: c.ids,
       dim: c.w.dim,

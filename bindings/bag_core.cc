@@ -110,6 +110,7 @@ int32_t BagCore::finish(Status status) {
 int32_t BagCore::set_options(int32_t mode, bool has_padding_idx, double padding_idx, bool has_max_norm,
                              double max_norm, double norm_type, bool scale_grad_by_freq, bool sparse,
                              bool include_last_offset) {
+  staged_checked_ = false;  // validated under the previous options
   Options o;
   o.mode = static_cast<Mode>(mode);
   // A double beyond +-2^62 (or NaN) is out of range for any table; cast as it
@@ -146,18 +147,21 @@ size_t BagCore::stage(Buffer<uint8_t>& buffer, size_t element_bytes, double coun
 }
 
 size_t BagCore::stage_indices(int32_t kind, double count) {
+  staged_checked_ = false;
   staged_->index_kind = kind == kInt64 ? kInt64 : kInt32;
   staged_->num_indices = static_cast<int64_t>(count);
   return stage(staged_->indices, staged_->index_kind == kInt64 ? 8 : 4, count);
 }
 
 size_t BagCore::stage_offsets(int32_t kind, double count) {
+  staged_checked_ = false;
   staged_->offset_kind = kind == kInt64 ? kInt64 : kInt32;
   staged_->num_offsets = static_cast<int64_t>(count);
   return stage(staged_->offsets, staged_->offset_kind == kInt64 ? 8 : 4, count);
 }
 
 size_t BagCore::stage_per_sample_weights(double count) {
+  staged_checked_ = false;
   staged_->num_per_sample_weights = static_cast<int64_t>(count);
   return stage(staged_->per_sample_weights, sizeof(float), count);
 }
@@ -296,11 +300,17 @@ int32_t BagCore::forward_into(const OutputRows& into, bool with_per_sample_weigh
 }
 
 int32_t BagCore::run_forward(const OutputRows* into, const Parallelism& parallel) {
+  // check_staged() validated these very inputs (a collection checks every
+  // table first): not again.
+  const bool checked = staged_checked_ && staged_->with_per_sample_weights == checked_with_weights_;
+  staged_checked_ = false;
   if (Status s = narrow_staged(); !s.ok()) return finish(s);
   int64_t num_bags = 0;
   const Status status = with_bags(*staged_, [&](const auto& bags) -> Status {
-    const Status valid = quantized() ? validate(quantized_, bags, options_) : validate(table_, bags, options_);
-    if (!valid.ok()) return valid;
+    if (!checked) {
+      const Status valid = quantized() ? validate(quantized_, bags, options_) : validate(table_, bags, options_);
+      if (!valid.ok()) return valid;
+    }
     num_bags = ebag::num_bags(bags, options_);
     // B x D in 64 bits (each < 2^31); its floats must be addressable.
     const int64_t out_size = num_bags * embedding_dim();
@@ -332,9 +342,12 @@ int32_t BagCore::check_staged(bool with_per_sample_weights) {
   staged_->offsets_form = true;
   staged_->with_per_sample_weights = with_per_sample_weights;
   if (Status s = narrow_staged(); !s.ok()) return finish(s);
-  return finish(with_bags(*staged_, [&](const auto& bags) -> Status {
+  const Status status = with_bags(*staged_, [&](const auto& bags) -> Status {
     return quantized() ? validate(quantized_, bags, options_) : validate(table_, bags, options_);
-  }));
+  });
+  staged_checked_ = status.ok();
+  checked_with_weights_ = with_per_sample_weights;
+  return finish(status);
 }
 
 int32_t BagCore::backward(double grad_output_length, bool sparse, bool want_per_sample_weights_grad) {

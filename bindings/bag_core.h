@@ -213,6 +213,10 @@ class BagCore {
   uint64_t forward_count_ = 0;
   Buffer<float> output_;
   Buffer<int32_t> small_inputs_;  // kSmallInputs, made by the first small_inputs()
+  // check_staged() passed on the staged inputs (with or without weights) and
+  // nothing was staged or set since: run_forward skips its validation.
+  bool staged_checked_ = false;
+  bool checked_with_weights_ = false;
   Buffer<uint8_t> grad_output_;  // float32
   Buffer<float> grad_weight_;
   Buffer<float> grad_psw_;
