@@ -49,7 +49,7 @@ template <int kVecs, bool kPartial, bool kWeighted, typename IndexT>
 void pool_sum_block(const BagRef<IndexT>& bag, int64_t col, int64_t tail, bool scale_out,
                     float out_scale, float* out) {
   F32x4 acc[kVecs];
-  for (int v = 0; v < kVecs; ++v) acc[v] = simd::zero_f32x4();
+  EBAG_UNROLL for (int v = 0; v < kVecs; ++v) acc[v] = simd::zero_f32x4();
   RowToucher ahead;
   // Offsets in intptr_t: 32-bit arithmetic in wasm32 (a table's floats
   // number under 2^30), where int64_t costs 64-bit multiplies per entry.
@@ -63,7 +63,7 @@ void pool_sum_block(const BagRef<IndexT>& bag, int64_t col, int64_t tail, bool s
     if (row == pad) continue;
     const float* r = table + static_cast<intptr_t>(row) * stride;
     const F32x4 w = kWeighted ? simd::splat(bag.weights[k]) : simd::zero_f32x4();
-    for (int v = 0; v < kVecs; ++v) {
+    EBAG_UNROLL for (int v = 0; v < kVecs; ++v) {
       F32x4 x = load_block_vec<kVecs, kPartial>(r, v, tail);
       if (kWeighted) x = simd::mul(x, w);
       acc[v] = simd::add(acc[v], x);
@@ -71,9 +71,9 @@ void pool_sum_block(const BagRef<IndexT>& bag, int64_t col, int64_t tail, bool s
   }
   if (scale_out) {
     const F32x4 vscale = simd::splat(out_scale);
-    for (int v = 0; v < kVecs; ++v) acc[v] = simd::mul(acc[v], vscale);
+    EBAG_UNROLL for (int v = 0; v < kVecs; ++v) acc[v] = simd::mul(acc[v], vscale);
   }
-  for (int v = 0; v < kVecs; ++v) store_block_vec<kVecs, kPartial>(out + col, v, acc[v], tail);
+  EBAG_UNROLL for (int v = 0; v < kVecs; ++v) store_block_vec<kVecs, kPartial>(out + col, v, acc[v], tail);
   ahead.finish();
 }
 

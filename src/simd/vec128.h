@@ -1,7 +1,7 @@
 // Internal: the only place that names SIMD intrinsics. 128-bit vectors of
 // four float32 / int32 lanes, with WebAssembly SIMD (-msimd128) underneath
-// where available and a plain four-lane array elsewhere (the native build), so
-// the same kernel source runs and is tested in both.
+// where available and the compiler's generic vectors elsewhere (the native
+// build), so the same kernel source runs and is tested in both.
 //
 // Partial loads and stores (n = 1..3 lanes) never touch memory past lane n-1:
 // the last row of a table may end at the end of the heap.
@@ -166,69 +166,68 @@ inline F32x4 load_half_partial(const uint8_t* p, int64_t n, const DecodeConstant
   if (n == 3) v = wasm_v128_load16_lane(p + 4, v, 2);
   return half_lanes_to_f32(wasm_i32x4_extend_low_i16x8(v), c);
 }
-#else  // portable four-lane arrays, same lane semantics
+#else  // portable: the compiler's generic four-lane vectors, same lane semantics
 
-struct F32x4 { float l[4]; };
-struct I32x4 { int32_t l[4]; };
-struct M32x4 { bool l[4]; };
+// GCC / clang vector extensions: each lane is an IEEE float32 operation
+// (-ffp-contract=off, CMakeLists.txt), which the compiler maps to the host's
+// 128-bit SIMD (SSE, NEON) in the native build and tests.
+typedef float V4F __attribute__((vector_size(16)));
+typedef int32_t V4I __attribute__((vector_size(16)));
+// Unaligned (4-byte aligned) views of memory, loaded and stored in one
+// instruction each (a memcpy through the stack would let GCC merge the
+// stores of a block into one wide store that the next load must wait for).
+typedef float V4FU __attribute__((vector_size(16), aligned(4), may_alias));
+typedef int32_t V4IU __attribute__((vector_size(16), aligned(4), may_alias));
+struct F32x4 { V4F v; };
+struct I32x4 { V4I v; };
+struct M32x4 { V4I v; };  // all-ones / all-zeros lanes
 
-inline F32x4 zero_f32x4() { return {{0.0f, 0.0f, 0.0f, 0.0f}}; }
-inline F32x4 splat(float x) { return {{x, x, x, x}}; }
-inline I32x4 splat_i32(int32_t x) { return {{x, x, x, x}}; }
-inline F32x4 load(const float* p) { return {{p[0], p[1], p[2], p[3]}}; }
-inline void store(float* p, F32x4 a) { for (int k = 0; k < 4; ++k) p[k] = a.l[k]; }
-inline void store(int32_t* p, I32x4 a) { for (int k = 0; k < 4; ++k) p[k] = a.l[k]; }
+inline F32x4 zero_f32x4() { return {V4F{0.0f, 0.0f, 0.0f, 0.0f}}; }
+inline F32x4 splat(float x) { return {V4F{x, x, x, x}}; }
+inline I32x4 splat_i32(int32_t x) { return {V4I{x, x, x, x}}; }
+inline F32x4 load(const float* p) { return {*reinterpret_cast<const V4FU*>(p)}; }
+inline void store(float* p, F32x4 a) { *reinterpret_cast<V4FU*>(p) = a.v; }
+inline void store(int32_t* p, I32x4 a) { *reinterpret_cast<V4IU*>(p) = a.v; }
 inline F32x4 load_partial(const float* p, int64_t n) {
   F32x4 r = zero_f32x4();
-  for (int64_t k = 0; k < n; ++k) r.l[k] = p[k];
+  for (int64_t k = 0; k < n; ++k) r.v[k] = p[k];
   return r;
 }
-inline void store_partial(float* p, F32x4 a, int64_t n) { for (int64_t k = 0; k < n; ++k) p[k] = a.l[k]; }
-inline void store_partial(int32_t* p, I32x4 a, int64_t n) { for (int64_t k = 0; k < n; ++k) p[k] = a.l[k]; }
-inline F32x4 add(F32x4 a, F32x4 b) {
-  F32x4 r;
-  for (int k = 0; k < 4; ++k) r.l[k] = a.l[k] + b.l[k];
+inline void store_partial(float* p, F32x4 a, int64_t n) { for (int64_t k = 0; k < n; ++k) p[k] = a.v[k]; }
+inline void store_partial(int32_t* p, I32x4 a, int64_t n) { for (int64_t k = 0; k < n; ++k) p[k] = a.v[k]; }
+inline F32x4 add(F32x4 a, F32x4 b) { return {a.v + b.v}; }
+inline F32x4 mul(F32x4 a, F32x4 b) { return {a.v * b.v}; }
+inline M32x4 greater(F32x4 a, F32x4 b) { return {a.v > b.v}; }
+inline V4I bits_of(V4F a) {
+  V4I r;
+  std::memcpy(&r, &a, 16);
   return r;
 }
-inline F32x4 mul(F32x4 a, F32x4 b) {
-  F32x4 r;
-  for (int k = 0; k < 4; ++k) r.l[k] = a.l[k] * b.l[k];
-  return r;
-}
-inline M32x4 greater(F32x4 a, F32x4 b) {
-  M32x4 r;
-  for (int k = 0; k < 4; ++k) r.l[k] = a.l[k] > b.l[k];
-  return r;
-}
-inline F32x4 max_keep_first(F32x4 acc, F32x4 x) {
-  F32x4 r;
-  for (int k = 0; k < 4; ++k) r.l[k] = acc.l[k] < x.l[k] ? x.l[k] : acc.l[k];
+inline V4F floats_of(V4I a) {
+  V4F r;
+  std::memcpy(&r, &a, 16);
   return r;
 }
 inline F32x4 select(M32x4 m, F32x4 if_set, F32x4 if_clear) {
-  F32x4 r;
-  for (int k = 0; k < 4; ++k) r.l[k] = m.l[k] ? if_set.l[k] : if_clear.l[k];
-  return r;
+  return {floats_of((m.v & bits_of(if_set.v)) | (~m.v & bits_of(if_clear.v)))};
 }
-inline I32x4 select(M32x4 m, I32x4 if_set, I32x4 if_clear) {
-  I32x4 r;
-  for (int k = 0; k < 4; ++k) r.l[k] = m.l[k] ? if_set.l[k] : if_clear.l[k];
-  return r;
-}
-inline float lane(F32x4 a, int k) { return a.l[k]; }
+inline I32x4 select(M32x4 m, I32x4 if_set, I32x4 if_clear) { return {(m.v & if_set.v) | (~m.v & if_clear.v)}; }
+// x where acc < x, else acc (ties and NaN keep acc), as f32x4.pmax.
+inline F32x4 max_keep_first(F32x4 acc, F32x4 x) { return select(M32x4{acc.v < x.v}, x, acc); }
+inline float lane(F32x4 a, int k) { return a.v[k]; }
 
-// No constants to keep: the lanes are plain arrays.
+// No constants to keep: the compiler places its own.
 struct DecodeConstants {};
 inline DecodeConstants decode_constants() { return {}; }
 
 inline F32x4 load_u8x4(const uint8_t* p, const DecodeConstants&) {
-  return {{float(p[0]), float(p[1]), float(p[2]), float(p[3])}};
+  return {V4F{float(p[0]), float(p[1]), float(p[2]), float(p[3])}};
 }
 inline void load_u8x16(const uint8_t* p, F32x4* out, const DecodeConstants&) {
   for (int j = 0; j < 4; ++j) out[j] = load_u8x4(p + 4 * j, {});
 }
 inline F32x4 load_u4x4(const uint8_t* p, const DecodeConstants&) {
-  return {{float(p[0] & 15), float(p[0] >> 4), float(p[1] & 15), float(p[1] >> 4)}};
+  return {V4F{float(p[0] & 15), float(p[0] >> 4), float(p[1] & 15), float(p[1] >> 4)}};
 }
 inline void load_u4x16(const uint8_t* p, F32x4* out, const DecodeConstants&) {
   for (int j = 0; j < 4; ++j) out[j] = load_u4x4(p + 2 * j, {});
@@ -247,7 +246,7 @@ inline float half_bits_to_f32(int32_t h) {  // h: the half's bits, sign-extended
 inline int32_t load_s16(const uint8_t* p) { return static_cast<int16_t>(p[0] | (p[1] << 8)); }
 inline F32x4 load_half4(const uint8_t* p, const DecodeConstants&) {
   F32x4 r;
-  for (int j = 0; j < 4; ++j) r.l[j] = half_bits_to_f32(load_s16(p + 2 * j));
+  for (int j = 0; j < 4; ++j) r.v[j] = half_bits_to_f32(load_s16(p + 2 * j));
   return r;
 }
 inline void load_half16(const uint8_t* p, F32x4* out, const DecodeConstants&) {
@@ -255,7 +254,7 @@ inline void load_half16(const uint8_t* p, F32x4* out, const DecodeConstants&) {
 }
 inline F32x4 load_half_partial(const uint8_t* p, int64_t n, const DecodeConstants&) {
   F32x4 r = zero_f32x4();
-  for (int64_t j = 0; j < n; ++j) r.l[j] = half_bits_to_f32(load_s16(p + 2 * j));
+  for (int64_t j = 0; j < n; ++j) r.v[j] = half_bits_to_f32(load_s16(p + 2 * j));
   return r;
 }
 
