@@ -146,7 +146,8 @@ export class EmbeddingBag {
         if (out !== null) this.#checkOut(out, this.#bagsOf(numOffsets));
         // A small call crosses into wasm once (BagCore::forward_small).
         if (numIndices + numOffsets <= smallInputs()) {
-          return handle.forwardResult(handle.forwardSmall(input, numIndices, offsets, numOffsets), numIndices, false, this.#table.embeddingDim, copy, out);
+          const outputPtr = handle.forwardSmall(input, numIndices, offsets, numOffsets);
+          return handle.forwardResult(outputPtr, numIndices, false, this.#table.embeddingDim, copy, out, this.#bagsOf(numOffsets));
         }
         return this.#run(IndexKind.int32, numIndices, input, IndexKind.int32, numOffsets, offsets, null, copy, out);
       }

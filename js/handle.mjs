@@ -121,10 +121,9 @@ export class Handle {
    * A successful forward's result ({ data, shape: [numBags, dim] }, its
    * output at byte outputPtr), recorded as the last forward. With { out },
    * the previous call's result object when it still says the same: a
-   * steady loop makes no object.
+   * steady loop makes no object. numBags: the core's, unless the caller knows it.
    */
-  forwardResult(outputPtr, numIndices, withPerSampleWeights, dim, copy, out) {
-    const numBags = this.#calls.lastNumBags();
+  forwardResult(outputPtr, numIndices, withPerSampleWeights, dim, copy, out, numBags = this.#calls.lastNumBags()) {
     const last = this.lastForward;
     last.numBags = numBags;
     last.numIndices = numIndices;

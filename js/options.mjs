@@ -138,7 +138,10 @@ export const BACKWARD_RESULTS = Object.freeze(['copy', 'out', 'perSampleWeightsO
  * are copied out of wasm memory (the default) or returned as views of it.
  * out / perSampleWeightsOut: arrays of the caller's the results are written
  * into (their types and sizes are the method's to check, results.mjs). Each
- * option is read once, and no object is made for a call without options.
+ * option is read once, and no object is made per call: the answer is one
+ * object, rewritten by each call after every option was read (a getter
+ * that calls back into the package runs before it), which callers
+ * destructure at once.
  */
 export function resultOptions(given, method, known = COPY_AND_OUT) {
   if (given === undefined) return DEFAULT_RESULTS;
@@ -160,8 +163,13 @@ export function resultOptions(given, method, known = COPY_AND_OUT) {
     const name = out !== null ? 'out' : 'perSampleWeightsOut';
     throw new TypeError(`${name} and copy: false cannot be given together: ${name} is where the result is copied`);
   }
-  return out === null && perSampleWeightsOut === null && copy ? DEFAULT_RESULTS : { copy, out, perSampleWeightsOut };
+  if (out === null && perSampleWeightsOut === null && copy) return DEFAULT_RESULTS;
+  parsedResults.copy = copy;
+  parsedResults.out = out;
+  parsedResults.perSampleWeightsOut = perSampleWeightsOut;
+  return parsedResults;
 }
+const parsedResults = { copy: true, out: null, perSampleWeightsOut: null };
 
 /** A bag's options as given -> complete, type-checked options. */
 export function normaliseOptions(given) {

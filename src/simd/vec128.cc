@@ -13,6 +13,9 @@ const DecodeConstants kDecodeConstants = {
     wasm_f32x4_const_splat(0x1p112f),
     wasm_i32x4_const_splat(0x7c00),
     wasm_i32x4_const_splat(0x7f800000),
+    wasm_i16x8_const_splat(static_cast<int16_t>(0x8fff)),
+    wasm_i16x8_const_splat(0x7c00),
+    wasm_i16x8_const_splat(0x7f80),
 };
 #endif
 

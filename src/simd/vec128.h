@@ -100,6 +100,10 @@ struct DecodeConstants {
   v128_t half_scale;      // 2^112 as float32
   v128_t half_exponent;   // 0x00007c00
   v128_t float_exponent;  // 0x7f800000
+  // The same, for halves in 16-bit lanes (load_half16):
+  v128_t half_high_mask;      // 0x8fff: a half shifted right by 3, less its sign's copies
+  v128_t half_exponent_16;    // 0x7c00
+  v128_t float_exponent_16;   // 0x7f80: a float's exponent bits, in its upper half
 };
 extern const DecodeConstants kDecodeConstants;
 inline DecodeConstants decode_constants() { return kDecodeConstants; }
@@ -153,13 +157,24 @@ inline F32x4 half_lanes_to_f32(v128_t h, const DecodeConstants& c) {
 inline F32x4 load_half4(const uint8_t* p, const DecodeConstants& c) {
   return half_lanes_to_f32(wasm_i32x4_extend_low_i16x8(wasm_v128_load64_zero(p)), c);
 }
+// Eight halves at once, as half_lanes_to_f32 four: the float's upper and
+// lower 16 bits are made in 16-bit lanes (h >> 3 masked, and h << 13) and
+// interleaved into 32-bit lanes, the infinity / NaN patch likewise; the same
+// bits for every half in fewer operations (fewer widenings).
+inline void halves8_to_f32(v128_t h, F32x4* out, const DecodeConstants& c) {
+  const v128_t low = wasm_i16x8_shl(h, 13);
+  const v128_t high = wasm_v128_and(wasm_i16x8_shr(h, 3), c.half_high_mask);
+  const v128_t f0 = wasm_f32x4_mul(wasm_i16x8_shuffle(low, high, 0, 8, 1, 9, 2, 10, 3, 11), c.half_scale);
+  const v128_t f1 = wasm_f32x4_mul(wasm_i16x8_shuffle(low, high, 4, 12, 5, 13, 6, 14, 7, 15), c.half_scale);
+  const v128_t special = wasm_i16x8_eq(wasm_v128_and(h, c.half_exponent_16), c.half_exponent_16);
+  const v128_t patch = wasm_v128_and(special, c.float_exponent_16);
+  const v128_t zero = wasm_i32x4_const_splat(0);
+  out[0] = {wasm_v128_or(f0, wasm_i16x8_shuffle(zero, patch, 0, 8, 1, 9, 2, 10, 3, 11))};
+  out[1] = {wasm_v128_or(f1, wasm_i16x8_shuffle(zero, patch, 4, 12, 5, 13, 6, 14, 7, 15))};
+}
 inline void load_half16(const uint8_t* p, F32x4* out, const DecodeConstants& c) {
-  const v128_t a = wasm_v128_load(p);
-  const v128_t b = wasm_v128_load(p + 16);
-  out[0] = half_lanes_to_f32(wasm_i32x4_extend_low_i16x8(a), c);
-  out[1] = half_lanes_to_f32(wasm_i32x4_extend_high_i16x8(a), c);
-  out[2] = half_lanes_to_f32(wasm_i32x4_extend_low_i16x8(b), c);
-  out[3] = half_lanes_to_f32(wasm_i32x4_extend_high_i16x8(b), c);
+  halves8_to_f32(wasm_v128_load(p), out, c);
+  halves8_to_f32(wasm_v128_load(p + 16), out + 2, c);
 }
 inline F32x4 load_half_partial(const uint8_t* p, int64_t n, const DecodeConstants& c) {
   v128_t v = n == 1 ? wasm_v128_load16_lane(p, wasm_i32x4_splat(0), 0) : wasm_v128_load32_zero(p);

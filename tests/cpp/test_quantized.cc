@@ -139,6 +139,21 @@ TEST_CASE("binary16: every value widens exactly, round-trips, and the SIMD decod
       }
     }
   }
+  // Sixteen at a time (load_half16, the kernels' block decode), every half.
+  for (uint32_t h = 0; h < 65536; h += 16) {
+    uint8_t bytes[32];
+    for (uint32_t k = 0; k < 16; ++k) {
+      bytes[2 * k] = static_cast<uint8_t>((h + k) & 0xff);
+      bytes[2 * k + 1] = static_cast<uint8_t>((h + k) >> 8);
+    }
+    ebag::simd::F32x4 lanes[4];
+    ebag::simd::load_half16(bytes, lanes, ebag::simd::decode_constants());
+    for (uint32_t k = 0; k < 16; ++k) {
+      const auto half = static_cast<uint16_t>(h + k);
+      INFO("half 0x" << std::hex << half << " (load_half16)");
+      REQUIRE(float_bits(ebag::simd::lane(lanes[k / 4], static_cast<int>(k % 4))) == float_bits(half_to_float(half)));
+    }
+  }
   CHECK(half_to_float(0x3c00) == 1.0f);
   CHECK(half_to_float(0x0001) == 0x1p-24f);
   CHECK(half_to_float(0x7bff) == 65504.0f);
