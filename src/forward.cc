@@ -187,14 +187,20 @@ void run_forward_pieces(const Bags<IndexT, OffsetT>& bags, const Options& option
     }
   }
   if (threads > 1 && dim >= 8 && largest * threads > 2 * entries) {
-    // One bag holds most of the work: split the columns instead of the bags.
-    const int pieces = static_cast<int>(std::min<int64_t>(threads, dim / 4));
-    detail::run_tasks(parallel, pieces, [&](int t) { piece(0, num, detail::column_piece(dim, pieces, t)); });
-  } else {
-    detail::run_tasks(parallel, threads, [&](int t) {
-      piece(detail::first_bag_of_piece(bags, num, entries, threads, t),
-            detail::first_bag_of_piece(bags, num, entries, threads, t + 1), detail::IndexRange{0, dim});
+    // One bag holds most of the work: split the columns instead of the bags,
+    // in pieces of at least 32 columns (a kernel's column block) when D allows.
+    const int64_t blocks = std::max<int64_t>(threads, dim / 32);
+    const int pieces = static_cast<int>(std::min<int64_t>({threads * detail::kChunksPerThread, blocks, dim / 4}));
+    detail::run_chunks(parallel, pieces, [&](int t) { piece(0, num, detail::column_piece(dim, pieces, t)); });
+  } else if (threads > 1) {
+    // Chunks of bags balanced on entry count, taken by whichever thread is free.
+    const int pieces = static_cast<int>(std::min<int64_t>(threads * detail::kChunksPerThread, num));
+    detail::run_chunks(parallel, pieces, [&](int t) {
+      piece(detail::first_bag_of_piece(bags, num, entries, pieces, t),
+            detail::first_bag_of_piece(bags, num, entries, pieces, t + 1), detail::IndexRange{0, dim});
     });
+  } else {
+    piece(0, num, detail::IndexRange{0, dim});
   }
 }
 

@@ -27,6 +27,22 @@ void run_tasks(const Parallelism& parallel, int tasks, TaskFn&& task) {
   parallel.pool->run(tasks, task);
 }
 
+// Runs chunk(c) for c in [0, chunks) on the pool's free threads, each once
+// (ThreadPool::run_shared): for work cut finer than the threads, so that a
+// worker slow to wake takes fewer chunks instead of holding up the call.
+template <typename ChunkFn>
+void run_chunks(const Parallelism& parallel, int chunks, ChunkFn&& chunk) {
+  if (parallel.pool == nullptr || chunks <= 1) {
+    for (int c = 0; c < chunks; ++c) chunk(c);
+    return;
+  }
+  parallel.pool->run_shared(chunks, chunk);
+}
+
+// Chunks per thread of a call cut by run_chunks: enough that a late worker
+// costs little of the caller's time, few enough that each stays large.
+constexpr int kChunksPerThread = 8;
+
 // First bag of piece t of `pieces`, splitting the bags' entries evenly.
 template <typename IndexT, typename OffsetT>
 int64_t first_bag_of_piece(const Bags<IndexT, OffsetT>& bags, int64_t num_bags, int64_t entries,

@@ -53,6 +53,14 @@ class ThreadPool {
   // One run at a time (the pool is not shared between concurrent callers).
   void run(int tasks, TaskRef task);
 
+  // Runs chunk(c) for every c in [0, chunks), each once, on whichever thread
+  // is free: the caller starts at once and takes chunks until none are left,
+  // a worker takes them from when it wakes. Returns when every chunk is done
+  // and no worker still runs one; a worker that wakes after the last chunk
+  // was taken is not waited for (on a loaded machine that wake-up can cost
+  // as much as the call). One run at a time, as run().
+  void run_shared(int chunks, TaskRef chunk);
+
   // How long a worker (or the caller, waiting for the workers) polls before
   // it blocks: waking a blocked thread costs tens of microseconds, more than
   // a whole small call, and calls tend to come back to back.
@@ -67,6 +75,15 @@ class ThreadPool {
   std::condition_variable done_;
   const TaskRef* task_ = nullptr;
   int tasks_ = 0;
+  // run_shared's call in progress, while chunks may still be taken (null
+  // once the caller has closed it: a later worker skips it).
+  struct SharedRun {
+    const TaskRef* chunk;
+    int chunks;
+    std::atomic<int> next{0};
+    std::atomic<int> active{0};  // workers inside it; written under mutex_, polled
+  };
+  SharedRun* shared_ = nullptr;
   // Written under mutex_; atomic so that spinning threads can poll them.
   std::atomic<int> pending_{0};
   std::atomic<uint64_t> generation_{0};

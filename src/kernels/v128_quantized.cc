@@ -15,8 +15,11 @@ namespace {
 using namespace v128;
 using C = simd::DecodeConstants;
 
-// Vectors per column block of max; sum's is per format (kSumBlockVecs).
-constexpr int kMaxBlockVecs = 8;
+// Vectors per column block of max; sum's is per format (kSumBlockVecs). Four:
+// with eight, a decode's temporaries and the maxima spill in V8 (int8 rows of
+// a 1M x 64 table ran 1.57x slower, fp16 1.34x; one process, Node 24), and
+// each block size is code in the module.
+constexpr int kMaxBlockVecs = 4;
 
 // How a format's row is read. at(row, col): the codes of column col (a
 // multiple of 4). load16 / load4: vectors [v, v + 4) / v of a block whose

@@ -3,8 +3,11 @@
 // D below, at and above one vector (4) and one register block (32), bag
 // lengths 0, 1 and many, both index types, both input forms.
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include "catch.hpp"
@@ -180,6 +183,28 @@ TEST_CASE("gradients past 4 MiB: rows grouped, or scattered by row range over th
 }
 
 #if EBAG_TEST_THREADS  // not in the single-threaded wasm build
+TEST_CASE("thread pool: run_shared runs every chunk once, between fixed runs, whether the workers are awake or not", "[threads]") {
+  ebag::ThreadPool* pool = test_thread_pool();
+  REQUIRE(pool != nullptr);
+  for (int round = 0; round < 3000; ++round) {
+    const int chunks = 1 + round % 37;
+    std::vector<std::atomic<int>> hits(static_cast<size_t>(chunks));
+    pool->run_shared(chunks, [&](int c) {
+      // Some chunks take a while, so that a worker that joined is still in one when the caller runs out.
+      if (c % 5 == 4) std::this_thread::sleep_for(std::chrono::microseconds(20));
+      hits[static_cast<size_t>(c)].fetch_add(1);
+    });
+    for (const auto& h : hits) REQUIRE(h.load() == 1);
+    if (round % 3 == 0) {
+      std::atomic<int> ran{0};
+      pool->run(pool->size(), [&](int) { ran.fetch_add(1); });
+      REQUIRE(ran.load() == pool->size());
+    }
+    // Now and then long enough for the workers to stop polling and block.
+    if (round % 250 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
 TEST_CASE("threads scattering a dense gradient by row range add the rows at range edges once", "[kernels][threads]") {
   ebag::ThreadPool* pool = test_thread_pool();
   REQUIRE(pool != nullptr);
