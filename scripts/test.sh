@@ -35,12 +35,15 @@ variant_tests=(api results errors fuzz leaks golden weights streamed-loads quant
 node_tests=(threads)
 # Once, on the machine's Node: what does not depend on the Node version.
 once_tests=(pack types docs large-tables workers torch-python)
+# On Node 24 and 26 with V8's revectorizer on (and every function optimised):
+# the golden files, and the digest of a randomised workload against no flag.
+revectorize_tests=(revectorize golden quantized collection fasttext)
 files() { local name; for name in "$@"; do echo "tests/node/$name.test.mjs"; done; }
 # A file in no list would never run.
 for file in tests/node/*.test.mjs; do
-  case " ${variant_tests[*]} ${node_tests[*]} ${once_tests[*]} " in
+  case " ${variant_tests[*]} ${node_tests[*]} ${once_tests[*]} ${revectorize_tests[*]} " in
     *" $(basename "$file" .test.mjs) "*) ;;
-    *) echo "scripts/test.sh: $file is in none of its lists (variant_tests, node_tests, once_tests)" >&2; exit 2 ;;
+    *) echo "scripts/test.sh: $file is in none of its lists (variant_tests, node_tests, once_tests, revectorize_tests)" >&2; exit 2 ;;
   esac
 done
 
@@ -69,11 +72,12 @@ catch2() {  # catch2 <native|wasm> [test spec]: through ctest, or (with a spec) 
   took "$t"
 }
 
-node_test() {  # node_test <node binary> <label> <threads> <files...>
+node_test() {  # node_test <node binary> <label> <threads> <files...>; $node_flags: more flags for that Node
   local node=$1 label=$2 threads=$3 rc=0 t=$SECONDS
   shift 3
   echo "=== node:test on $label ==="
-  EBAG_TEST_THREADS=$threads PATH="$(dirname "$node"):$PATH" "$node" --expose-gc --test --test-reporter=tap "$@" \
+  # shellcheck disable=SC2086  # node_flags: words
+  EBAG_TEST_THREADS=$threads PATH="$(dirname "$node"):$PATH" "$node" --expose-gc ${node_flags:-} --test --test-reporter=tap "$@" \
     >"$logs/run.log" 2>&1 || rc=$?
   [[ $rc -eq 0 ]] || grep -vE "^ *(ok|#|---|\.\.\.|duration_ms|1\.\.)" "$logs/run.log" | tail -80
   tally $rc
@@ -109,6 +113,12 @@ for name in system node22 node24 node26; do
   node_test "$node" "$label, simd-threaded variant (2 threads)" 2 $(files "${variant_tests[@]}") tests/node/require.test.cjs
   if [[ $name == system ]]; then
     node_test "$node" "$label, once: packaging, types, documents, the largest tables, workers" 1 $(files "${once_tests[@]}")
+  fi
+  if [[ $name == node24 || $name == node26 ]]; then
+    node_flags="--experimental-wasm-revectorize --no-liftoff" \
+      node_test "$node" "$label, --experimental-wasm-revectorize: golden files, simd variant" 1 $(files "${revectorize_tests[@]}")
+    node_flags="--experimental-wasm-revectorize --no-liftoff" \
+      node_test "$node" "$label, --experimental-wasm-revectorize: golden files, simd-threaded variant (2 threads)" 2 $(files "${revectorize_tests[@]:1}")
   fi
 done
 echo "=== Bun and Deno: the README example, golden cases and errors, one thread and two ==="
