@@ -59,6 +59,7 @@ const FASTTEXT_TARGETS = [
 
 const COLLECTION_TARGETS = [
   { what: 'collection, B = 128, one thread: ≥ 3× the separate calls + concatenation (views)', atLeast: true, checks: [['dlrm-b128', 'ebcOverSeparate', 3]] },
+  { what: 'collection, B = 128, one thread, as called (the default copies on both sides): ≥ 3× the separate calls', atLeast: true, checks: [['dlrm-b128', 'copiedOverSeparateCopied', 3]] },
   { what: 'collection, B = 4096: ≥ 1.2× the separate calls', atLeast: true, checks: [['dlrm-b4096', 'ebcOverSeparate', 1.2], ['heavy-b4096', 'ebcOverSeparate', 1.2]] },
   { what: 'collection, heavy, B = 4096: 2 threads ≥ 1.6× one', atLeast: true, checks: [['heavy-b4096', 'threadSpeedup', 1.6]] },
 ];
@@ -178,59 +179,41 @@ export function renderResults(latest) {
             return p.vsFp32[key] === undefined ? ms(v) : `${ms(v)} (${x(p.vsFp32[key])})`;
           })]))),
       '', 'Quantized rows decode in registers inside the gather (`src/kernels/v128_quantized.cc`), and give the bits of ' +
-        'the float32 forward over the dequantised table. On recsys the gather is bound by how many rows\' cache and TLB ' +
-        'misses are in flight, which the out-of-order window limits when a row costs many instructions; touching each ' +
-        'row 16 entries ahead (`RowToucher`, a one-byte load: wasm has no prefetch) made int8 and int4 faster than ' +
-        'float32 there. float16 stays behind: its exact decode (sign and magnitude placed, times 2^112, infinities and ' +
-        'NaN patched by a compare and a select) is ~8 vector operations a 4-column vector where float32 has none, and ' +
-        'V8 rematerialises its constants in the loop. Measured on Node 24, one thread, in turn: the decode cut to a ' +
-        'shift alone (wrong values, an upper bound) runs recsys fp16 1.28× float32, shift + mask + multiply (no ' +
-        'infinity patch) 0.75×, the exact decode ~0.5×; without a patch an fp16 table holding an infinity or NaN would ' +
-        'read wrong, and a table-wide "no specials" flag cannot be kept true under `quantizedWeight`, a writable view. ' +
-        'Also tried: 16-vector blocks for fp16 and int8 (no faster; int8 1.5× slower), whole rows accumulated in ' +
-        'memory in one pass (1.3–2× slower), a separate touching pass before the gather (1.3–1.9× slower), ' +
-        '`f32x4.convert_i32x4_s` for the codes (2× slower than the 2^23 or-and-subtract in V8), touching every cache line of ' +
-        'a row ahead instead of one (slower: the touches are loads, and they hold the out-of-order window), touching the rows ' +
-        'of the next bags\' first entries too, as FBGEMM prefetches across bags (no faster; int8 1.1× slower).', '',
-      'How far these targets are from what the rows can give: natively, the loop FBGEMM writes for x86 (native AVX2 in the ' +
-        'quantized table below, checked bit for bit against this package) runs recsys int8 at 1.3–1.4× its float32, int4 at ' +
-        '1.1–1.2× and fp16 at 1.4–1.5× (F16C converts eight halves in one instruction; wasm has none), text int8 at 1.9–2.1×, int4 ' +
-        '1.3–1.5×, fp16 1.6–1.8× (two runs of 2026-12-02). Without its prefetches (wasm has no prefetch instruction) the same loop runs ' +
-        'recsys int8 at 0.5–0.7× its float32 and int4 at 0.4×: on a table that does not fit in cache, what quantized rows gain ' +
-        'comes from the prefetch, which wasm\'s one-byte touch stands in for. So recsys int4 ≥ 1.3× float32 is beyond the native ' +
-        'AVX2 loop on this machine, int8 is at its bound, and fp16 ≥ 1.0× would need a half-to-float instruction wasm lacks.', '',
+        'the float32 forward over the dequantised table. Their decode constants are loaded once per column block ' +
+        '(`src/simd/vec128.cc`): V8 otherwise rebuilds a vector constant at every use, three x64 instructions each, four ' +
+        'of them per float16 vector. On recsys (a table far larger than the cache) every dtype is bound by how many rows\' ' +
+        'cache and TLB misses are in flight, which the out-of-order window limits when a row costs many instructions; ' +
+        'each row is touched 16 entries ahead (`RowToucher`, a one-byte load: wasm has no prefetch). float32\'s gather ' +
+        'does no work between its loads, so it keeps the most misses in flight and stays ahead of int8 and int4 there; ' +
+        'on text (a table the cache mostly holds) the fewer bytes win. float16 decodes eight halves at a time in 16-bit ' +
+        'lanes (sign and magnitude placed, times 2^112, infinities and NaN patched by a compare and an or; exact for every ' +
+        'half, `tests/cpp/test_quantized.cc`) and still costs more than its bytes save: ~2 operations a value where float32 ' +
+        'has none. Tried before (RESULTS of earlier runs): the decode cut to a shift alone (wrong values, an upper bound) ' +
+        'ran recsys fp16 1.28× float32, without the infinity patch 0.75×; 16-vector blocks, whole rows accumulated in ' +
+        'memory, a separate touching pass, `f32x4.convert_i32x4_s` for the codes, touching every cache line of a row ' +
+        'or the next bags\' rows: all slower.', '',
+      `How far these are from what the rows can give: natively, the loop FBGEMM writes for x86 (native AVX2 in the ` +
+        'quantized table below, checked bit for bit against this package) gets, in this run, ' +
+        `${rows.filter((r) => r.quantized).flatMap((r) => r.quantized.filter((q) => q.dtype !== 'fp32' && q.avx2VsFp32).map((q) => `${r.workload} ${q.dtype} ${x(q.avx2VsFp32)}`)).join(', ')} ` +
+        'its float32, with prefetches that retire at once (wasm\'s touch is a load, which waits) and an F16C ' +
+        'instruction converting eight halves (wasm has none); without its prefetches ("AVX2, no prefetch") it falls to ' +
+        `${rows.filter((r) => r.quantized).flatMap((r) => r.quantized.filter((q) => q.dtype !== 'fp32' && q.avx2NoPrefetchMs).map((q) => `${r.workload} ${q.dtype} ${x(r.quantized[0].avx2NoPrefetchMs / q.avx2NoPrefetchMs)}`)).join(', ')}. ` +
+        'On a table that does not fit in cache, what quantized rows gain comes from the prefetch.', '',
       'forward with `{ out }` against the plain-JS loop (× plain JS) and wasm against native, by place:', '',
       table(['workload', ...places.filter((p) => p !== 'native').flatMap((p) => [`${p}: × plain JS`, `${p}: / native`])],
         where.map((r) => {
           const native = r.where.find((p) => p.place === 'native').ms.forwardOut;
           return [r.workload, ...r.where.filter((p) => p.place !== 'native').flatMap((p) => [x(p.outVsPlainJs), x(p.ms.forwardOut / native)])];
         })), '',
-      'A tiny call (tiny-sum: 8 bags, 32 indices, D 16) is bound by its fixed cost, not its arithmetic: natively the same call ' +
-        '(validation, driver, kernel) takes 0.2–0.3 µs. Profiled on Node 24, `forward(..., { out })` spends about half its time in ' +
-        'wasm (the sum kernel\'s per-bag setup ~20%, the driver and validation ~20%) and half in JavaScript (argument and `out` ' +
-        'checks, staging, the result object). Flat `Int32Array` indices and offsets take a path with nothing pinned and no object ' +
-        'made but the result, and `out` is written through a reused view of the heap; with one validation per call instead of two, ' +
-        'that took the call on Node 24 from 1.3–1.8 µs to 0.8–1.2 µs (runs of `npm run bench`). Tried, measured in turn, not kept: ' +
-        'the bindings and validation at -O3 instead of -Oz (+5–9 KB, no measurable change), a short-bag path in the sum kernel ' +
-        'without its row batch (+8 KB, none), the sum blocks out of line (none), staging short inputs by a loop instead of ' +
-        '`set()` (within the noise), the index check vectorised by a loop pragma (1.8× slower).');
-  }
-  const ceiling = rows.filter((r) => r.ceiling);
-  if (ceiling.length > 0) {
-    out.push('', '## The limit probe: how far wasm goes here, ms', '',
-      'The simplest register-blocked gather loop for sum and mean bags (`bench/probe/gather_probe.c`: 64 floats of the row in ' +
-        'registers while the bag\'s rows stream past; no validation, padding, weights or partial vectors), written once with the ' +
-        'compilers\' generic vectors and built three ways: wasm SIMD with the package\'s toolchain (-O3), timed where users run on ' +
-        'the same table and batch as the package (its output checked bit for bit against the package\'s forward); natively at the ' +
-        'same 128-bit width (SSE, no AVX encodings); and natively with AVX2 (256-bit), both checked against the native forward. ' +
-        '`--experimental-wasm-revectorize`: Node started with V8\'s revectorizer, which fuses pairs of 128-bit operations into ' +
-        '256-bit AVX2 ones (off by default; the package never sets a V8 flag).', '',
-      table(['workload', 'place', 'probe', 'our forward, view', 'view / probe', 'our forward, { out }', '{ out } / probe'],
-        ceiling.flatMap((r) => [
-          ...r.ceiling.places.map((p) => [r.workload, p.place, ms(p.probeMs), ms(p.viewMs), x(p.viewOverProbe), ms(p.outMs), x(p.outOverProbe)]),
-          [r.workload, 'native, 128-bit (SSE)', ms(r.ceiling.native.sseMs), ms(r.ceiling.native.forwardMs), x(r.ceiling.native.forwardMs / r.ceiling.native.sseMs), '–', '–'],
-          [r.workload, 'native, AVX2', ms(r.ceiling.native.avx2Ms), '–', '–', '–', '–'],
-        ])));
+      'A tiny call (tiny-sum: 8 bags, 32 indices, D 16) is bound by its fixed cost, not its arithmetic. Flat `Int32Array` ' +
+        'indices and offsets of at most 1024 numbers in all take one crossing into wasm (`BagCore::forward_small`: the ' +
+        'inputs written into a buffer made once, staged, validated and pooled there), `out` is written through a reused ' +
+        'view of the heap, and with `{ out }` the previous result object comes back while it still says the same: the ' +
+        'steady loop makes no object. Profiled on Node 24 (one process, 3M calls) the call is about 40% JavaScript (argument ' +
+        'and `out` checks through the intrinsic getters, the result options) and 60% wasm: the driver (validation, the ' +
+        'per-bag dispatch of `forward_with`) as much as the kernel. Natively the same call takes ' +
+        `${ms((rows.find((r) => r.workload === 'tiny-sum')?.medianMs.forwardNative ?? NaN) * 1000)} µs (bench_native, the public entry point); ` +
+        'half of it is the sum kernel\'s per-bag setup for 8 short bags, the rest validation and the driver.');
   }
   if (latest.moduleSizes) {
     out.push('', '## Module size', '',
@@ -277,7 +260,8 @@ export function renderResults(latest) {
         'per feature on the same tables plus the JS copy of each into one [B, sum of D] array made once; "1 table": one bag over as ' +
         'many ids of the largest table, the single-table kernel on the same bytes. GB/s: bytes of rows gathered (ids × D × 4) per second. ' +
         'A new array of B × sum of D floats per call costs more than the work at B = 128 on these machines (fresh memory is slow to ' +
-        'touch), hence the views. Each workload runs in its own processes (one per thread count), holding only its tables.', '',
+        'touch), hence the views; "separate, copied" is the same as users call it with the defaults (each bag.forward a new array, ' +
+        'and a new joined array), against the collection copied. Each workload runs in its own processes (one per thread count), holding only its tables.', '',
       ...c.filter((r) => r.workload.startsWith('heavy')).map((r) => {
         const saved = 100 * (1 - 1 / r.ratios.ebcOverSeparate);
         return `${r.workload}: the collection saves ${saved.toFixed(0)}% of the separate calls' time (the median ratio within a round); ` +
@@ -285,9 +269,9 @@ export function renderResults(latest) {
           'kernel, bound by memory. What one call saves (per-feature calls, their staging, the copy into one array) is small next to it, so the ' +
           'ratio stays near 1 however the gather is tuned: a faster kernel speeds both sides.\n';
       }),
-      table(['workload', 'tables', 'B', 'D', 'ids', 'collection 1T', 'copied', 'separate 1T', '× separate', 'GB/s collection', 'GB/s 1 table', `collection ${c[0].threads}T`, `${c[0].threads}T / 1T`],
+      table(['workload', 'tables', 'B', 'D', 'ids', 'collection 1T', 'copied', 'separate 1T', '× separate', 'separate, copied', '× separate (copied)', 'GB/s collection', 'GB/s 1 table', `collection ${c[0].threads}T`, `${c[0].threads}T / 1T`],
         c.map((r) => [r.workload, String(r.tables), String(r.batch), String(r.dim), String(r.ids), ms(r.medianMs.ebc1), ms(r.medianMs.ebcCopy1), ms(r.medianMs.separate1),
-          x(r.ratios.ebcOverSeparate), gbs(r.gbPerS.ebc1), gbs(r.gbPerS.single1), ms(r.medianMs.ebcN), x(r.ratios.threadSpeedup)])));
+          x(r.ratios.ebcOverSeparate), ms(r.medianMs.separateCopy1), x(r.ratios.copiedOverSeparateCopied ?? null), gbs(r.gbPerS.ebc1), gbs(r.gbPerS.single1), ms(r.medianMs.ebcN), x(r.ratios.threadSpeedup)])));
   }
   const f = latest.fastText;
   if (f) {
