@@ -264,7 +264,7 @@ export function renderResults(latest) {
   if (quantized.length > 0) {
     out.push('', '## Quantized tables, forward (view, one thread), ms', '',
       'The same table stored in each dtype; × fp32 is the speed against float32 in the same run. native: the package\'s C++ ' +
-        '(its portable four-lane kernels) built `-O3 -march=native`. native AVX2: the loop FBGEMM writes for x86 ' +
+        '(its portable kernels: the compiler\'s generic 128-bit vectors) built `-O3 -march=native`. native AVX2: the loop FBGEMM writes for x86 ' +
         '(`bench/native/avx2_forward.h`: AVX2 and F16C decodes, each bag\'s row in ymm registers, rows prefetched 16 entries ' +
         'ahead), checked bit for bit against the package\'s forward before it is timed; it bounds what these rows can give natively ' +
         'on this machine. AVX2, no prefetch: the same loop without its prefetches (wasm has no prefetch instruction).', '',
