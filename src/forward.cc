@@ -171,8 +171,9 @@ struct QuantizedPooler {
 };
 
 // Runs piece(first_bag, last_bag, columns) over the call's bags, on the
-// pool's threads when the work is large enough: split by bags balanced on
-// entry count, or by columns when one bag holds most of the entries.
+// pool's threads when the work is large enough: cut into chunks of bags
+// balanced on entry count, or of columns when one bag holds most of the
+// entries, which the threads take as they come free (run_chunks).
 template <typename IndexT, typename OffsetT, typename PieceFn>
 void run_forward_pieces(const Bags<IndexT, OffsetT>& bags, const Options& options, int64_t dim,
                         const Parallelism& parallel, PieceFn&& piece) {
