@@ -206,8 +206,10 @@ export interface ForwardOptions extends ResultOptions {
    * A Float32Array of the output's size (B x embeddingDim; a collection's B x
    * sum of D) of the caller's, not a view of wasm memory: the result is
    * written into it and returned (`data`; a collection's `values`), so a loop
-   * that reuses it allocates nothing. Read and written through the built-in
-   * typed-array methods (a subclass's overrides never run). Not with copy: false.
+   * that reuses it allocates nothing (a bag's forward returns the previous
+   * call's result object while `out` and the shape are the same). Read and
+   * written through the built-in typed-array methods (a subclass's overrides
+   * never run). Not with copy: false.
    */
   out?: Float32Array;
 }
