@@ -47,6 +47,7 @@ export class EmbeddingBag {
   #table; // the handle's table: { numEmbeddings, embeddingDim, dtype, sparse, options }
   #weightView = null;
   #optimizer = null; // { name, number, options } once set
+  #checkedOut = null; // forward's last out, checked
 
   static {
     handleOf = (bag) => bag.#handle;
@@ -144,10 +145,9 @@ export class EmbeddingBag {
         const numIndices = lengthOf.call(input);
         const numOffsets = lengthOf.call(offsets);
         if (out !== null) this.#checkOut(out, this.#bagsOf(numOffsets));
-        // A small call crosses into wasm once (BagCore::forward_small).
-        if (numIndices + numOffsets <= smallInputs()) {
-          const outputPtr = handle.forwardSmall(input, numIndices, offsets, numOffsets);
-          return handle.forwardResult(outputPtr, numIndices, false, this.#table.embeddingDim, copy, out, this.#bagsOf(numOffsets));
+        if (numIndices + numOffsets <= smallInputs()) {  // one crossing into wasm (BagCore::forward_small)
+          const ptr = handle.forwardSmall(input, numIndices, offsets, numOffsets);
+          return handle.forwardResult(ptr, numIndices, false, this.#table.embeddingDim, copy, out, this.#bagsOf(numOffsets));
         }
         return this.#run(IndexKind.int32, numIndices, input, IndexKind.int32, numOffsets, offsets, null, copy, out);
       }
@@ -185,11 +185,12 @@ export class EmbeddingBag {
     return Math.max(0, numOffsets - (this.#table.options.includeLastOffset ? 1 : 0));
   }
 
-  // forward's { out } checked before the call (a forward may renormalise
-  // rows, maxNorm: a refusal after it would not change nothing).
+  // forward's { out } checked before the call (maxNorm renormalises rows: a later refusal
+  // would change something); the last out that passed ownArray again only if empty.
   #checkOut(out, bags) {
-    ownArray(out, 'out');
-    checkLength(out, 'out', bags * this.#table.embeddingDim, `numBags x embeddingDim = ${bags} x ${this.#table.embeddingDim}`);
+    if (out !== this.#checkedOut || lengthOf.call(out) === 0) this.#checkedOut = ownArray(out, 'out');
+    const dim = this.#table.embeddingDim;
+    if (lengthOf.call(out) !== bags * dim) checkLength(out, 'out', bags * dim, `numBags x embeddingDim = ${bags} x ${dim}`);
   }
 
   /**

@@ -223,6 +223,12 @@ test('forward({ out }): the same result object while out and the shape stay the 
   assert.deepEqual(four.shape, [4, 4]);
   // Without out, a new object every call (its data is a new copy).
   assert.notEqual(bag.forward(indices, Int32Array.of(0, 2)), bag.forward(indices, Int32Array.of(0, 2)));
+  // The same out, checked again: a wrong length, then detached, are refused as on its first call.
+  assert.throws(() => bag.forward(indices, Int32Array.of(0, 1, 2), null, { out: other }), {
+    name: 'RangeError', message: 'out has length 8, expected 12 (numBags x embeddingDim = 3 x 4)',
+  });
+  structuredClone(other.buffer, { transfer: [other.buffer] });
+  assert.throws(() => bag.forward(indices, Int32Array.of(0, 2), null, { out: other }), { name: 'TypeError', message: /^out is detached/ });
   bag.dispose();
 });
 
