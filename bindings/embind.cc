@@ -5,6 +5,7 @@
 
 #include "bag_core.h"
 #include "collection_core.h"
+#include "kernels/ukernels.h"
 #include "module_threads.h"
 #include "registry_json.h"
 
@@ -53,5 +54,6 @@ EMSCRIPTEN_BINDINGS(embedding_bag) {
   emscripten::function("stopThreads", &ebag::bindings::stop_threads);
   emscripten::function("threadCount", &ebag::bindings::thread_count);
   emscripten::function("setMinParallelWork", &ebag::bindings::set_min_parallel_work);
+  emscripten::function("setWideSumBlocks", &ebag::kernels::prefer_wide_sum_blocks);
   emscripten::function("registry", &ebag::bindings::registry_json);
 }

@@ -34,6 +34,9 @@ setPlatform({
   simdSupported,
   threadsUnavailable,
   cores: () => (typeof availableParallelism === 'function' ? availableParallelism() : cpus().length),
+  // Node started with V8's revectorizer (never set by the package): sum
+  // kernels in blocks it fuses into 256-bit AVX2 operations.
+  fusesSimdPairs: () => process.execArgv.includes('--experimental-wasm-revectorize'),
   async loadVariant(variant, { poolSize }) {
     const stem = `${distDir}${variantStem(variant)}`;
     const createModule = requireGlue(`${stem}.node.js`);

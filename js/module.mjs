@@ -115,6 +115,7 @@ export async function init(options = {}) {
       if (module === null) module = await platform.loadVariant('simd', { wasmPaths, poolSize: 0 });
       const running = module.startThreads(count);
       module.setMinParallelWork(minParallelWork);
+      module.setWideSumBlocks(platform.fusesSimdPairs?.() === true);
       if (count > 1) platform.threadsStarted(module);
       loadRegistry(module);
       const loaded = { variant, simd: true, threads: running };

@@ -186,8 +186,11 @@ struct KernelSet {
 #include "kernels/kernel_sets.inc"
 #undef EBAG_KERNEL_SET
 
-// The variant the public entry points use.
+// The variant the public entry points use: v128, or v128w after
+// prefer_wide_sum_blocks(true) (for engines that fuse 128-bit SIMD pairs
+// into 256-bit ones: V8's --experimental-wasm-revectorize).
 template <typename IndexT>
 const KernelSet<IndexT>& best_kernel_set();
+void prefer_wide_sum_blocks(bool wide);
 
 }  // namespace ebag::kernels

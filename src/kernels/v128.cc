@@ -3,6 +3,8 @@
 // the bag's rows stream past (max loads several live rows per step so that
 // their cache misses are in flight at once). Each column still adds its rows
 // one after the other, in bag order, so sum and max give the reference's bits.
+#include <atomic>
+
 #include "kernels/ukernels.h"
 #include "kernels/v128_blocks.h"
 
@@ -151,17 +153,42 @@ template <typename IndexT>
   });
 }
 
+// v128w's: unweighted bags in blocks of 16 vectors (64 columns), which V8's
+// revectorizer (--experimental-wasm-revectorize) fuses into 8 AVX2
+// accumulators; the rest of D, and weighted bags, as pool_sum_rows. Without
+// the revectorizer 16 accumulators spill (see kSumBlockVecs): the module
+// uses v128w only where the engine fuses (bindings: setWideSumBlocks).
+constexpr int kWideSumBlockVecs = 16;
 template <typename IndexT>
-void pool_sum__v128(const BagRef<IndexT>& bag, float* out) {
-  if (bag.length == 1 && bag.weights == nullptr) one_entry(bag, false, 1.0f, out);
-  else pool_sum_rows(bag, false, 1.0f, out);
+[[gnu::noinline]] void pool_sum_rows_wide(const BagRef<IndexT>& bag, bool scaled, float scale, float* out) {
+  if (bag.weights != nullptr || bag.dim < 4 * kWideSumBlockVecs) return pool_sum_rows(bag, scaled, scale, out);
+  int64_t col = 0;
+  for (; col + 4 * kWideSumBlockVecs <= bag.dim; col += 4 * kWideSumBlockVecs) {
+    pool_sum_block<kWideSumBlockVecs, false, false>(bag, col, 0, scaled, scale, out);
+  }
+  if (col < bag.dim) {
+    BagRef<IndexT> rest = bag;
+    rest.table += col;
+    rest.dim -= col;
+    pool_sum_rows(rest, scaled, scale, out + col);
+  }
+}
+
+template <typename IndexT, bool kWide>
+void pool_sum_any(const BagRef<IndexT>& bag, bool scaled, float scale, float* out) {
+  if (bag.length == 1 && bag.weights == nullptr) one_entry(bag, scaled, scale, out);
+  else if (kWide) pool_sum_rows_wide(bag, scaled, scale, out);
+  else pool_sum_rows(bag, scaled, scale, out);
 }
 
 template <typename IndexT>
-void pool_scaled_sum__v128(const BagRef<IndexT>& bag, float scale, float* out) {
-  if (bag.length == 1 && bag.weights == nullptr) one_entry(bag, true, scale, out);
-  else pool_sum_rows(bag, true, scale, out);
-}
+void pool_sum__v128(const BagRef<IndexT>& bag, float* out) { pool_sum_any<IndexT, false>(bag, false, 1.0f, out); }
+template <typename IndexT>
+void pool_scaled_sum__v128(const BagRef<IndexT>& bag, float scale, float* out) { pool_sum_any<IndexT, false>(bag, true, scale, out); }
+template <typename IndexT>
+void pool_sum__v128w(const BagRef<IndexT>& bag, float* out) { pool_sum_any<IndexT, true>(bag, false, 1.0f, out); }
+template <typename IndexT>
+void pool_scaled_sum__v128w(const BagRef<IndexT>& bag, float scale, float* out) { pool_sum_any<IndexT, true>(bag, true, scale, out); }
 
 template <typename IndexT>
 void pool_singles__v128(const SingleRows<IndexT>& rows) {
@@ -315,8 +342,34 @@ template const KernelSet<int32_t>& kernel_set__v128<int32_t>();
 template const KernelSet<int64_t>& kernel_set__v128<int64_t>();
 
 template <typename IndexT>
+const KernelSet<IndexT>& kernel_set__v128w() {
+  static const KernelSet<IndexT> set = {"v128w", pool_sum__v128w<IndexT>,
+                                        pool_scaled_sum__v128w<IndexT>, pool_max__v128<IndexT>,
+                                        pool_singles__v128<IndexT>, gradient_row__v128, scatter_bag__v128<IndexT>, dot4__v128, row_dots4__v128,
+                                        &quantized_kernel_set__v128w<IndexT>()};
+  return set;
+}
+
+template const KernelSet<int32_t>& kernel_set__v128w<int32_t>();
+template const KernelSet<int64_t>& kernel_set__v128w<int64_t>();
+
+template <typename IndexT>
+const QuantizedKernelSet<IndexT>& quantized_kernel_set__v128w() {
+  return quantized_kernel_set__v128<IndexT>();
+}
+
+template const QuantizedKernelSet<int32_t>& quantized_kernel_set__v128w<int32_t>();
+template const QuantizedKernelSet<int64_t>& quantized_kernel_set__v128w<int64_t>();
+
+namespace {
+std::atomic<bool> g_wide_sum_blocks{false};
+}  // namespace
+
+void prefer_wide_sum_blocks(bool wide) { g_wide_sum_blocks.store(wide, std::memory_order_relaxed); }
+
+template <typename IndexT>
 const KernelSet<IndexT>& best_kernel_set() {
-  return kernel_set__v128<IndexT>();
+  return g_wide_sum_blocks.load(std::memory_order_relaxed) ? kernel_set__v128w<IndexT>() : kernel_set__v128<IndexT>();
 }
 
 template const KernelSet<int32_t>& best_kernel_set<int32_t>();
