@@ -226,8 +226,8 @@ export function renderResults(latest) {
         '`--experimental-wasm-revectorize`: Node started with V8\'s revectorizer, which fuses pairs of 128-bit operations into ' +
         '256-bit AVX2 ones (off by default; the package never sets a V8 flag). Our forward beats the probe where its 16 ' +
         'accumulators spill (V8 on x64 has 15 vector registers for wasm; Node 20 most) and reads each row 16 entries ahead, ' +
-        'which the probe does not; with the revectorizer the probe\'s 16 accumulators become 8 AVX2 registers and it gains more ' +
-        'than our forward, whose 8 (4 fused) leave V8\'s fused loop less to win.', '',
+        'which the probe does not; under the revectorizer the package switches its sum to 16-vector blocks (kernel variant ' +
+        '`v128w`, chosen when Node runs with the flag), which V8 fuses into 8 AVX2 registers as it does the probe\'s.', '',
       table(['workload', 'place', 'probe', 'our forward, view', 'view / probe', 'our forward, { out }', '{ out } / probe'],
         ceiling.flatMap((r) => [
           ...r.ceiling.places.map((p) => [r.workload, p.place, ms(p.probeMs), ms(p.viewMs), x(p.viewOverProbe), ms(p.outMs), x(p.outOverProbe)]),
