@@ -50,6 +50,8 @@ export class Handle {
    * over the bag replaces it). One object per handle, updated in place.
    */
   lastForward = { numBags: 0, numIndices: 0, withPerSampleWeights: false, valid: false };
+  #smallInputs = 0;  // forwardSmall's buffer, once made
+  #lastResult = null;  // forwardResult's, with { out }
 
   /**
    * @param core the Embind core object
@@ -57,9 +59,6 @@ export class Handle {
    * @param what the class's name, for messages ('EmbeddingBag')
    * @param explain (core, context) -> the Error of the core's last status
    */
-  #smallInputs = 0;  // forwardSmall's buffer, once made
-  #lastResult = null;  // forwardResult's, with { out }
-
   constructor(core, calls, what, explain) {
     this.#core = core;
     this.#calls = calls;

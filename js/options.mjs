@@ -6,9 +6,10 @@ import { camelCase, isArray, show } from './errors.mjs';
 import { listed, maxSize, modeInfo, modeNames } from './registry.mjs';
 
 // Below this many bag entries x embeddingDim a call stays on the calling
-// thread (waking the workers costs more than it saves): twice a sum's
-// break-even on two cores, so every call split is at or above it (bench:
-// the threads table, small and one-hot workloads).
+// thread: waking a blocked worker costs about as much as a whole one-hot
+// call of 4096 ids at D 16 (65536 units), while calls of millions of units
+// gain from a second thread (bench: the threads table, one-hot and small
+// workloads).
 const DEFAULT_MIN_PARALLEL_WORK = 1 << 18;
 
 export const OPTION_DEFAULTS = Object.freeze({

@@ -16,8 +16,8 @@ using namespace v128;
 // Vectors per column block. Sum keeps 8 accumulators (a 32-float slice of
 // the row): with 16, V8 on x64 (15 vector registers for wasm) spills them
 // inside the row loop -- Node 20 schedules a whole row's loads before its
-// adds -- and the loop runs up to 1.5x slower (bench workloads recsys and
-// text). Max keeps a value and an arg-max vector per column vector: 16.
+// adds (bench workloads recsys and text). Max keeps a value and an arg-max
+// vector per column vector: 16.
 constexpr int kSumBlockVecs = 8;
 constexpr int kMaxBlockVecs = 8;
 // Rows gathered per step of max: its compare and two selects per vector

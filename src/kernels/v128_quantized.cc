@@ -16,9 +16,8 @@ using namespace v128;
 using C = simd::DecodeConstants;
 
 // Vectors per column block of max; sum's is per format (kSumBlockVecs). Four:
-// with eight, a decode's temporaries and the maxima spill in V8 (int8 rows of
-// a 1M x 64 table ran 1.57x slower, fp16 1.34x; one process, Node 24), and
-// each block size is code in the module.
+// with eight, a decode's temporaries and the maxima spill in V8, and each
+// block size is code in the module.
 constexpr int kMaxBlockVecs = 4;
 
 // How a format's row is read. at(row, col): the codes of column col (a
@@ -29,9 +28,9 @@ constexpr int kMaxBlockVecs = 4;
 // and bias. kSumBlockVecs: accumulators of sum, per format. float16 and int8
 // take 4: a block's loop over the bag is then short enough that more rows'
 // misses are in flight on a large table, the later blocks finding the rows
-// in cache (one process, Node 24, against 8: recsys fp16 1.40x and int8
-// 1.37x faster, text 1.03x; Node 20 recsys fp16 1.71x). int4 keeps 8 (with 4
-// its text ran 0.72-0.78x); 2 lost on text (fp16 0.94x, int8 0.74x).
+// in cache (bench workload recsys). int4 takes 8: its decode is cheap per
+// column, and more passes over the bag cost it more than they save (text);
+// 2 would lose the same way for float16 and int8.
 template <RowFormat kFormat>
 struct RowCodes;
 
