@@ -229,6 +229,16 @@ test('forward({ out }): the same result object while out and the shape stay the 
   });
   structuredClone(other.buffer, { transfer: [other.buffer] });
   assert.throws(() => bag.forward(indices, Int32Array.of(0, 2), null, { out: other }), { name: 'TypeError', message: /^out is detached/ });
+  // An out getter that calls forward itself (its own options, its own out) first: each call keeps its own.
+  const outer = new Float32Array(4);
+  const inner = new Float32Array(8);
+  const row5 = bag.forward(Int32Array.of(5), Int32Array.of(0)).data;
+  const nested = { get out() { bag.forward(indices, Int32Array.of(0, 2), null, { out: inner }); return outer; } };
+  const result = bag.forward(Int32Array.of(5), Int32Array.of(0), null, nested);
+  assert.equal(result.data, outer);
+  assert.deepEqual(result.shape, [1, 4]);
+  sameBits(outer, row5);
+  sameBits(inner, bag.forward(indices, Int32Array.of(0, 2)).data);
   bag.dispose();
 });
 
